@@ -1,0 +1,35 @@
+# Every target sets itself up: the first run creates .venv and installs exactly requirements.lock.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench fuzz openapi clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q "$$(grep -E '^uv==' requirements.lock)"
+	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/jisso up
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check libs services tests
+	$(BIN)/ruff format --check libs services tests
+	$(BIN)/mypy libs services
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix libs services tests
+	$(BIN)/ruff format libs services tests
+
+openapi: $(STAMP)
+	$(BIN)/jisso openapi
+
+clean:
+	rm -rf $(VENV) .jisso

@@ -1,0 +1,85 @@
+"""The app factory every service uses: problems, auth, logs, CORS, metrics, health, one UoW per request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Table
+
+from libs.common import health
+from libs.common.db import create_engine, create_sessionmaker
+from libs.common.errors import install_problem_handlers
+from libs.common.health import ReadinessCheck, check_database, check_redis
+from libs.common.logging import RequestIdMiddleware, configure_logging
+from libs.common.metrics import MetricsMiddleware, ServiceMetrics
+from libs.common.redis_pool import get_redis
+from libs.common.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_service_app(
+    *,
+    settings: Settings,
+    title: str,
+    description: str,
+    version: str,
+    routers: Sequence[APIRouter],
+    outbox: Table,
+    openapi_tags: list[dict[str, Any]] | None = None,
+    extra_readiness: dict[str, ReadinessCheck] | None = None,
+) -> FastAPI:
+    configure_logging(settings.log_level, settings.service)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await get_redis(app)
+        except Exception as exc:  # Start anyway: /readyz reports it and the sweep catches up.
+            log.warning("redis_unavailable_at_startup", error=str(exc))
+        yield
+        redis = getattr(app.state, "redis", None)
+        if redis is not None:
+            await redis.aclose()
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        openapi_tags=[
+            *(openapi_tags or []),
+            {"name": "health", "description": "Probes and metrics"},
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = create_engine(settings)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    app.state.outbox = outbox
+    app.state.metrics = ServiceMetrics(settings.service)
+    app.state.readiness_checks = {
+        "database": check_database,
+        "redis": check_redis,
+        **(extra_readiness or {}),
+    }
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(health.router)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Link"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    return app

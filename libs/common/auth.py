@@ -1,0 +1,128 @@
+"""Bearer JWT auth (PyJWT, HS256 pinned) with the roles of DESIGN.md and a ``require`` dependency."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from libs.common.errors import Forbidden, Unauthorized
+from libs.common.settings import Settings
+
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    operator = "operator"
+    reviewer = "reviewer"  # bound to a programme
+    municipality = "municipality"  # bound to a local government code
+    partner = "partner"  # read-only, public data
+    service = "service"  # internal calls between services
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    lg_code: str | None = None
+    programme: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this caller."""
+        return f"{self.role}:{self.subject}"
+
+
+def mint_token(
+    settings: Settings,
+    *,
+    role: Role | str,
+    subject: str | None = None,
+    lg_code: str | None = None,
+    programme: str | None = None,
+    ttl_seconds: int | None = None,
+) -> str:
+    role = Role(role)
+    if role is Role.municipality and not lg_code:
+        raise ValueError("a municipality token needs lg_code")
+    if role is Role.reviewer and not programme:
+        raise ValueError("a reviewer token needs programme")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "sub": subject or f"{role}-{uuid.uuid4().hex[:8]}",
+        "role": str(role),
+        "iat": now,
+        "exp": now + (ttl_seconds or settings.token_ttl_seconds),
+    }
+    if lg_code:
+        claims["lg_code"] = lg_code
+    if programme:
+        claims["programme"] = programme
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def decode_token(settings: Settings, token: str) -> Principal:
+    """Verify against the current secret and, during a rotation, the previous ones."""
+    error: Exception | None = None
+    for secret in settings.verification_secrets:
+        try:
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                issuer=settings.jwt_issuer,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.InvalidSignatureError as exc:
+            error = exc
+            continue
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from exc
+        try:
+            role = Role(str(claims.get("role")))
+        except ValueError as exc:
+            raise Unauthorized("invalid token: unknown role") from exc
+        return Principal(
+            subject=str(claims["sub"]),
+            role=role,
+            lg_code=claims.get("lg_code"),
+            programme=claims.get("programme"),
+        )
+    raise Unauthorized(f"invalid token: {error}")
+
+
+_bearer = HTTPBearer(auto_error=False, description="JWT issued by `jisso token`")
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized(
+            "Authorization: Bearer <token> is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    settings: Settings = request.app.state.settings
+    return decode_token(settings, credentials.credentials)
+
+
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: the caller must hold one of ``roles``."""
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
+        if principal.role not in roles:
+            allowed = ", ".join(str(r) for r in roles)
+            raise Forbidden(f"role '{principal.role}' may not do this (needs one of: {allowed})")
+        return principal
+
+    return dependency

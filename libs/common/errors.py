@@ -1,0 +1,193 @@
+"""Typed domain errors and their one mapping to RFC 9457 ``application/problem+json``."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+
+class FieldProblem(BaseModel):
+    """One invalid field: where it is, which rule it breaks, and a message for people."""
+
+    field: str = Field(examples=["body.code"])
+    rule: str = Field(examples=["check_digit"])
+    message: str = Field(
+        examples=["地方公共団体コードのチェックデジットが誤っています（expected check digit 1）"]
+    )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(default="about:blank", examples=["/problems/validation"])
+    title: str = Field(examples=["入力内容に誤りがあります"])
+    status: int = Field(examples=[422])
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+    model_config = {"extra": "allow"}
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose; the handler turns it into a problem."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "リクエストを処理できません"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extensions = extensions
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body = Problem(
+            type=f"/problems/{self.slug}",
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+        ).model_dump(exclude_none=True)
+        body.update(self.extensions)
+        return body
+
+
+class Unauthorized(DomainError):
+    status, slug, title = 401, "unauthorized", "認証が必要です"
+
+
+class Forbidden(DomainError):
+    status, slug, title = 403, "forbidden", "この操作の権限がありません"
+
+
+class NotFound(DomainError):
+    status, slug, title = 404, "not-found", "見つかりません"
+
+
+class Conflict(DomainError):
+    status, slug, title = 409, "conflict", "現在の状態と競合しています"
+
+
+class PreconditionFailed(DomainError):
+    status, slug, title = 412, "precondition-failed", "リソースが更新されています（ETag 不一致）"
+
+
+class PreconditionRequired(DomainError):
+    status, slug, title = 428, "precondition-required", "If-Match ヘッダーが必要です"
+
+
+class InvalidInput(DomainError):
+    """422 for input that breaks a field rule; ``errors`` names each field and rule."""
+
+    status, slug, title = 422, "validation", "入力内容に誤りがあります"
+
+    @classmethod
+    def field(cls, field: str, rule: str, message: str, **extensions: Any) -> InvalidInput:
+        return cls(
+            message, errors=[FieldProblem(field=field, rule=rule, message=message)], **extensions
+        )
+
+
+class RuleViolation(DomainError):
+    """422 for input that is well formed but breaks a domain rule (a cap, a quota, a deadline)."""
+
+    status, slug, title = 422, "rule-violation", "規則に反するため受け付けられません"
+
+    def __init__(self, detail: str, *, rule: str, **extensions: Any) -> None:
+        super().__init__(detail, rule=rule, **extensions)
+
+
+class ServiceUnavailable(DomainError):
+    status, slug, title = 503, "unavailable", "依存するサービスに接続できません"
+
+
+def problem_response(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(exc.status, exc.to_problem(request.url.path), exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        FieldProblem(field=_field_name(err["loc"]), rule=err["type"], message=err["msg"])
+        for err in exc.errors()
+    ]
+    detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    return problem_response(422, InvalidInput(detail, errors=problems).to_problem(request.url.path))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    try:
+        title = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        title = "Error"
+    body = Problem(
+        type="about:blank",
+        title=title,
+        status=exc.status_code,
+        detail=str(exc.detail) if exc.detail else None,
+        instance=request.url.path,
+    ).model_dump(exclude_none=True)
+    return problem_response(exc.status_code, body, dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # The trace goes to the log only; the client learns nothing about internals.
+    log.exception("unhandled_error", path=request.url.path)
+    body = Problem(
+        type="/problems/internal",
+        title="内部エラーが発生しました",
+        status=500,
+        detail="The error was logged; quote the X-Request-ID header when reporting it.",
+        instance=request.url.path,
+    ).model_dump(exclude_none=True)
+    return problem_response(500, body)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": desc, "content": {PROBLEM_JSON: {}}}
+    for code, desc in {
+        401: "Missing or invalid bearer token",
+        403: "The token's role may not do this",
+        422: "Invalid input: each field and the rule it breaks",
+    }.items()
+}

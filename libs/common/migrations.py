@@ -1,0 +1,96 @@
+"""Alembic per service: its own folder, its own schema and version table; run by ``jisso migrate``.
+
+Never at app start-up. ``upgrade`` runs inside an event loop by sharing one connection with
+Alembic (its cookbook's connection-sharing recipe), so tests and the CLI use the same path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from libs.common.db import async_url
+
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+
+
+def alembic_config(service: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
+    config.attributes["schema"] = service
+    return config
+
+
+async def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{service}"'))
+
+            def run(sync_conn: Connection) -> None:
+                config = alembic_config(service)
+                config.attributes["connection"] = sync_conn
+                command.upgrade(config, revision)
+
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of every service's ``env.py``; the connection is handed over by :func:`upgrade`."""
+    connection: Connection | None = context.config.attributes.get("connection")
+    schema: str = context.config.attributes["schema"]
+    if connection is None:
+        raise RuntimeError("run migrations with `jisso migrate`, which provides the connection")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table_schema=schema,
+        include_schemas=False,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def create_messaging_tables(schema: str) -> None:
+    """The outbox and applied-effects tables every service schema holds (see libs.common.outbox)."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("queue", sa.String(32), nullable=False),
+        sa.Column("function", sa.String(100), nullable=False),
+        sa.Column("payload", JSONB(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("last_error", sa.Text()),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_outbox_unsent",
+        "outbox",
+        ["created_at"],
+        schema=schema,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.create_table(
+        "applied_effects",
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column(
+            "applied_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("key", name="pk_applied_effects"),
+        schema=schema,
+    )

@@ -1,0 +1,154 @@
+"""Transactional outbox: a message is a row written in the same transaction as its state change.
+
+The relay publishes each unsent row once, with the row id as the arq job id, and marks it sent; the
+periodic sweep is the same relay over every unsent row, so rows written while Redis was unreachable
+go out once it is back. Consumers make their effects idempotent with :func:`claim_effect`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from arq.connections import ArqRedis
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.logging import current_request_id
+from libs.common.queue import publish
+
+log = structlog.get_logger(__name__)
+
+PENDING_OUTBOX_IDS = "pending_outbox_ids"
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("queue", String(32), nullable=False),
+        Column("function", String(100), nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text),
+        Index("ix_outbox_unsent", "created_at", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+def effects_table(metadata: MetaData) -> Table:
+    """Keys of effects already applied by consumers (one row per effect, never twice)."""
+    return Table(
+        "applied_effects",
+        metadata,
+        Column("key", String(200), primary_key=True),
+        Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+async def add_message(
+    session: AsyncSession,
+    outbox: Table,
+    *,
+    queue: str,
+    function: str,
+    payload: dict[str, Any],
+) -> uuid.UUID:
+    """Write a message in the caller's transaction; it is published only if that commits."""
+    message_id = uuid.uuid4()
+    body = {**payload, "_request_id": current_request_id()}
+    await session.execute(
+        insert(outbox).values(id=message_id, queue=queue, function=function, payload=body)
+    )
+    session.info.setdefault(PENDING_OUTBOX_IDS, []).append(message_id)
+    return message_id
+
+
+async def relay(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox: Table,
+    redis: ArqRedis,
+    *,
+    ids: list[uuid.UUID] | None = None,
+    older_than: timedelta | None = None,
+    limit: int = 200,
+) -> int:
+    """Publish unsent rows; concurrent relays skip each other's locked rows. Returns rows published."""
+    query = (
+        select(outbox.c.id, outbox.c.queue, outbox.c.function, outbox.c.payload)
+        .where(outbox.c.published_at.is_(None))
+        .order_by(outbox.c.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if ids is not None:
+        query = query.where(outbox.c.id.in_(ids))
+    if older_than is not None:
+        query = query.where(outbox.c.created_at < func.now() - older_than)
+    published = 0
+    async with sessionmaker() as session, session.begin():
+        rows = (await session.execute(query)).all()
+        for row in rows:
+            try:
+                await publish(
+                    redis,
+                    queue=row.queue,
+                    function=row.function,
+                    payload=row.payload,
+                    job_id=str(row.id),
+                )
+            except Exception as exc:  # Redis down: leave the row for the next sweep.
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:500])
+                )
+                log.warning("outbox_publish_failed", message_id=str(row.id), error=str(exc))
+                break
+            await session.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
+            )
+            published += 1
+    return published
+
+
+async def unsent_count(session: AsyncSession, outbox: Table) -> tuple[int, datetime | None]:
+    """How many rows wait, and since when (for metrics and quiescence checks)."""
+    row = (
+        await session.execute(
+            select(func.count(), func.min(outbox.c.created_at)).where(
+                outbox.c.published_at.is_(None)
+            )
+        )
+    ).one()
+    return int(row[0]), row[1]
+
+
+async def claim_effect(session: AsyncSession, effects: Table, key: str) -> bool:
+    """True the first time ``key`` is claimed; the claim commits with the effect or not at all."""
+    result = await session.execute(
+        pg_insert(effects).values(key=key).on_conflict_do_nothing().returning(effects.c.key)
+    )
+    return result.scalar_one_or_none() is not None

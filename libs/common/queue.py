@@ -1,0 +1,87 @@
+"""The queue, kept behind one module so arq (maintained for security fixes only) could be swapped here.
+
+Jobs are JSON (never pickle). Every job takes one payload dict; ``_request_id`` in it carries the
+request id of whoever caused the job into the job's logs and outgoing calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.db import unit_of_work
+from libs.common.logging import bind_request_id, current_request_id
+
+JobContext = dict[str, Any]
+Payload = dict[str, Any]
+
+
+def queue_name(service: str) -> str:
+    return f"jisso:queue:{service}"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} into a job")
+
+
+def serialize(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, default=_default, ensure_ascii=False).encode()
+
+
+def deserialize(data: bytes) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(data)
+    return loaded
+
+
+def redis_settings(url: str) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = 2
+    settings.conn_retries = 1
+    return settings
+
+
+async def connect(url: str) -> ArqRedis:
+    return await create_pool(
+        redis_settings(url), job_serializer=serialize, job_deserializer=deserialize
+    )
+
+
+async def publish(
+    redis: ArqRedis, *, queue: str, function: str, payload: Payload, job_id: str
+) -> bool:
+    """Enqueue once: arq refuses a job id it already holds, which we count as published."""
+    body = dict(payload)
+    body.setdefault("_request_id", current_request_id())
+    await redis.enqueue_job(function, body, _job_id=job_id, _queue_name=queue_name(queue))
+    return True
+
+
+def job(
+    fn: Callable[[AsyncSession, Payload, JobContext], Awaitable[Any]],
+) -> Callable[[JobContext, Payload], Awaitable[Any]]:
+    """Run a job in one unit of work: its effects and its effect keys commit together."""
+
+    @functools.wraps(fn)
+    async def run(ctx: JobContext, payload: Payload) -> Any:
+        bind_request_id(payload.get("_request_id"))
+        sessionmaker: async_sessionmaker[AsyncSession] = ctx["sessionmaker"]
+        async with unit_of_work(sessionmaker) as session:
+            return await fn(session, payload, ctx)
+
+    return run
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

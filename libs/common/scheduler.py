@@ -1,0 +1,103 @@
+"""The scheduler: enqueues periodic sweeps; workers run them.
+
+Each run of a sweep has a job id made of its name and its time slot, so a second scheduler (or a
+restart within the slot) cannot enqueue it twice; a Redis lock keeps a second scheduler idle anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from arq.connections import ArqRedis
+
+from libs.common.queue import connect, publish
+
+log = structlog.get_logger(__name__)
+LOCK_KEY = "jisso:scheduler:lock"
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    queue: str
+    function: str
+    every: timedelta
+
+
+def slot_of(now: datetime, every: timedelta) -> datetime:
+    seconds = int(every.total_seconds())
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+
+
+class Scheduler:
+    def __init__(self, redis: ArqRedis, periodics: Sequence[Periodic], lock_ttl: float = 15.0):
+        self.redis = redis
+        self.periodics = periodics
+        self.lock_ttl = lock_ttl
+        self.token = uuid.uuid4().hex
+        self.last_slot: dict[str, datetime] = {}
+
+    async def hold_lock(self) -> bool:
+        """Take or renew the lock; only its holder enqueues."""
+        ttl_ms = int(self.lock_ttl * 1000)
+        if await self.redis.set(LOCK_KEY, self.token, nx=True, px=ttl_ms):
+            return True
+        holder = await self.redis.get(LOCK_KEY)
+        if holder is not None and holder.decode() == self.token:
+            await self.redis.pexpire(LOCK_KEY, ttl_ms)
+            return True
+        return False
+
+    async def tick(self, now: datetime | None = None) -> list[str]:
+        """Enqueue every periodic whose slot has not been enqueued yet; returns the job ids."""
+        if not await self.hold_lock():
+            return []
+        now = now or datetime.now(UTC)
+        enqueued = []
+        for periodic in self.periodics:
+            slot = slot_of(now, periodic.every)
+            if self.last_slot.get(periodic.name) == slot:
+                continue
+            job_id = f"{periodic.name}:{slot.isoformat()}"
+            await publish(
+                self.redis,
+                queue=periodic.queue,
+                function=periodic.function,
+                payload={"as_of": slot.isoformat()},
+                job_id=job_id,
+            )
+            self.last_slot[periodic.name] = slot
+            enqueued.append(job_id)
+        return enqueued
+
+    async def release(self) -> None:
+        holder = await self.redis.get(LOCK_KEY)
+        if holder is not None and holder.decode() == self.token:
+            await self.redis.delete(LOCK_KEY)
+
+
+async def run_scheduler(redis_url: str, periodics: Sequence[Periodic], tick: float = 1.0) -> None:
+    redis = await connect(redis_url)
+    scheduler = Scheduler(redis, periodics)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("scheduler_started", periodics=[p.name for p in periodics])
+    while not stop.is_set():
+        try:
+            await scheduler.tick()
+        except Exception as exc:  # Redis away: keep trying, the slots are replayed by job id.
+            log.warning("scheduler_tick_failed", error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=tick)
+    await scheduler.release()
+    await redis.aclose()

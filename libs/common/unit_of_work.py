@@ -1,0 +1,76 @@
+"""One unit of work per request: the route commits once, before the response leaves.
+
+FastAPI runs the exit code of ``yield`` dependencies after the response may already be on its way,
+so a failed commit could follow a 2xx. Committing in the route handler instead means a client only
+sees success for what is durably stored; endpoints themselves never commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import structlog
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from libs.common.errors import PreconditionFailed
+from libs.common.outbox import PENDING_OUTBOX_IDS, relay
+
+log = structlog.get_logger(__name__)
+_background: set[asyncio.Task[Any]] = set()
+
+
+class UnitOfWorkRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_unit_of_work(request: Request) -> Response:
+            sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+            async with sessionmaker() as session:
+                request.state.session = session
+                try:
+                    response = await handler(request)
+                    if response.status_code >= 400:
+                        await session.rollback()
+                        return response
+                    await session.commit()
+                except StaleDataError as exc:
+                    await session.rollback()
+                    raise PreconditionFailed("the resource changed while this request ran") from exc
+                except BaseException:
+                    await session.rollback()
+                    raise
+                _relay_soon(request, session.info.pop(PENDING_OUTBOX_IDS, []))
+                return response
+
+        return run_in_unit_of_work
+
+
+def _relay_soon(request: Request, ids: list[Any]) -> None:
+    """Publish just-committed outbox rows now; the worker's sweep covers any that this misses."""
+    outbox = getattr(request.app.state, "outbox", None)
+    redis = getattr(request.app.state, "redis", None)
+    if not ids or outbox is None or redis is None:
+        return
+
+    async def publish() -> None:
+        try:
+            await relay(request.app.state.sessionmaker, outbox, redis, ids=ids)
+        except Exception as exc:
+            log.warning("outbox_prompt_relay_failed", error=str(exc))
+
+    task = asyncio.create_task(publish())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def get_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,134 @@
+"""``jisso``: the one console script — run, migrate, serve, work, schedule, mint tokens, write OpenAPI.
+
+This module is the composition root: the only place that knows all three services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from libs.common.auth import Role, mint_token
+from libs.common.logging import configure_logging
+from libs.common.migrations import upgrade
+from libs.common.scheduler import run_scheduler
+from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, get_settings
+from libs.common.worker import run_workers
+from services import runtime
+
+app = typer.Typer(help="jisso — 未来技術社会実装事業の業務システム", no_args_is_help=True)
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded servers keep data")] = Path(
+        ".jisso"
+    ),
+) -> None:
+    """Start the whole system: embedded servers when no URLs are set, migrate, APIs, worker, scheduler."""
+    runtime.up(data_dir)
+
+
+@app.command()
+def migrate(
+    service: Annotated[list[str] | None, typer.Option(help="Only these services")] = None,
+) -> None:
+    """Upgrade every service's schema to its latest migration (never done at app start-up)."""
+    for name in _services(service):
+        settings = get_settings(name)
+        asyncio.run(upgrade(name, settings.database_url))
+        typer.echo(f"migrated {name}")
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="registry, review or notify")],
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Default: 8001/8002/8003")] = None,
+) -> None:
+    """Serve one service's API with uvicorn."""
+    name = _services([service])[0]
+    uvicorn.run(
+        f"services.{name}.app:create_app",
+        factory=True,
+        host=host,
+        port=port or DEFAULT_PORTS[name],
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def worker(
+    service: Annotated[list[str] | None, typer.Option(help="Only these services' queues")] = None,
+    burst: Annotated[bool, typer.Option(help="Exit when the queues are empty")] = False,
+) -> None:
+    """Run the queue workers (all services' queues in one process by default)."""
+    names = _services(service)
+    configure_logging(get_settings(names[0]).log_level, "worker")
+    asyncio.run(run_workers([runtime.worker_spec(n) for n in names], burst=burst))
+
+
+@app.command()
+def scheduler() -> None:
+    """Enqueue the periodic sweeps of every service (one active scheduler; a second one idles)."""
+    settings = get_settings("registry")
+    configure_logging(settings.log_level, "scheduler")
+    asyncio.run(run_scheduler(settings.redis_url, runtime.periodic_sweeps()))
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option(help="operator, reviewer, municipality, partner, service")],
+    lg_code: Annotated[str | None, typer.Option(help="For municipality tokens")] = None,
+    programme: Annotated[str | None, typer.Option(help="For reviewer tokens")] = None,
+    subject: Annotated[str | None, typer.Option(help="Who the token names")] = None,
+    ttl: Annotated[int, typer.Option(help="Seconds until it expires")] = 86400,
+) -> None:
+    """Mint a development token signed with JWT_SECRET."""
+    settings = get_settings("registry")
+    typer.echo(
+        mint_token(
+            settings,
+            role=role,
+            subject=subject,
+            lg_code=lg_code,
+            programme=programme,
+            ttl_seconds=ttl,
+        )
+    )
+
+
+@app.command()
+def openapi(
+    out_dir: Annotated[Path, typer.Option(help="Where to write <service>.json")] = Path("openapi"),
+) -> None:
+    """Write each service's OpenAPI document, committed for partner systems."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in SERVICE_NAMES:
+        path = out_dir / f"{name}.json"
+        path.write_text(runtime.openapi_document(name), encoding="utf-8")
+        typer.echo(f"wrote {path}")
+
+
+def _services(names: list[str] | None) -> list[ServiceName]:
+    if not names:
+        return list(SERVICE_NAMES)
+    unknown = [n for n in names if n not in SERVICE_NAMES]
+    if unknown:
+        raise typer.BadParameter(f"unknown service {unknown}; choose from {SERVICE_NAMES}")
+    return [n for n in SERVICE_NAMES if n in names]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

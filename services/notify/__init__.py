@@ -1,0 +1,1 @@
+"""Notify (通知): messages, symposium invitation campaigns, RSVP and delivery."""

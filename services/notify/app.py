@@ -1,0 +1,34 @@
+"""The notify API: messages, symposium invitation campaigns, RSVP and delivery."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+
+from libs.common import __version__
+from libs.common.app import create_service_app
+from libs.common.settings import Settings, get_settings
+from services.notify.models import outbox
+from services.notify.smtp import check_smtp
+
+DESCRIPTION = """
+通知サービス — every message jisso sends: symposium invitations (with ICS and RSVP links), reminders,
+continuation decision letters and joint-review results, each delivered exactly once.
+
+Errors are RFC 9457 `application/problem+json`. Authenticate with `Authorization: Bearer <JWT>`.
+"""
+
+
+async def _smtp_ready(request: Request) -> None:
+    await check_smtp(request.app.state.settings.smtp_url)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings=settings or get_settings("notify"),
+        title="jisso notify",
+        description=DESCRIPTION,
+        version=__version__,
+        routers=[],
+        outbox=outbox,
+        extra_readiness={"smtp": _smtp_ready},
+    )

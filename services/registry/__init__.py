@@ -1,0 +1,1 @@
+"""Registry (台帳): projects, local governments, councils, contacts, programmes, symposia."""

@@ -1,0 +1,188 @@
+"""The shared HTTP kernel on a real app: problem+json, auth, request ids, one commit per request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+import httpx
+import jwt
+import pytest
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.app import create_service_app
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import Conflict
+from libs.common.settings import Settings
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.models import outbox
+
+router = APIRouter(route_class=UnitOfWorkRoute)
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+
+
+class Thing(BaseModel):
+    name: str = Field(min_length=1, max_length=10)
+    count: int = Field(ge=0)
+
+
+@router.post("/v1/things", status_code=201)
+async def create_thing(body: Thing, principal: Operator, session: SessionDep) -> dict[str, str]:
+    await session.execute(
+        text("INSERT INTO registry.applied_effects (key) VALUES (:k)"), {"k": body.name}
+    )
+    if body.count == 409:
+        raise Conflict("the thing conflicts", thing=body.name)
+    return {"actor": principal.actor}
+
+
+@router.get("/v1/boom")
+async def boom() -> None:
+    raise RuntimeError("secret internals")
+
+
+@pytest.fixture
+async def client(
+    make_settings: Callable[..., Settings], sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_service_app(
+        settings=make_settings("registry"),
+        title="t",
+        description="t",
+        version="0",
+        routers=[router],
+        outbox=outbox,
+    )
+    app.state.sessionmaker = sessionmaker
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def count_keys(session: AsyncSession, key: str) -> int:
+    result = await session.scalar(
+        text("SELECT count(*) FROM registry.applied_effects WHERE key = :k"), {"k": key}
+    )
+    return int(result or 0)
+
+
+async def test_no_token_is_401_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/things", json={"name": "a", "count": 1})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_partner_token_on_operator_route_is_403(
+    client: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    response = await client.post(
+        "/v1/things", json={"name": "a", "count": 1}, headers=bearer(token(Role.partner))
+    )
+    assert response.status_code == 403
+    assert "operator" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda s: jwt.encode({"sub": "x", "role": "operator", "iss": "jisso"}, s, "HS256"),
+        lambda s: jwt.encode(
+            {"sub": "x", "role": "operator", "iss": "jisso", "iat": 0, "exp": 1}, s, "HS256"
+        ),
+        lambda s: jwt.encode(
+            {"sub": "x", "role": "operator", "iss": "jisso", "iat": 0, "exp": 2**31},
+            "another-secret-of-sufficient-length-000",
+            "HS256",
+        ),
+        lambda s: jwt.encode(
+            {"sub": "x", "role": "operator", "iss": "jisso", "iat": 0, "exp": 2**31},
+            s * 2,
+            "HS512",
+        ),
+        lambda s: jwt.encode(
+            {"sub": "x", "role": "root", "iss": "jisso", "iat": 0, "exp": 2**31}, s, "HS256"
+        ),
+    ],
+    ids=["no-exp", "expired", "wrong-signature", "wrong-algorithm", "unknown-role"],
+)
+async def test_bad_tokens_are_401(
+    client: httpx.AsyncClient, make_settings: Callable[..., Settings], forge: Callable[[str], str]
+) -> None:
+    secret = make_settings("registry").jwt_secret
+    response = await client.post(
+        "/v1/things", json={"name": "a", "count": 1}, headers=bearer(forge(secret))
+    )
+    assert response.status_code == 401, response.text
+
+
+async def test_validation_problem_lists_each_field_and_rule(
+    client: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    response = await client.post(
+        "/v1/things",
+        json={"name": "x" * 11, "count": -1},
+        headers=bearer(token(Role.operator)),
+    )
+    body = response.json()
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    fields = {(e["field"], e["rule"]) for e in body["errors"]}
+    assert fields == {("body.name", "string_too_long"), ("body.count", "greater_than_equal")}
+
+
+async def test_success_commits_and_domain_error_rolls_back(
+    client: httpx.AsyncClient, token: Callable[..., str], session: AsyncSession
+) -> None:
+    ok = await client.post(
+        "/v1/things", json={"name": "kept", "count": 1}, headers=bearer(token(Role.operator))
+    )
+    refused = await client.post(
+        "/v1/things", json={"name": "dropped", "count": 409}, headers=bearer(token(Role.operator))
+    )
+    assert ok.status_code == 201 and ok.json()["actor"].startswith("operator:")
+    assert refused.status_code == 409
+    assert refused.json()["thing"] == "dropped"
+    assert await count_keys(session, "kept") == 1
+    assert await count_keys(session, "dropped") == 0
+
+
+async def test_unexpected_error_is_500_problem_without_internals(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    minted = await client.get("/healthz")
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(minted.headers["x-request-id"]) == 32
+
+
+async def test_unknown_route_is_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_readyz_reports_database_and_redis(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+async def test_metrics_are_labelled_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    text_ = (await client.get("/metrics")).text
+    assert 'route="/healthz"' in text_

@@ -1,0 +1,109 @@
+"""The outbox against real PostgreSQL and Redis: published once, never lost, consumed once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from arq.connections import ArqRedis
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.outbox import add_message, claim_effect, relay
+from libs.common.queue import job, queue_name
+from services.registry.models import applied_effects, outbox
+
+
+@pytest.fixture
+async def test_queue(
+    committed: async_sessionmaker[AsyncSession], redis: ArqRedis
+) -> AsyncIterator[str]:
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    yield name
+    async with committed() as session, session.begin():
+        await session.execute(delete(outbox).where(outbox.c.queue == name))
+    await redis.delete(queue_name(name))
+
+
+async def write_messages(
+    committed: async_sessionmaker[AsyncSession], queue: str, count: int
+) -> list[uuid.UUID]:
+    async with committed() as session, session.begin():
+        return [
+            await add_message(session, outbox, queue=queue, function="noop", payload={"n": n})
+            for n in range(count)
+        ]
+
+
+async def queued_job_ids(redis: ArqRedis, queue: str) -> list[str]:
+    members = await redis.zrange(queue_name(queue), 0, -1)
+    return sorted(m.decode() for m in members)
+
+
+async def test_two_relays_at_once_publish_each_row_exactly_once(
+    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+) -> None:
+    ids = await write_messages(committed, test_queue, 50)
+
+    counts = await asyncio.gather(
+        relay(committed, outbox, redis, limit=500), relay(committed, outbox, redis, limit=500)
+    )
+
+    assert sum(counts) == 50
+    assert await queued_job_ids(redis, test_queue) == sorted(str(i) for i in ids)
+    async with committed() as session:
+        unsent = await session.scalar(
+            select(outbox.c.id).where(outbox.c.queue == test_queue, outbox.c.published_at.is_(None))
+        )
+    assert unsent is None
+
+
+async def test_a_row_written_while_redis_is_down_goes_out_with_the_sweep(
+    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+) -> None:
+    (message_id,) = await write_messages(committed, test_queue, 1)
+    unreachable = ArqRedis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+
+    assert await relay(committed, outbox, unreachable, ids=[message_id]) == 0
+    async with committed() as session:
+        row = (await session.execute(select(outbox).where(outbox.c.id == message_id))).one()
+    assert row.published_at is None
+    assert row.attempts == 1 and row.last_error
+
+    assert await relay(committed, outbox, redis) >= 1  # the sweep, Redis back
+    assert await queued_job_ids(redis, test_queue) == [str(message_id)]
+    await unreachable.aclose()
+
+
+async def test_a_job_delivered_twice_applies_its_effect_once(
+    committed: async_sessionmaker[AsyncSession],
+) -> None:
+    key = f"test-effect-{uuid.uuid4().hex}"
+    applied: list[str] = []
+
+    @job
+    async def apply(session: AsyncSession, payload: dict[str, str], ctx: dict[str, object]) -> None:
+        if await claim_effect(session, applied_effects, payload["key"]):
+            applied.append(payload["key"])
+
+    ctx = {"sessionmaker": committed}
+    await asyncio.gather(apply(ctx, {"key": key}), apply(ctx, {"key": key}))
+    await apply(ctx, {"key": key})
+
+    assert applied == [key]
+    async with committed() as session, session.begin():
+        await session.execute(delete(applied_effects).where(applied_effects.c.key == key))
+
+
+async def test_an_effect_rolled_back_can_be_claimed_again(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    key = f"test-effect-{uuid.uuid4().hex}"
+    async with sessionmaker() as session:
+        assert await claim_effect(session, applied_effects, key)
+        await session.rollback()
+    async with sessionmaker() as session:
+        assert await claim_effect(session, applied_effects, key)
+        assert not await claim_effect(session, applied_effects, key)
