@@ -19,8 +19,10 @@ from libs.common.scheduler import run_scheduler
 from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, get_settings
 from libs.common.worker import run_workers
 from services import runtime
+from services.registry.cli import app as registry_app
 
 app = typer.Typer(help="jisso — 未来技術社会実装事業の業務システム", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
 
 
 @app.command()

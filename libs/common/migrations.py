@@ -54,7 +54,8 @@ def run_env(metadata: MetaData) -> None:
         connection=connection,
         target_metadata=metadata,
         version_table_schema=schema,
-        include_schemas=False,
+        include_schemas=True,
+        include_name=lambda name, type_, _: type_ != "schema" or name == schema,
         compare_type=True,
     )
     with context.begin_transaction():

@@ -7,7 +7,14 @@ from fastapi import FastAPI
 from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
-from services.registry.models import outbox
+from services.registry.audit.router import router as audit_router
+from services.registry.models import load_all_models, outbox
+
+load_all_models()
+
+ROUTERS = [
+    audit_router,
+]
 
 DESCRIPTION = """
 台帳サービス — the registry of 未来技術社会実装事業: local governments, projects and their support
@@ -23,6 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="jisso registry",
         description=DESCRIPTION,
         version=__version__,
-        routers=[],
+        routers=ROUTERS,
         outbox=outbox,
     )

@@ -12,3 +12,14 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 applied_effects = effects_table(Base.metadata)
+
+
+def load_all_models() -> None:
+    """Import every domain's models so the metadata is complete (migrations, tests)."""
+    from services.registry.audit import models as _audit  # noqa: F401
+    from services.registry.contacts import models as _contacts  # noqa: F401
+    from services.registry.councils import models as _councils  # noqa: F401
+    from services.registry.local_governments import models as _lg  # noqa: F401
+    from services.registry.programmes import models as _programmes  # noqa: F401
+    from services.registry.projects import models as _projects  # noqa: F401
+    from services.registry.symposia import models as _symposia  # noqa: F401

@@ -1,0 +1,48 @@
+"""連絡先 — people jisso writes to, with the suppression state notify reads and sets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.registry.models import Base
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # normalised
+    phone: Mapped[str | None] = mapped_column(String(30))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # national_government | local_government | school | private_company | resident_representative | other
+    stakeholder_category: Mapped[str] = mapped_column(String(30), index=True)
+    lg_code: Mapped[str | None] = mapped_column(ForeignKey("local_governments.code"), index=True)
+    suppression: Mapped[str | None] = mapped_column(String(20))  # unsubscribed | bounced
+    suppression_reason: Mapped[str | None] = mapped_column(Text)
+    suppressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ContactLink(Base):
+    """A contact's tie to a project or a council (one of the two)."""
+
+    __tablename__ = "contact_links"
+    __table_args__ = (UniqueConstraint("contact_id", "project_id", "council_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    council_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("councils.id", ondelete="CASCADE"), index=True
+    )

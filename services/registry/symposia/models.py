@@ -1,0 +1,35 @@
+"""未来技術実装ミニシンポジウム — themed symposia and who they invite."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.registry.models import Base
+
+
+class Symposium(Base):
+    __tablename__ = "symposia"
+    __table_args__ = (UniqueConstraint("fiscal_year", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    theme: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    format: Mapped[str] = mapped_column(String(20), default="web")  # web | in_person | hybrid
+    join_url: Mapped[str | None] = mapped_column(Text)
+    # The stakeholder categories invited (参加対象者).
+    audience: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    tentative: Mapped[bool] = mapped_column(default=False)  # （予定）
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
+    # Raised on every change of time or place, for the ICS SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
