@@ -47,6 +47,15 @@ def migrate(
 
 
 @app.command()
+def seed() -> None:
+    """Load the seed document's facts into the registry (idempotent: a second run changes nothing)."""
+    from services.registry.seed import run_seed
+
+    asyncio.run(run_seed(get_settings("registry")))
+    typer.echo("seeded the registry")
+
+
+@app.command()
 def serve(
     service: Annotated[str, typer.Argument(help="registry, review or notify")],
     host: str = "127.0.0.1",

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 from libs.common.auth import Role, mint_token
 from libs.common.migrations import upgrade
@@ -71,7 +72,8 @@ def up(data_dir: Path) -> None:
             asyncio.run(upgrade(name, env["DATABASE_URL"]))
         _seed_if_empty(env)
         for name in SERVICE_NAMES:
-            supervisor.spawn(name, child_command("serve", name), env)
+            port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
+            supervisor.spawn(name, child_command("serve", name, "--port", str(port)), env)
         supervisor.spawn("worker", child_command("worker"), env)
         supervisor.spawn("scheduler", child_command("scheduler"), env)
         urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
@@ -91,10 +93,11 @@ def up(data_dir: Path) -> None:
 
 
 def _seed_if_empty(env: dict[str, str]) -> None:
-    """The registry loads the seed document's facts on an empty database (added with the registry)."""
-    seed = getattr(_module("registry", "worker"), "seed_if_empty", None)
-    if seed is not None:
-        asyncio.run(seed(load_settings("registry", database_url=env["DATABASE_URL"])))
+    """An empty registry gets the seed document's facts, so a first ``jisso up`` has data to show."""
+    from services.registry.seed import seed_if_empty
+
+    if asyncio.run(seed_if_empty(load_settings("registry", database_url=env["DATABASE_URL"]))):
+        print("loaded the seed facts into the empty registry", flush=True)
 
 
 def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> None:

@@ -2,8 +2,39 @@
 
 from __future__ import annotations
 
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.db import create_engine, create_sessionmaker, unit_of_work
+from libs.common.settings import Settings
+from services.registry.models import load_all_models
+
+load_all_models()
 
 
 async def seed_all(session: AsyncSession) -> None:
     """Load every seed fact in dependency order; a second run changes nothing."""
+
+
+async def run_seed(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            await seed_all(session)
+    finally:
+        await engine.dispose()
+
+
+async def seed_if_empty(settings: Settings) -> bool:
+    """Seed only a registry that holds no programme yet; True when it seeded."""
+    from services.registry.programmes.models import Programme
+
+    engine = create_engine(settings)
+    try:
+        async with unit_of_work(create_sessionmaker(engine)) as session:
+            if await session.scalar(select(exists().where(Programme.id.isnot(None)))):
+                return False
+            await seed_all(session)
+            return True
+    finally:
+        await engine.dispose()
