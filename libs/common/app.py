@@ -31,6 +31,7 @@ def create_service_app(
     version: str,
     routers: Sequence[APIRouter],
     outbox: Table,
+    idempotency_keys: Table | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
     extra_readiness: dict[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
@@ -62,6 +63,7 @@ def create_service_app(
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.outbox = outbox
+    app.state.idempotency_keys = idempotency_keys
     app.state.metrics = ServiceMetrics(settings.service)
     app.state.readiness_checks = {
         "database": check_database,

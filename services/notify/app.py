@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 
 from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
-from services.notify.models import outbox
+from services.notify.models import idempotency_keys, load_all_models, outbox
 from services.notify.smtp import check_smtp
+
+load_all_models()
+
+ROUTERS: list[APIRouter] = []
 
 DESCRIPTION = """
 通知サービス — every message jisso sends: symposium invitations (with ICS and RSVP links), reminders,
@@ -28,7 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="jisso notify",
         description=DESCRIPTION,
         version=__version__,
-        routers=[],
+        routers=ROUTERS,
         outbox=outbox,
+        idempotency_keys=idempotency_keys,
         extra_readiness={"smtp": _smtp_ready},
     )

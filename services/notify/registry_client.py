@@ -1,0 +1,52 @@
+"""What notify asks the registry: a symposium, its audience, and suppressions to record."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from libs.common.errors import NotFound, ServiceUnavailable
+from libs.common.http import ServiceClient
+
+
+class RegistryClient:
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    async def symposium(self, symposium_id: uuid.UUID) -> dict[str, Any]:
+        response = await self.client.get(f"/v1/symposia/{symposium_id}")
+        if response.status_code == 404:
+            raise NotFound(f"symposium {symposium_id} is not in the registry")
+        _raise_for_status(response.status_code, response.text)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def audience(
+        self, symposium_id: uuid.UUID, page_size: int = 1000
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every resolved, unsuppressed, de-duplicated contact, page by page."""
+        url: str | None = f"/v1/symposia/{symposium_id}/audience?limit={page_size}"
+        while url:
+            response = await self.client.get(url)
+            _raise_for_status(response.status_code, response.text)
+            page = response.json()
+            for contact in page["items"]:
+                yield contact
+            url = page.get("next")
+
+    async def record_suppression(self, *, email: str, state: str, reason: str) -> None:
+        """Idempotent on the registry's side: the same state twice changes nothing."""
+        response = await self.client.post(
+            "/v1/contacts/suppressions",
+            json={"email": email, "state": state, "reason": reason},
+            idempotent=True,
+        )
+        if response.status_code == 404:
+            return  # an address the registry does not know: nothing to suppress there
+        _raise_for_status(response.status_code, response.text)
+
+
+def _raise_for_status(status: int, text: str) -> None:
+    if status >= 400:
+        raise ServiceUnavailable(f"registry answered {status}: {text[:300]}", service="registry")
