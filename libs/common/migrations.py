@@ -95,3 +95,22 @@ def create_messaging_tables(schema: str) -> None:
         sa.PrimaryKeyConstraint("key", name="pk_applied_effects"),
         schema=schema,
     )
+
+
+def create_idempotency_table(schema: str) -> None:
+    """The Idempotency-Key store (see libs.common.idempotency)."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("principal", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("route", sa.String(300), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("status_code", sa.Integer()),
+        sa.Column("body", JSONB()),
+        sa.Column("headers", JSONB()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("principal", "key", name="pk_idempotency_keys"),
+        schema=schema,
+    )

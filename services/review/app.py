@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
-from services.review.models import outbox
+from services.review.models import idempotency_keys, load_all_models, outbox
+
+load_all_models()
+
+ROUTERS: list[APIRouter] = []
 
 DESCRIPTION = """
 審査サービス — continuation reviews (継続審査) of 未来技術社会実装事業 projects and the smart-city
@@ -23,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="jisso review",
         description=DESCRIPTION,
         version=__version__,
-        routers=[],
+        routers=ROUTERS,
         outbox=outbox,
+        idempotency_keys=idempotency_keys,
     )

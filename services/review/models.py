@@ -3,6 +3,7 @@
 from sqlalchemy.orm import DeclarativeBase
 
 from libs.common.db import service_metadata
+from libs.common.idempotency import idempotency_table
 from libs.common.outbox import effects_table, outbox_table
 
 
@@ -12,3 +13,9 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 applied_effects = effects_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)
+
+
+def load_all_models() -> None:
+    """Import every domain's models so the metadata is complete (migrations, tests)."""
+    from services.review.reviewers import models as _reviewers  # noqa: F401

@@ -1,4 +1,5 @@
 from libs.common.migrations import run_env
-from services.review.models import Base
+from services.review.models import Base, load_all_models
 
+load_all_models()
 run_env(Base.metadata)
