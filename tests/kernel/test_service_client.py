@@ -40,7 +40,7 @@ async def peer_url() -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(peer, host="127.0.0.1", port=port, log_level="error"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.02)
     calls.clear()
     yield f"http://127.0.0.1:{port}"
@@ -58,7 +58,9 @@ def client_for(make_settings: Callable[..., Settings]) -> Callable[[str], Servic
 
 
 async def test_get_retries_503_then_succeeds_with_token_and_request_id(
-    peer_url: str, client_for: Callable[[str], ServiceClient], make_settings: Callable[..., Settings]
+    peer_url: str,
+    client_for: Callable[[str], ServiceClient],
+    make_settings: Callable[..., Settings],
 ) -> None:
     client = client_for(peer_url)
     bind_request_id("req-42")
