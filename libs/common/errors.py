@@ -183,6 +183,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
+def problem_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI ``responses`` entry for a problem+json answer."""
+    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: problem_doc("If-Match names an older version: read the resource again"),
+    428: problem_doc("If-Match is missing"),
+}
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "description": desc, "content": {PROBLEM_JSON: {}}}
     for code, desc in {

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Header
+
 from libs.common.errors import PreconditionFailed, PreconditionRequired
+
+IfMatch = Annotated[
+    str | None, Header(description="The ETag from your last read; required to change a resource")
+]
 
 
 def etag_for(kind: str, key: object, version: int) -> str:

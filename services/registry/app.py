@@ -8,12 +8,25 @@ from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
 from services.registry.audit.router import router as audit_router
+from services.registry.contacts.router import router as contacts_router
+from services.registry.councils.router import router as councils_router
+from services.registry.local_governments.router import router as local_governments_router
 from services.registry.models import load_all_models, outbox
+from services.registry.programmes.router import grant_schemes_router, programmes_router
+from services.registry.projects.router import router as projects_router
+from services.registry.symposia.router import router as symposia_router
 
 load_all_models()
 
 ROUTERS = [
     audit_router,
+    local_governments_router,
+    programmes_router,
+    grant_schemes_router,
+    councils_router,
+    contacts_router,
+    symposia_router,
+    projects_router,
 ]
 
 DESCRIPTION = """

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.registry.models import Base
 
@@ -19,6 +19,8 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)  # normalised
     phone: Mapped[str | None] = mapped_column(String(30))
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    # Normalised name and organisation, for ``q`` (never the email: partners may search too).
+    search_key: Mapped[str] = mapped_column(Text, default="")
     # national_government | local_government | school | private_company | resident_representative | other
     stakeholder_category: Mapped[str] = mapped_column(String(30), index=True)
     lg_code: Mapped[str | None] = mapped_column(ForeignKey("local_governments.code"), index=True)
@@ -27,6 +29,8 @@ class Contact(Base):
     suppressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    links: Mapped[list[ContactLink]] = relationship(lazy="raise", cascade="all, delete-orphan")
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.registry.models import Base
@@ -19,10 +21,14 @@ class Programme(Base):
     ministry: Mapped[str] = mapped_column(String(50))
     bureau: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
-    former_names: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    # [{"name": ..., "until_fiscal_year": 2020 | None, "note": ...}]: the seed gives a former
+    # name with the year it was last used, or only says where the name appeared.
+    former_names: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     summary: Mapped[str] = mapped_column(Text, default="")
     support_target: Mapped[str] = mapped_column(Text, default="")
     contact: Mapped[str] = mapped_column(Text, default="")
+    # What the selection counts mean when the seed qualifies them (※先行モデルプロジェクト選定数).
+    selection_count_note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
 
     fiscal_years: Mapped[list[ProgrammeFiscalYear]] = relationship(
@@ -51,6 +57,8 @@ class GrantScheme(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     grant: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    budget_note: Mapped[str] = mapped_column(Text, default="")
     subsidy_rate: Mapped[str | None] = mapped_column(String(10))
     max_years: Mapped[int | None] = mapped_column(Integer)
     # Schemes sharing a quota group count against the same new-application quota.

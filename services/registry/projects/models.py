@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from services.registry.local_governments.models import LocalGovernment
 from services.registry.models import Base
 
 
@@ -60,6 +61,9 @@ class ProjectProposer(Base):
     )
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Names and prefectures of proposers appear in every project response and search key.
+    local_government: Mapped[LocalGovernment] = relationship(lazy="raise")
 
 
 class ProjectInitiative(Base):

@@ -8,12 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import create_engine, create_sessionmaker, unit_of_work
 from libs.common.settings import Settings
 from services.registry.models import load_all_models
+from services.registry.seed.councils import seed_councils
+from services.registry.seed.local_governments import seed_local_governments
+from services.registry.seed.programmes import seed_programmes
+from services.registry.seed.projects import seed_projects
+from services.registry.seed.symposia import seed_symposia
 
 load_all_models()
 
 
 async def seed_all(session: AsyncSession) -> None:
     """Load every seed fact in dependency order; a second run changes nothing."""
+    await seed_local_governments(session)
+    await seed_programmes(session)
+    # Projects before councils: a council belongs to a project.
+    await seed_projects(session)
+    await seed_councils(session)
+    await seed_symposia(session)
 
 
 async def run_seed(settings: Settings) -> None:

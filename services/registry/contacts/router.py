@@ -1,0 +1,263 @@
+"""``/v1/contacts`` — people jisso writes to, their links and suppression state."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.etag import IfMatch
+from libs.common.fiscal_year import TOKYO
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.contacts import service
+from services.registry.contacts.models import Contact
+from services.registry.contacts.schemas import (
+    CATEGORY_HELP,
+    ContactCreate,
+    ContactOut,
+    ContactPublicOut,
+    ContactUpdate,
+    LinkCreate,
+    LinkOut,
+    StakeholderCategory,
+    SuppressionByEmail,
+    SuppressionResult,
+    SuppressionSet,
+)
+
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=UnitOfWorkRoute)
+
+Reader = Annotated[
+    Principal, Depends(require(Role.operator, Role.municipality, Role.partner, Role.service))
+]
+Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
+Suppressor = Annotated[Principal, Depends(require(Role.operator, Role.service))]
+AnyContactOut = ContactOut | ContactPublicOut
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+READ_RESPONSES: Responses = {**PROBLEM_RESPONSES, 404: problem_doc("No such contact or link")}
+DUPLICATE: Responses = {409: problem_doc("The email (or the link) is already registered")}
+
+
+def contact_out(
+    contact: Contact, principal: Principal, response: Response | None = None
+) -> AnyContactOut:
+    """The full record, or for a partner the public one (no email, phone or suppression)."""
+    if response is not None:
+        response.headers["ETag"] = service.contact_etag(contact)
+    return public_out(contact) if principal.role is Role.partner else full_out(contact)
+
+
+def public_out(contact: Contact) -> ContactPublicOut:
+    return ContactPublicOut.model_validate(
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "organisation": contact.organisation,
+            "stakeholder_category": contact.stakeholder_category,
+            "lg_code": contact.lg_code,
+            "links": [LinkOut.model_validate(link) for link in contact.links],
+        }
+    )
+
+
+def full_out(contact: Contact) -> ContactOut:
+    suppressed_at = contact.suppressed_at.astimezone(TOKYO) if contact.suppressed_at else None
+    return ContactOut.model_validate(
+        {
+            **public_out(contact).model_dump(),
+            "email": contact.email,
+            "phone": contact.phone,
+            "suppression": contact.suppression,
+            "suppression_reason": contact.suppression_reason,
+            "suppressed_at": suppressed_at,
+            "version": contact.version,
+        }
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a contact",
+    responses={**PROBLEM_RESPONSES, **DUPLICATE},
+)
+async def create_contact(
+    body: ContactCreate, session: SessionDep, principal: Editor, response: Response
+) -> ContactOut:
+    contact = await service.create_contact(session, principal=principal, data=body)
+    response.headers["Location"] = f"/v1/contacts/{contact.id}"
+    response.headers["ETag"] = service.contact_etag(contact)
+    return full_out(contact)
+
+
+@router.get("", summary="List contacts", responses=PROBLEM_RESPONSES)
+async def list_contacts(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    stakeholder_category: Annotated[
+        StakeholderCategory | None, Query(description=CATEGORY_HELP)
+    ] = None,
+    lg_code: Annotated[str | None, Query(examples=["112071"])] = None,
+    project_id: uuid.UUID | None = None,
+    council_id: uuid.UUID | None = None,
+    suppressed: Annotated[
+        bool | None, Query(description="true: only suppressed; false: only reachable")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(description="Name or organisation, normalised (kana, width, spacing)"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[ContactOut] | Page[ContactPublicOut]:
+    after = decode_cursor(cursor)
+    filters = {
+        "stakeholder_category": stakeholder_category,
+        "lg_code": lg_code,
+        "project_id": project_id,
+        "council_id": council_id,
+        "suppressed": suppressed,
+        "q": q,
+    }
+    contacts = await service.list_contacts(
+        session,
+        principal=principal,
+        filters=filters,
+        after=(str(after[0]), uuid.UUID(str(after[1]))) if after else None,
+        limit=limit + 1,
+    )
+    more = len(contacts) > limit
+    contacts = contacts[:limit]
+    last = contacts[-1] if more and contacts else None
+    next_url = next_link(request.url, encode_cursor([last.name, str(last.id)]) if last else None)
+    items = [contact_out(c, principal) for c in contacts]
+    if principal.role is Role.partner:
+        return Page[ContactPublicOut].model_validate({"items": items, "next": next_url})
+    return Page[ContactOut].model_validate({"items": items, "next": next_url})
+
+
+@router.post(
+    "/suppressions",
+    summary="Suppress an address (notify, from bounces and unsubscribes)",
+    description="Every contact with this address, in any case, gets the state. Repeating a call "
+    "changes nothing and answers the same.",
+    responses=READ_RESPONSES,
+)
+async def suppress_address(
+    body: SuppressionByEmail, session: SessionDep, principal: Suppressor
+) -> SuppressionResult:
+    email, contacts, changed = await service.suppress_address(
+        session, principal=principal, data=body
+    )
+    return SuppressionResult(
+        email=email, state=body.state, contact_ids=[c.id for c in contacts], changed=changed
+    )
+
+
+@router.get("/{contact_id}", summary="Get a contact", responses=READ_RESPONSES)
+async def get_contact(
+    contact_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+) -> AnyContactOut:
+    contact = await service.get_contact(session, principal=principal, contact_id=contact_id)
+    return contact_out(contact, principal, response)
+
+
+@router.patch(
+    "/{contact_id}",
+    summary="Change a contact",
+    responses={**READ_RESPONSES, **DUPLICATE, **PRECONDITION_RESPONSES},
+)
+async def update_contact(
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+    session: SessionDep,
+    principal: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AnyContactOut:
+    contact = await service.update_contact(
+        session, principal=principal, contact_id=contact_id, data=body, if_match=if_match
+    )
+    return contact_out(contact, principal, response)
+
+
+@router.post(
+    "/{contact_id}/links",
+    status_code=201,
+    summary="Link a contact to a project or a council",
+    responses={**READ_RESPONSES, **DUPLICATE},
+)
+async def add_link(
+    contact_id: uuid.UUID,
+    body: LinkCreate,
+    session: SessionDep,
+    principal: Editor,
+    response: Response,
+) -> LinkOut:
+    contact, link = await service.add_link(
+        session, principal=principal, contact_id=contact_id, data=body
+    )
+    response.headers["ETag"] = service.contact_etag(contact)
+    return LinkOut.model_validate(link)
+
+
+@router.delete(
+    "/{contact_id}/links/{link_id}",
+    summary="Remove a link (If-Match: the contact's ETag)",
+    responses={**READ_RESPONSES, **PRECONDITION_RESPONSES},
+)
+async def remove_link(
+    contact_id: uuid.UUID,
+    link_id: uuid.UUID,
+    session: SessionDep,
+    principal: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AnyContactOut:
+    contact = await service.remove_link(
+        session, principal=principal, contact_id=contact_id, link_id=link_id, if_match=if_match
+    )
+    return contact_out(contact, principal, response)
+
+
+@router.post(
+    "/{contact_id}/suppression",
+    summary="Set a contact's suppression state (idempotent)",
+    responses=READ_RESPONSES,
+)
+async def suppress(
+    contact_id: uuid.UUID,
+    body: SuppressionSet,
+    session: SessionDep,
+    principal: Suppressor,
+    response: Response,
+) -> AnyContactOut:
+    contact = await service.suppress(session, principal=principal, contact_id=contact_id, data=body)
+    return contact_out(contact, principal, response)
+
+
+@router.delete(
+    "/{contact_id}/suppression",
+    summary="Lift a contact's suppression (If-Match)",
+    responses={**READ_RESPONSES, **PRECONDITION_RESPONSES},
+)
+async def lift_suppression(
+    contact_id: uuid.UUID,
+    session: SessionDep,
+    principal: Suppressor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AnyContactOut:
+    contact = await service.lift_suppression(
+        session, principal=principal, contact_id=contact_id, if_match=if_match
+    )
+    return contact_out(contact, principal, response)

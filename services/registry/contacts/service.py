@@ -1,0 +1,311 @@
+"""Rules of contacts: one normalised email each, who may see them, links, suppression."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from libs.common.etag import check_if_match, etag_for
+from libs.common.fiscal_year import now_tokyo
+from libs.common.search_text import normalise_search_key
+from services.registry.audit.service import record
+from services.registry.contacts import repository
+from services.registry.contacts.models import Contact, ContactLink
+from services.registry.contacts.schemas import (
+    ContactCreate,
+    ContactUpdate,
+    LinkCreate,
+    SuppressionByEmail,
+    SuppressionSet,
+)
+from services.registry.councils import repository as councils
+from services.registry.councils.service import known_lg_code
+
+
+def contact_etag(contact: Contact) -> str:
+    return etag_for("contact", contact.id, contact.version)
+
+
+def normalise_email(raw: str, field: str) -> str:
+    """NFKC, then RFC syntax (no DNS lookup), then a lower-case domain; 422 naming ``field``."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise InvalidInput.field(
+            field, "email", f"メールアドレスの形式が正しくありません（{err}）"
+        ) from err
+    local, _, domain = result.normalized.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def search_key(name: str, organisation: str) -> str:
+    return f"{normalise_search_key(name)}|{normalise_search_key(organisation)}"
+
+
+def snapshot(contact: Contact) -> dict[str, Any]:
+    return {
+        "name": contact.name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "organisation": contact.organisation,
+        "stakeholder_category": contact.stakeholder_category,
+        "lg_code": contact.lg_code,
+        "suppression": contact.suppression,
+        "suppression_reason": contact.suppression_reason,
+    }
+
+
+def _email_conflict(email: str, owner: uuid.UUID | None = None) -> Conflict:
+    message = f"このメールアドレスは既に登録されています: {email}（email already registered）"
+    extra: dict[str, Any] = {"contact_id": str(owner)} if owner else {}
+    return Conflict(
+        message, errors=[FieldProblem(field="body.email", rule="unique", message=message)], **extra
+    )
+
+
+def _forbidden() -> Forbidden:
+    return Forbidden(
+        "この連絡先は貴団体のものではありません（the contact belongs to another local government）"
+    )
+
+
+def _ensure_own(principal: Principal, lg_code: str | None) -> None:
+    if principal.role is Role.municipality and lg_code != principal.lg_code:
+        raise _forbidden()
+
+
+async def _contact(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
+    contact = await repository.get(session, contact_id)
+    if contact is None:
+        raise NotFound(f"連絡先が見つかりません（no contact {contact_id}）")
+    _ensure_own(principal, contact.lg_code)
+    return contact
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal | str,
+    action: str,
+    contact: Contact,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    await record(
+        session,
+        actor=principal,
+        action=action,
+        subject_type="contact",
+        subject_id=contact.id,
+        before=before,
+        after=after,
+    )
+
+
+async def _save_checked(session: AsyncSession, contact: Contact) -> None:
+    try:
+        await repository.save(session, contact)
+    except repository.EmailTaken as exc:
+        raise _email_conflict(contact.email) from exc
+
+
+async def create_contact(
+    session: AsyncSession, *, principal: Principal, data: ContactCreate
+) -> Contact:
+    lg_code = data.lg_code
+    if principal.role is Role.municipality and lg_code is None:
+        lg_code = principal.lg_code
+    if lg_code is not None:
+        lg_code = await known_lg_code(session, lg_code, "body.lg_code")
+    _ensure_own(principal, lg_code)
+    email = normalise_email(data.email, "body.email")
+    owner = await repository.email_owner(session, email)
+    if owner is not None:
+        raise _email_conflict(email, owner)
+    contact = Contact(
+        **data.model_dump(exclude={"email", "lg_code"}),
+        email=email,
+        lg_code=lg_code,
+        search_key=search_key(data.name, data.organisation),
+        links=[],
+    )
+    try:
+        await repository.insert(session, contact)
+    except repository.EmailTaken as exc:
+        raise _email_conflict(email) from exc
+    await _record(session, principal, "contact.created", contact, None, snapshot(contact))
+    return contact
+
+
+async def get_contact(
+    session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID
+) -> Contact:
+    return await _contact(session, principal, contact_id)
+
+
+async def list_contacts(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: dict[str, Any],
+    after: tuple[str, uuid.UUID] | None,
+    limit: int,
+) -> list[Contact]:
+    """``filters``: stakeholder_category, lg_code, project_id, council_id, suppressed, q."""
+    if principal.role is Role.municipality:
+        if filters.get("lg_code") not in (None, principal.lg_code):
+            raise _forbidden()
+        filters = {**filters, "lg_code": principal.lg_code}
+    if principal.role is Role.partner and filters.get("suppressed") is not None:
+        raise Forbidden("配信停止の状態は公開されていません（suppression state is not public）")
+    q = filters.pop("q", None)
+    return await repository.list_contacts(
+        session,
+        **filters,
+        search_key=normalise_search_key(q) if q else None,
+        after=after,
+        limit=limit,
+    )
+
+
+async def update_contact(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+    if_match: str | None,
+) -> Contact:
+    contact = await _contact(session, principal, contact_id)
+    check_if_match(if_match, contact_etag(contact))
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("name", "email", "organisation", "stakeholder_category"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput.field(
+                f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
+            )
+    if changes.get("email") is not None:
+        changes["email"] = normalise_email(changes["email"], "body.email")
+        owner = await repository.email_owner(session, changes["email"])
+        if owner is not None and owner != contact.id:
+            raise _email_conflict(changes["email"], owner)
+    if changes.get("lg_code") is not None:
+        changes["lg_code"] = await known_lg_code(session, changes["lg_code"], "body.lg_code")
+    if "lg_code" in changes:
+        _ensure_own(principal, changes["lg_code"])
+    before = snapshot(contact)
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    contact.search_key = search_key(contact.name, contact.organisation)
+    if snapshot(contact) != before:
+        await _save_checked(session, contact)
+        await _record(session, principal, "contact.updated", contact, before, snapshot(contact))
+    return contact
+
+
+async def add_link(
+    session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID, data: LinkCreate
+) -> tuple[Contact, ContactLink]:
+    contact = await _contact(session, principal, contact_id)
+    project_id = data.project_id
+    field = "body.project_id"
+    if data.council_id is not None:
+        field = "body.council_id"
+        council = await councils.get(session, data.council_id)
+        project_id = council.project_id if council else None
+    if project_id is None or not await councils.project_exists(session, project_id):
+        raise InvalidInput.field(
+            field, "not_found", f"参照先が見つかりません（no such {field[5:]}）"
+        )
+    if principal.role is Role.municipality and not await councils.is_proposer(
+        session, project_id, str(principal.lg_code)
+    ):
+        raise Forbidden("貴団体の事業ではありません（not a project of your local government）")
+    for link in contact.links:
+        if (link.project_id, link.council_id) == (data.project_id, data.council_id):
+            raise Conflict("既に関連付けられています（already linked）", link_id=str(link.id))
+    link = ContactLink(project_id=data.project_id, council_id=data.council_id)
+    contact.links.append(link)
+    await _save_checked(session, contact)
+    after = {"project_id": str(data.project_id), "council_id": str(data.council_id)}
+    await _record(session, principal, "contact.linked", contact, None, after)
+    return contact, link
+
+
+async def remove_link(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    link_id: uuid.UUID,
+    if_match: str | None,
+) -> Contact:
+    contact = await _contact(session, principal, contact_id)
+    link = next((ln for ln in contact.links if ln.id == link_id), None)
+    if link is None:
+        raise NotFound(f"関連付けが見つかりません（no link {link_id} on contact {contact_id}）")
+    check_if_match(if_match, contact_etag(contact))
+    before = {"project_id": str(link.project_id), "council_id": str(link.council_id)}
+    contact.links.remove(link)
+    await _save_checked(session, contact)
+    await _record(session, principal, "contact.unlinked", contact, before, None)
+    return contact
+
+
+async def _suppress(
+    session: AsyncSession, principal: Principal, contact: Contact, data: SuppressionSet
+) -> bool:
+    """Set the state; repeating the current state changes nothing (notify may retry)."""
+    if contact.suppression == data.state:
+        return False
+    before = snapshot(contact)
+    contact.suppression = data.state
+    contact.suppression_reason = data.reason
+    contact.suppressed_at = now_tokyo()
+    await _save_checked(session, contact)
+    await _record(session, principal, "contact.suppressed", contact, before, snapshot(contact))
+    return True
+
+
+async def suppress(
+    session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID, data: SuppressionSet
+) -> Contact:
+    contact = await _contact(session, principal, contact_id)
+    await _suppress(session, principal, contact, data)
+    return contact
+
+
+async def suppress_address(
+    session: AsyncSession, *, principal: Principal, data: SuppressionByEmail
+) -> tuple[str, list[Contact], int]:
+    """Suppress every contact with this address (any case): the mailbox is one and the same."""
+    email = normalise_email(data.email, "body.email")
+    contacts = await repository.with_address(session, email)
+    if not contacts:
+        raise NotFound(f"このアドレスの連絡先はありません（no contact has {email}）")
+    changed = 0
+    for contact in contacts:
+        changed += await _suppress(session, principal, contact, data)
+    return email, contacts, changed
+
+
+async def lift_suppression(
+    session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID, if_match: str | None
+) -> Contact:
+    contact = await _contact(session, principal, contact_id)
+    check_if_match(if_match, contact_etag(contact))
+    if contact.suppression is None:
+        return contact
+    before = snapshot(contact)
+    contact.suppression = None
+    contact.suppression_reason = None
+    contact.suppressed_at = None
+    await _save_checked(session, contact)
+    await _record(session, principal, "contact.unsuppressed", contact, before, snapshot(contact))
+    return contact

@@ -1,0 +1,296 @@
+"""Rules of 地域実装協議会: one council per project, members by category and role, who may see what."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from libs.common.etag import check_if_match, etag_for
+from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
+from libs.common.search_text import normalise_search_key
+from services.registry.audit.service import record
+from services.registry.councils import repository
+from services.registry.councils.models import Council, CouncilMember
+from services.registry.councils.schemas import (
+    CouncilCreate,
+    CouncilUpdate,
+    MemberCreate,
+    MemberUpdate,
+)
+
+
+def council_etag(council: Council) -> str:
+    return etag_for("council", council.id, council.version)
+
+
+def member_etag(member: CouncilMember) -> str:
+    return etag_for("council-member", member.id, member.version)
+
+
+async def known_lg_code(session: AsyncSession, code: str, field: str) -> str:
+    """A valid code of a registered local government, normalised; 422 naming ``field`` if not."""
+    try:
+        normalised = validate_lg_code(code)
+    except LocalGovernmentCodeError as err:
+        extra: dict[str, Any] = {}
+        if err.expected_check_digit is not None:
+            extra["expected_check_digit"] = err.expected_check_digit
+        raise InvalidInput.field(field, err.rule, err.message, **extra) from err
+    if not await repository.local_government_exists(session, normalised):
+        raise InvalidInput.field(
+            field,
+            "unknown",
+            f"登録されていない地方公共団体コードです: {normalised}（no such local government）",
+        )
+    return normalised
+
+
+async def _ensure_access(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID
+) -> None:
+    """A municipality reaches only the councils of projects its local government proposes."""
+    if principal.role is not Role.municipality:
+        return
+    if principal.lg_code and await repository.is_proposer(session, project_id, principal.lg_code):
+        return
+    raise Forbidden(
+        "この協議会は貴団体の事業のものではありません"
+        "（the council belongs to a project your local government does not propose）"
+    )
+
+
+async def _council(session: AsyncSession, principal: Principal, council_id: uuid.UUID) -> Council:
+    council = await repository.get(session, council_id)
+    if council is None:
+        raise NotFound(f"協議会が見つかりません（no council {council_id}）")
+    await _ensure_access(session, principal, council.project_id)
+    return council
+
+
+def _member(council: Council, member_id: uuid.UUID) -> CouncilMember:
+    for member in council.members:
+        if member.id == member_id:
+            return member
+    raise NotFound(f"構成員が見つかりません（no member {member_id} in council {council.id}）")
+
+
+def council_snapshot(council: Council) -> dict[str, Any]:
+    return {"name": council.name, "members": [member_snapshot(m) for m in council.members]}
+
+
+def member_snapshot(member: CouncilMember) -> dict[str, Any]:
+    return {
+        "organisation": member.organisation,
+        "category": member.category,
+        "role": member.role,
+        "lg_code": member.lg_code,
+        "position": member.position,
+    }
+
+
+async def create_council(
+    session: AsyncSession, *, principal: Principal, project_id: uuid.UUID, data: CouncilCreate
+) -> Council:
+    if not await repository.project_exists(session, project_id):
+        raise NotFound(f"事業が見つかりません（no project {project_id}）")
+    if await repository.get_for_project(session, project_id) is not None:
+        raise Conflict(
+            "この事業には既に協議会があります（the project already has a council）",
+            project_id=str(project_id),
+        )
+    council = Council(project_id=project_id, name=data.name, members=[])
+    await repository.add_council(session, council)
+    await record(
+        session,
+        actor=principal,
+        action="council.created",
+        subject_type="council",
+        subject_id=council.id,
+        after=council_snapshot(council),
+    )
+    return council
+
+
+async def get_council(
+    session: AsyncSession, *, principal: Principal, council_id: uuid.UUID
+) -> Council:
+    return await _council(session, principal, council_id)
+
+
+async def get_project_council(
+    session: AsyncSession, *, principal: Principal, project_id: uuid.UUID
+) -> Council:
+    if not await repository.project_exists(session, project_id):
+        raise NotFound(f"事業が見つかりません（no project {project_id}）")
+    await _ensure_access(session, principal, project_id)
+    council = await repository.get_for_project(session, project_id)
+    if council is None:
+        raise NotFound(f"この事業には協議会がありません（project {project_id} has no council）")
+    return council
+
+
+async def get_member(
+    session: AsyncSession, *, principal: Principal, council_id: uuid.UUID, member_id: uuid.UUID
+) -> CouncilMember:
+    return _member(await _council(session, principal, council_id), member_id)
+
+
+async def list_councils(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    organisation: str | None,
+    project_id: uuid.UUID | None,
+    after_id: uuid.UUID | None,
+    limit: int,
+) -> list[Council]:
+    return await repository.list_councils(
+        session,
+        organisation_key=normalise_search_key(organisation) if organisation else None,
+        project_id=project_id,
+        proposer_lg_code=principal.lg_code if principal.role is Role.municipality else None,
+        after_id=after_id,
+        limit=limit,
+    )
+
+
+async def update_council(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    council_id: uuid.UUID,
+    data: CouncilUpdate,
+    if_match: str | None,
+) -> Council:
+    council = await _council(session, principal, council_id)
+    check_if_match(if_match, council_etag(council))
+    before = council_snapshot(council)
+    if data.name is not None and data.name != council.name:
+        council.name = data.name
+        await repository.save(session, council)
+        await record(
+            session,
+            actor=principal,
+            action="council.updated",
+            subject_type="council",
+            subject_id=council.id,
+            before=before,
+            after=council_snapshot(council),
+        )
+    return council
+
+
+async def _checked_member_fields(
+    session: AsyncSession, council: Council, fields: dict[str, Any], member_id: uuid.UUID | None
+) -> dict[str, Any]:
+    """Normalise ``lg_code`` and the organisation key; refuse a duplicate organisation."""
+    if fields.get("lg_code") is not None:
+        if fields["category"] != "local_government":
+            raise InvalidInput.field(
+                "body.lg_code",
+                "category",
+                "地方公共団体コードは category が local_government の構成員にだけ指定できます"
+                "（lg_code is only for local_government members）",
+            )
+        fields["lg_code"] = await known_lg_code(session, fields["lg_code"], "body.lg_code")
+    fields["organisation_key"] = normalise_search_key(fields["organisation"])
+    for other in council.members:
+        if other.id != member_id and other.organisation_key == fields["organisation_key"]:
+            message = (
+                f"この団体は既に構成員です: {other.organisation}"
+                "（the organisation is already a member of this council）"
+            )
+            raise Conflict(
+                message,
+                errors=[FieldProblem(field="body.organisation", rule="unique", message=message)],
+                member_id=str(other.id),
+            )
+    return fields
+
+
+async def add_member(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    council_id: uuid.UUID,
+    data: MemberCreate,
+) -> tuple[Council, CouncilMember]:
+    council = await _council(session, principal, council_id)
+    fields = await _checked_member_fields(session, council, data.model_dump(), None)
+    member = CouncilMember(**fields)
+    await repository.add_members(session, council, [member])
+    await record(
+        session,
+        actor=principal,
+        action="council.member_added",
+        subject_type="council_member",
+        subject_id=member.id,
+        after={"council_id": str(council.id), **member_snapshot(member)},
+    )
+    return council, member
+
+
+async def update_member(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    council_id: uuid.UUID,
+    member_id: uuid.UUID,
+    data: MemberUpdate,
+    if_match: str | None,
+) -> CouncilMember:
+    council = await _council(session, principal, council_id)
+    member = _member(council, member_id)
+    check_if_match(if_match, member_etag(member))
+    before = member_snapshot(member)
+    merged = {**before, **data.model_dump(exclude_unset=True)}
+    for name in ("organisation", "category", "role"):
+        if merged[name] is None:
+            raise InvalidInput.field(
+                f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
+            )
+    fields = await _checked_member_fields(session, council, merged, member.id)
+    if fields["position"] is None:
+        fields["position"] = member.position
+    for key, value in fields.items():
+        if getattr(member, key) != value:
+            setattr(member, key, value)
+    if member_snapshot(member) != before:
+        await repository.save(session, council)
+        await record(
+            session,
+            actor=principal,
+            action="council.member_updated",
+            subject_type="council_member",
+            subject_id=member.id,
+            before=before,
+            after=member_snapshot(member),
+        )
+    return member
+
+
+async def remove_member(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    council_id: uuid.UUID,
+    member_id: uuid.UUID,
+    if_match: str | None,
+) -> None:
+    council = await _council(session, principal, council_id)
+    member = _member(council, member_id)
+    check_if_match(if_match, member_etag(member))
+    before = member_snapshot(member)
+    await repository.remove_member(session, council, member)
+    await record(
+        session,
+        actor=principal,
+        action="council.member_removed",
+        subject_type="council_member",
+        subject_id=member_id,
+        before={"council_id": str(council.id), **before},
+    )

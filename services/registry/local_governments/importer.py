@@ -1,0 +1,114 @@
+"""Importing the official code list: every row is checked before anything is stored.
+
+One bad row refuses the whole file (a 422 listing each bad row by line, column and rule), so a
+file is never half imported; a good file is upserted by code in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal
+from libs.common.errors import FieldProblem, InvalidInput
+from services.registry.local_governments.csv_file import Column, CsvRow, CsvTable, read_table
+from services.registry.local_governments.schemas import ImportResultOut
+from services.registry.local_governments.service import (
+    Entry,
+    EntryProblem,
+    Progress,
+    check_entry,
+    upsert_entries,
+)
+
+
+def _row_problems(table: CsvTable, row: CsvRow) -> tuple[Entry | None, list[FieldProblem]]:
+    headers = table.headers
+    if row.is_prefecture_row:
+        # The prefecture's own row names it in 都道府県名 and spells it in 都道府県名（カナ）.
+        name, name_column = row.prefecture, Column.PREFECTURE
+        use_prefecture_kana = row.prefecture_kana is not None
+        kana = row.prefecture_kana if use_prefecture_kana else row.kana
+        kana_column = Column.PREFECTURE_KANA if use_prefecture_kana else Column.KANA
+    else:
+        name, name_column = row.municipality, Column.MUNICIPALITY
+        kana, kana_column = row.kana, Column.KANA
+    entry, problems = check_entry(row.code, name, kana, prefecture=row.prefecture)
+    if entry is not None and entry.kind == "prefecture" and not row.is_prefecture_row:
+        problems.append(
+            EntryProblem(
+                "municipality",
+                "prefecture_row",
+                "都道府県のコードの行は市区町村名を空にします"
+                "（a prefecture code's row leaves 市区町村名 empty）",
+            )
+        )
+    if entry is not None and entry.kind != "prefecture" and row.is_prefecture_row:
+        problems.append(
+            EntryProblem("municipality", "required", "市区町村名が空です（市区町村名 is required）")
+        )
+    columns = {
+        "code": Column.CODE,
+        "prefecture": Column.PREFECTURE,
+        "municipality": Column.MUNICIPALITY,
+        "name": name_column,
+        "kana": kana_column,
+    }
+    found: dict[tuple[str, str], FieldProblem] = {}
+    for problem in problems:
+        header = headers[columns[problem.key]]
+        found.setdefault(
+            (header, problem.rule),
+            FieldProblem(
+                field=f"line[{row.line}].{header}",
+                rule=problem.rule,
+                message=f"{row.line}行目 {header}: {problem.message}",
+            ),
+        )
+    return (entry if not found else None), list(found.values())
+
+
+def check_table(table: CsvTable) -> tuple[list[Entry], list[FieldProblem], list[int]]:
+    """(entries, problems, bad line numbers) of a whole file."""
+    entries: list[Entry] = []
+    problems: list[FieldProblem] = []
+    bad_lines: list[int] = []
+    first_line_of: dict[str, int] = {}
+    for row in table.rows:
+        entry, row_problems = _row_problems(table, row)
+        if entry is not None and entry.code in first_line_of:
+            header = table.headers[Column.CODE]
+            first = first_line_of[entry.code]
+            row_problems.append(
+                FieldProblem(
+                    field=f"line[{row.line}].{header}",
+                    rule="duplicate",
+                    message=f"{row.line}行目 {header}: {entry.code} は{first}行目と重複しています"
+                    f"（duplicate of line {first}）",
+                )
+            )
+        if row_problems:
+            problems += row_problems
+            bad_lines.append(row.line)
+        elif entry is not None:
+            first_line_of[entry.code] = row.line
+            entries.append(entry)
+    return entries, problems, bad_lines
+
+
+async def import_csv(
+    session: AsyncSession,
+    *,
+    data: bytes,
+    actor: Principal | str,
+    progress: Progress | None = None,
+) -> ImportResultOut:
+    table = read_table(data)
+    entries, problems, bad_lines = check_table(table)
+    if problems:
+        raise InvalidInput(
+            f"{len(bad_lines)}行に誤りがあるため、何も取り込んでいません"
+            f"（{len(bad_lines)} bad rows; nothing was imported）",
+            errors=problems,
+            lines=bad_lines,
+        )
+    return await upsert_entries(session, entries, actor=actor, progress=progress)

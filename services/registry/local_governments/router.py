@@ -1,0 +1,195 @@
+"""``/v1/local-governments`` — the code list every project and council refers to."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from starlette.datastructures import UploadFile
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import (
+    PRECONDITION_RESPONSES,
+    PROBLEM_RESPONSES,
+    DomainError,
+    InvalidInput,
+    problem_doc,
+)
+from libs.common.lg_code import LocalGovernmentCodeError, LocalGovernmentKind, validate_lg_code
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.local_governments import importer, service
+from services.registry.local_governments.schemas import (
+    ImportResultOut,
+    LocalGovernmentCreate,
+    LocalGovernmentOut,
+    LocalGovernmentUpdate,
+)
+
+router = APIRouter(
+    prefix="/v1/local-governments", tags=["local-governments"], route_class=UnitOfWorkRoute
+)
+
+Reader = Annotated[
+    Principal,
+    Depends(require(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)),
+]
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+CodePath = Annotated[str, Path(description="全国地方公共団体コード", examples=["112071"])]
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No local government has this code")}
+
+CSV_EXAMPLE = (
+    "団体コード,都道府県名（漢字）,市区町村名（漢字）,都道府県名（カナ）,市区町村名（カナ）\n"
+)
+CSV_EXAMPLE += "110001,埼玉県,,ｻｲﾀﾏｹﾝ,\n112071,埼玉県,秩父市,ｻｲﾀﾏｹﾝ,ﾁﾁﾌﾞｼ\n"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "この形式は受け付けられません"
+
+
+def _checked_code(code: str) -> str:
+    try:
+        return validate_lg_code(code)
+    except LocalGovernmentCodeError as err:
+        raise InvalidInput.field("path.code", err.rule, err.message) from err
+
+
+def _out(response: Response, row: Any) -> LocalGovernmentOut:
+    response.headers["ETag"] = service.etag(row)
+    return LocalGovernmentOut.model_validate(row)
+
+
+@router.get(
+    "",
+    summary="List local governments",
+    description="Filter by prefecture (code or name), kind, and `q`: a normalised search over "
+    "name and kana (half-width katakana, hiragana and spacing variants all match).",
+    responses=PROBLEM_RESPONSES,
+)
+async def list_local_governments(
+    request: Request,
+    session: SessionDep,
+    _: Reader,
+    prefecture: Annotated[
+        str | None, Query(description="都道府県コード or name", examples=["11", "埼玉県"])
+    ] = None,
+    kind: Annotated[LocalGovernmentKind | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100, examples=["ﾁﾁﾌﾞ", "ちちぶ"])] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[LocalGovernmentOut]:
+    after = decode_cursor(cursor)
+    rows = await service.list_local_governments(
+        session,
+        prefecture=prefecture,
+        kind=kind,
+        q=q,
+        after_code=str(after[0]) if after else None,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].code]) if more and rows else None
+    return Page[LocalGovernmentOut](
+        items=[LocalGovernmentOut.model_validate(r) for r in rows],
+        next=next_link(request.url, next_cursor),
+    )
+
+
+@router.get(
+    "/{code}",
+    summary="Get a local government",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+)
+async def get_local_government(
+    code: CodePath, session: SessionDep, response: Response, _: Reader
+) -> LocalGovernmentOut:
+    return _out(response, await service.get_local_government(session, _checked_code(code)))
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Register a local government",
+    description="The code is checked (format and check digit); prefecture and kind follow from it.",
+    responses={**PROBLEM_RESPONSES, 409: problem_doc("The code is registered already")},
+)
+async def create_local_government(
+    body: LocalGovernmentCreate, session: SessionDep, response: Response, principal: Operator
+) -> LocalGovernmentOut:
+    row = await service.create_local_government(session, principal=principal, body=body)
+    response.headers["Location"] = f"/v1/local-governments/{row.code}"
+    return _out(response, row)
+
+
+@router.patch(
+    "/{code}",
+    summary="Change a local government's name, kana or city flags",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **PRECONDITION_RESPONSES},
+)
+async def update_local_government(
+    code: CodePath,
+    body: LocalGovernmentUpdate,
+    session: SessionDep,
+    response: Response,
+    principal: Operator,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> LocalGovernmentOut:
+    row = await service.update_local_government(
+        session, principal=principal, code=_checked_code(code), if_match=if_match, body=body
+    )
+    return _out(response, row)
+
+
+async def _uploaded_bytes(request: Request) -> bytes:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput.field(
+                "body.file",
+                "required",
+                "file フィールドに CSV を添付してください（file is required）",
+            )
+        return await upload.read()
+    if media_type in ("text/csv", "text/plain", "application/octet-stream"):
+        return await request.body()
+    raise UnsupportedMediaType(
+        f"text/csv または multipart/form-data で送ってください（got {media_type or 'nothing'}）"
+    )
+
+
+@router.post(
+    "/imports",
+    summary="Import the official code list (CSV), all or nothing",
+    description="Columns 団体コード, 都道府県名（漢字）, 市区町村名（漢字）, 都道府県名（カナ）, "
+    "市区町村名（カナ） (or code, 都道府県名, 市区町村名, カナ); UTF-8, UTF-8 with BOM or "
+    "Shift_JIS; half-width kana accepted. Rows are upserted by code in one transaction. If any "
+    "row is bad, nothing is imported and the 422 lists every bad row (`lines`, and `errors` "
+    "with `line[N].<column>`, rule and message).",
+    responses={**PROBLEM_RESPONSES, 415: problem_doc("Neither text/csv nor multipart/form-data")},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def import_local_governments(
+    request: Request, session: SessionDep, principal: Operator
+) -> ImportResultOut:
+    data = await _uploaded_bytes(request)
+    return await importer.import_csv(session, data=data, actor=principal)

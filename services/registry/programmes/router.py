@@ -1,0 +1,149 @@
+"""``/v1/programmes`` (the five smart-city programmes) and ``/v1/grant-schemes`` (交付金 types)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.programmes import service
+from services.registry.programmes.schemas import (
+    GrantSchemeOut,
+    ProgrammeOut,
+    ProgrammeUpdate,
+    grant_scheme_out,
+    programme_out,
+)
+
+programmes_router = APIRouter(
+    prefix="/v1/programmes", tags=["programmes"], route_class=UnitOfWorkRoute
+)
+grant_schemes_router = APIRouter(
+    prefix="/v1/grant-schemes", tags=["grant-schemes"], route_class=UnitOfWorkRoute
+)
+
+Reader = Annotated[
+    Principal,
+    Depends(require(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)),
+]
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such programme or grant scheme")}
+
+
+def _after(cursor: str | None) -> str | None:
+    values = decode_cursor(cursor)
+    return str(values[0]) if values else None
+
+
+@programmes_router.get(
+    "",
+    summary="List the smart-city programmes",
+    description="The programmes of the joint review (合同審査) with budgets and selection counts "
+    "by fiscal year. Readable by every role.",
+    responses=PROBLEM_RESPONSES,
+)
+async def list_programmes(
+    request: Request,
+    session: SessionDep,
+    _: Reader,
+    mark: Annotated[str | None, Query(description="☆ □ ○ ● ■", examples=["☆"])] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[ProgrammeOut]:
+    rows = await service.list_programmes(
+        session, mark=mark, after_id=_after(cursor), limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].id]) if more and rows else None
+    return Page[ProgrammeOut](
+        items=[programme_out(r) for r in rows], next=next_link(request.url, next_cursor)
+    )
+
+
+@programmes_router.get(
+    "/{programme_id}",
+    summary="Get a programme",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+)
+async def get_programme(
+    programme_id: Annotated[str, Path(examples=["mirai-gijutsu"])],
+    session: SessionDep,
+    response: Response,
+    _: Reader,
+) -> ProgrammeOut:
+    programme = await service.get_programme(session, programme_id)
+    response.headers["ETag"] = service.programme_etag(programme)
+    return programme_out(programme)
+
+
+@programmes_router.patch(
+    "/{programme_id}",
+    summary="Change a programme",
+    description="Only the fields sent change; `fiscal_years` upserts the fiscal years it names "
+    "(any accepted form: 2022, R4, 令和4年度). Needs If-Match.",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **PRECONDITION_RESPONSES},
+)
+async def update_programme(
+    programme_id: Annotated[str, Path(examples=["mirai-gijutsu"])],
+    body: ProgrammeUpdate,
+    session: SessionDep,
+    response: Response,
+    principal: Operator,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> ProgrammeOut:
+    programme = await service.update_programme(
+        session, principal=principal, programme_id=programme_id, if_match=if_match, body=body
+    )
+    response.headers["ETag"] = service.programme_etag(programme)
+    return programme_out(programme)
+
+
+@grant_schemes_router.get(
+    "",
+    summary="List grant schemes and their rules",
+    description="Caps by applicant kind, maximum years, subsidy rate, new-application quotas, "
+    "quota groups and required conditions, as the review service applies them.",
+    responses=PROBLEM_RESPONSES,
+)
+async def list_grant_schemes(
+    request: Request,
+    session: SessionDep,
+    _: Reader,
+    grant: Annotated[
+        str | None, Query(description="交付金の名称", examples=["地方創生推進交付金"])
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[GrantSchemeOut]:
+    rows = await service.list_grant_schemes(
+        session, grant=grant, after_id=_after(cursor), limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].id]) if more and rows else None
+    return Page[GrantSchemeOut](
+        items=[grant_scheme_out(r) for r in rows], next=next_link(request.url, next_cursor)
+    )
+
+
+@grant_schemes_router.get(
+    "/{scheme_id}",
+    summary="Get a grant scheme and its rules",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+)
+async def get_grant_scheme(
+    scheme_id: Annotated[str, Path(examples=["suishin-senku"])],
+    session: SessionDep,
+    response: Response,
+    _: Reader,
+) -> GrantSchemeOut:
+    scheme = await service.get_grant_scheme(session, scheme_id)
+    response.headers["ETag"] = service.grant_scheme_etag(scheme)
+    return grant_scheme_out(scheme)

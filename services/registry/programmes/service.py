@@ -1,0 +1,255 @@
+"""Rules of programmes and grant schemes: reading, the operator's PATCH, and idempotent saving.
+
+Saving sets only the attributes that differ, so a repeated save (a second seed run) leaves rows
+clean: no UPDATE, no version bump, no audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+
+from libs.common.auth import Principal
+from libs.common.errors import FieldProblem, InvalidInput, NotFound
+from libs.common.etag import check_if_match, etag_for
+from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
+from services.registry.audit.service import record
+from services.registry.programmes import repository
+from services.registry.programmes.models import (
+    GrantScheme,
+    GrantSchemeCap,
+    GrantSchemeQuota,
+    Programme,
+    ProgrammeFiscalYear,
+)
+from services.registry.programmes.schemas import (
+    ProgrammeFiscalYearIn,
+    ProgrammeUpdate,
+    grant_scheme_out,
+    programme_out,
+)
+
+FiscalYearValues = Mapping[int, Mapping[str, Any]]
+"""Fiscal year → {budget_yen, budget_note, selection_count}."""
+
+
+def programme_etag(programme: Programme) -> str:
+    return etag_for("programme", programme.id, programme.version)
+
+
+def grant_scheme_etag(scheme: GrantScheme) -> str:
+    return etag_for("grant-scheme", scheme.id, scheme.version)
+
+
+def assign(row: object, values: Mapping[str, Any]) -> bool:
+    """Set the attributes of ``values`` that differ; True when any did."""
+    changed = False
+    for attribute, value in values.items():
+        if getattr(row, attribute, None) != value:
+            setattr(row, attribute, value)
+            changed = True
+    return changed
+
+
+def _upsert_fiscal_years(programme: Programme, years: FiscalYearValues) -> bool:
+    existing = {row.fiscal_year: row for row in programme.fiscal_years}
+    changed = False
+    for fiscal_year, values in years.items():
+        row = existing.get(fiscal_year)
+        if row is None:
+            programme.fiscal_years.append(ProgrammeFiscalYear(fiscal_year=fiscal_year, **values))
+            changed = True
+        else:
+            changed |= assign(row, values)
+    return changed
+
+
+async def get_programme(session: AsyncSession, programme_id: str) -> Programme:
+    programme = await repository.get_programme(session, programme_id)
+    if programme is None:
+        raise NotFound(f"事業 {programme_id} はありません（no programme {programme_id}）")
+    return programme
+
+
+async def list_programmes(
+    session: AsyncSession, *, mark: str | None, after_id: str | None, limit: int
+) -> list[Programme]:
+    return await repository.list_programmes(session, mark=mark, after_id=after_id, limit=limit)
+
+
+async def get_grant_scheme(session: AsyncSession, scheme_id: str) -> GrantScheme:
+    scheme = await repository.get_grant_scheme(session, scheme_id)
+    if scheme is None:
+        raise NotFound(f"交付金タイプ {scheme_id} はありません（no grant scheme {scheme_id}）")
+    return scheme
+
+
+async def list_grant_schemes(
+    session: AsyncSession, *, grant: str | None, after_id: str | None, limit: int
+) -> list[GrantScheme]:
+    return await repository.list_grant_schemes(session, grant=grant, after_id=after_id, limit=limit)
+
+
+def _parse_years(items: Sequence[ProgrammeFiscalYearIn]) -> dict[int, dict[str, Any]]:
+    years: dict[int, dict[str, Any]] = {}
+    problems: list[FieldProblem] = []
+    for index, item in enumerate(items):
+        field = f"body.fiscal_years.{index}.fiscal_year"
+        try:
+            fiscal_year = parse_fiscal_year(item.fiscal_year)
+        except FiscalYearError as err:
+            problems.append(FieldProblem(field=field, rule="fiscal_year", message=err.message))
+            continue
+        if fiscal_year in years:
+            problems.append(
+                FieldProblem(
+                    field=field,
+                    rule="duplicate",
+                    message=f"{fiscal_year}年度が重複しています（fiscal year given twice）",
+                )
+            )
+        years[fiscal_year] = item.model_dump(exclude={"fiscal_year"})
+    if problems:
+        raise InvalidInput("; ".join(p.message for p in problems), errors=problems)
+    return years
+
+
+async def update_programme(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    programme_id: str,
+    if_match: str | None,
+    body: ProgrammeUpdate,
+) -> Programme:
+    programme = await get_programme(session, programme_id)
+    check_if_match(if_match, programme_etag(programme))
+    changes = body.model_dump(exclude_unset=True, exclude={"fiscal_years"})
+    if "fiscal_years" in body.model_fields_set:
+        changes["fiscal_years"] = body.fiscal_years
+    nulls = [key for key, value in changes.items() if value is None]
+    if nulls:
+        raise InvalidInput(
+            f"null は指定できません: {', '.join(nulls)}（fields may not be null）",
+            errors=[
+                FieldProblem(field=f"body.{k}", rule="not_null", message="null") for k in nulls
+            ],
+        )
+    years = _parse_years(changes.pop("fiscal_years", []))
+    await _save_programme(session, programme, actor=principal, fields=changes, fiscal_years=years)
+    return programme
+
+
+async def _save_programme(
+    session: AsyncSession,
+    programme: Programme,
+    *,
+    actor: Principal | str,
+    fields: Mapping[str, Any],
+    fiscal_years: FiscalYearValues,
+) -> bool:
+    before = programme_out(programme).model_dump(mode="json")
+    changed = assign(programme, fields)
+    changed |= _upsert_fiscal_years(programme, fiscal_years)
+    if not changed:
+        return False
+    # A change of the fiscal-year rows alone must still give the programme a new version (ETag).
+    flag_modified(programme, "name")
+    await repository.flush(session)
+    await record(
+        session,
+        actor=actor,
+        action="programme.updated",
+        subject_type="programme",
+        subject_id=programme.id,
+        before=before,
+        after=programme_out(programme).model_dump(mode="json"),
+    )
+    return True
+
+
+async def save_programme(
+    session: AsyncSession,
+    *,
+    actor: Principal | str,
+    programme_id: str,
+    fields: Mapping[str, Any],
+    fiscal_years: FiscalYearValues,
+) -> bool:
+    """Create or update a programme and upsert the fiscal years given; True when anything changed."""
+    programme = await repository.get_programme(session, programme_id)
+    if programme is not None:
+        return await _save_programme(
+            session, programme, actor=actor, fields=fields, fiscal_years=fiscal_years
+        )
+    programme = Programme(id=programme_id, fiscal_years=[], **fields)
+    _upsert_fiscal_years(programme, fiscal_years)
+    await repository.add(session, programme)
+    await record(
+        session,
+        actor=actor,
+        action="programme.created",
+        subject_type="programme",
+        subject_id=programme.id,
+        after=programme_out(programme).model_dump(mode="json"),
+    )
+    return True
+
+
+def _exact_rows(
+    current: list[Any], wanted: Mapping[str, Mapping[str, Any]], make: type[Any]
+) -> bool:
+    """Make ``current`` (rows keyed by applicant_kind) hold exactly ``wanted``."""
+    changed = False
+    by_kind = {row.applicant_kind: row for row in current}
+    for kind, row in by_kind.items():
+        if kind not in wanted:
+            current.remove(row)
+            changed = True
+    for kind, values in wanted.items():
+        if kind in by_kind:
+            changed |= assign(by_kind[kind], values)
+        else:
+            current.append(make(applicant_kind=kind, **values))
+            changed = True
+    return changed
+
+
+async def save_grant_scheme(
+    session: AsyncSession,
+    *,
+    actor: Principal | str,
+    scheme_id: str,
+    fields: Mapping[str, Any],
+    caps: Mapping[str, Mapping[str, Any]],
+    quotas: Mapping[str, Mapping[str, Any]],
+) -> bool:
+    """Create or update a scheme whose caps and quotas become exactly those given."""
+    scheme = await repository.get_grant_scheme(session, scheme_id)
+    created = scheme is None
+    if scheme is None:
+        scheme = GrantScheme(id=scheme_id, caps=[], quotas=[], **fields)
+        before = None
+    else:
+        before = grant_scheme_out(scheme).model_dump(mode="json")
+    changed = assign(scheme, fields)
+    changed |= _exact_rows(scheme.caps, caps, GrantSchemeCap)
+    changed |= _exact_rows(scheme.quotas, quotas, GrantSchemeQuota)
+    if not (created or changed):
+        return False
+    if not created:
+        flag_modified(scheme, "name")
+    await repository.add(session, scheme)
+    await record(
+        session,
+        actor=actor,
+        action="grant_scheme.created" if created else "grant_scheme.updated",
+        subject_type="grant_scheme",
+        subject_id=scheme.id,
+        before=before,
+        after=grant_scheme_out(scheme).model_dump(mode="json"),
+    )
+    return True

@@ -1,0 +1,122 @@
+"""Read side of projects: list filters from query strings, pages, cohort statistics."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import InvalidInput
+from libs.common.fiscal_year import (
+    FiscalYearError,
+    JapaneseDateError,
+    fiscal_year_label,
+    parse_fiscal_year,
+    parse_japanese_date,
+)
+from libs.common.lg_code import PREFECTURES
+from libs.common.search_text import normalise_search_key
+from services.registry.projects import repository
+from services.registry.projects.models import Project
+from services.registry.projects.schemas import (
+    CohortCount,
+    ProjectStats,
+    ProjectStatus,
+    parse_technology,
+)
+from services.registry.projects.service import resolve_programme
+
+
+def parse_query_date(value: str | None, field: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_japanese_date(value)
+    except JapaneseDateError as exc:
+        raise InvalidInput.field(field, "date", exc.message) from None
+
+
+def _prefecture_code(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).strip()
+    if text.isdigit() and text.zfill(2) in PREFECTURES:
+        return text.zfill(2)
+    for code, name in PREFECTURES.items():
+        if text in (name, name[:-1]):
+            return code
+    raise InvalidInput.field(
+        "query.prefecture",
+        "unknown",
+        f"都道府県が見つかりません: {value!r}（use a code 01–47 or a name such as 埼玉県）",
+    )
+
+
+async def parse_filters(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    fiscal_year: str | None = None,
+    supported_as_of: str | None = None,
+    technology: str | None = None,
+    prefecture: str | None = None,
+    programme: str | None = None,
+    status: ProjectStatus | None = None,
+    q: str | None = None,
+) -> repository.ProjectFilters:
+    """Query strings to filters; a municipality is always narrowed to its own projects."""
+    fy: int | None = None
+    if fiscal_year:
+        try:
+            fy = parse_fiscal_year(fiscal_year)
+        except FiscalYearError as exc:
+            raise InvalidInput.field("query.fiscal_year", "fiscal_year", exc.message) from None
+    tech: str | None = None
+    if technology:
+        try:
+            tech = str(parse_technology(technology))
+        except ValueError as exc:
+            raise InvalidInput.field("query.technology", "technology", str(exc)) from None
+    return repository.ProjectFilters(
+        fiscal_year=fy,
+        supported_as_of=parse_query_date(supported_as_of, "query.supported_as_of"),
+        technology=tech,
+        prefecture_code=_prefecture_code(prefecture) if prefecture else None,
+        programme_id=await resolve_programme(session, programme, "query.programme")
+        if programme
+        else None,
+        status=str(status) if status else None,
+        search_key=normalise_search_key(q) if q else None,
+        proposer_lg_code=principal.lg_code if principal.role is Role.municipality else None,
+    )
+
+
+async def list_projects(
+    session: AsyncSession,
+    *,
+    filters: repository.ProjectFilters,
+    after: list[Any] | None,
+    limit: int,
+) -> tuple[list[Project], list[Any] | None]:
+    """One page and the sort key to continue after, or ``None`` on the last page."""
+    if after is not None and len(after) != 3:
+        raise InvalidInput.field("query.cursor", "cursor", "the cursor is not one we issued")
+    rows = await repository.list_projects(session, filters, after=after, limit=limit + 1)
+    page = rows[:limit]
+    if len(rows) <= limit or not page:
+        return page, None
+    last = page[-1]
+    return page, [last.selection_fiscal_year, last.title, str(last.id)]
+
+
+async def stats(session: AsyncSession, *, as_of: date) -> ProjectStats:
+    cohorts = await repository.count_supported_by_cohort(session, as_of)
+    return ProjectStats(
+        as_of=as_of,
+        total=sum(count for _, count in cohorts),
+        by_selection_fiscal_year=[
+            CohortCount(fiscal_year=fy, fiscal_year_label=fiscal_year_label(fy), supported=count)
+            for fy, count in cohorts
+        ],
+    )

@@ -1,0 +1,204 @@
+"""All SQL of projects, their term changes and activity reports."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.registry.local_governments.models import LocalGovernment
+from services.registry.programmes.models import Programme
+from services.registry.projects.models import (
+    ActivityReport,
+    Project,
+    ProjectProposer,
+    TermChange,
+)
+
+_LOADED = (
+    selectinload(Project.proposers).selectinload(ProjectProposer.local_government),
+    selectinload(Project.initiatives),
+)
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    """List filters, already parsed; ``None`` means "any"."""
+
+    fiscal_year: int | None = None
+    supported_as_of: date | None = None
+    technology: str | None = None
+    prefecture_code: str | None = None
+    programme_id: str | None = None
+    status: str | None = None
+    search_key: str | None = None
+    proposer_lg_code: str | None = None
+
+
+def supported_on(day: date) -> ColumnElement[bool]:
+    """Supported on ``day``: inside the term, not ended before it, not withdrawn."""
+    return and_(
+        Project.term_start <= day,
+        Project.term_end >= day,
+        or_(Project.ended_on.is_(None), Project.ended_on >= day),
+        Project.status != "withdrawn",
+    )
+
+
+def _has_proposer(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(ProjectProposer.project_id == Project.id, *conditions)
+
+
+def _filtered(filters: ProjectFilters) -> Select[Project]:
+    query = select(Project)
+    if filters.fiscal_year is not None:
+        query = query.where(Project.selection_fiscal_year == filters.fiscal_year)
+    if filters.supported_as_of is not None:
+        query = query.where(supported_on(filters.supported_as_of))
+    if filters.technology is not None:
+        query = query.where(Project.technologies.contains([filters.technology]))
+    if filters.programme_id is not None:
+        query = query.where(Project.programme_id == filters.programme_id)
+    if filters.status is not None:
+        query = query.where(Project.status == filters.status)
+    if filters.search_key:
+        query = query.where(Project.search_key.contains(filters.search_key, autoescape=True))
+    if filters.proposer_lg_code is not None:
+        query = query.where(_has_proposer(ProjectProposer.lg_code == filters.proposer_lg_code))
+    if filters.prefecture_code is not None:
+        query = query.where(
+            _has_proposer(
+                LocalGovernment.code == ProjectProposer.lg_code,
+                LocalGovernment.prefecture_code == filters.prefecture_code,
+            )
+        )
+    return query
+
+
+async def list_projects(
+    session: AsyncSession,
+    filters: ProjectFilters,
+    *,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> list[Project]:
+    """Ordered by (selection fiscal year, title, id); ``after`` is the last row's sort key."""
+    query = _filtered(filters).options(*_LOADED)
+    query = query.order_by(Project.selection_fiscal_year, Project.title, Project.id)
+    if after is not None:
+        fy, title, project_id = after
+        query = query.where(
+            tuple_(Project.selection_fiscal_year, Project.title, Project.id)
+            > tuple_(int(fy), str(title), uuid.UUID(str(project_id)))
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def get(
+    session: AsyncSession, project_id: uuid.UUID, *, lock: bool = False
+) -> Project | None:
+    """One project with proposers and initiatives; ``lock`` takes the row FOR UPDATE first."""
+    query = select(Project).where(Project.id == project_id).options(*_LOADED)
+    if lock:
+        # Serialises concurrent term changes; populate_existing refreshes a cached copy.
+        query = query.with_for_update(of=Project).execution_options(populate_existing=True)
+    return (await session.scalars(query)).first()
+
+
+async def find_by_title(session: AsyncSession, fiscal_year: int, title: str) -> Project | None:
+    query = select(Project).where(
+        Project.selection_fiscal_year == fiscal_year, Project.title == title
+    )
+    return (await session.scalars(query.options(*_LOADED))).first()
+
+
+async def existing_titles(
+    session: AsyncSession, keys: Iterable[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(Project.selection_fiscal_year, Project.title).where(
+            tuple_(Project.selection_fiscal_year, Project.title).in_(wanted)
+        )
+    )
+    return {(fy, title) for fy, title in rows.all()}
+
+
+async def add(session: AsyncSession, project: Project) -> None:
+    session.add(project)
+    await session.flush()
+
+
+async def count_supported_by_cohort(session: AsyncSession, day: date) -> list[tuple[int, int]]:
+    rows = await session.execute(
+        select(Project.selection_fiscal_year, func.count())
+        .where(supported_on(day))
+        .group_by(Project.selection_fiscal_year)
+        .order_by(Project.selection_fiscal_year)
+    )
+    return [(fy, count) for fy, count in rows.all()]
+
+
+async def local_governments(
+    session: AsyncSession, codes: Iterable[str]
+) -> dict[str, LocalGovernment]:
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(LocalGovernment).where(LocalGovernment.code.in_(wanted)))
+    return {lg.code: lg for lg in rows}
+
+
+async def local_governments_named(
+    session: AsyncSession, names: Iterable[str]
+) -> list[LocalGovernment]:
+    wanted = set(names)
+    if not wanted:
+        return []
+    query = select(LocalGovernment).where(LocalGovernment.name.in_(wanted))
+    return list((await session.scalars(query.order_by(LocalGovernment.code))).all())
+
+
+async def programme(session: AsyncSession, key: str) -> Programme | None:
+    """A programme by id or by its mark (☆ □ ○ ● ■)."""
+    query = select(Programme).where(or_(Programme.id == key, Programme.mark == key))
+    return (await session.scalars(query)).first()
+
+
+async def term_change(session: AsyncSession, decision_id: str) -> TermChange | None:
+    return await session.get(TermChange, decision_id)
+
+
+async def add_term_change(session: AsyncSession, change: TermChange) -> None:
+    session.add(change)
+    await session.flush()
+
+
+async def activity_report(
+    session: AsyncSession, project_id: uuid.UUID, fiscal_year: int
+) -> ActivityReport | None:
+    return await session.get(ActivityReport, (project_id, fiscal_year))
+
+
+async def activity_reports(session: AsyncSession, project_id: uuid.UUID) -> list[ActivityReport]:
+    query = (
+        select(ActivityReport)
+        .where(ActivityReport.project_id == project_id)
+        .order_by(ActivityReport.fiscal_year)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def add_activity_report(session: AsyncSession, report: ActivityReport) -> None:
+    session.add(report)
+    await session.flush()

@@ -1,0 +1,385 @@
+"""``/v1/projects`` — projects, their support terms, activity reports, export and import."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
+from starlette.datastructures import UploadFile
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import (
+    PRECONDITION_RESPONSES,
+    PROBLEM_RESPONSES,
+    DomainError,
+    InvalidInput,
+    problem_doc,
+)
+from libs.common.etag import IfMatch
+from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.projects import exchange, queries, reports, repository, service, terms
+from services.registry.projects.schemas import (
+    ActivityReportIn,
+    ActivityReportOut,
+    ImportResult,
+    ProjectCreate,
+    ProjectOut,
+    ProjectStats,
+    ProjectStatus,
+    ProjectUpdate,
+    TermChangeOut,
+    TermEndIn,
+    TermExtensionIn,
+)
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+CSV_EXAMPLE = (
+    "選定年度,提案者,提案タイトル,主な活用技術\n"
+    "令和2年度,埼玉県秩父市,山間地域におけるスマートモビリティによる生活交通・物流融合事業,"
+    "IoT、自動運転、ドローン\n"
+)
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No project with this id")}
+CHANGE: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    **PRECONDITION_RESPONSES,
+}
+TERM: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: problem_doc("The project has ended, or the decision id names another change"),
+}
+Reader = Annotated[Principal, Depends(require(*service.READERS))]
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
+ReviewService = Annotated[Principal, Depends(require(Role.service))]
+AsOf = Annotated[
+    str | None,
+    Query(description="基準日（既定: 今日 Asia/Tokyo）", examples=["2021-08-24", "令和3年8月24日"]),
+]
+
+
+async def project_filters(
+    session: SessionDep,
+    principal: Reader,
+    fiscal_year: Annotated[
+        str | None, Query(description="選定年度", examples=["R1", "令和元年度", "2019"])
+    ] = None,
+    supported_as_of: Annotated[
+        str | None, Query(description="この日に支援中", examples=["2021-08-24"])
+    ] = None,
+    technology: Annotated[str | None, Query(examples=["ドローン"])] = None,
+    prefecture: Annotated[
+        str | None,
+        Query(description="提案団体の都道府県（コードか名称）", examples=["埼玉県", "11"]),
+    ] = None,
+    programme: Annotated[str | None, Query(description="事業の id か記号", examples=["☆"])] = None,
+    project_status: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+    q: Annotated[
+        str | None, Query(description="タイトル・提案団体名の検索（表記ゆれを正規化）")
+    ] = None,
+) -> repository.ProjectFilters:
+    return await queries.parse_filters(
+        session,
+        principal=principal,
+        fiscal_year=fiscal_year,
+        supported_as_of=supported_as_of,
+        technology=technology,
+        prefecture=prefecture,
+        programme=programme,
+        status=project_status,
+        q=q,
+    )
+
+
+Filters = Annotated[repository.ProjectFilters, Depends(project_filters)]
+
+
+def _as_of(value: str | None) -> Any:
+    return queries.parse_query_date(value, "query.as_of") or today_tokyo()
+
+
+def _fiscal_year(value: str) -> int:
+    try:
+        return parse_fiscal_year(value)
+    except FiscalYearError as exc:
+        raise InvalidInput.field("path.fiscal_year", "fiscal_year", exc.message) from None
+
+
+@router.get("", summary="List projects", responses=PROBLEM_RESPONSES)
+async def list_projects(
+    request: Request,
+    session: SessionDep,
+    filters: Filters,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[ProjectOut]:
+    day = _as_of(as_of)
+    items, last = await queries.list_projects(
+        session, filters=filters, after=decode_cursor(cursor), limit=limit
+    )
+    return Page[ProjectOut](
+        items=[service.to_out(p, day) for p in items],
+        next=next_link(request.url, encode_cursor(last) if last else None),
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a project (term derived from the selection fiscal year)",
+    responses=PROBLEM_RESPONSES,
+)
+async def create_project(
+    body: ProjectCreate, response: Response, session: SessionDep, principal: Operator
+) -> ProjectOut:
+    project = await service.create_project(session, actor=principal, data=body)
+    response.headers["ETag"] = service.project_etag(project)
+    response.headers["Location"] = f"{router.prefix}/{project.id}"
+    return service.to_out(project)
+
+
+@router.get(
+    "/stats",
+    summary="Supported projects by selection cohort on a date",
+    responses=PROBLEM_RESPONSES,
+)
+async def project_stats(session: SessionDep, _: Reader, as_of: AsOf = None) -> ProjectStats:
+    return await queries.stats(session, as_of=_as_of(as_of))
+
+
+def _download(content: bytes, media_type: str, extension: str) -> Response:
+    # An ASCII name for old clients, the Japanese one (RFC 6266 filename*) for the rest.
+    disposition = (
+        f'attachment; filename="projects.{extension}"; '
+        f"filename*=UTF-8''{quote(f'事業一覧.{extension}')}"
+    )
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get(
+    "/export.csv",
+    summary="Export projects as CSV (UTF-8 with BOM, Japanese headers)",
+    response_class=Response,
+    responses={**PROBLEM_RESPONSES, 200: {"content": {"text/csv": {}}}},
+)
+async def export_csv(session: SessionDep, filters: Filters) -> Response:
+    projects = await repository.list_projects(session, filters)
+    return _download(exchange.export_csv(projects), "text/csv; charset=utf-8", "csv")
+
+
+@router.get(
+    "/export.xlsx",
+    summary="Export projects as an Excel workbook (Japanese headers)",
+    response_class=Response,
+    responses={**PROBLEM_RESPONSES, 200: {"content": {exchange.XLSX: {}}}},
+)
+async def export_xlsx(session: SessionDep, filters: Filters) -> Response:
+    projects = await repository.list_projects(session, filters)
+    return _download(exchange.export_xlsx(projects), exchange.XLSX, "xlsx")
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "この形式は受け付けられません"
+
+
+async def _uploaded_csv(request: Request) -> bytes:
+    """The CSV as a ``text/csv`` body or as the ``file`` part of a multipart form."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        upload = (await request.form()).get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput.field(
+                "body.file",
+                "required",
+                "file フィールドに CSV を添付してください（file is required）",
+            )
+        return await upload.read(MAX_IMPORT_BYTES + 1)
+    if media_type in ("text/csv", "text/plain", "application/octet-stream"):
+        return await request.body()
+    raise UnsupportedMediaType(
+        f"text/csv または multipart/form-data で送ってください（got {media_type or 'nothing'}）"
+    )
+
+
+@router.post(
+    "/imports",
+    status_code=status.HTTP_201_CREATED,
+    summary="Import projects from CSV (all rows or none)",
+    description="Columns 選定年度, 提案者, 提案タイトル (required), 主な活用技術, 支援開始, 支援終了 "
+    "(事業ID and 状態 of an export are read past). 提案者: names or codes separated by ・ or 、, "
+    "the lead first. UTF-8 (with or without BOM) or Shift_JIS. If any row is bad nothing is "
+    "imported and the 422 lists every bad row (`lines`; `errors` with `line[N].<column>`).",
+    responses={**PROBLEM_RESPONSES, 415: problem_doc("Neither text/csv nor multipart/form-data")},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def import_projects(
+    request: Request, session: SessionDep, principal: Operator
+) -> ImportResult:
+    content = await _uploaded_csv(request)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise InvalidInput.field(
+            "file", "too_large", "ファイルは5MBまでです（file larger than 5 MB）"
+        )
+    return await exchange.import_csv(session, actor=principal, content=content)
+
+
+@router.get(
+    "/{project_id}",
+    summary="Get a project, with its status on a date",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+)
+async def get_project(
+    project_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: Reader,
+    as_of: AsOf = None,
+) -> ProjectOut:
+    project = await service.load(session, principal, project_id)
+    response.headers["ETag"] = service.project_etag(project)
+    return service.to_out(project, _as_of(as_of))
+
+
+@router.patch(
+    "/{project_id}",
+    summary="Change a project (municipalities: summary sections of their own projects)",
+    responses={**PROBLEM_RESPONSES, **CHANGE, 409: problem_doc("The project has ended")},
+)
+async def update_project(
+    project_id: uuid.UUID,
+    body: ProjectUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: Editor,
+    if_match: IfMatch = None,
+) -> ProjectOut:
+    project = await service.update_project(
+        session, principal=principal, project_id=project_id, data=body, if_match=if_match
+    )
+    response.headers["ETag"] = service.project_etag(project)
+    return service.to_out(project)
+
+
+@router.get(
+    "/{project_id}/activity-reports",
+    summary="List a project's yearly activity reports",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+)
+async def list_activity_reports(
+    project_id: uuid.UUID, session: SessionDep, principal: Reader
+) -> Page[ActivityReportOut]:
+    items = await reports.list_reports(session, principal=principal, project_id=project_id)
+    return Page[ActivityReportOut](items=[reports.report_out(r) for r in items])
+
+
+@router.put(
+    "/{project_id}/activity-reports/{fiscal_year}",
+    summary="Create or replace the activity report of a fiscal year (replace needs If-Match)",
+    responses={
+        **PROBLEM_RESPONSES,
+        **CHANGE,
+        201: {"model": ActivityReportOut, "description": "Created"},
+    },
+)
+async def put_activity_report(
+    project_id: uuid.UUID,
+    fiscal_year: Annotated[str, Path(description="年度", examples=["2020", "R2", "令和2年度"])],
+    body: ActivityReportIn,
+    response: Response,
+    session: SessionDep,
+    principal: Editor,
+    if_match: IfMatch = None,
+) -> ActivityReportOut:
+    report, created = await reports.put_report(
+        session,
+        principal=principal,
+        project_id=project_id,
+        fiscal_year=_fiscal_year(fiscal_year),
+        body=body.body,
+        if_match=if_match,
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    response.headers["ETag"] = reports.report_etag(report)
+    return reports.report_out(report)
+
+
+def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> TermChangeOut:
+    change, replayed = result
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return change
+
+
+@router.post(
+    "/{project_id}/term-extensions",
+    summary="Extend the support term by two fiscal years (review service; idempotent by decision id)",
+    responses={**PROBLEM_RESPONSES, **TERM},
+)
+async def extend_term(
+    project_id: uuid.UUID,
+    body: TermExtensionIn,
+    response: Response,
+    session: SessionDep,
+    principal: ReviewService,
+) -> TermChangeOut:
+    result = await terms.extend_term(
+        session,
+        principal=principal,
+        project_id=project_id,
+        decision_id=body.decision_id,
+        reason=body.reason,
+    )
+    return _term_response(result, response)
+
+
+@router.post(
+    "/{project_id}/term-end",
+    summary="End support (review service; idempotent by decision id)",
+    responses={**PROBLEM_RESPONSES, **TERM},
+)
+async def end_term(
+    project_id: uuid.UUID,
+    body: TermEndIn,
+    response: Response,
+    session: SessionDep,
+    principal: ReviewService,
+) -> TermChangeOut:
+    result = await terms.end_term(
+        session,
+        principal=principal,
+        project_id=project_id,
+        decision_id=body.decision_id,
+        reason=body.reason,
+        effective_on=body.effective_on,
+    )
+    return _term_response(result, response)

@@ -1,0 +1,282 @@
+"""Projects (未来技術社会実装事業の選定事業) as the API reads and writes them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from libs.common.fiscal_year import (
+    TOKYO,
+    FiscalYearError,
+    JapaneseDateError,
+    parse_fiscal_year,
+    parse_japanese_date,
+)
+from libs.common.search_text import normalise_search_key
+
+
+class Technology(StrEnum):
+    """主な活用技術 — the controlled vocabulary; anything else goes into free ``tags``."""
+
+    AI = "AI"
+    IOT = "IoT"
+    AUTONOMOUS_DRIVING = "自動運転"
+    DRONE = "ドローン"
+    FIVE_G = "5G"
+    MAAS = "MaaS"
+    TELEMEDICINE = "遠隔医療"
+    ROBOT = "ロボット"
+    BIG_DATA = "ビッグデータ"
+    CASHLESS = "キャッシュレス"
+    SMART_AGRICULTURE = "スマート農業"
+    ONLINE_EDUCATION = "オンライン教育"
+    DATA_PLATFORM = "データ連携基盤"
+
+
+class ProjectStatus(StrEnum):
+    supported = "supported"  # 支援中
+    extended = "extended"  # 支援延長中（継続承認済み）
+    ended = "ended"  # 支援終了
+    withdrawn = "withdrawn"  # 取下げ
+
+
+StatusAsOf = Literal["not_started", "supported", "extended", "ended", "withdrawn"]
+
+STATUS_LABELS: dict[str, str] = {
+    "supported": "支援中",
+    "extended": "支援延長",
+    "ended": "支援終了",
+    "withdrawn": "取下げ",
+}
+
+# Matching by search key lets "iot", "ＩｏＴ" or "ﾄﾞﾛｰﾝ" name the same technology.
+_TECHNOLOGY_BY_KEY = {normalise_search_key(t.value): t for t in Technology}
+
+
+def parse_technology(value: object) -> Technology:
+    """The vocabulary entry ``value`` names; raises ``ValueError`` listing the accepted ones."""
+    found = _TECHNOLOGY_BY_KEY.get(normalise_search_key(str(value)))
+    if found is None:
+        accepted = "、".join(t.value for t in Technology)
+        raise ValueError(
+            f"主な活用技術の語彙にありません: {value!r}（unknown technology; accepted: {accepted}）"
+        )
+    return found
+
+
+def _technology(value: object) -> Technology:
+    try:
+        return parse_technology(value)
+    except ValueError as exc:
+        raise PydanticCustomError("technology", str(exc)) from None
+
+
+def _fiscal_year(value: Any) -> int:
+    try:
+        return parse_fiscal_year(value)
+    except FiscalYearError as exc:
+        raise PydanticCustomError("fiscal_year", exc.message) from None
+
+
+def _date(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_japanese_date(value)
+    except JapaneseDateError as exc:
+        raise PydanticCustomError("date", exc.message) from None
+
+
+def _in_tokyo(value: datetime) -> datetime:
+    return value.astimezone(TOKYO)
+
+
+TechnologyIn = Annotated[
+    Technology,
+    BeforeValidator(_technology),
+    WithJsonSchema({"type": "string", "enum": [t.value for t in Technology]}),
+]
+FiscalYearIn = Annotated[
+    int,
+    BeforeValidator(_fiscal_year),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "integer"}, {"type": "string"}],
+            "description": "年度: 2021, R3, 令和3年度, H30, 平成30年度, R元 …",
+            "examples": ["令和2年度", 2020, "R2"],
+        }
+    ),
+]
+DateIn = Annotated[
+    date,
+    BeforeValidator(_date),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "examples": ["2021-03-31", "令和3年3月31日"]}
+    ),
+]
+TokyoDatetime = Annotated[datetime, AfterValidator(_in_tokyo)]
+Tag = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class ProposerIn(BaseModel):
+    lg_code: str = Field(description="全国地方公共団体コード（6桁）", examples=["112071"])
+    is_lead: bool = Field(
+        default=False,
+        description="代表提案者。提案者が1団体のみならその団体が代表（a sole proposer is the lead）",
+    )
+
+
+class ProposerOut(BaseModel):
+    lg_code: str = Field(examples=["112071"])
+    name: str = Field(examples=["秩父市"])
+    prefecture: str = Field(examples=["埼玉県"])
+    is_lead: bool
+
+
+class Initiative(BaseModel):
+    """取組 — e.g. ドローン物流事業, with its own description."""
+
+    title: str = Field(min_length=1, max_length=200, examples=["ドローン物流事業"])
+    description: str = Field(
+        default="", examples=["ドローンを活用して日常の生活用品や医薬品の配送を行い、…"]
+    )
+
+
+class ProjectCreate(BaseModel):
+    programme: str | None = Field(
+        default=None,
+        description="事業（programme）の id か記号。省略時は ☆ 未来技術社会実装事業",
+        examples=["☆"],
+    )
+    title: str = Field(
+        min_length=1,
+        max_length=300,
+        examples=["山間地域におけるスマートモビリティによる生活交通・物流融合事業"],
+    )
+    proposers: list[ProposerIn] = Field(min_length=1, description="提案者（代表はちょうど1団体）")
+    technologies: list[TechnologyIn] = Field(
+        default_factory=list, description="主な活用技術", examples=[["IoT", "自動運転", "ドローン"]]
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=30, examples=[["貨客混載"]])
+    selection_fiscal_year: FiscalYearIn = Field(description="選定年度")
+    future_vision: str = Field(default="", description="目指す将来像")
+    regional_issues: str = Field(default="", description="地域課題")
+    summary: str = Field(default="", description="課題解決に向けた取組（概要）")
+    initiatives: list[Initiative] = Field(default_factory=list, description="取組")
+
+
+class ProjectUpdate(BaseModel):
+    """Only the fields sent change. Municipalities may change the summary sections only."""
+
+    programme: str | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    proposers: list[ProposerIn] | None = Field(default=None, min_length=1)
+    technologies: list[TechnologyIn] | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=30)
+    selection_fiscal_year: FiscalYearIn | None = None
+    future_vision: str | None = None
+    regional_issues: str | None = None
+    summary: str | None = None
+    initiatives: list[Initiative] | None = None
+    status: Literal["withdrawn"] | None = Field(
+        default=None,
+        description="取下げ（operator only; term changes go through the review service)",
+    )
+
+
+SUMMARY_SECTIONS = frozenset({"future_vision", "regional_issues", "summary", "initiatives"})
+
+
+class ProjectOut(BaseModel):
+    id: uuid.UUID
+    programme_id: str = Field(examples=["cao-future-tech"])
+    title: str
+    proposers: list[ProposerOut] = Field(description="代表提案者が先頭")
+    technologies: list[Technology]
+    tags: list[str]
+    selection_fiscal_year: int = Field(examples=[2020])
+    selection_fiscal_year_label: str = Field(examples=["令和2年度"])
+    term_start: date = Field(examples=["2020-04-01"], description="支援開始")
+    term_end: date = Field(examples=["2023-03-31"], description="支援終了")
+    extensions: int = Field(description="承認された継続（2年度延長）の回数")
+    status: ProjectStatus
+    ended_on: date | None = Field(description="最終支援日（支援終了時）")
+    end_reason: str | None
+    as_of: date = Field(description="status_as_of の基準日（Asia/Tokyo）")
+    status_as_of: StatusAsOf
+    future_vision: str
+    regional_issues: str
+    summary: str
+    initiatives: list[Initiative]
+    version: int
+    created_at: TokyoDatetime
+    updated_at: TokyoDatetime
+
+
+class CohortCount(BaseModel):
+    fiscal_year: int = Field(examples=[2018])
+    fiscal_year_label: str = Field(examples=["平成30年度"])
+    supported: int = Field(examples=[9])
+
+
+class ProjectStats(BaseModel):
+    as_of: date = Field(examples=["2021-08-24"])
+    total: int = Field(examples=[38])
+    by_selection_fiscal_year: list[CohortCount]
+
+
+class TermExtensionIn(BaseModel):
+    decision_id: str = Field(
+        min_length=1, max_length=100, description="呼び出し側の決定ID（冪等キー）"
+    )
+    reason: str = Field(default="", examples=["令和3年12月17日付 継続承認"])
+
+
+class TermEndIn(BaseModel):
+    decision_id: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, examples=["継続申請なし（支援期間満了）"])
+    effective_on: DateIn | None = Field(
+        default=None, description="最終支援日。省略時は現在の支援終了日"
+    )
+
+
+class TermChangeOut(BaseModel):
+    decision_id: str
+    kind: Literal["extension", "end"]
+    project_id: uuid.UUID
+    previous_term_end: date
+    new_term_end: date
+    status: ProjectStatus
+    extensions: int
+    ended_on: date | None
+    reason: str
+    recorded_at: TokyoDatetime
+
+
+class ActivityReportIn(BaseModel):
+    body: str = Field(min_length=1, examples=["地域課題やニーズ把握を目的に、…アンケートを実施"])
+
+
+class ActivityReportOut(BaseModel):
+    project_id: uuid.UUID
+    fiscal_year: int = Field(examples=[2020])
+    fiscal_year_label: str = Field(examples=["令和2年度"])
+    body: str
+    version: int
+
+
+class ImportedProject(BaseModel):
+    id: uuid.UUID
+    title: str
+    selection_fiscal_year: int
+    selection_fiscal_year_label: str
+
+
+class ImportResult(BaseModel):
+    created: int = Field(examples=[2])
+    items: list[ImportedProject]

@@ -1,0 +1,118 @@
+"""未来技術実装ミニシンポジウム of FY2021 (開催予定) and FY2020 (開催実績), as the seed states them.
+
+The seed gives no capacity and no join URL, so none is stored. It states the invited categories
+(参加対象者) for FY2021 only — the fourth for local-government staff alone — so the FY2020 sessions,
+held before, carry no audience policy. FY2021 is announced as web; FY2020 is stored as web too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.fiscal_year import TOKYO
+from services.registry.audit.service import record
+from services.registry.symposia import repository
+from services.registry.symposia.models import Symposium
+from services.registry.symposia.service import CALENDAR_FIELDS, snapshot
+
+ACTOR = "seed"
+# 国、地方公共団体、学校、民間企業、住民代表等
+FY2021_AUDIENCE = (
+    "national_government",
+    "local_government",
+    "school",
+    "private_company",
+    "resident_representative",
+)
+
+
+@dataclass(frozen=True)
+class SeedSymposium:
+    fiscal_year: int
+    number: int
+    theme: str
+    day: tuple[int, int, int]
+    starts: tuple[int, int]
+    ends: tuple[int, int]
+    audience: tuple[str, ...]
+    tentative: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "theme": self.theme,
+            "starts_at": datetime(*self.day, *self.starts, tzinfo=TOKYO),
+            "ends_at": datetime(*self.day, *self.ends, tzinfo=TOKYO),
+            "format": "web",
+            "audience": list(self.audience),
+            "tentative": self.tentative,
+        }
+
+
+SYMPOSIA: tuple[SeedSymposium, ...] = (
+    SeedSymposium(2021, 1, "物流・農業", (2021, 10, 1), (13, 30), (15, 0), FY2021_AUDIENCE),
+    SeedSymposium(2021, 2, "MaaS・自動運転", (2021, 10, 26), (14, 0), (15, 30), FY2021_AUDIENCE),
+    SeedSymposium(2021, 3, "ヘルスケア", (2021, 12, 16), (13, 30), (15, 0), FY2021_AUDIENCE),
+    SeedSymposium(
+        2021, 4, "共通の課題", (2022, 2, 17), (13, 30), (15, 0), ("local_government",), True
+    ),
+    SeedSymposium(2020, 1, "ドローン", (2020, 12, 4), (10, 0), (11, 30), ()),
+    SeedSymposium(2020, 2, "自動運転", (2020, 12, 23), (10, 0), (11, 45), ()),
+    SeedSymposium(2020, 3, "スマート農業", (2021, 2, 17), (10, 0), (11, 45), ()),
+)
+
+
+async def seed_symposia(session: AsyncSession) -> None:
+    """Insert each missing symposium; bring a stored one back to the seed's facts if it drifted.
+
+    Fields the seed does not state (join URL, capacity, status) are left as operators set them.
+    """
+    for seed in SYMPOSIA:
+        existing = await repository.get_by_number(session, seed.fiscal_year, seed.number)
+        if existing is None:
+            await _create(session, seed)
+        else:
+            await _correct(session, existing, seed)
+
+
+async def _create(session: AsyncSession, seed: SeedSymposium) -> None:
+    symposium = Symposium(
+        fiscal_year=seed.fiscal_year,
+        number=seed.number,
+        status="scheduled",
+        sequence=0,
+        **seed.fields(),
+    )
+    await repository.add(session, symposium)
+    await record(
+        session,
+        actor=ACTOR,
+        action="symposium.created",
+        subject_type="symposium",
+        subject_id=symposium.id,
+        after=snapshot(symposium),
+    )
+
+
+async def _correct(session: AsyncSession, symposium: Symposium, seed: SeedSymposium) -> None:
+    changes = {k: v for k, v in seed.fields().items() if getattr(symposium, k) != v}
+    if not changes:
+        return
+    before = snapshot(symposium)
+    for name, value in changes.items():
+        setattr(symposium, name, value)
+    if any(name in changes for name in CALENDAR_FIELDS):
+        symposium.sequence += 1
+    await repository.save(session)
+    await record(
+        session,
+        actor=ACTOR,
+        action="symposium.updated",
+        subject_type="symposium",
+        subject_id=symposium.id,
+        before=before,
+        after=snapshot(symposium),
+    )

@@ -1,0 +1,226 @@
+"""``/v1/symposia`` — 未来技術実装ミニシンポジウム and the audience notify invites."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.etag import IfMatch
+from libs.common.fiscal_year import TOKYO, fiscal_year_label
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.symposia import service
+from services.registry.symposia.models import Symposium
+from services.registry.symposia.schemas import (
+    AudienceMember,
+    Cancellation,
+    SymposiumCreate,
+    SymposiumOut,
+    SymposiumPublicOut,
+    SymposiumUpdate,
+)
+
+router = APIRouter(prefix="/v1/symposia", tags=["symposia"], route_class=UnitOfWorkRoute)
+
+Reader = Annotated[
+    Principal,
+    Depends(require(Role.operator, Role.municipality, Role.partner, Role.reviewer, Role.service)),
+]
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+AudienceReader = Annotated[Principal, Depends(require(Role.operator, Role.service))]
+AnySymposiumOut = SymposiumOut | SymposiumPublicOut
+MAX_AUDIENCE_PAGE = 1000
+
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+READ_RESPONSES: Responses = {**PROBLEM_RESPONSES, 404: problem_doc("No such symposium")}
+CHANGE_RESPONSES: Responses = {
+    **READ_RESPONSES,
+    409: problem_doc("The symposium is cancelled"),
+    **PRECONDITION_RESPONSES,
+}
+
+
+def public_out(symposium: Symposium) -> SymposiumPublicOut:
+    return SymposiumPublicOut.model_validate(_public_fields(symposium))
+
+
+def full_out(symposium: Symposium) -> SymposiumOut:
+    return SymposiumOut.model_validate(
+        {
+            **_public_fields(symposium),
+            "join_url": symposium.join_url,
+            "version": symposium.version,
+        }
+    )
+
+
+def _public_fields(symposium: Symposium) -> dict[str, Any]:
+    return {
+        "id": symposium.id,
+        "fiscal_year": symposium.fiscal_year,
+        "fiscal_year_label": fiscal_year_label(symposium.fiscal_year),
+        "number": symposium.number,
+        "theme": symposium.theme,
+        "starts_at": symposium.starts_at.astimezone(TOKYO),
+        "ends_at": symposium.ends_at.astimezone(TOKYO),
+        "format": symposium.format,
+        "audience": list(symposium.audience),
+        "capacity": symposium.capacity,
+        "tentative": symposium.tentative,
+        "status": symposium.status,
+        "sequence": symposium.sequence,
+    }
+
+
+def symposium_out(
+    symposium: Symposium, principal: Principal, response: Response | None = None
+) -> AnySymposiumOut:
+    """The full record, or for a partner the public one (no join URL)."""
+    if response is not None:
+        response.headers["ETag"] = service.symposium_etag(symposium)
+    return public_out(symposium) if principal.role is Role.partner else full_out(symposium)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a symposium",
+    responses={**PROBLEM_RESPONSES, 409: problem_doc("This fiscal year and number exist")},
+)
+async def create_symposium(
+    body: SymposiumCreate, session: SessionDep, principal: Operator, response: Response
+) -> SymposiumOut:
+    symposium = await service.create_symposium(session, principal=principal, data=body)
+    response.headers["Location"] = f"/v1/symposia/{symposium.id}"
+    response.headers["ETag"] = service.symposium_etag(symposium)
+    return full_out(symposium)
+
+
+@router.get("", summary="List symposia", responses=PROBLEM_RESPONSES)
+async def list_symposia(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    fiscal_year: Annotated[
+        str | None, Query(description="2021, R3, 令和3年度 …", examples=["令和3年度"])
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[SymposiumOut] | Page[SymposiumPublicOut]:
+    after = decode_cursor(cursor)
+    symposia = await service.list_symposia(
+        session,
+        fiscal_year=fiscal_year,
+        after=(int(after[0]), int(after[1])) if after else None,
+        limit=limit + 1,
+    )
+    more = len(symposia) > limit
+    symposia = symposia[:limit]
+    last = symposia[-1] if more and symposia else None
+    next_url = next_link(
+        request.url, encode_cursor([last.fiscal_year, last.number]) if last else None
+    )
+    items = [symposium_out(s, principal) for s in symposia]
+    if principal.role is Role.partner:
+        return Page[SymposiumPublicOut].model_validate({"items": items, "next": next_url})
+    return Page[SymposiumOut].model_validate({"items": items, "next": next_url})
+
+
+@router.get("/{symposium_id}", summary="Get a symposium", responses=READ_RESPONSES)
+async def get_symposium(
+    symposium_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+) -> AnySymposiumOut:
+    symposium = await service.get_symposium(session, symposium_id=symposium_id)
+    return symposium_out(symposium, principal, response)
+
+
+@router.patch(
+    "/{symposium_id}",
+    summary="Change a symposium (a new time, format or join URL raises `sequence`)",
+    responses=CHANGE_RESPONSES,
+)
+async def update_symposium(
+    symposium_id: uuid.UUID,
+    body: SymposiumUpdate,
+    session: SessionDep,
+    principal: Operator,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SymposiumOut:
+    symposium = await service.update_symposium(
+        session, principal=principal, symposium_id=symposium_id, data=body, if_match=if_match
+    )
+    response.headers["ETag"] = service.symposium_etag(symposium)
+    return full_out(symposium)
+
+
+@router.post(
+    "/{symposium_id}/cancellation",
+    summary="Cancel a symposium (idempotent; raises `sequence` once)",
+    responses={**READ_RESPONSES, 412: problem_doc("If-Match names an older version")},
+)
+async def cancel_symposium(
+    symposium_id: uuid.UUID,
+    session: SessionDep,
+    principal: Operator,
+    response: Response,
+    body: Cancellation | None = None,
+    if_match: IfMatch = None,
+) -> SymposiumOut:
+    symposium = await service.cancel_symposium(
+        session,
+        principal=principal,
+        symposium_id=symposium_id,
+        data=body or Cancellation(),
+        if_match=if_match,
+    )
+    response.headers["ETag"] = service.symposium_etag(symposium)
+    return full_out(symposium)
+
+
+@router.get(
+    "/{symposium_id}/audience",
+    summary="The contacts this symposium invites",
+    description="Contacts whose stakeholder category is in the symposium's audience, without "
+    "suppressed addresses, one per address (case-insensitive), ordered by address.",
+    responses=READ_RESPONSES,
+)
+async def get_audience(
+    request: Request,
+    symposium_id: uuid.UUID,
+    session: SessionDep,
+    _: AudienceReader,
+    limit: Annotated[int, Query(ge=1, le=MAX_AUDIENCE_PAGE)] = MAX_AUDIENCE_PAGE,
+    cursor: str | None = None,
+) -> Page[AudienceMember]:
+    after = decode_cursor(cursor)
+    rows = await service.audience(
+        session,
+        symposium_id=symposium_id,
+        after_address=str(after[0]) if after else None,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1][1]]) if more and rows else None
+    items = [
+        AudienceMember.model_validate(
+            {
+                "id": c.id,
+                "name": c.name,
+                "email": c.email,
+                "organisation": c.organisation,
+                "stakeholder_category": c.stakeholder_category,
+                "lg_code": c.lg_code,
+            }
+        )
+        for c, _ in rows
+    ]
+    return Page[AudienceMember](items=items, next=next_link(request.url, next_cursor))

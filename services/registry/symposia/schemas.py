@@ -1,0 +1,87 @@
+"""未来技術実装ミニシンポジウム as the API shows it, and the audience notify invites."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from services.registry.contacts.schemas import CATEGORY_HELP, StakeholderCategory
+
+SymposiumFormat = Literal["web", "in_person", "hybrid"]
+SymposiumStatus = Literal["scheduled", "cancelled"]
+
+_TIME_HELP = "ISO 8601; a time without an offset is taken as Japan time (JST, +09:00)"
+
+
+class SymposiumCreate(BaseModel):
+    fiscal_year: int | str = Field(
+        description="年度 in any accepted form: 2021, R3, 令和3年度, H30 …", examples=["令和3年度"]
+    )
+    number: int = Field(ge=1, le=99, description="第N回", examples=[4])
+    theme: str = Field(min_length=1, max_length=200, examples=["共通の課題"])
+    starts_at: datetime = Field(description=_TIME_HELP, examples=["2022-02-17T13:30:00+09:00"])
+    ends_at: datetime = Field(description=_TIME_HELP, examples=["2022-02-17T15:00:00+09:00"])
+    format: SymposiumFormat = Field(default="web", description="web / in_person / hybrid")
+    join_url: AnyHttpUrl | None = Field(default=None, examples=["https://meet.example.jp/abc"])
+    audience: list[StakeholderCategory] = Field(
+        min_length=1,
+        description=f"The stakeholder categories invited (参加対象者): {CATEGORY_HELP}",
+        examples=[["local_government"]],
+    )
+    capacity: int | None = Field(default=None, ge=1, examples=[300])
+    tentative: bool = Field(default=False, description="（予定）: the date is not final")
+
+
+class SymposiumUpdate(BaseModel):
+    theme: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_at: datetime | None = Field(default=None, description=_TIME_HELP)
+    ends_at: datetime | None = Field(default=None, description=_TIME_HELP)
+    format: SymposiumFormat | None = None
+    join_url: AnyHttpUrl | None = None
+    audience: list[StakeholderCategory] | None = Field(default=None, min_length=1)
+    capacity: int | None = Field(default=None, ge=1)
+    tentative: bool | None = None
+
+
+class Cancellation(BaseModel):
+    reason: str = Field(default="", max_length=2000, examples=["荒天のため中止"])
+
+
+class SymposiumPublicOut(BaseModel):
+    """What a partner may see: everything but the join URL, which goes to invitees only."""
+
+    # ``forbid`` keeps the full schema from ever validating as this one.
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    fiscal_year: int = Field(examples=[2021])
+    fiscal_year_label: str = Field(examples=["令和3年度"])
+    number: int = Field(examples=[4])
+    theme: str = Field(examples=["共通の課題"])
+    starts_at: datetime = Field(examples=["2022-02-17T13:30:00+09:00"])
+    ends_at: datetime = Field(examples=["2022-02-17T15:00:00+09:00"])
+    format: SymposiumFormat
+    audience: list[StakeholderCategory]
+    capacity: int | None
+    tentative: bool
+    status: SymposiumStatus
+    sequence: int = Field(description="Raised on each change of time, format or join URL (ICS)")
+
+
+class SymposiumOut(SymposiumPublicOut):
+    model_config = ConfigDict(extra="forbid")
+
+    join_url: str | None
+    version: int
+
+
+class AudienceMember(BaseModel):
+    id: uuid.UUID
+    name: str
+    email: str
+    organisation: str
+    stakeholder_category: StakeholderCategory
+    lg_code: str | None

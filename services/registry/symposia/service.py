@@ -1,0 +1,233 @@
+"""Rules of symposia: JST times inside their fiscal year, the ICS sequence, the audience policy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal
+from libs.common.errors import Conflict, InvalidInput, NotFound
+from libs.common.etag import check_if_match, etag_for
+from libs.common.fiscal_year import (
+    TOKYO,
+    FiscalYearError,
+    fiscal_year_label,
+    fiscal_year_of,
+    parse_fiscal_year,
+)
+from services.registry.audit.service import record
+from services.registry.contacts.models import Contact
+from services.registry.symposia import repository
+from services.registry.symposia.models import Symposium
+from services.registry.symposia.schemas import Cancellation, SymposiumCreate, SymposiumUpdate
+
+# A change of any of these changes the calendar event, so invitees' calendars must update.
+CALENDAR_FIELDS = ("starts_at", "ends_at", "format", "join_url")
+
+
+def symposium_etag(symposium: Symposium) -> str:
+    return etag_for("symposium", symposium.id, symposium.version)
+
+
+def checked_fiscal_year(value: int | str, field: str) -> int:
+    try:
+        return parse_fiscal_year(value)
+    except FiscalYearError as err:
+        raise InvalidInput.field(field, "fiscal_year", err.message) from err
+
+
+def in_tokyo(moment: datetime) -> datetime:
+    """An aware time in Asia/Tokyo; a naive one is read as Japan time."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=TOKYO)
+    return moment.astimezone(TOKYO)
+
+
+def _check_times(fiscal_year: int, starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise InvalidInput.field(
+            "body.ends_at",
+            "after_starts_at",
+            "終了時刻は開始時刻より後にしてください（ends_at must be after starts_at）",
+        )
+    if fiscal_year_of(starts_at) != fiscal_year:
+        raise InvalidInput.field(
+            "body.starts_at",
+            "within_fiscal_year",
+            f"開始日が{fiscal_year_label(fiscal_year)}の期間外です"
+            f"（starts_at is outside fiscal year {fiscal_year}）",
+        )
+
+
+def snapshot(symposium: Symposium) -> dict[str, Any]:
+    return {
+        "fiscal_year": symposium.fiscal_year,
+        "number": symposium.number,
+        "theme": symposium.theme,
+        "starts_at": symposium.starts_at.isoformat(),
+        "ends_at": symposium.ends_at.isoformat(),
+        "format": symposium.format,
+        "join_url": symposium.join_url,
+        "audience": list(symposium.audience),
+        "capacity": symposium.capacity,
+        "tentative": symposium.tentative,
+        "status": symposium.status,
+        "sequence": symposium.sequence,
+    }
+
+
+async def _symposium(session: AsyncSession, symposium_id: uuid.UUID) -> Symposium:
+    symposium = await repository.get(session, symposium_id)
+    if symposium is None:
+        raise NotFound(f"シンポジウムが見つかりません（no symposium {symposium_id}）")
+    return symposium
+
+
+async def create_symposium(
+    session: AsyncSession, *, principal: Principal | str, data: SymposiumCreate
+) -> Symposium:
+    fiscal_year = checked_fiscal_year(data.fiscal_year, "body.fiscal_year")
+    starts_at, ends_at = in_tokyo(data.starts_at), in_tokyo(data.ends_at)
+    _check_times(fiscal_year, starts_at, ends_at)
+    if await repository.get_by_number(session, fiscal_year, data.number) is not None:
+        raise Conflict(
+            f"{fiscal_year_label(fiscal_year)}第{data.number}回は既に登録されています"
+            "（a symposium with this fiscal year and number exists）",
+            fiscal_year=fiscal_year,
+            number=data.number,
+        )
+    symposium = Symposium(
+        fiscal_year=fiscal_year,
+        number=data.number,
+        theme=data.theme,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        format=data.format,
+        join_url=str(data.join_url) if data.join_url else None,
+        audience=list(dict.fromkeys(data.audience)),
+        capacity=data.capacity,
+        tentative=data.tentative,
+        status="scheduled",
+        sequence=0,
+    )
+    await repository.add(session, symposium)
+    await record(
+        session,
+        actor=principal,
+        action="symposium.created",
+        subject_type="symposium",
+        subject_id=symposium.id,
+        after=snapshot(symposium),
+    )
+    return symposium
+
+
+async def get_symposium(session: AsyncSession, *, symposium_id: uuid.UUID) -> Symposium:
+    return await _symposium(session, symposium_id)
+
+
+async def list_symposia(
+    session: AsyncSession, *, fiscal_year: str | None, after: tuple[int, int] | None, limit: int
+) -> list[Symposium]:
+    year = checked_fiscal_year(fiscal_year, "query.fiscal_year") if fiscal_year else None
+    return await repository.list_symposia(session, fiscal_year=year, after=after, limit=limit)
+
+
+def _changes(data: SymposiumUpdate) -> dict[str, Any]:
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("theme", "starts_at", "ends_at", "format", "audience", "tentative"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput.field(
+                f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
+            )
+    for name in ("starts_at", "ends_at"):
+        if name in changes:
+            changes[name] = in_tokyo(changes[name])
+    if "join_url" in changes:
+        changes["join_url"] = str(data.join_url) if data.join_url else None
+    if "audience" in changes:
+        changes["audience"] = list(dict.fromkeys(changes["audience"]))
+    return changes
+
+
+async def update_symposium(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    symposium_id: uuid.UUID,
+    data: SymposiumUpdate,
+    if_match: str | None,
+) -> Symposium:
+    symposium = await _symposium(session, symposium_id)
+    check_if_match(if_match, symposium_etag(symposium))
+    if symposium.status == "cancelled":
+        raise Conflict("中止されたシンポジウムは変更できません（the symposium is cancelled）")
+    changes = {
+        name: value for name, value in _changes(data).items() if getattr(symposium, name) != value
+    }
+    if not changes:
+        return symposium
+    _check_times(
+        symposium.fiscal_year,
+        changes.get("starts_at", symposium.starts_at),
+        changes.get("ends_at", symposium.ends_at),
+    )
+    before = snapshot(symposium)
+    for name, value in changes.items():
+        setattr(symposium, name, value)
+    if any(name in changes for name in CALENDAR_FIELDS):
+        symposium.sequence += 1
+    await repository.save(session)
+    await record(
+        session,
+        actor=principal,
+        action="symposium.updated",
+        subject_type="symposium",
+        subject_id=symposium.id,
+        before=before,
+        after=snapshot(symposium),
+    )
+    return symposium
+
+
+async def cancel_symposium(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    symposium_id: uuid.UUID,
+    data: Cancellation,
+    if_match: str | None,
+) -> Symposium:
+    """Cancel once; a repeat changes nothing. If-Match is honoured when sent."""
+    symposium = await _symposium(session, symposium_id)
+    if if_match is not None:
+        check_if_match(if_match, symposium_etag(symposium))
+    if symposium.status == "cancelled":
+        return symposium
+    before = snapshot(symposium)
+    symposium.status = "cancelled"
+    symposium.sequence += 1
+    await repository.save(session)
+    await record(
+        session,
+        actor=principal,
+        action="symposium.cancelled",
+        subject_type="symposium",
+        subject_id=symposium.id,
+        before=before,
+        after={**snapshot(symposium), "reason": data.reason},
+    )
+    return symposium
+
+
+async def audience(
+    session: AsyncSession, *, symposium_id: uuid.UUID, after_address: str | None, limit: int
+) -> list[tuple[Contact, str]]:
+    """One page of the audience: (contact, its lower-cased address) ordered by address."""
+    symposium = await _symposium(session, symposium_id)
+    return await repository.audience(
+        session, categories=symposium.audience, after_address=after_address, limit=limit
+    )

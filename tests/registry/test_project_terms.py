@@ -1,0 +1,309 @@
+"""Term changes (review service only, idempotent by decision id), cohort statistics and the seed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import Conflict
+from services.registry.audit.models import AuditEvent
+from services.registry.local_governments.models import LocalGovernment
+from services.registry.programmes.models import Programme
+from services.registry.projects import repository, service, terms
+from services.registry.projects.models import ActivityReport, Project, TermChange
+from services.registry.projects.schemas import ProjectCreate, ProposerIn
+from services.registry.seed.projects import seed_projects
+from tests.registry.projects_support import (
+    CHICHIBU_TITLE,
+    bearer,
+    create,
+    ensure_local_governments,
+    ensure_programme,
+    prepare,
+)
+
+OPERATOR = Principal(subject="test", role=Role.operator)
+
+
+@pytest.fixture
+async def client(
+    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
+) -> httpx.AsyncClient:
+    await prepare(session)
+    return api("registry")
+
+
+@pytest.fixture
+def operator(token: Callable[..., str]) -> str:
+    return token(Role.operator)
+
+
+@pytest.fixture
+def review(token: Callable[..., str]) -> str:
+    return token(Role.service)
+
+
+async def post(
+    client: httpx.AsyncClient, token: str, project_id: str, route: str, **body: Any
+) -> httpx.Response:
+    return await client.post(f"/v1/projects/{project_id}/{route}", json=body, headers=bearer(token))
+
+
+async def read(client: httpx.AsyncClient, token: str, project_id: str) -> dict[str, Any]:
+    response = await client.get(f"/v1/projects/{project_id}", headers=bearer(token))
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_an_extension_adds_two_fiscal_years_once_per_decision(
+    client: httpx.AsyncClient, operator: str, review: str
+) -> None:
+    project = (await create(client, operator, selection_fiscal_year="R1")).json()
+
+    first = await post(client, review, project["id"], "term-extensions", decision_id="d-1")
+    again = await post(client, review, project["id"], "term-extensions", decision_id="d-1")
+
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["previous_term_end"] == "2022-03-31"
+    assert first.json()["new_term_end"] == "2024-03-31"
+    after = await read(client, operator, project["id"])
+    assert (after["term_end"], after["extensions"], after["status"]) == (
+        "2024-03-31",
+        1,
+        "extended",
+    )
+    assert after["version"] == 2
+
+    second = await post(client, review, project["id"], "term-extensions", decision_id="d-2")
+    assert second.json()["new_term_end"] == "2026-03-31"
+    assert (await read(client, operator, project["id"]))["extensions"] == 2
+
+
+async def test_an_end_is_final_and_replays_its_first_result(
+    client: httpx.AsyncClient, operator: str, review: str
+) -> None:
+    project = (await create(client, operator, selection_fiscal_year="H30")).json()
+    end = {"decision_id": "end-1", "reason": "継続申請なし"}
+
+    first = await post(client, review, project["id"], "term-end", **end)
+    again = await post(client, review, project["id"], "term-end", **end, effective_on="2020-01-01")
+    other = await post(client, review, project["id"], "term-end", decision_id="end-2", reason="x")
+    extend = await post(client, review, project["id"], "term-extensions", decision_id="ext-9")
+
+    assert first.status_code == 200
+    assert first.json()["ended_on"] == "2021-03-31"
+    assert first.json()["status"] == "ended"
+    assert again.json() == first.json()
+    assert (other.status_code, extend.status_code) == (409, 409)
+    after = await read(client, operator, project["id"])
+    assert (after["status"], after["ended_on"], after["end_reason"]) == (
+        "ended",
+        "2021-03-31",
+        "継続申請なし",
+    )
+    assert after["version"] == 2
+
+
+async def test_a_decision_id_cannot_name_two_changes(
+    client: httpx.AsyncClient, operator: str, review: str
+) -> None:
+    a = (await create(client, operator, title="A")).json()
+    b = (await create(client, operator, title="B")).json()
+
+    await post(client, review, a["id"], "term-extensions", decision_id="same")
+    reused = await post(client, review, b["id"], "term-extensions", decision_id="same")
+    other_kind = await post(client, review, a["id"], "term-end", decision_id="same", reason="x")
+
+    assert (reused.status_code, other_kind.status_code) == (409, 409)
+    assert (await read(client, operator, b["id"]))["extensions"] == 0
+
+
+async def test_term_changes_are_for_the_review_service_only(
+    client: httpx.AsyncClient, operator: str
+) -> None:
+    project = (await create(client, operator)).json()
+
+    response = await post(client, operator, project["id"], "term-extensions", decision_id="d")
+
+    assert response.status_code == 403
+
+
+async def test_an_early_end_must_fall_within_the_term(
+    client: httpx.AsyncClient, operator: str, review: str
+) -> None:
+    project = (await create(client, operator, selection_fiscal_year="R2")).json()
+
+    late = await post(client, review, project["id"], "term-end", decision_id="e1", reason="x",
+                      effective_on="2023-04-01")  # fmt: skip
+    early = await post(client, review, project["id"], "term-end", decision_id="e2", reason="辞退",
+                       effective_on="令和3年9月30日")  # fmt: skip
+
+    assert late.status_code == 422
+    assert late.json()["errors"][0]["field"] == "body.effective_on"
+    assert early.json()["ended_on"] == "2021-09-30"
+    status = await client.get(
+        f"/v1/projects/{project['id']}", params={"as_of": "2021-10-01"}, headers=bearer(operator)
+    )
+    assert status.json()["status_as_of"] == "ended"
+    assert status.json()["term_end"] == "2021-09-30"
+
+
+async def test_stats_count_the_seed_cohorts_from_the_rows(
+    client: httpx.AsyncClient, session: AsyncSession, operator: str, review: str
+) -> None:
+    cohorts = {2018: 14, 2019: 8, 2020: 12, 2021: 9}
+    ids: dict[int, list[uuid.UUID]] = {}
+    for fy, count in cohorts.items():
+        for n in range(count):
+            data = ProjectCreate(
+                title=f"{fy}年度選定 {n + 1}",
+                proposers=[ProposerIn(lg_code="112071")],
+                selection_fiscal_year=fy,
+            )
+            project = await service.create_project(session, actor=OPERATOR, data=data)
+            ids.setdefault(fy, []).append(project.id)
+    for n, project_id in enumerate(ids[2018]):
+        if n < 9:
+            done = await post(
+                client, review, str(project_id), "term-extensions", decision_id=f"x{n}"
+            )
+        else:
+            done = await post(client, review, str(project_id), "term-end", decision_id=f"e{n}",
+                              reason="継続申請なし")  # fmt: skip
+        assert done.status_code == 200, done.text
+
+    stats = await client.get(
+        "/v1/projects/stats", params={"as_of": "2021-08-24"}, headers=bearer(operator)
+    )
+
+    assert stats.json() == {
+        "as_of": "2021-08-24",
+        "total": 38,
+        "by_selection_fiscal_year": [
+            {"fiscal_year": 2018, "fiscal_year_label": "平成30年度", "supported": 9},
+            {"fiscal_year": 2019, "fiscal_year_label": "令和元年度", "supported": 8},
+            {"fiscal_year": 2020, "fiscal_year_label": "令和2年度", "supported": 12},
+            {"fiscal_year": 2021, "fiscal_year_label": "令和3年度", "supported": 9},
+        ],
+    }
+    before = await client.get(
+        "/v1/projects/stats", params={"as_of": "令和3年3月31日"}, headers=bearer(operator)
+    )
+    assert before.json()["total"] == 14 + 8 + 12
+    listed = await client.get(
+        "/v1/projects",
+        params={"supported_as_of": "2021-08-24", "fiscal_year": "H30", "limit": 200},
+        headers=bearer(operator),
+    )
+    assert len(listed.json()["items"]) == 9
+    assert {i["status"] for i in listed.json()["items"]} == {"extended"}
+
+
+async def test_seed_loads_the_stated_projects_once(session: AsyncSession) -> None:
+    await ensure_local_governments(session)
+    await ensure_programme(session)
+
+    await seed_projects(session)
+    events = await session.scalar(select(func.count()).select_from(AuditEvent))
+    await seed_projects(session)
+
+    assert await session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    projects = {
+        p.title: p for p in await repository.list_projects(session, repository.ProjectFilters())
+    }
+    assert len(projects) == 6
+    continued = [p for p in projects.values() if p.selection_fiscal_year == 2019]
+    assert len(continued) == 5
+    assert {(p.term_end.isoformat(), p.extensions, p.status) for p in continued} == {
+        ("2024-03-31", 1, "extended")
+    }
+    assert sorted(p.proposers[0].lg_code for p in continued) == [
+        "052159", "162019", "212016", "220001", "342076"
+    ]  # fmt: skip
+    decisions = await session.scalars(
+        select(TermChange.decision_id).order_by(TermChange.decision_id)
+    )
+    assert list(decisions) == [f"seed:continuation:2021-12-17:{n}" for n in range(1, 6)]
+    chichibu = projects[CHICHIBU_TITLE]
+    assert (chichibu.selection_fiscal_year, chichibu.term_end.isoformat()) == (2020, "2023-03-31")
+    assert chichibu.technologies == ["IoT", "自動運転", "ドローン"]
+    assert [i.title for i in chichibu.initiatives] == [
+        "ドローン物流事業",
+        "遠隔医療事業",
+        "秩父版MaaS（貨客混載・EVカーシェアリング）事業",
+    ]
+    assert chichibu.future_vision.startswith("未来技術を活用し、人とモノの移動の困難さ")
+    report = await session.get(ActivityReport, (chichibu.id, 2020))
+    assert report is not None
+    assert report.body.count("\n") == 2
+    assert "秩父版MaaSプラットフォーム" in report.body
+
+
+@pytest.fixture
+async def committed_project(
+    committed: async_sessionmaker[AsyncSession],
+) -> Any:
+    """A committed project (with its proposer and programme) for tests across connections."""
+    code = "112089"
+    async with committed() as session, session.begin():
+        had_lg = await session.get(LocalGovernment, code) is not None
+        had_programme = await repository.programme(session, "☆") is not None
+        await ensure_local_governments(session, code)
+        programme_id = await ensure_programme(session)
+        data = ProjectCreate(
+            title=f"並行テスト {uuid.uuid4().hex[:6]}",
+            proposers=[ProposerIn(lg_code=code)],
+            selection_fiscal_year=2020,
+        )
+        project_id = (await service.create_project(session, actor=OPERATOR, data=data)).id
+    yield project_id
+    async with committed() as session, session.begin():
+        await session.execute(delete(TermChange).where(TermChange.project_id == project_id))
+        await session.execute(delete(AuditEvent).where(AuditEvent.subject_id == str(project_id)))
+        await session.execute(delete(Project).where(Project.id == project_id))
+        if not had_programme:
+            await session.execute(delete(Programme).where(Programme.id == programme_id))
+        if not had_lg:
+            await session.execute(delete(LocalGovernment).where(LocalGovernment.code == code))
+
+
+async def test_concurrent_ends_with_different_decisions_serialise(
+    committed: async_sessionmaker[AsyncSession], committed_project: uuid.UUID
+) -> None:
+    review = Principal(subject="review", role=Role.service)
+
+    async def end(decision_id: str) -> str:
+        async with committed() as session, session.begin():
+            try:
+                await terms.end_term(
+                    session,
+                    principal=review,
+                    project_id=committed_project,
+                    decision_id=decision_id,
+                    reason="並行",
+                )
+            except Conflict:
+                return "conflict"
+            # Hold the lock a moment so the other call really has to wait for it.
+            await asyncio.sleep(0.2)
+            return "ended"
+
+    outcomes = await asyncio.gather(end("c-1"), end("c-2"))
+
+    assert sorted(outcomes) == ["conflict", "ended"]
+    async with committed() as session:
+        count = await session.scalar(
+            select(func.count()).where(TermChange.project_id == committed_project)
+        )
+    assert count == 1
