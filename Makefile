@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench fuzz openapi clean
+.PHONY: run test lint format bench fuzz openapi clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ openapi: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .jisso
+
+lock: $(STAMP)
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile -q pyproject.toml -c requirements.lock --python-version 3.11 -o deploy/requirements-runtime.lock

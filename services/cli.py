@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 
 from libs.common.auth import Role, mint_token
 from libs.common.logging import configure_logging
@@ -79,9 +80,14 @@ def serve(
 def worker(
     service: Annotated[list[str] | None, typer.Option(help="Only these services' queues")] = None,
     burst: Annotated[bool, typer.Option(help="Exit when the queues are empty")] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus job metrics on this port")
+    ] = None,
 ) -> None:
     """Run the queue workers (all services' queues in one process by default)."""
     names = _services(service)
+    if metrics_port:
+        start_http_server(metrics_port)
     configure_logging(get_settings(names[0]).log_level, "worker")
     asyncio.run(run_workers([runtime.worker_spec(n) for n in names], burst=burst))
 

@@ -19,6 +19,7 @@ from libs.common.logging import RequestIdMiddleware, configure_logging
 from libs.common.metrics import MetricsMiddleware, ServiceMetrics
 from libs.common.redis_pool import get_redis
 from libs.common.settings import Settings
+from libs.common.tracing import TracingMiddleware, configure_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +37,7 @@ def create_service_app(
     extra_readiness: dict[str, ReadinessCheck] | None = None,
 ) -> FastAPI:
     configure_logging(settings.log_level, settings.service)
+    configure_tracing(settings.service, settings.otel_exporter_otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,5 +85,6 @@ def create_service_app(
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Link"],
         )
+    app.add_middleware(TracingMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

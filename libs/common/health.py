@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request, Response
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from libs.common.metrics import ServiceMetrics
+from libs.common.outbox import unsent_count
+from libs.common.queue import queue_name
 from libs.common.redis_pool import get_redis
+
+log = structlog.get_logger(__name__)
 
 ReadinessCheck = Callable[[Request], Awaitable[None]]
 
@@ -55,6 +62,22 @@ async def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    service_metrics: ServiceMetrics = request.app.state.metrics
+    for refresh in (_refresh_queue_and_outbox, *service_metrics.hooks):
+        try:
+            await asyncio.wait_for(refresh(request.app), timeout=3)
+        except Exception as exc:  # a scrape still answers with what it has
+            log.warning("metrics_refresh_failed", error=str(exc))
+    return Response(generate_latest(service_metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _refresh_queue_and_outbox(app: FastAPI) -> None:
+    service_metrics: ServiceMetrics = app.state.metrics
+    service = service_metrics.service
+    async with app.state.sessionmaker() as session:
+        unsent, oldest = await unsent_count(session, app.state.outbox)
+    service_metrics.outbox_unsent.labels(service).set(unsent)
+    lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+    service_metrics.outbox_lag.labels(service).set(lag)
+    redis = await get_redis(app)
+    service_metrics.queue_depth.labels(service).set(await redis.zcard(queue_name(service)))

@@ -17,6 +17,7 @@ from libs.common.auth import Role, mint_token
 from libs.common.errors import ServiceUnavailable
 from libs.common.logging import REQUEST_ID_HEADER, current_request_id
 from libs.common.settings import ServiceName, Settings
+from libs.common.tracing import inject_headers
 
 log = structlog.get_logger(__name__)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -50,7 +51,7 @@ class ServiceClient:
         headers = {"Authorization": f"Bearer {token}"}
         if request_id := current_request_id():
             headers[REQUEST_ID_HEADER] = request_id
-        return headers
+        return inject_headers(headers)
 
     async def request(
         self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any

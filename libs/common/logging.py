@@ -11,6 +11,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict
 
+from libs.common.tracing import add_trace_ids
+
 REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -27,6 +29,7 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         processors=[
             structlog.contextvars.merge_contextvars,
             add_service,
+            add_trace_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

@@ -1,15 +1,33 @@
-"""Prometheus metrics: request latency by route template, and gauges a service may register."""
+"""Prometheus metrics: request latency by route template, queue depth and outbox lag per service,
+and job duration and effects in workers (``jisso worker --metrics-port``)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Histogram
+import structlog
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger(__name__)
+MetricsHook = Callable[[Any], Awaitable[None]]
+
+JOB_SECONDS = Histogram(
+    "jisso_job_duration_seconds",
+    "Queue job duration, sweeps included",
+    ["function"],
+    registry=REGISTRY,
+)
+JOB_EFFECTS = Counter(
+    "jisso_job_effects_total", "Effects a job reported (rows changed, messages sent)", ["function"]
+)
 
 
 class ServiceMetrics:
     def __init__(self, service: str) -> None:
+        self.service = service
         self.registry = CollectorRegistry()
         self.request_seconds = Histogram(
             "jisso_http_request_duration_seconds",
@@ -17,7 +35,32 @@ class ServiceMetrics:
             ["service", "method", "route", "status"],
             registry=self.registry,
         )
-        self.service = service
+        self.queue_depth = Gauge(
+            "jisso_queue_depth",
+            "Jobs waiting in the service's queue",
+            ["service"],
+            registry=self.registry,
+        )
+        self.outbox_unsent = Gauge(
+            "jisso_outbox_unsent",
+            "Outbox rows not yet published",
+            ["service"],
+            registry=self.registry,
+        )
+        self.outbox_lag = Gauge(
+            "jisso_outbox_lag_seconds",
+            "Age of the oldest unpublished outbox row",
+            ["service"],
+            registry=self.registry,
+        )
+        # Service-specific gauges (e.g. notify's deliveries by state) refresh through these hooks.
+        self.hooks: list[MetricsHook] = []
+
+
+def observe_job(function: str, started: float, result: object) -> None:
+    JOB_SECONDS.labels(function).observe(time.perf_counter() - started)
+    if isinstance(result, int) and not isinstance(result, bool):
+        JOB_EFFECTS.labels(function).inc(result)
 
 
 class MetricsMiddleware:

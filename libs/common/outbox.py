@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.logging import current_request_id
 from libs.common.queue import publish
+from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +77,7 @@ async def add_message(
 ) -> uuid.UUID:
     """Write a message in the caller's transaction; it is published only if that commits."""
     message_id = uuid.uuid4()
-    body = {**payload, "_request_id": current_request_id()}
+    body = {**payload, "_request_id": current_request_id(), TRACE_CARRIER_KEY: current_carrier()}
     await session.execute(
         insert(outbox).values(id=message_id, queue=queue, function=function, payload=body)
     )

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+import structlog
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import unit_of_work
 from libs.common.logging import bind_request_id, current_request_id
+from libs.common.metrics import observe_job
+from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier, job_span
+
+log = structlog.get_logger(__name__)
 
 JobContext = dict[str, Any]
 Payload = dict[str, Any]
@@ -64,6 +70,7 @@ async def publish(
     """Enqueue once: arq refuses a job id it already holds, which we count as published."""
     body = dict(payload)
     body.setdefault("_request_id", current_request_id())
+    body.setdefault(TRACE_CARRIER_KEY, current_carrier())
     await redis.enqueue_job(function, body, _job_id=job_id, _queue_name=queue_name(queue))
     return True
 
@@ -77,8 +84,14 @@ def job(
     async def run(ctx: JobContext, payload: Payload) -> Any:
         bind_request_id(payload.get("_request_id"))
         sessionmaker: async_sessionmaker[AsyncSession] = ctx["sessionmaker"]
-        async with unit_of_work(sessionmaker) as session:
-            return await fn(session, payload, ctx)
+        started = time.perf_counter()
+        with job_span(fn.__name__, payload.get(TRACE_CARRIER_KEY)):
+            log.info("job_started", function=fn.__name__)
+            async with unit_of_work(sessionmaker) as session:
+                result = await fn(session, payload, ctx)
+            observe_job(fn.__name__, started, result)
+            log.info("job_finished", function=fn.__name__)
+            return result
 
     return run
 

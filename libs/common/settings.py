@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     http_timeout_seconds: float = 5.0
     http_retries: int = 3
+    # Traces are exported over OTLP/HTTP only when this is set (e.g. http://collector:4318/v1/traces).
+    otel_exporter_otlp_endpoint: str = ""
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
 

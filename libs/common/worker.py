@@ -23,6 +23,7 @@ from libs.common.queue import (
     serialize,
 )
 from libs.common.settings import Settings
+from libs.common.tracing import configure_tracing
 
 log = structlog.get_logger(__name__)
 Startup = Callable[[JobContext], Awaitable[None]]
@@ -49,6 +50,7 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
     service = spec.settings.service
 
     async def startup(ctx: JobContext) -> None:
+        configure_tracing(f"worker-{service}", spec.settings.otel_exporter_otlp_endpoint)
         ctx["settings"] = spec.settings
         ctx["engine"] = create_engine(spec.settings)
         ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
