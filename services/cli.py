@@ -21,9 +21,11 @@ from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, get_
 from libs.common.worker import run_workers
 from services import runtime
 from services.registry.cli import app as registry_app
+from services.review.cli import app as review_app
 
 app = typer.Typer(help="jisso — 未来技術社会実装事業の業務システム", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+app.add_typer(review_app, name="review")
 
 
 @app.command()

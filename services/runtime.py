@@ -77,7 +77,7 @@ def up(data_dir: Path) -> None:
         supervisor.spawn("worker", child_command("worker"), env)
         supervisor.spawn("scheduler", child_command("scheduler"), env)
         urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
-        supervisor.wait_http_ok(urls, timeout=60)
+        supervisor.wait_http_ok(urls, timeout=120)
         operator = mint_token(
             load_settings("registry", jwt_secret=env.get("JWT_SECRET", settings.jwt_secret)),
             role=Role.operator,

@@ -7,12 +7,18 @@ from fastapi import APIRouter, FastAPI, Request
 from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
+from services.notify.campaigns.router import router as campaigns_router
+from services.notify.deliveries.router import router as deliveries_router
+from services.notify.messages.router import router as messages_router
 from services.notify.models import idempotency_keys, load_all_models, outbox
+from services.notify.previews.router import router as previews_router
+from services.notify.rsvp.router import router as rsvp_router
 from services.notify.smtp import check_smtp
 
 load_all_models()
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [campaigns_router, rsvp_router]
+ROUTERS += [messages_router, deliveries_router, previews_router]
 
 DESCRIPTION = """
 通知サービス — every message jisso sends: symposium invitations (with ICS and RSVP links), reminders,

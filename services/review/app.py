@@ -7,11 +7,22 @@ from fastapi import APIRouter, FastAPI
 from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
+from services.review.audit.router import router as audit_router
+from services.review.continuation.applications_router import router as applications_router
+from services.review.continuation.router import router as continuation_router
+from services.review.joint_review.router import router as joint_review_router
 from services.review.models import idempotency_keys, load_all_models, outbox
+from services.review.reviewers.router import router as reviewers_router
 
 load_all_models()
 
-ROUTERS: list[APIRouter] = []
+ROUTERS: list[APIRouter] = [
+    joint_review_router,
+    reviewers_router,
+    continuation_router,
+    applications_router,
+    audit_router,
+]
 
 DESCRIPTION = """
 審査サービス — continuation reviews (継続審査) of 未来技術社会実装事業 projects and the smart-city

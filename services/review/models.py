@@ -18,4 +18,7 @@ idempotency_keys = idempotency_table(Base.metadata)
 
 def load_all_models() -> None:
     """Import every domain's models so the metadata is complete (migrations, tests)."""
+    from services.review.audit import models as _audit  # noqa: F401
+    from services.review.continuation import models as _continuation  # noqa: F401
+    from services.review.joint_review import models as _joint_review  # noqa: F401
     from services.review.reviewers import models as _reviewers  # noqa: F401

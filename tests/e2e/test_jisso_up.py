@@ -49,7 +49,10 @@ def wait_ready(ports: dict[str, int], proc: subprocess.Popen[bytes], timeout: fl
 
 
 def stop(proc: subprocess.Popen[bytes]) -> list[psutil.Process]:
-    tree = psutil.Process(proc.pid).children(recursive=True)
+    try:
+        tree = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:  # it exited on its own: the assertions on its output say why
+        return []
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     _, alive = psutil.wait_procs(tree, timeout=10)
@@ -63,10 +66,13 @@ def test_up_starts_everything_then_stops_leaving_nothing(tmp_path: Path) -> None
         wait_ready(ports, proc, timeout=90)
         seeded = httpx.get(f"http://127.0.0.1:{ports['registry']}/healthz", timeout=5)
         assert seeded.json() == {"status": "ok"}
-        assert len(psutil.Process(proc.pid).children()) >= 8  # 3 servers, 3 APIs, worker, scheduler
+        children = psutil.Process(proc.pid).children()
+        assert len(children) >= 8  # 3 servers, 3 APIs, worker, scheduler
     finally:
         alive = stop(proc)
-    assert proc.returncode == 0
+    output = proc.stdout.read().decode() if proc.stdout else ""
+    assert proc.returncode == 0, output
+    assert "loaded the seed facts" in output
     assert alive == []
 
     # A second run reuses the data dir (no new initdb, the seed is not loaded again).

@@ -79,7 +79,9 @@ async def test_a_trace_started_in_one_service_reaches_the_peer_and_the_job(
     )
     for app in (app_a, app_b):
         app.state.sessionmaker = sessionmaker
-    app_a.state.peer = ServiceClient(settings_a, "registry", transport=httpx.ASGITransport(app=app_b))
+    app_a.state.peer = ServiceClient(
+        settings_a, "registry", transport=httpx.ASGITransport(app=app_b)
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app_a), base_url="http://a"
     ) as client:

@@ -25,6 +25,8 @@ class Campaign(Base):
     # The symposium as the registry described it when the campaign was drafted (time, sequence…).
     symposium: Mapped[dict[str, Any]] = mapped_column(JSONB)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Template context beyond the symposium: audience (reminders), previous (updates), reason.
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     recipient_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(200))
     approved_by: Mapped[str | None] = mapped_column(String(200))

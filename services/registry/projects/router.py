@@ -65,6 +65,8 @@ TERM: dict[int | str, dict[str, Any]] = {
 }
 Reader = Annotated[Principal, Depends(require(*service.READERS))]
 Operator = Annotated[Principal, Depends(require(Role.operator))]
+# The review service registers the regions the Cabinet Office programme selects in the joint review.
+Creator = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
 ReviewService = Annotated[Principal, Depends(require(Role.service))]
 AsOf = Annotated[
@@ -146,7 +148,7 @@ async def list_projects(
     responses=PROBLEM_RESPONSES,
 )
 async def create_project(
-    body: ProjectCreate, response: Response, session: SessionDep, principal: Operator
+    body: ProjectCreate, response: Response, session: SessionDep, principal: Creator
 ) -> ProjectOut:
     project = await service.create_project(session, actor=principal, data=body)
     response.headers["ETag"] = service.project_etag(project)

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('symposium', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('context', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('recipient_count', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
     sa.Column('approved_by', sa.String(length=200), nullable=True),

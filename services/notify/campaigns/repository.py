@@ -1,0 +1,183 @@
+"""All SQL of campaigns: the set-based insert of their deliveries, counts by state, reminder targets."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import DateTime, delete, func, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notify.campaigns.models import Campaign
+from services.notify.deliveries.models import Delivery
+from services.notify.rsvp.models import Rsvp
+
+ACTIVE = ("sending", "done")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    contact_id: uuid.UUID
+    email: str  # normalised
+    name: str
+
+
+async def add(session: AsyncSession, campaign: Campaign) -> None:
+    session.add(campaign)
+    await session.flush()
+
+
+async def get(
+    session: AsyncSession, campaign_id: uuid.UUID, *, lock: bool = False
+) -> Campaign | None:
+    query = select(Campaign).where(Campaign.id == campaign_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def save(session: AsyncSession) -> None:
+    await session.flush()
+
+
+# One statement for the whole audience: 20,000 rows are one round trip, not 20,000. Suppressed
+# addresses are left out here, in the same snapshot the rows are written in; a pair already
+# present (a retried request) is skipped by the unique keys.
+_INSERT_DELIVERIES = text(
+    """
+    INSERT INTO notify.deliveries
+        (id, campaign_id, dedupe_key, kind, contact_id, email, name, state, attempts,
+         smtp_message_id, created_at, updated_at)
+    SELECT gen_random_uuid(), :campaign_id, 'campaign:' || :campaign_key || ':' || r.contact_id,
+           :kind, r.contact_id, r.email, r.name, 'queued', 0,
+           '<' || gen_random_uuid() || '@jisso>', now(), now()
+    FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:emails AS text[]), CAST(:names AS text[]))
+         AS r(contact_id, email, name)
+    WHERE NOT EXISTS (SELECT 1 FROM notify.suppressions s WHERE s.email = r.email)
+    ON CONFLICT DO NOTHING
+    """
+)
+
+
+async def insert_deliveries(
+    session: AsyncSession, *, campaign_id: uuid.UUID, kind: str, recipients: Sequence[Recipient]
+) -> int:
+    """Queue one delivery per recipient; returns how many rows were written."""
+    if not recipients:
+        return 0
+    result = await session.execute(
+        _INSERT_DELIVERIES,
+        {
+            "campaign_id": campaign_id,
+            "campaign_key": str(campaign_id),
+            "kind": kind,
+            "contact_ids": [r.contact_id for r in recipients],
+            "emails": [r.email for r in recipients],
+            "names": [r.name for r in recipients],
+        },
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def first_delivery(session: AsyncSession, campaign_id: uuid.UUID) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.campaign_id == campaign_id)
+        .order_by(Delivery.email)
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def counts_by_state(
+    session: AsyncSession, campaign_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    counts: dict[uuid.UUID, dict[str, int]] = {cid: {} for cid in campaign_ids}
+    if not campaign_ids:
+        return counts
+    query = (
+        select(Delivery.campaign_id, Delivery.state, func.count())
+        .where(Delivery.campaign_id.in_(list(campaign_ids)))
+        .group_by(Delivery.campaign_id, Delivery.state)
+    )
+    for campaign_id, state, count in (await session.execute(query)).all():
+        assert campaign_id is not None  # filtered by the IN above
+        counts[campaign_id][state] = int(count)
+    return counts
+
+
+async def list_campaigns(
+    session: AsyncSession,
+    *,
+    symposium_id: uuid.UUID | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Campaign]:
+    query = select(Campaign).order_by(Campaign.created_at, Campaign.id).limit(limit)
+    if symposium_id is not None:
+        query = query.where(Campaign.symposium_id == symposium_id)
+    if after is not None:
+        query = query.where(tuple_(Campaign.created_at, Campaign.id) > tuple_(*after))
+    return list((await session.scalars(query)).all())
+
+
+async def invited_symposia(session: AsyncSession, *, starting_after: datetime) -> list[uuid.UUID]:
+    """Symposia with an invitation under way or sent, whose snapshot starts after the instant."""
+    starts_at = Campaign.symposium["starts_at"].astext.cast(DateTime(timezone=True))
+    query = (
+        select(Campaign.symposium_id)
+        .where(
+            Campaign.kind == "invitation", Campaign.status.in_(ACTIVE), starts_at > starting_after
+        )
+        .distinct()
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def latest_announcement(session: AsyncSession, symposium_id: uuid.UUID) -> Campaign | None:
+    """The invitation or update under way or sent that announced the newest symposium sequence."""
+    query = (
+        select(Campaign)
+        .where(
+            Campaign.symposium_id == symposium_id,
+            Campaign.kind.in_(("invitation", "update")),
+            Campaign.status.in_(ACTIVE),
+        )
+        .order_by(Campaign.sequence.desc(), Campaign.created_at.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)
+
+
+async def delete_deliveries(session: AsyncSession, campaign_id: uuid.UUID) -> None:
+    await session.execute(delete(Delivery).where(Delivery.campaign_id == campaign_id))
+
+
+async def invited_recipients(
+    session: AsyncSession, symposium_id: uuid.UUID, *, segment: str
+) -> list[Recipient]:
+    """Invited contacts who have not answered, or who attend (for the two reminders)."""
+    invited = (
+        select(Delivery.contact_id, Delivery.email, func.min(Delivery.name).label("name"))
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(
+            Campaign.symposium_id == symposium_id,
+            Campaign.kind == "invitation",
+            Campaign.status.in_(ACTIVE),
+            Delivery.state == "sent",
+            Delivery.contact_id.isnot(None),
+        )
+        .group_by(Delivery.contact_id, Delivery.email)
+    )
+    answered = select(Rsvp.email).where(Rsvp.symposium_id == symposium_id)
+    if segment == "unanswered":
+        invited = invited.where(Delivery.email.not_in(answered))
+    else:
+        attending = answered.where(Rsvp.response == "attending")
+        invited = invited.where(Delivery.email.in_(attending))
+    rows = (await session.execute(invited.order_by(Delivery.email))).all()
+    # Two invitations may have reached one mailbox under two contacts: remind it once.
+    unique = {r.email: Recipient(contact_id=r.contact_id, email=r.email, name=r.name) for r in rows}
+    return list(unique.values())

@@ -1,0 +1,193 @@
+"""``/v1/campaigns`` — symposium invitations and their follow-ups: draft, preview, approve, send."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, Problem
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.notify.campaigns import service
+from services.notify.campaigns.models import Campaign
+from services.notify.campaigns.schemas import CampaignCreate, CampaignDraftOut, CampaignOut
+from services.notify.dependencies import NotifySettingsDep, RegistryDep, SettingsDep
+
+router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
+
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+IfMatch = Annotated[str | None, Header(description="ETag from your last read")]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description}
+
+
+READ_RESPONSES = {**PROBLEM_RESPONSES, 404: _problem("No such campaign")}
+CHANGE_RESPONSES = {
+    **READ_RESPONSES,
+    409: _problem("The campaign's status does not allow this"),
+    412: _problem("If-Match names an older version"),
+    428: _problem("If-Match is missing"),
+}
+
+
+def campaign_out(campaign: Campaign, counts: dict[str, int]) -> CampaignOut:
+    return CampaignOut.model_validate(_fields(campaign, counts))
+
+
+def _fields(campaign: Campaign, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "symposium_id": campaign.symposium_id,
+        "kind": campaign.kind,
+        "status": campaign.status,
+        "sequence": campaign.sequence,
+        "symposium": campaign.symposium,
+        "context": campaign.context or {},
+        "recipient_count": campaign.recipient_count,
+        "counts": counts,
+        "created_by": campaign.created_by,
+        "created_at": campaign.created_at,
+        "approved_by": campaign.approved_by,
+        "approved_at": campaign.approved_at,
+        "completed_at": campaign.completed_at,
+        "version": campaign.version,
+    }
+
+
+async def _one(session: SessionDep, campaign: Campaign, response: Response) -> CampaignOut:
+    await session.refresh(campaign)
+    counts = await service.counts(session, [campaign])
+    response.headers["ETag"] = service.campaign_etag(campaign)
+    return campaign_out(campaign, counts[campaign.id])
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Draft a campaign for a symposium (recipients resolved, first letter previewed)",
+    response_model=CampaignDraftOut,
+    responses={
+        **PROBLEM_RESPONSES,
+        404: _problem("No such symposium in the registry"),
+        409: _problem("A cancelled symposium allows only a cancellation (and only it)"),
+        503: _problem("The registry did not answer"),
+    },
+)
+async def create_campaign(
+    body: CampaignCreate,
+    session: SessionDep,
+    principal: Operator,
+    idem: IdempotencyDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    notify: NotifySettingsDep,
+) -> JSONResponse:
+    if replayed := await idem.replay():
+        return replayed
+    campaign = await service.draft_campaign(
+        session,
+        registry=registry,
+        actor=principal.actor,
+        symposium_id=body.symposium_id,
+        kind=body.kind,
+        reason=body.reason,
+    )
+    await session.refresh(campaign)
+    counts = await service.counts(session, [campaign])
+    preview = await service.preview(session, campaign=campaign, settings=settings, notify=notify)
+    out = CampaignDraftOut.model_validate(
+        {**_fields(campaign, counts[campaign.id]), "preview": preview}
+    )
+    headers = {
+        "Location": f"/v1/campaigns/{campaign.id}",
+        "ETag": service.campaign_etag(campaign),
+    }
+    return await idem.remember(json_body(out), status_code=201, headers=headers)
+
+
+@router.get("", summary="List campaigns", responses=PROBLEM_RESPONSES)
+async def list_campaigns(
+    request: Request,
+    session: SessionDep,
+    _: Operator,
+    symposium_id: Annotated[uuid.UUID | None, Query(description="Only this symposium's")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[CampaignOut]:
+    after = decode_cursor(cursor)
+    campaigns = await service.list_campaigns(
+        session,
+        symposium_id=symposium_id,
+        after=(datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None,
+        limit=limit + 1,
+    )
+    more = len(campaigns) > limit
+    campaigns = campaigns[:limit]
+    last = campaigns[-1] if more and campaigns else None
+    next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None
+    counts = await service.counts(session, campaigns)
+    return Page[CampaignOut](
+        items=[campaign_out(c, counts[c.id]) for c in campaigns],
+        next=next_link(request.url, next_cursor),
+    )
+
+
+@router.get(
+    "/{campaign_id}",
+    summary="Get a campaign with its deliveries counted by state",
+    responses=READ_RESPONSES,
+)
+async def get_campaign(
+    campaign_id: uuid.UUID, session: SessionDep, _: Operator, response: Response
+) -> CampaignOut:
+    campaign = await service.get_campaign(session, campaign_id)
+    return await _one(session, campaign, response)
+
+
+@router.post(
+    "/{campaign_id}/approval",
+    summary="Approve a draft: it is sent (approving again answers the same and sends nothing)",
+    response_model=CampaignOut,
+    responses=CHANGE_RESPONSES,
+)
+async def approve_campaign(
+    campaign_id: uuid.UUID,
+    session: SessionDep,
+    principal: Operator,
+    idem: IdempotencyDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    if replayed := await idem.replay():
+        return replayed
+    campaign = await service.approve_campaign(
+        session, campaign_id=campaign_id, actor=principal.actor, if_match=if_match
+    )
+    out = await _one(session, campaign, response)
+    return await idem.remember(
+        json_body(out), status_code=200, headers={"ETag": response.headers["ETag"]}
+    )
+
+
+@router.post(
+    "/{campaign_id}/cancellation",
+    summary="Withdraw a draft (idempotent)",
+    responses=CHANGE_RESPONSES,
+)
+async def cancel_campaign(
+    campaign_id: uuid.UUID,
+    session: SessionDep,
+    _: Operator,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CampaignOut:
+    campaign = await service.cancel_campaign(session, campaign_id=campaign_id, if_match=if_match)
+    return await _one(session, campaign, response)

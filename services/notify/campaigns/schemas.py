@@ -1,0 +1,69 @@
+"""案内キャンペーン as the API shows them: drafts with a preview, counts of deliveries by state."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+CampaignKind = Literal["invitation", "reminder", "update", "cancellation"]
+CampaignStatus = Literal["draft", "sending", "done", "cancelled"]
+
+
+class CampaignCreate(BaseModel):
+    symposium_id: uuid.UUID = Field(examples=["4f0c2a52-9a57-4c3e-8c39-0b6c4b7f7a10"])
+    kind: CampaignKind = Field(
+        description="invitation 案内 / reminder リマインド / update 変更のお知らせ / "
+        "cancellation 中止のお知らせ (the only kind a cancelled symposium allows)",
+        examples=["invitation"],
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="For a cancellation: why, as the letter says it",
+        examples=["講師の都合により"],
+    )
+
+
+class Preview(BaseModel):
+    """The first recipient's message exactly as it would be sent."""
+
+    email: str = Field(examples=["hanako.chichibu@example.jp"])
+    name: str = Field(examples=["秩父 花子"])
+    subject: str = Field(
+        examples=["【ご案内】令和3年度 第4回 未来技術実装ミニシンポジウム「共通の課題」"]
+    )
+    text: str
+    html: str
+
+
+class CampaignOut(BaseModel):
+    id: uuid.UUID
+    symposium_id: uuid.UUID
+    kind: CampaignKind
+    status: CampaignStatus = Field(description="draft → sending → done; a draft may be cancelled")
+    sequence: int = Field(description="The symposium's sequence when the campaign was drafted")
+    symposium: dict[str, Any] = Field(description="The symposium as the registry described it then")
+    context: dict[str, Any] = Field(
+        description="Letter context beyond the symposium: audience of a reminder (unanswered or "
+        "attending), previous times of an update, reason of a cancellation",
+        examples=[{"audience": "unanswered"}],
+    )
+    recipient_count: int = Field(examples=[412])
+    counts: dict[str, int] = Field(
+        description="Deliveries by state (queued, sending, sent, retrying, failed, bounced, "
+        "suppressed)",
+        examples=[{"queued": 0, "sent": 410, "bounced": 2}],
+    )
+    created_by: str
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    completed_at: datetime | None
+    version: int
+
+
+class CampaignDraftOut(CampaignOut):
+    preview: Preview | None = Field(description="Absent when nobody is left to write to")

@@ -1,0 +1,226 @@
+"""Rules of campaigns: who a draft writes to, what a cancelled symposium allows, approval once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import Conflict, DomainError, NotFound
+from libs.common.etag import check_if_match, etag_for
+from libs.common.outbox import add_message
+from libs.common.queue import utcnow
+from libs.common.settings import Settings
+from services.notify.addresses import normalise_email
+from services.notify.campaigns import repository
+from services.notify.campaigns.context import campaign_context, symposium_links
+from services.notify.campaigns.models import Campaign
+from services.notify.campaigns.repository import Recipient
+from services.notify.campaigns.schemas import Preview
+from services.notify.config import NotifySettings
+from services.notify.kinds import symposium_template_kind
+from services.notify.models import outbox
+from services.notify.registry_client import RegistryClient
+from services.notify.rendering import Recipient as LetterRecipient
+from services.notify.rendering import render_message
+
+log = structlog.get_logger(__name__)
+SEND_JOB = "send_due_deliveries"
+
+
+def campaign_etag(campaign: Campaign) -> str:
+    return etag_for("campaign", campaign.id, campaign.version)
+
+
+async def audience_recipients(registry: RegistryClient, symposium_id: uuid.UUID) -> list[Recipient]:
+    """The registry's audience, once per normalised address (the registry's own key is looser)."""
+    seen: dict[str, Recipient] = {}
+    async for contact in registry.audience(symposium_id):
+        try:
+            email = normalise_email(contact["email"])
+        except DomainError:
+            log.warning("audience_address_invalid", contact_id=contact["id"])
+            continue
+        if email not in seen:
+            seen[email] = Recipient(uuid.UUID(contact["id"]), email, contact.get("name") or "")
+    return list(seen.values())
+
+
+def _check_kind(symposium: dict[str, Any], kind: str) -> None:
+    cancelled = symposium.get("status") == "cancelled"
+    if cancelled and kind != "cancellation":
+        raise Conflict(
+            "中止されたシンポジウムには中止のお知らせのみ送れます"
+            "（the symposium is cancelled: only a cancellation campaign is allowed）",
+            symposium_status="cancelled",
+        )
+    if not cancelled and kind == "cancellation":
+        raise Conflict(
+            "中止されていないシンポジウムに中止のお知らせは送れません"
+            "（cancel the symposium in the registry first）",
+            symposium_status=symposium.get("status"),
+        )
+
+
+async def _previous_times(
+    session: AsyncSession, symposium: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The times the last invitation or update announced, if the symposium has moved since."""
+    announced = await repository.latest_announcement(session, uuid.UUID(str(symposium["id"])))
+    if announced is None:
+        return None
+    before = {k: announced.symposium.get(k) for k in ("starts_at", "ends_at")}
+    if before == {k: symposium.get(k) for k in ("starts_at", "ends_at")}:
+        return None
+    return before
+
+
+async def draft_campaign(
+    session: AsyncSession,
+    *,
+    registry: RegistryClient,
+    actor: str,
+    symposium_id: uuid.UUID,
+    kind: str,
+    reason: str | None = None,
+    context: dict[str, Any] | None = None,
+    recipients: list[Recipient] | None = None,
+) -> Campaign:
+    """A draft with one queued delivery per recipient (the symposium's audience by default)."""
+    symposium = await registry.symposium(symposium_id)
+    _check_kind(symposium, kind)
+    extra = dict(context or {})
+    if kind == "update":
+        extra.setdefault("previous", await _previous_times(session, symposium))
+    if kind == "cancellation" and reason:
+        extra["reason"] = reason
+    campaign = Campaign(
+        symposium_id=symposium_id,
+        kind=kind,
+        status="draft",
+        symposium=symposium,
+        sequence=int(symposium.get("sequence") or 0),
+        context=extra,
+        recipient_count=0,
+        created_by=actor,
+    )
+    await repository.add(session, campaign)
+    if recipients is None:
+        recipients = await audience_recipients(registry, symposium_id)
+    campaign.recipient_count = await repository.insert_deliveries(
+        session,
+        campaign_id=campaign.id,
+        kind=symposium_template_kind(kind),
+        recipients=recipients,
+    )
+    await repository.save(session)
+    return campaign
+
+
+async def preview(
+    session: AsyncSession, *, campaign: Campaign, settings: Settings, notify: NotifySettings
+) -> Preview | None:
+    """The first recipient's letter, rendered as the sender will render it."""
+    delivery = await repository.first_delivery(session, campaign.id)
+    if delivery is None:
+        return None
+    rendered = render_message(
+        delivery.kind,
+        context=campaign_context(campaign),
+        recipient=LetterRecipient(delivery.name, delivery.email, delivery.contact_id),
+        links=symposium_links(
+            settings,
+            email=delivery.email,
+            contact_id=delivery.contact_id,
+            symposium=campaign.symposium,
+        ),
+        sender_name=notify.sender_name,
+    )
+    return Preview(
+        email=delivery.email,
+        name=delivery.name,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+    )
+
+
+async def get_campaign(
+    session: AsyncSession, campaign_id: uuid.UUID, *, lock: bool = False
+) -> Campaign:
+    campaign = await repository.get(session, campaign_id, lock=lock)
+    if campaign is None:
+        raise NotFound(f"キャンペーンが見つかりません（no campaign {campaign_id}）")
+    return campaign
+
+
+async def counts(
+    session: AsyncSession, campaigns: list[Campaign]
+) -> dict[uuid.UUID, dict[str, int]]:
+    return await repository.counts_by_state(session, [c.id for c in campaigns])
+
+
+async def list_campaigns(
+    session: AsyncSession,
+    *,
+    symposium_id: uuid.UUID | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Campaign]:
+    return await repository.list_campaigns(
+        session, symposium_id=symposium_id, after=after, limit=limit
+    )
+
+
+async def release(session: AsyncSession, campaign: Campaign, *, actor: str) -> None:
+    """Mark a draft approved and queue the sender; nobody to write to means it is done at once."""
+    campaign.status = "sending" if campaign.recipient_count else "done"
+    campaign.approved_by = actor
+    campaign.approved_at = utcnow()
+    if campaign.status == "done":
+        campaign.completed_at = campaign.approved_at
+    else:
+        await add_message(
+            session,
+            outbox,
+            queue="notify",
+            function=SEND_JOB,
+            payload={"campaign_id": str(campaign.id)},
+        )
+    await repository.save(session)
+
+
+async def approve_campaign(
+    session: AsyncSession, *, campaign_id: uuid.UUID, actor: str, if_match: str | None
+) -> Campaign:
+    """Approve a draft. Approving an approved campaign again answers its state and sends nothing."""
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    if campaign.status in ("sending", "done", "approved"):
+        return campaign
+    if campaign.status == "cancelled":
+        raise Conflict("取り消されたキャンペーンは承認できません（the campaign was cancelled）")
+    check_if_match(if_match, campaign_etag(campaign))
+    await release(session, campaign, actor=actor)
+    return campaign
+
+
+async def cancel_campaign(
+    session: AsyncSession, *, campaign_id: uuid.UUID, if_match: str | None
+) -> Campaign:
+    """Withdraw a draft; its deliveries go, so nothing can ever send them."""
+    campaign = await get_campaign(session, campaign_id, lock=True)
+    if campaign.status == "cancelled":
+        return campaign
+    if campaign.status != "draft":
+        raise Conflict(
+            "承認済みのキャンペーンは取り消せません（only a draft can be cancelled）",
+            status=campaign.status,
+        )
+    check_if_match(if_match, campaign_etag(campaign))
+    campaign.status = "cancelled"
+    await repository.delete_deliveries(session, campaign.id)
+    await repository.save(session)
+    return campaign

@@ -1,0 +1,140 @@
+"""``/v1/deliveries`` (what was sent to whom, and how it went) and ``/v1/bounces``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, FieldProblem, InvalidInput
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.notify.deliveries import service
+from services.notify.deliveries.bounces import BounceReport, parse_delivery_status, parse_dsn
+from services.notify.deliveries.schemas import (
+    STATE_HELP,
+    BounceResult,
+    BounceWebhook,
+    DeliveryOut,
+    DeliveryState,
+)
+from services.notify.models import outbox
+
+router = APIRouter(tags=["deliveries"], route_class=UnitOfWorkRoute)
+
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+Reporter = Annotated[Principal, Depends(require(Role.operator, Role.service))]
+BOUNCE_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": BounceWebhook.model_json_schema()},
+        "multipart/report": {
+            "schema": {"type": "string"},
+            "example": "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.example.jp\r\n\r\nFinal-Recipient: rfc822; old@example.jp\r\n"
+            "Action: failed\r\nStatus: 5.1.1\r\n\r\n--b--\r\n",
+        },
+        "message/rfc822": {"schema": {"type": "string", "description": "A whole DSN message"}},
+        "message/delivery-status": {
+            "schema": {"type": "string", "description": "The status blocks alone"}
+        },
+    },
+}
+
+
+@router.get(
+    "/v1/deliveries",
+    summary="List deliveries (filter by campaign, message, state or address)",
+    responses=PROBLEM_RESPONSES,
+)
+async def list_deliveries(
+    request: Request,
+    session: SessionDep,
+    principal: Operator,
+    campaign_id: uuid.UUID | None = None,
+    message_id: uuid.UUID | None = None,
+    state: Annotated[DeliveryState | None, Query(description=STATE_HELP)] = None,
+    email: Annotated[str | None, Query(max_length=320, examples=["hanako@example.jp"])] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[DeliveryOut]:
+    after = decode_cursor(cursor)
+    filters = {"campaign_id": campaign_id, "message_id": message_id, "state": state, "email": email}
+    rows = await service.list_deliveries(
+        session,
+        filters=filters,
+        after=(datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))) if after else None,
+        limit=limit + 1,
+    )
+    page, more = rows[:limit], len(rows) > limit
+    last = page[-1] if more and page else None
+    next_url = next_link(
+        request.url, encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None
+    )
+    return Page[DeliveryOut](items=[DeliveryOut.model_validate(d) for d in page], next=next_url)
+
+
+@router.post(
+    "/v1/bounces",
+    summary="Report bounces: an RFC 3464 DSN or a provider's JSON webhook",
+    description="A hard bounce (DSN `Action: failed` with a 5.x.x status, or webhook "
+    "`type: hard`) marks the delivery `bounced` (found by Message-ID, else the latest sent to "
+    "the address) and suppresses the address here and in the registry. Soft bounces are "
+    "acknowledged and ignored. Repeating a report changes nothing.",
+    openapi_extra={"requestBody": BOUNCE_BODY},
+    responses=PROBLEM_RESPONSES,
+)
+async def report_bounces(
+    request: Request, session: SessionDep, principal: Reporter, idem: IdempotencyDep
+) -> JSONResponse:
+    if replayed := await idem.replay():
+        return replayed
+    reports = await _reports(request)
+    outcomes = await service.record_bounces(session, outbox, reports)
+    return await idem.remember(json_body(BounceResult(outcomes=outcomes)), status_code=200)
+
+
+async def _reports(request: Request) -> list[BounceReport]:
+    content_type = request.headers.get("content-type", "")
+    body = await request.body()
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "multipart/report":
+        # The HTTP header carries the boundary: it is the DSN's own Content-Type.
+        return parse_dsn(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    if media == "message/rfc822":
+        return parse_dsn(body)
+    if media == "message/delivery-status":
+        return parse_delivery_status(body)
+    if media in ("application/json", ""):
+        return [_webhook(body)]
+    raise InvalidInput.field(
+        "header.Content-Type",
+        "media_type",
+        "application/json, multipart/report, message/rfc822 または message/delivery-status "
+        f"を指定してください（got {media}）",
+    )
+
+
+def _webhook(body: bytes) -> BounceReport:
+    try:
+        hook = BounceWebhook.model_validate(json.loads(body or b"null"))
+    except (ValueError, ValidationError) as exc:
+        errors = (
+            [
+                FieldProblem(
+                    field=".".join(["body", *map(str, e["loc"])]), rule=e["type"], message=e["msg"]
+                )
+                for e in exc.errors()
+            ]
+            if isinstance(exc, ValidationError)
+            else None
+        )
+        raise InvalidInput("the body is not a bounce webhook", errors=errors) from exc
+    return BounceReport(hook.email, hook.type, hook.reason, hook.message_id)

@@ -1,0 +1,64 @@
+"""配信 and bounce reports as the API shows them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DeliveryState = Literal["queued", "sending", "sent", "retrying", "failed", "bounced", "suppressed"]
+STATE_HELP = (
+    "queued 送信待ち, sending 送信中, sent 送信済み, retrying 再送待ち, failed 送信失敗, "
+    "bounced 不達, suppressed 配信停止中のため送信せず"
+)
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    campaign_id: uuid.UUID | None
+    message_id: uuid.UUID | None
+    kind: str = Field(examples=["continuation_decision"])
+    contact_id: uuid.UUID | None
+    email: str = Field(examples=["hanako.chichibu@example.jp"])
+    name: str = Field(examples=["秩父 花子"])
+    state: DeliveryState = Field(description=STATE_HELP)
+    attempts: int = Field(examples=[1])
+    next_attempt_at: datetime | None
+    last_error: str | None = Field(examples=[None])
+    smtp_message_id: str = Field(
+        description="The Message-ID header of what was sent", examples=["<5f1c…@jisso>"]
+    )
+    sent_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BounceWebhook(BaseModel):
+    """A mail provider's bounce notification."""
+
+    email: str = Field(max_length=320, examples=["old.address@example.jp"])
+    type: Literal["hard", "soft"] = Field(description="hard: permanent (suppresses); soft: ignored")
+    reason: str = Field(default="", max_length=2000, examples=["550 5.1.1 user unknown"])
+    message_id: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Message-ID of the bounced message, when the provider reports it",
+        examples=["<5f1c…@jisso>"],
+    )
+
+
+class BounceOutcome(BaseModel):
+    email: str
+    type: Literal["hard", "soft"]
+    action: Literal["suppressed", "already_suppressed", "ignored"] = Field(
+        description="suppressed: a hard bounce, now suppressed here and in the registry"
+    )
+    delivery_id: uuid.UUID | None = Field(description="The delivery marked bounced, if found")
+
+
+class BounceResult(BaseModel):
+    outcomes: list[BounceOutcome]

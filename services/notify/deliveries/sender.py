@@ -1,0 +1,339 @@
+"""The sender: claims due deliveries and hands each to the SMTP server exactly once.
+
+One sender at a time system-wide (a PostgreSQL advisory lock), so ``send_rate_per_second`` is the
+rate the relay sees however many workers run; within it, ``send_concurrency`` SMTP connections,
+each reused for many messages. Rows are claimed in batches (``sending``, committed at once),
+rendered, then sent; the per-message protocol that makes a SIGKILL harmless is in ``held_data``
+and ``commit_release``.
+A batch is sized to finish well inside the lease after which a ``sending`` row counts as orphaned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiosmtplib
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libs.common.outbox import PENDING_OUTBOX_IDS, relay
+from libs.common.queue import JobContext
+from libs.common.settings import Settings
+from services.notify.config import NotifySettings, get_notify_settings
+from services.notify.deliveries import repository
+from services.notify.deliveries.commit_release import Committed, commit_sent_and_release
+from services.notify.deliveries.compose import compose
+from services.notify.deliveries.held_data import HeldMessage, hold_message
+from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.outcomes import Verdict, judge, transient
+from services.notify.deliveries.service import suppress_and_mirror
+from services.notify.smtp import SmtpTarget
+
+log = structlog.get_logger(__name__)
+SMTP_TIMEOUT = 30.0
+# arq gives a job 300 s; the periodic (every 10 s) picks up whatever a run leaves.
+RUN_BUDGET_SECONDS = 240.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    delivery: Delivery
+    raw: bytes
+
+
+class RateLimiter:
+    """At most ``rate`` starts per second across every connection of this sender."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.next_slot = time.monotonic()
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class SmtpConnection:
+    """One connection, opened on first use and again after it drops."""
+
+    def __init__(self, target: SmtpTarget) -> None:
+        self.target = target
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def ready(self) -> aiosmtplib.SMTP:
+        if self.client is None or not self.client.is_connected:
+            self.client = self.target.client(timeout=SMTP_TIMEOUT)
+            await self.client.connect()
+        return self.client
+
+    def drop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self.client = None
+
+    async def close(self) -> None:
+        if self.client is not None and self.client.is_connected:
+            with suppress(aiosmtplib.SMTPException, OSError):
+                await self.client.quit(timeout=5)
+        self.drop()
+
+
+class Sender:
+    def __init__(self, ctx: JobContext, notify: NotifySettings, report: Counter[str]) -> None:
+        self.settings: Settings = ctx["settings"]
+        self.sessionmaker: async_sessionmaker[AsyncSession] = ctx["sessionmaker"]
+        self.engine: AsyncEngine = ctx["engine"]
+        self.outbox = ctx["outbox"]
+        self.redis = ctx.get("redis")
+        self.notify = notify
+        self.report = report
+        self.limiter = RateLimiter(notify.send_rate_per_second)
+        target = SmtpTarget.from_url(self.settings.smtp_url)
+        self.connections = [SmtpConnection(target) for _ in range(notify.send_concurrency)]
+        lease = notify.sending_lease_seconds
+        self.lease = timedelta(seconds=lease)
+        self.batch_size = max(
+            notify.send_concurrency, min(200, int(notify.send_rate_per_second * lease / 4))
+        )
+
+    async def drain(self, as_of: datetime | None, deadline: float) -> None:
+        """Claim and send batch after batch until nothing is due (or the run's time is up)."""
+        while time.monotonic() < deadline:
+            batch = await self._claim(as_of)
+            if not batch:
+                break
+            outgoing = await self._prepare(batch)
+            queue: asyncio.Queue[Outgoing] = asyncio.Queue()
+            for item in outgoing:
+                queue.put_nowait(item)
+            workers = self.connections[: max(1, min(len(self.connections), len(outgoing)))]
+            await asyncio.gather(*(self._work(conn, queue) for conn in workers))
+        await self._in_transaction(repository.finish_campaigns)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(conn.close() for conn in self.connections))
+
+    async def _claim(self, as_of: datetime | None) -> list[Delivery]:
+        async with self.sessionmaker() as session, session.begin():
+            batch = await repository.claim_due(
+                session, as_of=as_of, lease=self.lease, limit=self.batch_size
+            )
+            suppressed = await repository.suppress_claimed(session, [d.id for d in batch])
+            campaigns = {d.campaign_id for d in batch if d.campaign_id}
+            await repository.start_campaigns(session, list(campaigns))
+        self.report["suppressed"] += len(suppressed)
+        return [d for d in batch if d.id not in suppressed]
+
+    async def _prepare(self, batch: list[Delivery]) -> list[Outgoing]:
+        """Render the whole batch before sending any of it, so that while messages are in flight
+        the event loop only moves bytes (see commit_release.py for why idle matters)."""
+        async with self.sessionmaker() as session:
+            campaigns = await repository.campaigns_by_id(
+                session, list({d.campaign_id for d in batch if d.campaign_id})
+            )
+            messages = await repository.messages_by_id(
+                session, list({d.message_id for d in batch if d.message_id})
+            )
+        ready = []
+        for delivery in batch:
+            try:
+                raw = compose(
+                    delivery,
+                    campaign=campaigns.get(delivery.campaign_id) if delivery.campaign_id else None,
+                    message=messages.get(delivery.message_id) if delivery.message_id else None,
+                    settings=self.settings,
+                    notify=self.notify,
+                )
+            except Exception as exc:  # content that cannot render is not retried
+                log.exception("delivery_render_failed", delivery_id=str(delivery.id))
+                await self._record(delivery, Verdict("failed", f"render: {exc}"[:1000]))
+                continue
+            ready.append(Outgoing(delivery, raw))
+        return ready
+
+    async def _work(self, connection: SmtpConnection, queue: asyncio.Queue[Outgoing]) -> None:
+        while not queue.empty():
+            item = queue.get_nowait()
+            await self.limiter.wait()
+            await self._deliver(connection, item)
+
+    async def _deliver(self, connection: SmtpConnection, item: Outgoing) -> None:
+        delivery = item.delivery
+        try:
+            client = await connection.ready()
+            held = await hold_message(
+                client,
+                sender=self.notify.sender_address,
+                recipient=delivery.email,
+                message=item.raw,
+                wait=SMTP_TIMEOUT,
+            )
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError) as exc:
+            connection.drop()
+            await self._record(delivery, transient(f"{type(exc).__name__}: {exc}"))
+            return
+        except aiosmtplib.SMTPResponseException as exc:
+            stage = "rcpt" if isinstance(exc, aiosmtplib.SMTPRecipientRefused) else "data"
+            await self._record(delivery, judge(exc.code, exc.message, stage=stage))
+            return
+        except aiosmtplib.SMTPException as exc:
+            connection.drop()
+            await self._record(delivery, transient(f"{type(exc).__name__}: {exc}"))
+            return
+        await self._finish(connection, item, held)
+
+    async def _finish(self, connection: SmtpConnection, item: Outgoing, held: HeldMessage) -> None:
+        delivery = item.delivery
+        try:
+            outcome = await self._commit_then_release(delivery, held)
+        except BaseException:
+            connection.drop()  # the database failed before the COMMIT left: nothing was sent
+            raise
+        if outcome is not Committed.SENT:
+            connection.drop()  # abandoned: the server discards this copy
+            if outcome is Committed.FENCED:  # another sender owns the row now
+                self.report["fenced"] += 1
+            else:
+                await self._record(delivery, transient("end of data could not be written"))
+            return
+        try:
+            reply = await held.reply()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # The marker is out: the server most likely has the message. Keep `sent` (a resend
+            # could duplicate it), as if this process had died right after the write.
+            log.warning("smtp_no_final_reply", delivery_id=str(delivery.id), error=str(exc))
+            connection.drop()
+            self.report["sent"] += 1
+            return
+        if 200 <= reply.code < 300:
+            self.report["sent"] += 1
+            return
+        await self._record(delivery, judge(reply.code, reply.message, stage="data"), "sent")
+
+    async def _commit_then_release(self, delivery: Delivery, held: HeldMessage) -> Committed:
+        """``sent`` committed and the end-of-data marker let go together (commit_release.py);
+        shielded, so a cancelled job still finishes what it started."""
+        return await asyncio.shield(asyncio.ensure_future(self._mark_and_release(delivery, held)))
+
+    async def _mark_and_release(self, delivery: Delivery, held: HeldMessage) -> Committed:
+        claimed_at = delivery.claimed_at
+        assert claimed_at is not None
+        async with self.engine.connect() as connection:
+            try:
+                return await commit_sent_and_release(
+                    connection, delivery_id=delivery.id, claimed_at=claimed_at, held=held
+                )
+            except Exception as exc:
+                if not held.staged:
+                    raise  # nothing reached the server: the row waits out its lease
+                log.error("sent_commit_failed", delivery_id=str(delivery.id), error=str(exc))
+        await self._mark_sent_again(delivery.id, claimed_at)
+        return Committed.SENT
+
+    async def _mark_sent_again(self, delivery_id: uuid.UUID, claimed_at: datetime) -> None:
+        for attempt in range(3):
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    await repository.mark_sent(session, delivery_id, claimed_at)
+                return
+            except Exception as exc:  # still unreachable: after its lease the row goes again
+                log.error("sent_not_recorded", delivery_id=str(delivery_id), error=str(exc))
+                await asyncio.sleep(0.5 * 2**attempt)
+
+    async def _record(self, delivery: Delivery, verdict: Verdict, *from_states: str) -> None:
+        verdict = verdict.within(delivery.attempts, self.notify)
+        claimed_at = delivery.claimed_at
+        assert claimed_at is not None
+
+        async def record(session: AsyncSession) -> None:
+            moved = await repository.record_outcome(
+                session,
+                delivery.id,
+                claimed_at,
+                state=verdict.state,
+                last_error=verdict.error,
+                next_attempt_at=verdict.next_attempt_at,
+                from_states=from_states or ("sending",),
+            )
+            if moved and verdict.state == "bounced":
+                await suppress_and_mirror(
+                    session,
+                    self.outbox,
+                    email=delivery.email,
+                    reason=verdict.error,
+                    contact_id=delivery.contact_id,
+                )
+
+        await self._in_transaction(record)
+        self.report[verdict.state] += 1
+
+    async def _in_transaction(self, fn: Any) -> Any:
+        async with self.sessionmaker() as session:
+            async with session.begin():
+                result = await fn(session)
+            ids = session.info.pop(PENDING_OUTBOX_IDS, [])
+        if ids and self.redis is not None:
+            try:
+                await relay(self.sessionmaker, self.outbox, self.redis, ids=ids)
+            except Exception as exc:  # the outbox sweep publishes it later
+                log.warning("outbox_prompt_relay_failed", error=str(exc))
+        return result
+
+
+LOCK_SQL = text("SELECT pg_try_advisory_lock(hashtext('jisso:notify:sender'))")
+UNLOCK_SQL = text("SELECT pg_advisory_unlock(hashtext('jisso:notify:sender'))")
+
+
+@asynccontextmanager
+async def sender_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
+    """The one-sender lock, on a connection of its own held for the run; PostgreSQL releases
+    it by itself when that connection ends, so a killed worker never leaves it behind."""
+    async with engine.connect() as connection:
+        held = bool(await connection.scalar(LOCK_SQL))
+        await connection.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                await connection.execute(UNLOCK_SQL)
+                await connection.commit()
+
+
+async def send_due(
+    ctx: JobContext, *, as_of: datetime | None = None, notify: NotifySettings | None = None
+) -> Counter[str]:
+    """Send everything due; returns counts by outcome (zeros left out). While another sender
+    holds the lock, returns at once: that one sends these rows too."""
+    notify = notify or ctx.get("notify_settings") or get_notify_settings()
+    report: Counter[str] = Counter()
+    deadline = time.monotonic() + RUN_BUDGET_SECONDS
+    while True:
+        async with sender_lock(ctx["engine"]) as held:
+            if not held:
+                return +report
+            sender = Sender(ctx, notify, report)
+            try:
+                await sender.drain(as_of, deadline)
+            finally:
+                await sender.close()
+        # Rows committed while we held the lock, whose own job found it taken, are ours to send.
+        if time.monotonic() >= deadline or not await _anything_due(ctx, as_of, sender.lease):
+            return +report
+
+
+async def _anything_due(ctx: JobContext, as_of: datetime | None, lease: timedelta) -> bool:
+    async with ctx["sessionmaker"]() as session:
+        due = await repository.due_count(session, as_of=as_of, lease=lease)
+    return due > 0

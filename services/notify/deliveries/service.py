@@ -1,0 +1,98 @@
+"""Rules of deliveries outside the send loop: listings, bounces, suppressions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.outbox import add_message
+from services.notify.addresses import normalise_email
+from services.notify.deliveries import repository
+from services.notify.deliveries.bounces import BounceReport
+from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.schemas import BounceOutcome
+
+
+async def suppress_and_mirror(
+    session: AsyncSession,
+    outbox: Table,
+    *,
+    email: str,
+    reason: str,
+    contact_id: uuid.UUID | None = None,
+    state: str = "bounced",
+) -> bool:
+    """Suppress the address here and, through the outbox, in the registry. True the first time;
+    a repeat writes nothing, so the registry is told once."""
+    address = email.strip().lower()
+    if not await repository.add_suppression(
+        session, email=address, state=state, reason=reason[:2000], contact_id=contact_id
+    ):
+        return False
+    await add_message(
+        session,
+        outbox,
+        queue="notify",
+        function="record_suppression_in_registry",
+        payload={"email": address, "state": state, "reason": reason[:500]},
+    )
+    return True
+
+
+async def record_bounces(
+    session: AsyncSession, outbox: Table, reports: list[BounceReport]
+) -> list[BounceOutcome]:
+    return [await _record_bounce(session, outbox, report) for report in reports]
+
+
+async def _record_bounce(
+    session: AsyncSession, outbox: Table, report: BounceReport
+) -> BounceOutcome:
+    address = normalise_email(report.email, "body.email")
+    if report.type == "soft":
+        # The remote server keeps trying; a soft bounce changes nothing here.
+        return BounceOutcome(email=address, type="soft", action="ignored", delivery_id=None)
+    delivery = await _bounced_delivery(session, address, report.message_id)
+    if delivery is not None and delivery.state == "sent":
+        delivery.state = "bounced"
+        delivery.last_error = report.reason or "hard bounce"
+    new = await suppress_and_mirror(
+        session,
+        outbox,
+        email=address,
+        reason=report.reason or "hard bounce",
+        contact_id=delivery.contact_id if delivery else None,
+    )
+    return BounceOutcome(
+        email=address,
+        type="hard",
+        action="suppressed" if new else "already_suppressed",
+        delivery_id=delivery.id if delivery else None,
+    )
+
+
+async def _bounced_delivery(
+    session: AsyncSession, address: str, message_id: str | None
+) -> Delivery | None:
+    """The delivery the report names by Message-ID, else the latest one sent to the address."""
+    if message_id:
+        found = await repository.by_smtp_message_id(session, message_id.strip())
+        if found is not None and found.email.lower() == address:
+            return found
+    return await repository.latest_to(session, address)
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    *,
+    filters: dict[str, Any],
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Delivery]:
+    if filters.get("email"):
+        filters = {**filters, "email": normalise_email(filters["email"], "query.email")}
+    return await repository.list_deliveries(session, filters=filters, after=after, limit=limit)

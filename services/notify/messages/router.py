@@ -1,0 +1,78 @@
+"""``/v1/messages`` — transactional letters: decisions, deadline reminders, review results."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, Problem
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.schemas import DeliveryOut
+from services.notify.messages import service
+from services.notify.messages.models import Message
+from services.notify.messages.schemas import MessageCreate, MessageOut
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"], route_class=UnitOfWorkRoute)
+
+Sender = Annotated[Principal, Depends(require(Role.operator, Role.service))]
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    404: {"model": Problem, "description": "No such message"},
+}
+
+
+def _out(message: Message, deliveries: list[Delivery]) -> MessageOut:
+    return MessageOut.model_validate(
+        {
+            "id": message.id,
+            "kind": message.kind,
+            "dedupe_key": message.dedupe_key,
+            "context": message.context,
+            "created_at": message.created_at,
+            "counts": service.counts(deliveries),
+            "deliveries": [DeliveryOut.model_validate(d) for d in deliveries],
+        }
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Send a transactional message to its recipients, once",
+    description="One delivery per distinct address (suppressed addresses are recorded, not "
+    "written to). A second message with the same `dedupe_key` sends nothing and answers 200 "
+    "with the first; `Idempotency-Key` replays the first response.",
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"model": MessageOut, "description": "The dedupe_key was known: nothing new sent"},
+    },
+)
+async def create_message(
+    body: MessageCreate, session: SessionDep, principal: Sender, idem: IdempotencyDep
+) -> JSONResponse:
+    if replayed := await idem.replay():
+        return replayed
+    created = await service.create_message(
+        session,
+        kind=body.kind,
+        dedupe_key=body.dedupe_key,
+        context=body.context,
+        recipients=[r.model_dump() for r in body.recipients],
+    )
+    out = _out(*await service.get_message(session, created.message.id))
+    return await idem.remember(
+        json_body(out),
+        status_code=201 if created.created else 200,
+        headers={"Location": f"/v1/messages/{out.id}"},
+    )
+
+
+@router.get("/{message_id}", summary="A message and its deliveries", responses=READ_RESPONSES)
+async def get_message(message_id: uuid.UUID, session: SessionDep, principal: Sender) -> MessageOut:
+    return _out(*await service.get_message(session, message_id))

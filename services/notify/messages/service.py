@@ -1,0 +1,113 @@
+"""Rules of transactional messages: one per producer key, one delivery per distinct address."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import InvalidInput, NotFound
+from libs.common.outbox import add_message
+from services.notify.addresses import normalise_email
+from services.notify.deliveries.models import Delivery
+from services.notify.messages import repository
+from services.notify.messages.models import Message
+from services.notify.messages.repository import NewDelivery
+from services.notify.models import outbox
+from services.notify.rendering import Recipient, kind_of, render_message
+
+SEND_JOB = "send_due_deliveries"
+_DEDUPE_KEY_LENGTH = 300  # the deliveries column
+
+
+@dataclass(frozen=True)
+class Created:
+    message: Message
+    created: bool  # False: the key was known, nothing new was queued
+
+
+def delivery_dedupe_key(dedupe_key: str, email: str) -> str:
+    key = f"message:{dedupe_key}:{email}"
+    if len(key) <= _DEDUPE_KEY_LENGTH:
+        return key
+    # A very long key and address still make one stable key per (message, address).
+    return "message:sha256:" + hashlib.sha256(f"{dedupe_key}\0{email}".encode()).hexdigest()
+
+
+async def create_message(
+    session: AsyncSession,
+    *,
+    kind: str,
+    dedupe_key: str,
+    context: dict[str, Any],
+    recipients: list[dict[str, Any]],
+) -> Created:
+    """Queue a message to each distinct recipient and schedule the sender, or, for a key already
+    seen, return the first message untouched. Suppressed addresses get a ``suppressed`` row."""
+    spec = kind_of(kind)
+    if spec.symposium:
+        raise InvalidInput.field(
+            "body.kind",
+            "kind",
+            "シンポジウムの案内はキャンペーンから送信してください（use /v1/campaigns）",
+        )
+    unique = _distinct_recipients(dedupe_key, recipients)
+    # Render once now: a context the templates cannot use is the producer's 422, not a failed send.
+    first = unique[0]
+    render_message(kind, context=context, recipient=Recipient(first.name, first.email), links={})
+    message_id = await repository.insert_message(
+        session, kind=kind, dedupe_key=dedupe_key, context=context
+    )
+    if message_id is None:
+        existing = await repository.by_dedupe_key(session, dedupe_key)
+        assert existing is not None
+        return Created(existing, created=False)
+    suppressed = await repository.suppressed_among(session, [r.email for r in unique])
+    await repository.insert_deliveries(
+        session, message_id=message_id, kind=kind, recipients=unique, suppressed=suppressed
+    )
+    if len(suppressed) < len(unique):
+        await add_message(
+            session,
+            outbox,
+            queue="notify",
+            function=SEND_JOB,
+            payload={"message_id": str(message_id)},
+        )
+    message = await repository.get(session, message_id)
+    assert message is not None
+    return Created(message, created=True)
+
+
+def _distinct_recipients(dedupe_key: str, recipients: list[dict[str, Any]]) -> list[NewDelivery]:
+    seen: dict[str, NewDelivery] = {}
+    for index, recipient in enumerate(recipients):
+        email = normalise_email(str(recipient["email"]), f"body.recipients.{index}.email")
+        contact_id = recipient.get("contact_id")
+        seen.setdefault(
+            email,
+            NewDelivery(
+                dedupe_key=delivery_dedupe_key(dedupe_key, email),
+                email=email,
+                name=str(recipient.get("name") or ""),
+                contact_id=uuid.UUID(str(contact_id)) if contact_id else None,
+            ),
+        )
+    return list(seen.values())
+
+
+async def get_message(
+    session: AsyncSession, message_id: uuid.UUID
+) -> tuple[Message, list[Delivery]]:
+    message = await repository.get(session, message_id)
+    if message is None:
+        raise NotFound(f"メッセージが見つかりません（no message {message_id}）")
+    return message, await repository.deliveries_of(session, message_id)
+
+
+def counts(deliveries: list[Delivery]) -> dict[str, int]:
+    return dict(Counter(d.state for d in deliveries))

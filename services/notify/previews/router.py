@@ -1,0 +1,55 @@
+"""``/v1/previews`` — any kind of letter rendered for one recipient, without sending anything."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES
+from libs.common.unit_of_work import UnitOfWorkRoute
+from services.notify.addresses import normalise_email
+from services.notify.dependencies import NotifySettingsDep, SettingsDep
+from services.notify.links import rsvp_url, unsubscribe_url
+from services.notify.previews.schemas import PreviewOut, PreviewRequest
+from services.notify.rendering import Recipient, kind_of, render_message
+
+router = APIRouter(prefix="/v1/previews", tags=["previews"], route_class=UnitOfWorkRoute)
+
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+# Stand-ins for the personal links: a preview must not mint working RSVP or unsubscribe tokens.
+PREVIEW_TOKEN = "preview"
+
+
+@router.post(
+    "",
+    summary="Render a letter for one recipient (nothing is sent or stored)",
+    responses=PROBLEM_RESPONSES,
+)
+async def preview(
+    body: PreviewRequest,
+    principal: Operator,
+    settings: SettingsDep,
+    notify: NotifySettingsDep,
+) -> PreviewOut:
+    spec = kind_of(body.kind)
+    links = {}
+    if spec.symposium:
+        links = {
+            "attend": rsvp_url(settings, PREVIEW_TOKEN, "attend"),
+            "decline": rsvp_url(settings, PREVIEW_TOKEN, "decline"),
+            "unsubscribe": unsubscribe_url(settings, PREVIEW_TOKEN),
+        }
+    recipient = Recipient(
+        name=body.recipient.name,
+        email=normalise_email(body.recipient.email, "body.recipient.email"),
+    )
+    rendered = render_message(
+        body.kind,
+        context=body.context,
+        recipient=recipient,
+        links=links,
+        sender_name=notify.sender_name,
+    )
+    return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)

@@ -1,0 +1,159 @@
+"""RSVP and unsubscribe pages (opened from letters, no login) and the RSVP counts for operators.
+
+The pages answer HTML, errors included: a person who follows an expired link reads why, in
+Japanese, instead of a problem+json document.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import HTMLResponse
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, DomainError, InvalidInput
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.notify.dependencies import RegistryDep, SettingsDep
+from services.notify.rsvp import service
+from services.notify.rsvp.pages import error_page, page, symposium_for_page
+from services.notify.rsvp.schemas import RsvpSummary
+
+router = APIRouter(prefix="/v1", tags=["rsvp"], route_class=UnitOfWorkRoute)
+
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "A page for people"},
+    400: {"content": {"text/html": {}}, "description": "The link is invalid or has expired"},
+    503: {"content": {"text/html": {}}, "description": "The registry did not answer"},
+}
+RESPONSE_LABELS = {
+    "attending": "出席",
+    "waitlisted": "キャンセル待ち",
+    "declined": "欠席",
+}
+ENGLISH = {
+    "attending": "You are registered to attend.",
+    "waitlisted": "The symposium is full: you are on the waitlist.",
+    "declined": "You have declined.",
+    "cancelled": "The symposium has been cancelled.",
+}
+
+
+@router.get(
+    "/rsvp/{token}",
+    summary="RSVP page: confirm attending or declining (HTML)",
+    response_class=HTMLResponse,
+    responses=PAGE_RESPONSES,
+)
+async def rsvp_page(
+    token: str,
+    session: SessionDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    response: Annotated[
+        str | None, Query(description="attend or decline, as the link chose")
+    ] = None,
+) -> HTMLResponse:
+    try:
+        claims = service.read_rsvp_link(settings, token)
+        symposium = await service.symposium_of(registry, claims)
+        current = await service.current_answer(session, claims)
+    except DomainError as error:
+        return error_page(error)
+    return page(
+        "rsvp_form.html.j2",
+        symposium=symposium_for_page(symposium),
+        cancelled=symposium.get("status") == "cancelled",
+        current=RESPONSE_LABELS.get(current.response) if current else None,
+        response=response if response in ("attend", "decline") else None,
+        capacity=symposium.get("capacity"),
+    )
+
+
+@router.post(
+    "/rsvp/{token}",
+    summary="Record an RSVP from the page's form (HTML); a full symposium waitlists",
+    response_class=HTMLResponse,
+    responses=PAGE_RESPONSES,
+)
+async def rsvp_answer(
+    token: str,
+    session: SessionDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    response: Annotated[str | None, Form(description="attend or decline")] = None,
+) -> HTMLResponse:
+    try:
+        claims = service.read_rsvp_link(settings, token)
+        if response not in ("attend", "decline"):
+            raise InvalidInput.field("form.response", "choice", "choose attend or decline")
+        answer: service.Answer = "attend" if response == "attend" else "decline"
+        symposium = await service.symposium_of(registry, claims)
+        outcome = await service.respond(session, symposium=symposium, claims=claims, answer=answer)
+    except InvalidInput as error:
+        return error_page(error, message="「出席する」か「欠席する」を選んでから送信してください。")
+    except DomainError as error:
+        return error_page(error)
+    return page(
+        "rsvp_done.html.j2",
+        outcome=outcome.response,
+        position=outcome.position,
+        changed=outcome.changed,
+        symposium=symposium_for_page(outcome.symposium),
+        english=ENGLISH[outcome.response],
+    )
+
+
+@router.get(
+    "/unsubscribe/{token}",
+    summary="Unsubscribe page: confirm stopping these mails (HTML)",
+    response_class=HTMLResponse,
+    responses=PAGE_RESPONSES,
+)
+async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
+    # Only the POST unsubscribes: mail scanners open links, and must not stop anyone's mail.
+    try:
+        claims = service.read_unsubscribe_link(settings, token)
+    except DomainError as error:
+        return error_page(error)
+    return page("unsubscribe_form.html.j2", email=claims.email)
+
+
+@router.post(
+    "/unsubscribe/{token}",
+    summary="Unsubscribe, one click (RFC 8058 `List-Unsubscribe=One-Click`; no login)",
+    description="Suppresses the address in notify at once and in the registry through the "
+    "outbox. Repeating it changes nothing.",
+    response_class=HTMLResponse,
+    responses=PAGE_RESPONSES,
+)
+async def unsubscribe(
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    one_click: Annotated[
+        str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)")
+    ] = None,
+) -> HTMLResponse:
+    try:
+        claims = service.read_unsubscribe_link(settings, token)
+        await service.unsubscribe(
+            session,
+            claims=claims,
+            reason="one-click unsubscribe" if one_click == "One-Click" else "unsubscribe page",
+        )
+    except DomainError as error:
+        return error_page(error)
+    return page("unsubscribe_done.html.j2", email=claims.email)
+
+
+@router.get(
+    "/symposia/{symposium_id}/rsvp-summary",
+    summary="Answers to a symposium counted by response",
+    responses=PROBLEM_RESPONSES,
+)
+async def rsvp_summary(symposium_id: uuid.UUID, session: SessionDep, _: Operator) -> RsvpSummary:
+    counts = await service.rsvp_summary(session, symposium_id)
+    return RsvpSummary(symposium_id=symposium_id, **counts)

@@ -1,0 +1,162 @@
+"""Rules of answers: capacity and the waitlist, promotion when a place frees, unsubscribes.
+
+Every answer to a symposium runs under that symposium's lock, so concurrent acceptances never take
+more places than the registry's capacity allows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.errors import NotFound
+from libs.common.outbox import add_message
+from libs.common.queue import utcnow
+from libs.common.settings import Settings
+from services.notify.addresses import normalise_email
+from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.service import suppress_and_mirror
+from services.notify.links import InvalidLink, LinkClaims, verify_link
+from services.notify.messages.models import Message
+from services.notify.messages.service import delivery_dedupe_key
+from services.notify.models import outbox
+from services.notify.registry_client import RegistryClient
+from services.notify.rsvp import repository
+from services.notify.rsvp.models import Rsvp
+
+Answer = Literal["attend", "decline"]
+PROMOTED_KIND = "symposium_waitlist_promoted"
+SEND_JOB = "send_due_deliveries"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the confirmation page tells the person."""
+
+    response: str  # attending | waitlisted | declined | cancelled (the symposium was called off)
+    position: int | None  # place on the waitlist
+    changed: bool  # False when the same answer was already recorded
+    symposium: dict[str, Any]
+
+
+def read_rsvp_link(settings: Settings, token: str) -> LinkClaims:
+    claims = verify_link(settings, token, action="rsvp")
+    if claims.symposium_id is None:
+        raise InvalidLink("the link names no symposium")
+    return claims
+
+
+async def symposium_of(registry: RegistryClient, claims: LinkClaims) -> dict[str, Any]:
+    assert claims.symposium_id is not None
+    try:
+        return await registry.symposium(claims.symposium_id)
+    except NotFound as exc:
+        raise InvalidLink("the symposium of this link no longer exists") from exc
+
+
+async def current_answer(session: AsyncSession, claims: LinkClaims) -> Rsvp | None:
+    assert claims.symposium_id is not None
+    return await repository.get(session, claims.symposium_id, normalise_email(claims.email))
+
+
+async def respond(
+    session: AsyncSession, *, symposium: dict[str, Any], claims: LinkClaims, answer: Answer
+) -> Outcome:
+    """Record attend or decline; a full symposium puts an acceptance on the waitlist."""
+    if symposium.get("status") == "cancelled":
+        return Outcome("cancelled", None, False, symposium)
+    symposium_id = uuid.UUID(str(symposium["id"]))
+    capacity: int | None = symposium.get("capacity")
+    await repository.lock_symposium(session, symposium_id)
+    # A place may have freed without a decline (capacity raised): the line goes first.
+    await _fill_from_waitlist(session, symposium, capacity)
+    email = normalise_email(claims.email)
+    rsvp = await repository.get(session, symposium_id, email)
+    before = rsvp.response if rsvp is not None else None
+    if rsvp is None:
+        name = await repository.invited_name(session, symposium_id, email)
+        rsvp = Rsvp(symposium_id=symposium_id, contact_id=claims.contact_id, email=email, name=name)
+    if answer == "attend":
+        await _accept(session, rsvp, before, capacity)
+    else:
+        rsvp.response = "declined"
+    if before is None:
+        await repository.add(session, rsvp)
+    await repository.save(session)
+    if before == "attending" and rsvp.response == "declined":
+        await _fill_from_waitlist(session, symposium, capacity)
+    position = (
+        await repository.waitlist_position(session, rsvp) if rsvp.response == "waitlisted" else None
+    )
+    return Outcome(rsvp.response, position, before != rsvp.response, symposium)
+
+
+async def _accept(
+    session: AsyncSession, rsvp: Rsvp, before: str | None, capacity: int | None
+) -> None:
+    if before in ("attending", "waitlisted"):
+        return  # the same acceptance again keeps its place (in the hall or in line)
+    rsvp.requested_at = utcnow()
+    attending = await repository.count(session, rsvp.symposium_id, "attending")
+    rsvp.response = "attending" if capacity is None or attending < capacity else "waitlisted"
+
+
+async def _fill_from_waitlist(
+    session: AsyncSession, symposium: dict[str, Any], capacity: int | None
+) -> None:
+    """Move the first in line into free places, telling each of them by mail."""
+    symposium_id = uuid.UUID(str(symposium["id"]))
+    if capacity is None:
+        free = await repository.count(session, symposium_id, "waitlisted")
+    else:
+        free = capacity - await repository.count(session, symposium_id, "attending")
+    if free <= 0:
+        return
+    for rsvp in await repository.first_waitlisted(session, symposium_id, limit=free):
+        rsvp.response = "attending"
+        await repository.save(session)
+        await _tell_promoted(session, rsvp, symposium)
+
+
+async def _tell_promoted(session: AsyncSession, rsvp: Rsvp, symposium: dict[str, Any]) -> None:
+    """A transactional letter through the same delivery rows and guarantees as any other."""
+    key = f"rsvp-promoted:{rsvp.id}:v{rsvp.version}"
+    message = Message(kind=PROMOTED_KIND, dedupe_key=key, context={"symposium": symposium})
+    delivery = Delivery(
+        dedupe_key=delivery_dedupe_key(key, rsvp.email),
+        kind=PROMOTED_KIND,
+        contact_id=rsvp.contact_id,
+        email=rsvp.email,
+        name=rsvp.name,
+        state="queued",
+        attempts=0,
+        smtp_message_id=f"<{uuid.uuid4()}@jisso>",
+    )
+    await repository.add_message(session, message, delivery)
+    await add_message(
+        session, outbox, queue="notify", function=SEND_JOB, payload={"message_id": str(message.id)}
+    )
+
+
+async def rsvp_summary(session: AsyncSession, symposium_id: uuid.UUID) -> dict[str, int]:
+    counts = await repository.summary(session, symposium_id)
+    return {r: counts.get(r, 0) for r in ("attending", "waitlisted", "declined")}
+
+
+def read_unsubscribe_link(settings: Settings, token: str) -> LinkClaims:
+    return verify_link(settings, token, action="unsubscribe")
+
+
+async def unsubscribe(session: AsyncSession, *, claims: LinkClaims, reason: str) -> bool:
+    """Suppress the address here and, through the outbox, in the registry. True if it is new."""
+    return await suppress_and_mirror(
+        session,
+        outbox,
+        email=normalise_email(claims.email),
+        reason=reason,
+        contact_id=claims.contact_id,
+        state="unsubscribed",
+    )

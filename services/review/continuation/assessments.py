@@ -1,0 +1,229 @@
+"""Reviewers on applications: assignment (with conflicts of interest refused) and assessments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from libs.common.etag import check_if_match, etag_for
+from services.review.audit.service import record
+from services.review.continuation import repository
+from services.review.continuation.models import ContinuationApplication, ContinuationAssignment
+from services.review.continuation.schemas import AssessmentIn
+from services.review.continuation.states import Event, State, transition
+from services.review.registry_client import RegistryClient
+from services.review.reviewers import repository as reviewers
+from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
+from services.review.reviewers.models import Reviewer
+
+APPLICATION = "継続申請書"
+ASSESSMENT = "評価"
+
+
+def assessment_etag(assignment: ContinuationAssignment) -> str:
+    return etag_for("continuation-assessment", assignment.id, assignment.version)
+
+
+async def _application(
+    session: AsyncSession, application_id: uuid.UUID, *, lock: bool = False
+) -> ContinuationApplication:
+    application = await repository.application(session, application_id, lock=lock)
+    if application is None:
+        raise NotFound(f"継続申請書が見つかりません: {application_id}（no such application）")
+    return application
+
+
+def _council_organisations(council: dict[str, Any] | None) -> list[str]:
+    return [m["organisation"] for m in (council or {}).get("members", [])]
+
+
+async def conflict_subject(
+    snapshot: dict[str, Any], project_id: uuid.UUID, registry: RegistryClient
+) -> ConflictSubject:
+    """The proposers, and council members both at the snapshot and now (a council may grow)."""
+    current = await registry.council(project_id)
+    proposers = snapshot["proposers"]
+    return ConflictSubject.of(
+        proposer_lg_codes=[p["lg_code"] for p in proposers],
+        proposer_names=[n for p in proposers for n in (p["name"], p["prefecture"] + p["name"])],
+        council_organisations=[
+            *_council_organisations(snapshot.get("council")),
+            *_council_organisations(current),
+        ],
+    )
+
+
+async def assign_reviewer(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    reviewer_subject: str,
+    registry: RegistryClient,
+    now: datetime,
+) -> tuple[ContinuationAssignment, Reviewer]:
+    application = await _application(session, application_id, lock=True)
+    next_state = transition(application.state, Event.assign, subject=APPLICATION)
+    reviewer = await reviewers.get(session, reviewer_subject)
+    if reviewer is None:
+        raise InvalidInput.field(
+            "body.reviewer_subject",
+            "unknown_reviewer",
+            f"登録されていない審査員です: {reviewer_subject}（register the reviewer first）",
+        )
+    if await repository.assignment(session, application.id, reviewer_subject) is not None:
+        raise Conflict(
+            "この審査員は割当済みです（the reviewer is assigned already）",
+            reviewer_subject=reviewer_subject,
+        )
+    entry = await repository.cycle_project(session, application.cycle_id, application.project_id)
+    assert entry is not None  # a foreign key guarantees it
+    subject = await conflict_subject(entry.snapshot, application.project_id, registry)
+    reasons = conflict_reasons(
+        organisation=reviewer.organisation, lg_code=reviewer.lg_code, subject=subject
+    )
+    if reasons:
+        raise Conflict(
+            "利益相反のため割り当てできません（conflict of interest）: " + " / ".join(reasons),
+            rule="conflict_of_interest",
+            reviewer_subject=reviewer_subject,
+            reasons=reasons,
+        )
+    assignment = ContinuationAssignment(
+        application_id=application.id,
+        reviewer_subject=reviewer_subject,
+        assigned_by=principal.actor,
+        assigned_at=now,
+        state=State.assigned,
+    )
+    await repository.add(session, assignment, conflict="the reviewer is assigned already")
+    await _record_assignment(session, principal, application, assignment, next_state, now)
+    return assignment, reviewer
+
+
+async def _record_assignment(
+    session: AsyncSession,
+    principal: Principal,
+    application: ContinuationApplication,
+    assignment: ContinuationAssignment,
+    next_state: State,
+    now: datetime,
+) -> None:
+    await record(
+        session,
+        actor=principal,
+        action="continuation_assignment.created",
+        subject_type="continuation_assignment",
+        subject_id=assignment.id,
+        after={
+            "state": assignment.state,
+            "application_id": str(application.id),
+            "reviewer_subject": assignment.reviewer_subject,
+        },
+    )
+    if application.state != next_state:
+        await record(
+            session,
+            actor=principal,
+            action="continuation_application.review_started",
+            subject_type="continuation_application",
+            subject_id=application.id,
+            before={"state": application.state},
+            after={"state": next_state.value, "by": "first_assignment"},
+        )
+        application.state = next_state
+        application.updated_at = now
+        await session.flush()
+
+
+async def _own_assignment(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+) -> tuple[ContinuationApplication, ContinuationAssignment]:
+    application = await _application(session, application_id)
+    assignment = await repository.assignment(session, application_id, principal.subject, lock=True)
+    if principal.role is not Role.reviewer or assignment is None:
+        raise Forbidden("担当していない継続申請書です（you are not assigned to this application）")
+    return application, assignment
+
+
+async def save_assessment(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    data: AssessmentIn,
+    if_match: str | None,
+    now: datetime,
+) -> ContinuationAssignment:
+    """Create or replace the reviewer's draft; replacing a draft needs its ETag."""
+    application, assignment = await _own_assignment(session, principal, application_id)
+    transition(application.state, Event.assess, subject=APPLICATION)
+    next_state = transition(assignment.state, Event.save_assessment, subject=ASSESSMENT)
+    if assignment.state != State.assigned:
+        check_if_match(if_match, assessment_etag(assignment))
+    before = {"state": assignment.state, "scores": assignment.scores}
+    assignment.state = next_state
+    assignment.scores = data.model_dump()
+    assignment.assessment_updated_at = now
+    await session.flush()
+    await record(
+        session,
+        actor=principal,
+        action="continuation_assessment.saved",
+        subject_type="continuation_assignment",
+        subject_id=assignment.id,
+        before=before,
+        after={"state": assignment.state, "scores": assignment.scores},
+    )
+    return assignment
+
+
+async def submit_assessment(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    if_match: str | None,
+    now: datetime,
+) -> ContinuationAssignment:
+    application, assignment = await _own_assignment(session, principal, application_id)
+    transition(application.state, Event.assess, subject=APPLICATION)
+    next_state = transition(assignment.state, Event.submit_assessment, subject=ASSESSMENT)
+    check_if_match(if_match, assessment_etag(assignment))
+    before = assignment.state
+    assignment.state = next_state
+    assignment.assessment_submitted_at = now
+    await session.flush()
+    await record(
+        session,
+        actor=principal,
+        action="continuation_assessment.submitted",
+        subject_type="continuation_assignment",
+        subject_id=assignment.id,
+        before={"state": before},
+        after={"state": assignment.state},
+    )
+    return assignment
+
+
+async def visible_assessments(
+    session: AsyncSession, *, principal: Principal, application_id: uuid.UUID
+) -> tuple[list[tuple[ContinuationAssignment, Reviewer]], bool]:
+    """Operators see every assessment; a reviewer sees their own, and others' submitted ones only
+    once their own is submitted (so no one is swayed before judging)."""
+    await _application(session, application_id)
+    rows = await repository.assignments_with_reviewers(session, application_id)
+    if principal.role is Role.operator:
+        return rows, True
+    own = next((a for a, _ in rows if a.reviewer_subject == principal.subject), None)
+    if principal.role is not Role.reviewer or own is None:
+        raise Forbidden("担当していない継続申請書です（you are not assigned to this application）")
+    others_visible = own.state == State.assessed
+    return [
+        (a, r) for a, r in rows if a is own or (others_visible and a.state == State.assessed)
+    ], others_visible

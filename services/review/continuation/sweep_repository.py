@@ -1,0 +1,182 @@
+"""The sweeps' SQL: set-based transitions, candidate sets, effect claims, outbox rows in bulk.
+
+Every transition is ``UPDATE … WHERE state = <source> … RETURNING``: a row moves once, and a second
+sweep running at the same time waits on the row lock, re-reads the state and skips it. Every message
+is written only for keys this transaction claimed first in ``applied_effects``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.logging import current_request_id
+from libs.common.outbox import PENDING_OUTBOX_IDS
+from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier
+from services.review.continuation.models import (
+    ContinuationApplication,
+    ContinuationAssignment,
+    ContinuationCycle,
+    CycleProject,
+    GracePeriod,
+)
+from services.review.continuation.states import State
+from services.review.models import applied_effects, outbox
+from services.review.reviewers.models import Reviewer
+
+Cycle, Entry, Application = ContinuationCycle, CycleProject, ContinuationApplication
+
+
+async def start_reviews(
+    session: AsyncSession, *, source: State, target: State, as_of: datetime
+) -> list[uuid.UUID]:
+    """Submitted applications of cycles whose deadline has passed go under review."""
+    result = await session.execute(
+        update(Application)
+        .where(
+            Application.state == source,
+            Application.cycle_id.in_(select(Cycle.id).where(Cycle.deadline <= as_of)),
+        )
+        .values(state=target, version=Application.version + 1, updated_at=func.now())
+        .returning(Application.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars().all())
+
+
+async def mark_not_submitted(
+    session: AsyncSession, *, source: State, target: State, as_of: datetime
+) -> list[Any]:
+    """Eligible projects past the deadline, with no grace period still open, did not submit."""
+    open_grace = exists().where(
+        GracePeriod.cycle_id == Entry.cycle_id,
+        GracePeriod.project_id == Entry.project_id,
+        GracePeriod.until > as_of,
+    )
+    result = await session.execute(
+        update(Entry)
+        .where(
+            Entry.state == source,
+            Entry.cycle_id.in_(select(Cycle.id).where(Cycle.deadline <= as_of)),
+            ~open_grace,
+        )
+        .values(state=target, version=Entry.version + 1, updated_at=func.now())
+        .returning(Entry.cycle_id, Entry.project_id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.all())
+
+
+async def end_terms(
+    session: AsyncSession, *, source: State, target: State, as_of_day: date
+) -> list[Any]:
+    """Projects whose term is over (``term_end`` before ``as_of_day``) end."""
+    result = await session.execute(
+        update(Entry)
+        .where(Entry.state == source, Entry.term_end < as_of_day)
+        .values(state=target, version=Entry.version + 1, updated_at=func.now())
+        .returning(Entry.cycle_id, Entry.project_id, Entry.term_end)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.all())
+
+
+async def reminder_candidates(
+    session: AsyncSession, *, as_of: datetime, longest: timedelta
+) -> list[Any]:
+    """Projects still eligible (no submission) of cycles whose deadline is ahead, within reach."""
+    query = (
+        select(Entry.cycle_id, Entry.project_id, Entry.snapshot, Cycle.deadline, Cycle.fiscal_year)
+        .join(Cycle, Cycle.id == Entry.cycle_id)
+        .where(
+            Entry.state == State.eligible,
+            Cycle.deadline > as_of,
+            Cycle.deadline - longest <= as_of,
+        )
+        .order_by(Entry.cycle_id, Entry.project_id)
+    )
+    return list((await session.execute(query)).all())
+
+
+def _open_assessments() -> Any:
+    return (
+        select(
+            ContinuationAssignment.id,
+            ContinuationAssignment.application_id,
+            Reviewer.subject,
+            Reviewer.name,
+            Reviewer.email,
+            Entry.snapshot,
+            Cycle.review_due,
+        )
+        .join(Application, Application.id == ContinuationAssignment.application_id)
+        .join(Reviewer, Reviewer.subject == ContinuationAssignment.reviewer_subject)
+        .join(
+            Entry,
+            and_(
+                Entry.cycle_id == Application.cycle_id, Entry.project_id == Application.project_id
+            ),
+        )
+        .join(Cycle, Cycle.id == Application.cycle_id)
+        .where(
+            ContinuationAssignment.state.in_([State.assigned, State.assessing]),
+            Application.state == State.under_review,
+        )
+        .order_by(ContinuationAssignment.id)
+    )
+
+
+async def assessments_due(
+    session: AsyncSession, *, as_of: datetime, longest: timedelta
+) -> list[Any]:
+    """Unsubmitted assessments whose review due date is ahead, within reach."""
+    query = _open_assessments().where(Cycle.review_due > as_of, Cycle.review_due - longest <= as_of)
+    return list((await session.execute(query)).all())
+
+
+async def assessments_overdue(session: AsyncSession, *, as_of: datetime) -> list[Any]:
+    query = _open_assessments().where(Cycle.review_due <= as_of)
+    return list((await session.execute(query)).all())
+
+
+async def claim(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """The keys this transaction is first to claim. Sorted, so concurrent sweeps lock keys in the
+    same order (no deadlock); a key held by an uncommitted sweep waits for it, then is skipped."""
+    if not keys:
+        return set()
+    result = await session.execute(
+        pg_insert(applied_effects)
+        .values([{"key": key} for key in sorted(set(keys))])
+        .on_conflict_do_nothing()
+        .returning(applied_effects.c.key)
+    )
+    return set(result.scalars().all())
+
+
+async def add_messages(
+    session: AsyncSession, messages: Sequence[tuple[str, str, dict[str, Any]]]
+) -> list[uuid.UUID]:
+    """Outbox rows (queue, function, payload) in one INSERT; published after the commit."""
+    if not messages:
+        return []
+    # The same envelope as libs.common.outbox.add_message writes, for one INSERT of many rows.
+    envelope = {"_request_id": current_request_id(), TRACE_CARRIER_KEY: current_carrier()}
+    ids = [uuid.uuid4() for _ in messages]
+    rows = [
+        {
+            "id": message_id,
+            "queue": queue,
+            "function": function,
+            "payload": {**payload, **envelope},
+        }
+        for message_id, (queue, function, payload) in zip(ids, messages, strict=True)
+    ]
+    await session.execute(insert(outbox), rows)
+    session.info.setdefault(PENDING_OUTBOX_IDS, []).extend(ids)
+    return ids

@@ -1,0 +1,300 @@
+"""Applications (申請): a region applies to programmes of an open round under one grant scheme,
+checked against the scheme's rules as the registry states them; who may see which application."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from libs.common.etag import etag_for
+from libs.common.fiscal_year import TOKYO, fiscal_year_label, now_tokyo
+from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
+from libs.common.search_text import normalise_search_key
+from services.review.joint_review import registry as registry_calls
+from services.review.joint_review import repository, rules
+from services.review.joint_review.models import JointApplication, JointReviewRound
+from services.review.joint_review.registry import Record
+from services.review.joint_review.rounds import get_round, programme_of, require_open
+from services.review.joint_review.schemas import (
+    ApplicationCreate,
+    ApplicationOut,
+    ApplicationProgrammeOut,
+    FundingYearOut,
+    MemberOut,
+    RegionIn,
+)
+from services.review.registry_client import RegistryClient
+
+
+def application_etag(application: JointApplication) -> str:
+    return etag_for("joint-application", application.id, application.version)
+
+
+def _check_window(round_: JointReviewRound, now: datetime) -> None:
+    require_open(round_)
+    opens, deadline = round_.call_opens_on, round_.deadline_effective_at
+    if opens is None or deadline is None or not (opens <= now.date() and now <= deadline):
+        shown = deadline.astimezone(TOKYO).isoformat() if deadline else None
+        raise RuleViolation(
+            f"応募期間外です（公募開始 {opens} 〜 締切 {shown}）"
+            " — applications are taken from the call opening to the (effective) deadline",
+            rule="application_window",
+            call_opens_on=opens.isoformat() if opens else None,
+            deadline_effective_at=shown,
+        )
+
+
+def _region_codes(region: RegionIn) -> tuple[list[str], str]:
+    """Validated, de-duplicated codes and the lead (a sole member leads)."""
+    codes: list[str] = []
+    for index, raw in enumerate(region.lg_codes):
+        try:
+            code = validate_lg_code(raw)
+        except LocalGovernmentCodeError as exc:
+            raise InvalidInput.field(
+                f"body.region.lg_codes.{index}", exc.rule, exc.message
+            ) from None
+        if code not in codes:
+            codes.append(code)
+    lead = region.lead_lg_code
+    if lead is None and len(codes) == 1:
+        return codes, codes[0]
+    try:
+        lead = validate_lg_code(lead or "")
+    except LocalGovernmentCodeError as exc:
+        raise InvalidInput.field("body.region.lead_lg_code", exc.rule, exc.message) from None
+    if lead not in codes:
+        raise InvalidInput.field(
+            "body.region.lead_lg_code",
+            "lead_not_member",
+            "代表団体は lg_codes のいずれかです（the lead must be one of lg_codes）",
+        )
+    return codes, lead
+
+
+async def _members(registry: RegistryClient, codes: list[str], lead: str) -> list[Record]:
+    members = []
+    for index, code in enumerate(codes):
+        record = await registry_calls.local_government(registry, code)
+        if record is None:
+            raise InvalidInput.field(
+                f"body.region.lg_codes.{index}",
+                "unknown_local_government",
+                f"台帳に地方公共団体がありません: {code}（not in the registry）",
+            )
+        members.append(record | {"is_lead": code == lead})
+    return members
+
+
+def _funding(body: ApplicationCreate, fiscal_year: int) -> list[dict[str, int]]:
+    """Funding years are distinct and fall within the project's years, from the round's year."""
+    last = fiscal_year + body.duration_years - 1
+    seen: set[int] = set()
+    for index, year in enumerate(body.funding):
+        if year.fiscal_year in seen or not fiscal_year <= year.fiscal_year <= last:
+            raise InvalidInput.field(
+                f"body.funding.{index}.fiscal_year",
+                "funding_year",
+                f"国費の年度は{fiscal_year_label(fiscal_year)}〜{fiscal_year_label(last)}で"
+                f"重複なく指定してください（each year once, {fiscal_year}–{last}）",
+            )
+        seen.add(year.fiscal_year)
+    return [
+        {"fiscal_year": y.fiscal_year, "amount_yen": y.amount_yen}
+        for y in sorted(body.funding, key=lambda y: y.fiscal_year)
+    ]
+
+
+def region_keys(label: str, lead: Record) -> list[str]:
+    """Keys a published table may name the region by: its label, and prefecture + lead name."""
+    name = lead["name"] if lead["name"] == lead["prefecture"] else lead["prefecture"] + lead["name"]
+    return sorted({normalise_search_key(label), normalise_search_key(name)})
+
+
+async def _checked_scheme(registry: RegistryClient, scheme_id: str) -> Record:
+    scheme = await registry_calls.grant_scheme(registry, scheme_id)
+    if scheme is None:
+        raise InvalidInput.field(
+            "body.scheme",
+            "unknown_scheme",
+            f"台帳に交付金の種類がありません: {scheme_id!r}（not in /v1/grant-schemes）",
+        )
+    return scheme
+
+
+async def _check_quota(
+    session: AsyncSession,
+    scheme: Record,
+    *,
+    kind: str,
+    lead: str,
+    fiscal_year: int,
+    wide_area: bool,
+) -> str | None:
+    """Count and check the applicant's quota; the scheme's quota group, or None outside it."""
+    quota_group: str | None = None if scheme.get("outside_quota") else scheme.get("quota_group")
+    if quota_group:
+        # Serialised per applicant and year, so two submissions at once cannot both fit.
+        await repository.lock_applicant(session, lead, fiscal_year)
+        used = await repository.quota_use(
+            session, lg_code=lead, fiscal_year=fiscal_year, quota_group=quota_group
+        )
+        rules.check_quota(
+            scheme, kind=kind, lg_code=lead, fiscal_year=fiscal_year, wide_area=wide_area, used=used
+        )
+    return quota_group
+
+
+def _programme_ids(round_: JointReviewRound, refs: Sequence[str]) -> list[str]:
+    ids = (
+        programme_of(round_, ref, f"body.programmes.{i}").programme_id for i, ref in enumerate(refs)
+    )
+    return list(dict.fromkeys(ids))
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    registry: RegistryClient,
+    principal: Principal,
+    round_id: uuid.UUID,
+    body: ApplicationCreate,
+    now: datetime | None = None,
+) -> JointApplication:
+    """Check the call, the region, the scheme's rules (from the registry) and the quota; store."""
+    round_ = await get_round(session, round_id)
+    _check_window(round_, now or now_tokyo())
+    codes, lead = _region_codes(body.region)
+    if principal.role is Role.municipality and principal.lg_code != lead:
+        raise Forbidden("代表団体のみ申請できます（only the lead local government may apply）")
+    programme_ids = _programme_ids(round_, body.programmes)
+    scheme = await _checked_scheme(registry, body.scheme)
+    members = await _members(registry, codes, lead)
+    lead_record = next(m for m in members if m["is_lead"])
+    kind = rules.applicant_kind(lead_record)
+    funding = _funding(body, round_.fiscal_year)
+    rules.check_max_years(scheme, body.duration_years)
+    rules.check_yearly_caps(scheme, kind, funding)
+    rules.check_conditions(scheme, body.conditions)
+    quota_group = await _check_quota(
+        session,
+        scheme,
+        kind=kind,
+        lead=lead,
+        fiscal_year=round_.fiscal_year,
+        wide_area=body.wide_area,
+    )
+    application = JointApplication(
+        id=uuid.uuid4(),
+        round_id=round_.id,
+        fiscal_year=round_.fiscal_year,
+        title=body.title,
+        region_label=body.region.label,
+        region_keys=region_keys(body.region.label, lead_record),
+        lead_lg_code=lead,
+        lg_codes=codes,
+        members=[{k: m[k] for k in ("code", "name", "prefecture", "is_lead")} for m in members],
+        programme_ids=programme_ids,
+        scheme_id=scheme["id"],
+        scheme_name=scheme["name"],
+        quota_group=quota_group,
+        applicant_kind=kind,
+        wide_area=body.wide_area,
+        duration_years=body.duration_years,
+        funding=funding,
+        round_year_amount_yen=sum(
+            y["amount_yen"] for y in funding if y["fiscal_year"] == round_.fiscal_year
+        ),
+        conditions=list(body.conditions),
+        summary=body.summary,
+        contact_name=body.contact.name if body.contact else None,
+        contact_email=body.contact.email if body.contact else None,
+        submitted_by=principal.actor,
+    )
+    session.add(application)
+    await session.flush()
+    return application
+
+
+def can_see(principal: Principal, application: JointApplication) -> bool:
+    """Operators see all; reviewers their programme's; municipalities those they are part of."""
+    if principal.role is Role.operator:
+        return True
+    if principal.role is Role.reviewer:
+        return principal.programme in application.programme_ids
+    if principal.role is Role.municipality:
+        return principal.lg_code in application.lg_codes
+    return False
+
+
+async def visible_application(
+    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, app_id: uuid.UUID
+) -> JointApplication:
+    """404 for an application the caller may not see, so its existence is not disclosed."""
+    application = await repository.get_application(session, app_id)
+    if (
+        application is None
+        or application.round_id != round_id
+        or not can_see(principal, application)
+    ):
+        raise NotFound(f"申請がありません（no application {app_id} visible to you）")
+    return application
+
+
+def list_filter(
+    principal: Principal, round_id: uuid.UUID, programme: str | None
+) -> repository.ApplicationFilter:
+    if principal.role is Role.reviewer:
+        return repository.ApplicationFilter(round_id=round_id, programme_id=principal.programme)
+    if principal.role is Role.municipality:
+        return repository.ApplicationFilter(round_id=round_id, lg_code=principal.lg_code)
+    return repository.ApplicationFilter(round_id=round_id, programme_id=programme)
+
+
+def to_out(
+    application: JointApplication, round_: JointReviewRound, selected: Sequence[str]
+) -> ApplicationOut:
+    marks = {p.programme_id: p.mark for p in round_.programmes}
+    members: list[dict[str, Any]] = application.members
+    return ApplicationOut(
+        id=application.id,
+        round_id=application.round_id,
+        fiscal_year=application.fiscal_year,
+        title=application.title,
+        region_label=application.region_label,
+        lead_lg_code=application.lead_lg_code,
+        members=[
+            MemberOut(
+                lg_code=m["code"], name=m["name"], prefecture=m["prefecture"], is_lead=m["is_lead"]
+            )
+            for m in members
+        ],
+        applicant_kind=application.applicant_kind,  # type: ignore[arg-type]
+        programmes=[
+            ApplicationProgrammeOut(programme_id=p, mark=marks.get(p, ""), selected=p in selected)
+            for p in application.programme_ids
+        ],
+        scheme_id=application.scheme_id,
+        scheme_name=application.scheme_name,
+        quota_group=application.quota_group,
+        wide_area=application.wide_area,
+        duration_years=application.duration_years,
+        funding=[
+            FundingYearOut(
+                fiscal_year=y["fiscal_year"],
+                fiscal_year_label=fiscal_year_label(y["fiscal_year"]),
+                amount_yen=y["amount_yen"],
+            )
+            for y in application.funding
+        ],
+        conditions=application.conditions,
+        summary=application.summary,
+        version=application.version,
+        created_at=application.created_at,
+    )

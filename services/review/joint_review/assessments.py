@@ -1,0 +1,123 @@
+"""評価 — reviewers score the applications of their own programme (1–5 on three criteria, with
+comments), unless a conflict of interest bars them (the continuation review's rules)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role
+from libs.common.errors import Forbidden
+from libs.common.etag import check_if_match, etag_for
+from services.review.joint_review import repository
+from services.review.joint_review.applications import visible_application
+from services.review.joint_review.models import JointApplication, JointAssessment
+from services.review.joint_review.rounds import get_round, require_open
+from services.review.joint_review.schemas import (
+    CRITERIA,
+    AssessmentIn,
+    AssessmentOut,
+    CriterionOut,
+)
+from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
+from services.review.reviewers.models import Reviewer
+
+
+def assessment_etag(assessment: JointAssessment) -> str:
+    return etag_for("joint-assessment", assessment.id, assessment.version)
+
+
+async def registered_reviewer(session: AsyncSession, principal: Principal) -> Reviewer:
+    """The reviewer row of the token, bound to the same programme as the token's claim."""
+    reviewer = await repository.get_reviewer(session, principal.subject)
+    if reviewer is None or reviewer.programme != principal.programme:
+        raise Forbidden(
+            "この事業の審査員として登録されていません"
+            "（no reviewer record for this subject and programme）",
+            programme=principal.programme,
+        )
+    return reviewer
+
+
+def conflicts(reviewer: Reviewer, application: JointApplication) -> list[str]:
+    names = [m["name"] for m in application.members]
+    names += [m["prefecture"] + m["name"] for m in application.members]
+    subject = ConflictSubject.of(proposer_lg_codes=application.lg_codes, proposer_names=names)
+    return conflict_reasons(
+        organisation=reviewer.organisation, lg_code=reviewer.lg_code, subject=subject
+    )
+
+
+async def put_assessment(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    round_id: uuid.UUID,
+    app_id: uuid.UUID,
+    body: AssessmentIn,
+    if_match: str | None,
+) -> tuple[JointAssessment, bool]:
+    """Create the reviewer's assessment, or replace it (If-Match). Returns (row, created)."""
+    reviewer = await registered_reviewer(session, principal)
+    application = await visible_application(
+        session, principal=principal, round_id=round_id, app_id=app_id
+    )
+    require_open(await get_round(session, round_id))
+    reasons = conflicts(reviewer, application)
+    if reasons:
+        raise Forbidden(
+            "利益相反のため評価できません（conflict of interest）",
+            rule="conflict_of_interest",
+            reasons=reasons,
+        )
+    assessment = await repository.get_assessment(session, app_id, reviewer.subject)
+    created = assessment is None
+    if assessment is None:
+        assessment = JointAssessment(
+            id=uuid.uuid4(),
+            application_id=app_id,
+            programme_id=reviewer.programme,
+            reviewer_subject=reviewer.subject,
+        )
+        session.add(assessment)
+    else:
+        check_if_match(if_match, assessment_etag(assessment))
+    for criterion in CRITERIA:
+        scored = getattr(body, criterion)
+        setattr(assessment, f"{criterion}_score", scored.score)
+        setattr(assessment, f"{criterion}_comment", scored.comment)
+    await session.flush()
+    await session.refresh(assessment)
+    return assessment, created
+
+
+async def list_assessments(
+    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, app_id: uuid.UUID
+) -> list[JointAssessment]:
+    """Operators read every programme's assessments; a reviewer reads only their own."""
+    await visible_application(session, principal=principal, round_id=round_id, app_id=app_id)
+    own = principal.subject if principal.role is Role.reviewer else None
+    return await repository.assessments_of(session, app_id, reviewer_subject=own)
+
+
+def to_out(assessment: JointAssessment) -> AssessmentOut:
+    criteria = [
+        CriterionOut(
+            criterion=name,  # type: ignore[arg-type]
+            label=label,
+            score=getattr(assessment, f"{name}_score"),
+            comment=getattr(assessment, f"{name}_comment"),
+        )
+        for name, label in CRITERIA.items()
+    ]
+    return AssessmentOut(
+        id=assessment.id,
+        application_id=assessment.application_id,
+        programme_id=assessment.programme_id,
+        reviewer=assessment.reviewer_subject,
+        criteria=criteria,
+        total=sum(c.score for c in criteria),
+        version=assessment.version,
+        updated_at=assessment.updated_at,
+    )

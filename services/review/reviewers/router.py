@@ -1,0 +1,85 @@
+"""``/v1/reviewers`` — registering reviewers (operators only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.reviewers import service
+from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
+
+router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"], route_class=UnitOfWorkRoute)
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": Problem,
+        "description": "A reviewer with this subject exists",
+        "content": {PROBLEM_JSON: {}},
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a reviewer",
+    responses={**PROBLEM_RESPONSES, **CONFLICT},
+    response_model=ReviewerOut,
+)
+async def create_reviewer(
+    body: ReviewerCreate, session: SessionDep, principal: Operator, idempotency: IdempotencyDep
+) -> Response:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    reviewer = await service.create_reviewer(session, principal=principal, data=body)
+    headers = {
+        "ETag": service.reviewer_etag(reviewer),
+        "Location": f"{router.prefix}/{reviewer.subject}",
+    }
+    return await idempotency.remember(
+        json_body(ReviewerOut.model_validate(reviewer)), status_code=201, headers=headers
+    )
+
+
+@router.get("", summary="List reviewers", responses=PROBLEM_RESPONSES)
+async def list_reviewers(
+    request: Request,
+    session: SessionDep,
+    _: Operator,
+    programme: Annotated[str | None, Query(description="担当事業", examples=["☆"])] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[ReviewerOut]:
+    after = decode_cursor(cursor)
+    rows = await service.list_reviewers(
+        session,
+        programme=programme,
+        after_subject=str(after[0]) if after else None,
+        limit=limit + 1,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1].subject]) if more and rows else None
+    return Page[ReviewerOut](
+        items=[ReviewerOut.model_validate(r) for r in rows],
+        next=next_link(request.url, next_cursor),
+    )
+
+
+@router.get(
+    "/{subject}",
+    summary="Get a reviewer",
+    responses={**PROBLEM_RESPONSES, 404: {"model": Problem, "description": "No such reviewer"}},
+)
+async def get_reviewer(
+    subject: str, session: SessionDep, _: Operator, response: Response
+) -> ReviewerOut:
+    reviewer = await service.get_reviewer(session, subject)
+    response.headers["ETag"] = service.reviewer_etag(reviewer)
+    return ReviewerOut.model_validate(reviewer)

@@ -1,0 +1,67 @@
+"""審査員 as the API reads and writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from libs.common.fiscal_year import TOKYO
+from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
+
+
+def _lg_code(value: object) -> object:
+    if value is None or value == "":
+        return None
+    try:
+        return validate_lg_code(str(value))
+    except LocalGovernmentCodeError as exc:
+        raise PydanticCustomError(exc.rule, exc.message) from None
+
+
+def _in_tokyo(value: datetime) -> datetime:
+    return value.astimezone(TOKYO)
+
+
+class ReviewerCreate(BaseModel):
+    subject: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The `sub` of the reviewer's JWT: how a token is matched to this reviewer",
+        examples=["reviewer-yamada"],
+    )
+    name: str = Field(min_length=1, max_length=100, examples=["山田 太郎"])
+    email: str = Field(min_length=3, max_length=320, examples=["yamada@example.ac.jp"])
+    organisation: str = Field(
+        min_length=1,
+        max_length=200,
+        description="所属。利益相反の判定に使う（compared with council members by normalised key）",
+        examples=["早稲田大学"],
+    )
+    lg_code: Annotated[str | None, BeforeValidator(_lg_code)] = Field(
+        default=None,
+        description="所属する地方公共団体のコード（自治体職員の場合）",
+        examples=[None],
+    )
+    programme: str | None = Field(
+        default=None,
+        max_length=40,
+        description="合同審査で担当する事業（id か記号）。継続審査のみなら省略",
+        examples=["☆"],
+    )
+
+
+class ReviewerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    subject: str = Field(examples=["reviewer-yamada"])
+    name: str
+    email: str
+    organisation: str
+    organisation_key: str = Field(description="Normalised search key of the organisation")
+    lg_code: str | None
+    programme: str | None
+    created_at: Annotated[datetime, AfterValidator(_in_tokyo)]
+    version: int

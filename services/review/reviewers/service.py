@@ -1,0 +1,63 @@
+"""Registering reviewers; conflicts of interest are judged in ``conflicts.py``."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal
+from libs.common.errors import Conflict, NotFound
+from libs.common.fiscal_year import now_tokyo
+from libs.common.search_text import normalise_search_key
+from services.review.audit.service import record
+from services.review.reviewers import repository
+from services.review.reviewers.models import Reviewer
+from services.review.reviewers.schemas import ReviewerCreate
+
+
+def reviewer_etag(reviewer: Reviewer) -> str:
+    return f'"reviewer-{reviewer.subject}-v{reviewer.version}"'
+
+
+async def create_reviewer(
+    session: AsyncSession, *, principal: Principal, data: ReviewerCreate
+) -> Reviewer:
+    if await repository.get(session, data.subject) is not None:
+        raise Conflict(
+            f"この審査員は登録済みです: {data.subject}（a reviewer with this subject exists）",
+            subject=data.subject,
+        )
+    reviewer = Reviewer(
+        subject=data.subject,
+        name=data.name,
+        email=data.email.strip(),
+        organisation=data.organisation,
+        organisation_key=normalise_search_key(data.organisation),
+        lg_code=data.lg_code,
+        programme=data.programme,
+        created_at=now_tokyo(),
+    )
+    await repository.add(session, reviewer)
+    await record(
+        session,
+        actor=principal,
+        action="reviewer.registered",
+        subject_type="reviewer",
+        subject_id=reviewer.subject,
+        after=data.model_dump(),
+    )
+    return reviewer
+
+
+async def get_reviewer(session: AsyncSession, subject: str) -> Reviewer:
+    reviewer = await repository.get(session, subject)
+    if reviewer is None:
+        raise NotFound(f"審査員が見つかりません: {subject}（no reviewer with this subject）")
+    return reviewer
+
+
+async def list_reviewers(
+    session: AsyncSession, *, programme: str | None, after_subject: str | None, limit: int
+) -> list[Reviewer]:
+    return await repository.list_reviewers(
+        session, programme=programme, after_subject=after_subject, limit=limit
+    )

@@ -1,0 +1,122 @@
+"""Rotating JWT_SECRET without downtime (docs/operations.md, "Rotate the JWT key").
+
+During the overlap a process signs with JWT_SECRET and also accepts JWT_PREVIOUS_SECRETS; once the old
+secret is dropped, what it signed is refused. The rolling update itself needs one more step: while old
+and new pods run side by side, each must accept what the other signs (service tokens between the APIs,
+links in mails), so the new secret is first added as accepted-only, then made the signing one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from libs.common.auth import Role, decode_token, mint_token
+from libs.common.errors import Unauthorized
+from libs.common.settings import Settings, load_settings
+
+OLD = "old-" + "0" * 60
+NEW = "new-" + "1" * 60
+
+
+def settings(secret: str, previous: str = "") -> Settings:
+    return load_settings(
+        "registry", environment="production", jwt_secret=secret, jwt_previous_secrets=previous
+    )
+
+
+def token(signing: Settings) -> str:
+    return mint_token(signing, role=Role.operator, subject="operator")
+
+
+def accepts(verifying: Settings, signed: str) -> bool:
+    try:
+        decode_token(verifying, signed)
+    except Unauthorized:
+        return False
+    return True
+
+
+def test_both_keys_are_accepted_during_the_overlap() -> None:
+    rotating = settings(NEW, previous=OLD)
+    old_token, new_token = token(settings(OLD)), token(rotating)
+
+    assert decode_token(rotating, old_token).subject == "operator"
+    assert decode_token(rotating, new_token).role is Role.operator
+    # The new secret signs; the old one is only accepted.
+    assert accepts(settings(NEW), new_token)
+    assert not accepts(settings(OLD), new_token)
+
+
+def test_the_old_key_is_refused_once_dropped() -> None:
+    rotated = settings(NEW)
+    old_token, new_token = token(settings(OLD)), token(rotated)
+
+    with pytest.raises(Unauthorized, match="invalid token"):
+        decode_token(rotated, old_token)
+    assert decode_token(rotated, new_token).subject == "operator"
+
+
+def test_previous_secrets_may_be_several_and_spaced() -> None:
+    third = "third-" + "2" * 58
+    rotating = settings(NEW, previous=f"{OLD}, {third} ,")
+    assert accepts(rotating, token(settings(OLD)))
+    assert accepts(rotating, token(settings(third)))
+    assert not accepts(rotating, token(settings("other-" + "3" * 58)))
+
+
+# The documented sequence: each step is one rolling update, during which pods of the step before and
+# of the step after run together and must accept each other's tokens.
+BEFORE = (OLD, "")
+ACCEPT_NEW = (OLD, NEW)  # 1. the new secret accepted, not yet signing
+SIGN_NEW = (NEW, OLD)  # 2. the new secret signs, the old one still accepted
+AFTER = (NEW, "")  # 3. after the longest lifetime of what the old secret signed
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [(BEFORE, ACCEPT_NEW), (ACCEPT_NEW, SIGN_NEW), (SIGN_NEW, AFTER)],
+    ids=["accept-new", "sign-new", "drop-old"],
+)
+def test_every_step_of_the_rotation_is_a_safe_rolling_update(
+    before: tuple[str, str], after: tuple[str, str]
+) -> None:
+    old_pod, new_pod = settings(*before), settings(*after)
+    for signer in (old_pod, new_pod):
+        signed = token(signer)
+        assert accepts(old_pod, signed), "a pod not yet rolled refuses a rolled pod's token"
+        assert accepts(new_pod, signed), "a rolled pod refuses a token of a pod not yet rolled"
+    if after == AFTER:
+        # What steps 0 and 1 signed is refused from now on: hence the wait before this step.
+        assert not accepts(new_pod, token(settings(*BEFORE)))
+        assert not accepts(new_pod, token(settings(*ACCEPT_NEW)))
+
+
+def test_skipping_the_accept_step_breaks_calls_during_the_rollout() -> None:
+    """Why step 1 exists: a pod still on the old secret refuses what an updated pod signs."""
+    not_yet_rolled, rolled = settings(*BEFORE), settings(*SIGN_NEW)
+    assert accepts(rolled, token(not_yet_rolled))
+    assert not accepts(not_yet_rolled, token(rolled))
+
+
+def test_links_in_mails_follow_the_same_rotation() -> None:
+    """RSVP and unsubscribe links are signed with JWT_SECRET and live until the symposium ends or
+    for a year: dropping the old secret earlier breaks the links in mails already sent."""
+    from services.notify.links import InvalidLink, sign_link, verify_link
+
+    def link(signing: Settings) -> str:
+        return sign_link(
+            signing,
+            action="unsubscribe",
+            email="someone@example.jp",
+            contact_id=uuid.uuid4(),
+            symposium_id=None,
+            expires_at=datetime.now(UTC) + timedelta(days=365),
+        )
+
+    sent_before = link(settings(OLD))
+    assert verify_link(settings(NEW, previous=OLD), sent_before, action="unsubscribe")
+    with pytest.raises(InvalidLink):
+        verify_link(settings(NEW), sent_before, action="unsubscribe")

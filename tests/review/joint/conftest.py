@@ -1,0 +1,200 @@
+"""Fixtures of the joint-review tests: the real registry app in-process (programmes and grant schemes
+from its seed), the review app calling it over HTTP, a movable clock, and request builders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libs.common.auth import Role
+from libs.common.fiscal_year import TOKYO
+from libs.common.http import ServiceClient
+from libs.common.lg_code import with_check_digit
+from libs.common.settings import Settings
+from services.review.registry_client import RegistryClient
+
+DATA = Path(__file__).parent / "data"
+FY2021_TABLE = DATA / "fy2021_results.csv"
+
+# Local governments the tests apply with (codes with their check digits).
+HOKKAIDO = with_check_digit("01000")  # 北海道 — prefecture
+SAPPORO = with_check_digit("01100")  # 札幌市 — registered as 中枢中核都市
+ASAHIKAWA = with_check_digit("01204")  # 旭川市 — municipality
+MURORAN = with_check_digit("01205")  # 室蘭市 — municipality
+OBIHIRO = with_check_digit("01207")  # 帯広市 — municipality
+SENBOKU = "052159"  # 仙北市 — in the registry's seed, with an R1 ☆ project there
+
+LOCAL_GOVERNMENTS = [
+    (HOKKAIDO, "北海道", "ホッカイドウ", False),
+    (SAPPORO, "札幌市", "サッポロシ", True),
+    (ASAHIKAWA, "旭川市", "アサヒカワシ", False),
+    (MURORAN, "室蘭市", "ムロランシ", False),
+    (OBIHIRO, "帯広市", "オビヒロシ", False),
+]
+PROGRAMMES = [
+    ("mirai-gijutsu", 9, 80_000_000),
+    ("soumu-smart-city", 9, 690_000_000),
+    ("meti-maas", 14, 500_000_000),
+    ("mlit-japan-maas", 12, 100_000_000),
+    ("mlit-smart-city-model", 5, 220_000_000),
+]
+NOW = datetime(2022, 1, 20, 10, 0, tzinfo=TOKYO)
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def registry_app(
+    make_settings: Callable[..., Settings],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+) -> Any:
+    """The real registry, seeded with the seed's programmes, grant schemes and projects."""
+    from services.registry.app import create_app
+    from services.registry.seed import seed_all
+
+    await seed_all(session)
+    await session.commit()  # a savepoint inside the test's transaction
+    app = create_app(make_settings("registry"))
+    app.state.sessionmaker = sessionmaker
+    return app
+
+
+@pytest.fixture
+async def registry_client(
+    registry_app: Any, make_settings: Callable[..., Settings]
+) -> AsyncIterator[RegistryClient]:
+    transport = httpx.ASGITransport(app=registry_app)
+    client = RegistryClient(ServiceClient(make_settings("review"), "registry", transport=transport))
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def registry(
+    registry_app: Any, token: Callable[..., str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The registry's API as an operator, with the test's local governments registered."""
+    headers = {"Authorization": f"Bearer {token(Role.operator)}"}
+    transport = httpx.ASGITransport(app=registry_app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://registry", headers=headers
+    ) as client:
+        for code, name, kana, central in LOCAL_GOVERNMENTS:
+            body = {"code": code, "name": name, "kana": kana, "is_central_core_city": central}
+            response = await client.post("/v1/local-governments", json=body)
+            assert response.status_code == 201, response.text
+        yield client
+
+
+@pytest.fixture
+def review_app(
+    make_settings: Callable[..., Settings],
+    sessionmaker: async_sessionmaker[AsyncSession],
+    registry_client: RegistryClient,
+    clock: Clock,
+) -> Any:
+    from services.review.app import create_app
+
+    app = create_app(make_settings("review"))
+    app.state.sessionmaker = sessionmaker
+    app.state.registry = registry_client
+    app.state.clock = clock
+    return app
+
+
+@pytest.fixture
+async def review(review_app: Any, registry: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """The review API (no default token: each call says who it is)."""
+    transport = httpx.ASGITransport(app=review_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://review") as client:
+        yield client
+
+
+@pytest.fixture
+def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
+    def headers(role: Role = Role.operator, **claims: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(role, **claims)}"}
+
+    return headers
+
+
+def round_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "fiscal_year": "令和4年度",
+        "call_opens_on": "2022-01-04",
+        "deadline_at": "2022-02-18T12:00:00+09:00",
+        "review_due_on": "2022-03-11",
+        "announcement_on": "2022-03-31",
+        "programmes": [
+            {"programme_id": pid, "quota": quota, "budget_yen": budget}
+            for pid, quota, budget in PROGRAMMES
+        ],
+    }
+    return body | overrides
+
+
+def application_body(
+    lead: str = ASAHIKAWA,
+    *,
+    scheme: str = "suishin-senku",
+    amounts: list[int] | None = None,
+    programmes: list[str] | None = None,
+    members: list[str] | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    amounts = amounts if amounts is not None else [100_000_000]
+    body: dict[str, Any] = {
+        "title": f"スマートシティ実装事業 {lead}",
+        "region": {"label": f"地域 {lead}", "lg_codes": members or [lead], "lead_lg_code": lead},
+        "programmes": programmes or ["mirai-gijutsu"],
+        "scheme": scheme,
+        "funding": [
+            {"fiscal_year": 2022 + i, "amount_yen": amount} for i, amount in enumerate(amounts)
+        ],
+        "duration_years": max(len(amounts), 1),
+    }
+    return body | overrides
+
+
+@pytest.fixture
+def open_round(
+    review: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> Callable[..., Any]:
+    async def create(**overrides: Any) -> dict[str, Any]:
+        response = await review.post(
+            "/v1/joint-review-rounds", json=round_body(**overrides), headers=auth()
+        )
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    return create
+
+
+@pytest.fixture
+def apply(review: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> Callable[..., Any]:
+    async def submit(round_id: str, body: dict[str, Any]) -> httpx.Response:
+        return await review.post(
+            f"/v1/joint-review-rounds/{round_id}/applications", json=body, headers=auth()
+        )
+
+    return submit

@@ -1,0 +1,188 @@
+"""Reviewers see and score only their programme's applications; conflicts of interest bar scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Role
+from libs.common.search_text import normalise_search_key
+from services.review.reviewers.models import Reviewer
+from tests.review.joint.conftest import ASAHIKAWA, MURORAN, OBIHIRO, application_body
+
+SCORES = {
+    "innovation": {"score": 4, "comment": "ドローン物流の先進性が高い"},
+    "feasibility": {"score": 3, "comment": "体制は確か"},
+    "spread": {"score": 5, "comment": "近隣町村への展開が見込める"},
+}
+
+
+async def _reviewer(
+    session: AsyncSession, subject: str, programme: str, organisation: str = "東北大学", **kw: Any
+) -> None:
+    session.add(
+        Reviewer(
+            subject=subject,
+            name=f"審査員 {subject}",
+            email=f"{subject}@example.ac.jp",
+            organisation=organisation,
+            organisation_key=normalise_search_key(organisation),
+            programme=programme,
+            **kw,
+        )
+    )
+    await session.commit()
+
+
+@pytest.fixture
+async def applications(open_round: Callable[..., Any], apply: Callable[..., Any]) -> dict[str, Any]:
+    """A round with one application to ☆ only, one to ○ only and one to both."""
+    round_id = (await open_round())["id"]
+    ids = {}
+    for name, lead, programmes in (
+        ("mirai", ASAHIKAWA, ["mirai-gijutsu"]),
+        ("maas", MURORAN, ["meti-maas"]),
+        ("both", OBIHIRO, ["☆", "○"]),
+    ):
+        response = await apply(round_id, application_body(lead, programmes=programmes))
+        assert response.status_code == 201, response.text
+        ids[name] = response.json()["id"]
+    return {"round": round_id, **ids}
+
+
+async def test_a_reviewer_lists_and_reads_only_their_programmes_applications(
+    review: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    applications: dict[str, Any],
+) -> None:
+    base = f"/v1/joint-review-rounds/{applications['round']}/applications"
+    mirai = auth(Role.reviewer, programme="mirai-gijutsu", subject="rev-mirai")
+    listed = await review.get(base, headers=mirai)
+    assert listed.status_code == 200
+    assert {a["id"] for a in listed.json()["items"]} == {
+        applications["mirai"],
+        applications["both"],
+    }
+    maas = auth(Role.reviewer, programme="meti-maas", subject="rev-maas")
+    assert {a["id"] for a in (await review.get(base, headers=maas)).json()["items"]} == {
+        applications["maas"],
+        applications["both"],
+    }
+    assert (await review.get(f"{base}/{applications['mirai']}", headers=mirai)).status_code == 200
+    other = await review.get(f"{base}/{applications['maas']}", headers=mirai)
+    assert other.status_code == 404
+    assert other.headers["content-type"] == "application/problem+json"
+    # Operators see all; partners see none.
+    assert len((await review.get(base, headers=auth())).json()["items"]) == 3
+    assert (await review.get(base, headers=auth(Role.partner))).status_code == 403
+    # A municipality sees the applications it is part of.
+    own = await review.get(base, headers=auth(Role.municipality, lg_code=MURORAN))
+    assert [a["id"] for a in own.json()["items"]] == [applications["maas"]]
+
+
+async def test_a_reviewer_scores_their_programmes_application_and_replaces_with_if_match(
+    review: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    applications: dict[str, Any],
+    session: AsyncSession,
+) -> None:
+    await _reviewer(session, "rev-mirai", "mirai-gijutsu")
+    headers = auth(Role.reviewer, programme="mirai-gijutsu", subject="rev-mirai")
+    base = f"/v1/joint-review-rounds/{applications['round']}/applications"
+    url = f"{base}/{applications['mirai']}/assessment"
+    created = await review.put(url, json=SCORES, headers=headers)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["programme_id"] == "mirai-gijutsu" and body["reviewer"] == "rev-mirai"
+    assert [(c["criterion"], c["score"]) for c in body["criteria"]] == [
+        ("innovation", 4),
+        ("feasibility", 3),
+        ("spread", 5),
+    ]
+    assert body["total"] == 12
+    changed = {**SCORES, "feasibility": {"score": 2, "comment": "資金計画に不安"}}
+    assert (await review.put(url, json=changed, headers=headers)).status_code == 428
+    replaced = await review.put(
+        url, json=changed, headers={**headers, "If-Match": created.headers["ETag"]}
+    )
+    assert replaced.status_code == 200 and replaced.json()["total"] == 11
+    # Another programme's application cannot be scored, nor can a score leave 1–5.
+    other = await review.put(
+        f"{base}/{applications['maas']}/assessment", json=SCORES, headers=headers
+    )
+    assert other.status_code == 404
+    bad = {**SCORES, "spread": {"score": 6}}
+    assert (await review.put(url, json=bad, headers=headers)).status_code == 422
+    listed = await review.get(f"{base}/{applications['mirai']}/assessments", headers=auth())
+    assert [a["total"] for a in listed.json()] == [11]
+
+
+async def test_conflict_of_interest_bars_scoring(
+    review: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    applications: dict[str, Any],
+    session: AsyncSession,
+) -> None:
+    await _reviewer(session, "rev-asahikawa", "mirai-gijutsu", "旭川市", lg_code=ASAHIKAWA)
+    await _reviewer(session, "rev-by-name", "mirai-gijutsu", "北海道旭川市")
+    base = f"/v1/joint-review-rounds/{applications['round']}/applications"
+    for subject in ("rev-asahikawa", "rev-by-name"):
+        headers = auth(Role.reviewer, programme="mirai-gijutsu", subject=subject)
+        response = await review.put(
+            f"{base}/{applications['mirai']}/assessment", json=SCORES, headers=headers
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["rule"] == "conflict_of_interest"
+        assert "提案団体" in response.json()["reasons"][0]
+        # The same reviewer may score an application of another region.
+        fine = await review.put(
+            f"{base}/{applications['both']}/assessment", json=SCORES, headers=headers
+        )
+        assert fine.status_code == 201, fine.text
+
+
+async def test_scoring_needs_a_reviewer_record_of_the_tokens_programme(
+    review: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    applications: dict[str, Any],
+    session: AsyncSession,
+) -> None:
+    url = (
+        f"/v1/joint-review-rounds/{applications['round']}/applications/"
+        f"{applications['both']}/assessment"
+    )
+    unknown = auth(Role.reviewer, programme="mirai-gijutsu", subject="nobody")
+    assert (await review.put(url, json=SCORES, headers=unknown)).status_code == 403
+    await _reviewer(session, "rev-maas", "meti-maas")
+    mismatched = auth(Role.reviewer, programme="mirai-gijutsu", subject="rev-maas")
+    assert (await review.put(url, json=SCORES, headers=mismatched)).status_code == 403
+    matched = auth(Role.reviewer, programme="meti-maas", subject="rev-maas")
+    assert (await review.put(url, json=SCORES, headers=matched)).status_code == 201
+    # Each reviewer reads only their own assessments.
+    listed = await review.get(url.removesuffix("assessment") + "assessments", headers=matched)
+    assert [a["reviewer"] for a in listed.json()] == ["rev-maas"]
+
+
+async def test_application_pages_follow_next_and_refuse_a_forged_cursor(
+    review: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    applications: dict[str, Any],
+) -> None:
+    url: str | None = f"/v1/joint-review-rounds/{applications['round']}/applications?limit=2"
+    seen: list[str] = []
+    while url:
+        page = (await review.get(url, headers=auth())).json()
+        seen += [a["id"] for a in page["items"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(applications[k] for k in ("mirai", "maas", "both"))
+    forged = await review.get(
+        f"/v1/joint-review-rounds/{applications['round']}/applications?cursor=WyJ4Il0",
+        headers=auth(),
+    )
+    assert forged.status_code == 422
+    rounds = await review.get("/v1/joint-review-rounds?cursor=WzFd", headers=auth())
+    assert rounds.status_code == 422
