@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
-    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('action', sa.String(length=80), nullable=False),
     sa.Column('subject_type', sa.String(length=40), nullable=False),
     sa.Column('subject_id', sa.String(length=100), nullable=False),
     sa.Column('before', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
