@@ -126,3 +126,7 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+Operator = Annotated[Principal, Depends(require(Role.operator))]
+"""The caller must be an operator (the office's staff)."""

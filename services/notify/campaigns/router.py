@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_RESPONSES, Problem
+from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -20,9 +21,6 @@ from services.notify.campaigns.schemas import CampaignCreate, CampaignDraftOut, 
 from services.notify.dependencies import NotifySettingsDep, RegistryDep, SettingsDep
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
-
-Operator = Annotated[Principal, Depends(require(Role.operator))]
-IfMatch = Annotated[str | None, Header(description="ETag from your last read")]
 
 
 def _problem(description: str) -> dict[str, Any]:

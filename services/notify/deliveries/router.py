@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PROBLEM_RESPONSES, FieldProblem, InvalidInput
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
@@ -29,7 +29,6 @@ from services.notify.models import outbox
 
 router = APIRouter(tags=["deliveries"], route_class=UnitOfWorkRoute)
 
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 Reporter = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 BOUNCE_BODY: dict[str, Any] = {
     "required": True,

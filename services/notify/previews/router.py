@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_RESPONSES
 from libs.common.unit_of_work import UnitOfWorkRoute
 from services.notify.addresses import normalise_email
@@ -17,7 +15,6 @@ from services.notify.rendering import Recipient, kind_of, render_message
 
 router = APIRouter(prefix="/v1/previews", tags=["previews"], route_class=UnitOfWorkRoute)
 
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 # Stand-ins for the personal links: a preview must not mint working RSVP or unsubscribe tokens.
 PREVIEW_TOKEN = "preview"
 

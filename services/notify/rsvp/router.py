@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_RESPONSES, DomainError, InvalidInput
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.dependencies import RegistryDep, SettingsDep
@@ -22,7 +22,6 @@ from services.notify.rsvp.schemas import RsvpSummary
 
 router = APIRouter(prefix="/v1", tags=["rsvp"], route_class=UnitOfWorkRoute)
 
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "A page for people"},
     400: {"content": {"text/html": {}}, "description": "The link is invalid or has expired"},

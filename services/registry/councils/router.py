@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
@@ -30,7 +30,6 @@ Reader = Annotated[
     Depends(require(Role.operator, Role.municipality, Role.partner, Role.reviewer, Role.service)),
 ]
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 
 
 Responses = dict[int | str, dict[str, Any]]

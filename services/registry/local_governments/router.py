@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import (
     PRECONDITION_RESPONSES,
     PROBLEM_RESPONSES,
@@ -34,7 +34,6 @@ Reader = Annotated[
     Principal,
     Depends(require(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)),
 ]
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 CodePath = Annotated[str, Path(description="全国地方公共団体コード", examples=["112071"])]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -30,7 +30,6 @@ Reader = Annotated[
     Principal,
     Depends(require(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)),
 ]
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such programme or grant scheme")}

@@ -17,7 +17,7 @@ from fastapi import (
 )
 from starlette.datastructures import UploadFile
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import (
     PRECONDITION_RESPONSES,
     PROBLEM_RESPONSES,
@@ -64,7 +64,6 @@ TERM: dict[int | str, dict[str, Any]] = {
     409: problem_doc("The project has ended, or the decision id names another change"),
 }
 Reader = Annotated[Principal, Depends(require(*service.READERS))]
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 # The review service registers the regions the Cabinet Office programme selects in the joint review.
 Creator = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import TOKYO, fiscal_year_label
@@ -30,7 +30,6 @@ Reader = Annotated[
     Principal,
     Depends(require(Role.operator, Role.municipality, Role.partner, Role.reviewer, Role.service)),
 ]
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 AudienceReader = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 AnySymposiumOut = SymposiumOut | SymposiumPublicOut
 MAX_AUDIENCE_PAGE = 1000

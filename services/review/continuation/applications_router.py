@@ -5,17 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES, NotFound
+from libs.common.auth import Operator, Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, NotFound, problem_doc
+from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation import applications, assessments, decisions, repository
 from services.review.continuation.models import ContinuationAssignment as Assignment
-from services.review.continuation.router import problem
 from services.review.continuation.schemas import (
     ApplicationOut,
     ApplicationUpdate,
@@ -39,28 +39,28 @@ from services.review.reviewers import repository as reviewers
 router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
 )
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 Municipality = Annotated[Principal, Depends(require(Role.municipality))]
 AssignedReviewer = Annotated[Principal, Depends(require(Role.reviewer))]
 Reader = Annotated[Principal, Depends(require(Role.operator, Role.municipality, Role.reviewer))]
-IfMatch = Annotated[str | None, Header(description="ETag from your last read")]
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("No such application")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such application")}
 CHANGE: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     **NOT_FOUND,
-    409: problem("Not allowed in the current state (rule state_transition)"),
-    412: problem("If-Match names an older version"),
-    428: problem("If-Match is missing"),
+    409: problem_doc("Not allowed in the current state (rule state_transition)"),
+    412: problem_doc("If-Match names an older version"),
+    428: problem_doc("If-Match is missing"),
 }
 SUBMIT = {
     **CHANGE,
-    422: problem("A section is empty, or the deadline passed (rule application_deadline)"),
+    422: problem_doc("A section is empty, or the deadline passed (rule application_deadline)"),
 }
 ASSIGN = {
     **PROBLEM_RESPONSES,
     **NOT_FOUND,
-    409: problem("Conflict of interest (rule conflict_of_interest, `reasons`) or assigned already"),
+    409: problem_doc(
+        "Conflict of interest (rule conflict_of_interest, `reasons`) or assigned already"
+    ),
 }
 
 
@@ -83,7 +83,7 @@ async def get_application(
 @router.patch(
     "/{application_id}",
     summary="Change a draft (the lead proposer; If-Match)",
-    responses={**CHANGE, 422: problem("After the deadline (rule application_deadline)")},
+    responses={**CHANGE, 422: problem_doc("After the deadline (rule application_deadline)")},
 )
 async def update_application(
     application_id: uuid.UUID,
@@ -174,7 +174,7 @@ async def list_assignments(
 @router.put(
     "/{application_id}/assessment",
     summary="Save your assessment as a draft (assigned reviewer; If-Match to replace a draft)",
-    responses={**CHANGE, 403: problem("You are not assigned to this application")},
+    responses={**CHANGE, 403: problem_doc("You are not assigned to this application")},
 )
 async def save_assessment(
     application_id: uuid.UUID,
@@ -199,7 +199,7 @@ async def save_assessment(
 @router.post(
     "/{application_id}/assessment/submission",
     summary="Submit your assessment (assigned reviewer; If-Match)",
-    responses={**CHANGE, 403: problem("You are not assigned to this application")},
+    responses={**CHANGE, 403: problem_doc("You are not assigned to this application")},
 )
 async def submit_assessment(
     application_id: uuid.UUID,
@@ -281,7 +281,7 @@ async def decide(
 @router.get(
     "/{application_id}/decision",
     summary="Get the decision on an application",
-    responses={**PROBLEM_RESPONSES, 404: problem("No such application, or not decided yet")},
+    responses={**PROBLEM_RESPONSES, 404: problem_doc("No such application, or not decided yet")},
 )
 async def get_decision(
     application_id: uuid.UUID, session: SessionDep, principal: Reader

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 
-from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from libs.common.auth import Operator, Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -30,29 +30,26 @@ from services.review.dependencies import NowDep, RegistryDep
 router = APIRouter(
     prefix="/v1/continuation-cycles", tags=["continuation"], route_class=UnitOfWorkRoute
 )
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 Municipality = Annotated[Principal, Depends(require(Role.municipality))]
 Reader = Annotated[Principal, Depends(require(Role.operator, Role.municipality, Role.reviewer))]
 ApplicationReader = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
 
 
-def problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
-
-
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("No such cycle or eligible project")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such cycle or eligible project")}
 CREATE_CYCLE = {
     **PROBLEM_RESPONSES,
-    409: problem("A cycle for this fiscal year exists"),
-    502: problem("The registry refused a call"),
-    503: problem("The registry did not answer"),
+    409: problem_doc("A cycle for this fiscal year exists"),
+    502: problem_doc("The registry refused a call"),
+    503: problem_doc("The registry did not answer"),
 }
-GRACE = {**PROBLEM_RESPONSES, **NOT_FOUND, 409: problem("The project is not waiting to submit")}
+GRACE = {**PROBLEM_RESPONSES, **NOT_FOUND, 409: problem_doc("The project is not waiting to submit")}
 CREATE_APPLICATION = {
     **PROBLEM_RESPONSES,
     **NOT_FOUND,
-    409: problem("The project has an application, or is not in a state to draft one"),
-    422: problem("Before opening or after the deadline (rule application_deadline, `deadline`)"),
+    409: problem_doc("The project has an application, or is not in a state to draft one"),
+    422: problem_doc(
+        "Before opening or after the deadline (rule application_deadline, `deadline`)"
+    ),
 }
 
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from libs.common.errors import PROBLEM_RESPONSES
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
+from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -17,12 +18,10 @@ from services.review.joint_review import applications, assessments, repository, 
 from services.review.joint_review.dependencies import (
     Applicant,
     Assessor,
-    IfMatch,
     Participant,
     Responses,
     Reviewer,
     cursor_of,
-    problem,
     uuid_text,
 )
 from services.review.joint_review.models import JointApplication
@@ -38,9 +37,9 @@ router = APIRouter(
     tags=["joint-review"],
     route_class=UnitOfWorkRoute,
 )
-NOT_FOUND: Responses = {404: problem("No such round, or no such application visible to you")}
+NOT_FOUND: Responses = {404: problem_doc("No such round, or no such application visible to you")}
 RULES: Responses = {
-    422: problem(
+    422: problem_doc(
         "Invalid input, or a grant-scheme rule refuses it: `rule` is one of yearly_cap, "
         "max_years, new_application_quota, wide_area_quota, society5_conditions, "
         "application_window, with the numbers"
@@ -68,7 +67,7 @@ async def _outs(
     "grant scheme's rules (caps by applicant kind, maximum years, new-application and wide-area "
     "quotas, Society5.0's conditions) are read from the registry's `/v1/grant-schemes`; a "
     "refusal names the rule and the numbers. Honours `Idempotency-Key`.",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **RULES, 409: problem("The round is closed")},
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **RULES, 409: problem_doc("The round is closed")},
 )
 async def submit_application(
     round_id: uuid.UUID,
@@ -155,9 +154,9 @@ async def get_application(
     responses={
         **PROBLEM_RESPONSES,
         **NOT_FOUND,
-        409: problem("The round is closed"),
-        412: problem("If-Match names an older version"),
-        428: problem("If-Match missing when replacing"),
+        409: problem_doc("The round is closed"),
+        412: problem_doc("If-Match names an older version"),
+        428: problem_doc("If-Match missing when replacing"),
     },
 )
 async def put_assessment(

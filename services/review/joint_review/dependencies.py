@@ -7,13 +7,12 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import InvalidInput, Problem
+from libs.common.errors import InvalidInput
 from libs.common.pagination import decode_cursor
 
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 Applicant = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
 Reviewer = Annotated[Principal, Depends(require(Role.reviewer))]
 Assessor = Annotated[Principal, Depends(require(Role.operator, Role.reviewer))]
@@ -24,14 +23,9 @@ Anyone = Annotated[
     Principal,
     Depends(require(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)),
 ]
-IfMatch = Annotated[str | None, Header(description="ETag from your last read")]
 
 
 Responses = dict[int | str, dict[str, Any]]
-
-
-def problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description}
 
 
 def cursor_of(cursor: str | None, *types: Callable[[Any], Any]) -> list[Any] | None:

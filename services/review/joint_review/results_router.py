@@ -14,11 +14,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import PROBLEM_RESPONSES, NotFound
+from libs.common.errors import PROBLEM_RESPONSES, NotFound, problem_doc
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review import export, rounds
-from services.review.joint_review.dependencies import Anyone, Responses, problem
+from services.review.joint_review.dependencies import Anyone, Responses
 from services.review.joint_review.results import ResultsOut, round_results
 
 router = APIRouter(
@@ -28,8 +28,8 @@ router = APIRouter(
 )
 RESPONSES: Responses = {
     **PROBLEM_RESPONSES,
-    404: problem("No such round, or its results are not published yet (embargo)"),
-    503: problem("The registry did not answer (earlier ☆ projects are read from it)"),
+    404: problem_doc("No such round, or its results are not published yet (embargo)"),
+    503: problem_doc("The registry did not answer (earlier ☆ projects are read from it)"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from libs.common.errors import PROBLEM_RESPONSES, InvalidInput
+from libs.common.auth import Operator
+from libs.common.errors import PROBLEM_RESPONSES, InvalidInput, problem_doc
+from libs.common.etag import IfMatch
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, encode_cursor, next_link
@@ -19,11 +21,8 @@ from services.review.joint_review import repository, rounds, selections
 from services.review.joint_review.applications_router import router as applications_router
 from services.review.joint_review.dependencies import (
     Anyone,
-    IfMatch,
-    Operator,
     Responses,
     cursor_of,
-    problem,
     uuid_text,
 )
 from services.review.joint_review.results_router import router as results_router
@@ -32,11 +31,11 @@ from services.review.joint_review.schemas import RoundCreate, RoundOut, Selectio
 PREFIX = "/v1/joint-review-rounds"
 rounds_router = APIRouter(prefix=PREFIX, tags=["joint-review"], route_class=UnitOfWorkRoute)
 
-NOT_FOUND: Responses = {404: problem("No such round")}
-CLOSED: Responses = {409: problem("The round is closed")}
+NOT_FOUND: Responses = {404: problem_doc("No such round")}
+CLOSED: Responses = {409: problem_doc("The round is closed")}
 PRECONDITIONS: Responses = {
-    412: problem("If-Match names an older version"),
-    428: problem("If-Match missing"),
+    412: problem_doc("If-Match names an older version"),
+    428: problem_doc("If-Match missing"),
 }
 
 
@@ -57,7 +56,7 @@ async def _one(
     "The deadline, review due date and announcement date move to the next open day when they "
     "fall on a closed day (閉庁日); both the given and the effective dates are returned. "
     "Honours `Idempotency-Key`.",
-    responses={**PROBLEM_RESPONSES, 503: problem("The registry did not answer")},
+    responses={**PROBLEM_RESPONSES, 503: problem_doc("The registry did not answer")},
 )
 async def create_round(
     body: RoundCreate,
@@ -147,7 +146,7 @@ async def close_round(
     description="Refused with rule `programme_quota` past the programme's quota and "
     "`programme_budget` past its budget (the amount is the application's national funding for "
     "the round's fiscal year). Honours `Idempotency-Key`.",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND, 409: problem("Already selected, or closed")},
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND, 409: problem_doc("Already selected, or closed")},
 )
 async def select(
     round_id: uuid.UUID,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from libs.common.auth import Principal, Role, require
+from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
@@ -15,7 +15,6 @@ from services.review.reviewers import service
 from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
 
 router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"], route_class=UnitOfWorkRoute)
-Operator = Annotated[Principal, Depends(require(Role.operator))]
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": Problem,
