@@ -10,6 +10,7 @@ ends both in the registry.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -46,6 +47,16 @@ class System:
     env: dict[str, str]
     urls: dict[str, str]
     maildir: Path
+    logs: Path
+
+    def log_lines_with(self, process: str, trace_id: str) -> list[dict[str, Any]]:
+        """The JSON log lines of one process that carry this trace id."""
+        lines = (self.logs / f"{process}.log").read_text(errors="replace").splitlines()
+        return [
+            json.loads(line)
+            for line in lines
+            if line.startswith("{") and f'"trace_id": "{trace_id}"' in line
+        ]
 
     def client(self, service: str) -> httpx.Client:
         return httpx.Client(base_url=self.urls[service], timeout=10)
@@ -163,7 +174,7 @@ def system(server_urls: tuple[str, str], tmp_path: Path) -> Iterator[System]:
         children.append(_spawn(["scheduler"], env, tmp_path / "scheduler.log"))
         for name, url in urls.items():
             _wait(_ready(url), f"{name} to be ready")
-        yield System(env, urls, smtp.maildir)
+        yield System(env, urls, smtp.maildir, tmp_path)
     finally:
         _stop(children)
         smtp.stop()
@@ -236,15 +247,32 @@ def _apply(review: httpx.Client, cycle_id: str, project_id: str, code: str) -> s
     return application_id
 
 
-def _decide(review: httpx.Client, application_id: str, outcome: str) -> None:
+def _decide(review: httpx.Client, application_id: str, outcome: str, trace_id: str) -> None:
     url = f"/v1/continuation-applications/{application_id}"
     etag = review.get(url, headers=OPERATOR).headers["ETag"]
     decided = review.post(
         f"{url}/decision",
         json={"outcome": outcome, "reason": "書面審査の結果"},
-        headers={**OPERATOR, "If-Match": etag},
+        # A trace started by the caller (W3C traceparent), followed through every process below.
+        headers={**OPERATOR, "If-Match": etag, "traceparent": f"00-{trace_id}-{'1' * 16}-01"},
     )
     assert decided.status_code == 201, decided.text
+
+
+def _assert_one_trace_across_services(system: System, trace_id: str) -> None:
+    """The approval's trace: the review API's request, the worker's review jobs (term extension)
+    and notify jobs (decision letter), and the registry API's request from the worker."""
+    review_routes = {e.get("route") for e in system.log_lines_with("review", trace_id)}
+    assert "/v1/continuation-applications/{application_id}/decision" in review_routes
+    registry_routes = {e.get("route") for e in system.log_lines_with("registry", trace_id)}
+    assert "/v1/projects/{project_id}/term-extensions" in registry_routes
+    jobs = {
+        (e.get("service"), e.get("function"))
+        for e in system.log_lines_with("worker", trace_id)
+        if e.get("event") == "job_finished"
+    }
+    assert ("worker", "apply_term_extension") in jobs
+    assert ("worker", "send_transactional") in jobs
 
 
 def _effects(output: str) -> dict[str, int]:
@@ -292,11 +320,13 @@ def test_a_cohort_through_every_process(system: System) -> None:
         "review_started": 2,
         "not_submitted": 1,
     }
-    _decide(review, applications[0], "approved")
-    _decide(review, applications[1], "rejected")
+    approval_trace, rejection_trace = uuid.uuid4().hex, uuid.uuid4().hex
+    _decide(review, applications[0], "approved", approval_trace)
+    _decide(review, applications[1], "rejected", rejection_trace)
     extended = fiscal_year_end(fy + 2).isoformat()  # two more fiscal years
     _wait(lambda: _status(registry, approved) == ("extended", extended), "the term extension")
     _wait(lambda: system.mails() == 3, "the reminder and two decision letters")
+    _assert_one_trace_across_services(system, approval_trace)
 
     day_after = datetime.combine(term_end + timedelta(days=1), datetime.min.time(), TOKYO)
     assert _effects(system.sweep(day_after)) == {"term_ended": 2}
