@@ -8,6 +8,7 @@ from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
 from services.notify.campaigns.router import router as campaigns_router
+from services.notify.deliveries.metrics import install_delivery_metrics
 from services.notify.deliveries.router import router as deliveries_router
 from services.notify.messages.router import router as messages_router
 from services.notify.models import idempotency_keys, load_all_models, outbox
@@ -33,7 +34,7 @@ async def _smtp_ready(request: Request) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings=settings or get_settings("notify"),
         title="jisso notify",
         description=DESCRIPTION,
@@ -43,3 +44,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         idempotency_keys=idempotency_keys,
         extra_readiness={"smtp": _smtp_ready},
     )
+    install_delivery_metrics(app)
+    return app

@@ -229,3 +229,8 @@ async def list_deliveries(
     if after is not None:
         query = query.where(tuple_(Delivery.created_at, Delivery.id) > tuple_(*after))
     return list((await session.scalars(query)).all())
+
+
+async def count_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
+    return {state: int(count) for state, count in rows.all()}
