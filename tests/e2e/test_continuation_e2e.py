@@ -300,7 +300,8 @@ def test_a_cohort_through_every_process(system: System) -> None:
         "/v1/continuation-cycles",
         json={
             "fiscal_year": fy,
-            "opens_at": (now - timedelta(days=1)).isoformat(),
+            # Two weeks back: an opening on a closed day moves forward, never past today.
+            "opens_at": (now - timedelta(days=14)).isoformat(),
             "deadline": deadline.isoformat(),
             "review_due": (deadline + timedelta(days=3)).isoformat(),
             "decision_due": (deadline + timedelta(days=9)).isoformat(),
