@@ -19,6 +19,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Schemathesis with many more examples per operation, a fresh seed and the coverage phase
+# (`make test` runs 5 of each kind with a fixed seed). FUZZ_EXAMPLES=1000 make fuzz for a long run.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
+
+# B1–B5 against their floors on generated data; writes docs/performance.md (~15 min).
+# BENCH_SCALE=10 make bench for ten times the data; BENCH_ARGS=--quick for a short look.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check libs services tests
 	$(BIN)/ruff format --check libs services tests

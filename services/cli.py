@@ -85,13 +85,24 @@ def worker(
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve Prometheus job metrics on this port")
     ] = None,
+    job_timeout: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Seconds a job may run (default 300); a job whose worker was killed runs again "
+            "this long plus 10 s later",
+        ),
+    ] = None,
 ) -> None:
     """Run the queue workers (all services' queues in one process by default)."""
     names = _services(service)
     if metrics_port:
         start_http_server(metrics_port)
     configure_logging(get_settings(names[0]).log_level, "worker")
-    asyncio.run(run_workers([runtime.worker_spec(n) for n in names], burst=burst))
+    specs = [runtime.worker_spec(n) for n in names]
+    for spec in specs:
+        spec.job_timeout = job_timeout or spec.job_timeout
+    asyncio.run(run_workers(specs, burst=burst))
 
 
 @app.command()

@@ -15,6 +15,7 @@ from libs.common import health
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers
 from libs.common.health import ReadinessCheck, check_database, check_redis
+from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import RequestIdMiddleware, configure_logging
 from libs.common.metrics import MetricsMiddleware, ServiceMetrics
 from libs.common.redis_pool import get_redis
@@ -35,7 +36,10 @@ def create_service_app(
     idempotency_keys: Table | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
     extra_readiness: dict[str, ReadinessCheck] | None = None,
+    upload_limits: dict[str, int] | None = None,
 ) -> FastAPI:
+    """``upload_limits``: paths that take files, with the body size each allows instead of
+    ``MAX_BODY_BYTES``."""
     configure_logging(settings.log_level, settings.service)
     configure_tracing(settings.service, settings.otel_exporter_otlp_endpoint)
 
@@ -76,6 +80,9 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health.router)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, by_path=upload_limits
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origin_list:
         app.add_middleware(

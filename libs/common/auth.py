@@ -17,6 +17,8 @@ from libs.common.errors import Forbidden, Unauthorized
 from libs.common.settings import Settings
 
 ALGORITHM = "HS256"
+# The subject names the caller in the audit trail (``actor``, and ``subject_id`` for reviewers).
+MAX_SUBJECT_LENGTH = 100
 
 
 class Role(StrEnum):
@@ -54,6 +56,8 @@ def mint_token(
         raise ValueError("a municipality token needs lg_code")
     if role is Role.reviewer and not programme:
         raise ValueError("a reviewer token needs programme")
+    if subject and len(subject) > MAX_SUBJECT_LENGTH:
+        raise ValueError(f"a subject has at most {MAX_SUBJECT_LENGTH} characters")
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
@@ -90,6 +94,8 @@ def decode_token(settings: Settings, token: str) -> Principal:
             role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise Unauthorized("invalid token: unknown role") from exc
+        if len(str(claims["sub"])) > MAX_SUBJECT_LENGTH:
+            raise Unauthorized(f"invalid token: sub longer than {MAX_SUBJECT_LENGTH} characters")
         return Principal(
             subject=str(claims["sub"]),
             role=role,

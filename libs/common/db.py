@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData
+from asyncpg.exceptions import InternalClientError
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,7 +49,21 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
         "connect_args": {"server_settings": {"application_name": f"jisso-{settings.service}"}},
     }
     options.update(kwargs)
-    return create_async_engine(async_url(settings.database_url), **options)
+    engine = create_async_engine(async_url(settings.database_url), **options)
+    event.listen(engine.sync_engine, "handle_error", _server_closed_connection)
+    return engine
+
+
+def _server_closed_connection(context: ExceptionContext) -> None:
+    """Count a connection the server ended (pg_terminate_backend, a restart, a failover) as lost.
+
+    PostgreSQL announces such an end with an error on the idle connection; a statement sent
+    before the socket closes meets asyncpg still consuming that error ("another operation is in
+    progress"), which SQLAlchemy does not recognise as a disconnect, so the dead connection would
+    go back to the pool and fail the requests that draw it next."""
+    original = context.original_exception
+    if isinstance(original, InternalClientError) and "another operation" in str(original):
+        context.is_disconnect = True
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -149,6 +150,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # The framework answers 400 only for a body it cannot parse (JSON that is not UTF-8, a
+        # broken multipart form): invalid input, like malformed JSON, which is already a 422.
+        message = f"本文を解釈できません（{exc.detail}）"
+        problem = InvalidInput.field("body", "body_unparsable", message)
+        return problem_response(422, problem.to_problem(request.url.path))
     try:
         title = HTTPStatus(exc.status_code).phrase
     except ValueError:
@@ -161,6 +168,27 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         instance=request.url.path,
     ).model_dump(exclude_none=True)
     return problem_response(exc.status_code, body, dict(exc.headers or {}))
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    # Date arithmetic on an extreme input (0001-01-01T00:15+01:00 is year 0 in UTC; the next open
+    # day after 9999-12-31 does not exist): the input is outside what the rules work with.
+    message = "日付または数値が扱える範囲を超えています（value out of range）"
+    problem = InvalidInput.field("request", "out_of_range", message)
+    return problem_response(422, problem.to_problem(request.url.path))
+
+
+# PostgreSQL's character_not_in_repertoire: text holding NUL (U+0000), which no text column stores.
+_NUL_IN_TEXT = "22021"
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) == _NUL_IN_TEXT:
+        message = "NUL 文字（U+0000）は使えません（text must not contain NUL）"
+        problem = InvalidInput.field("request", "nul_character", message)
+        return problem_response(422, problem.to_problem(request.url.path))
+    return await _unexpected_error(request, exc)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -180,6 +208,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

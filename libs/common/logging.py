@@ -1,44 +1,92 @@
-"""structlog JSON logs; a request id bound per request and carried into HTTP calls and jobs."""
+"""structlog JSON logs, redacted; a request id bound per request and carried into calls and jobs."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import uuid
 from contextvars import ContextVar
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from structlog.typing import EventDict
+from structlog.typing import EventDict, Processor
 
 from libs.common.tracing import add_trace_ids
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is echoed in headers and carried into calls, jobs and logs: only a plain token is.
+_PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 def configure_logging(level: str = "INFO", service: str | None = None) -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper(), force=True)
+    """One sink for everything: structlog events and the records of libraries (httpx, arq,
+    uvicorn, SQLAlchemy) both leave as JSON lines on stdout, through the same redaction."""
 
     def add_service(_: object, __: str, event: EventDict) -> EventDict:
         if service:
             event.setdefault("service", service)
         return event
 
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        add_service,
+        add_trace_ids,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact,
+                structlog.processors.JSONRenderer(ensure_ascii=False),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level.upper())
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            add_service,
-            add_trace_ids,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
+
+
+# Logs leave the process (collectors, support tickets): addresses and credentials never do.
+# Any local@domain, even without a dot: a library may cut an address short before it logs it.
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)*)")
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.[\w-]*")
+_BEARER = re.compile(r"\b(bearer)\s+[\w.~+/=-]+", re.IGNORECASE)
+_SECRET_KEYS = {"authorization", "cookie", "password", "secret", "token"}
+REDACTED = "[redacted]"
+
+
+def redact(_: object, __: str, event: EventDict) -> EventDict:
+    """Mask e-mail addresses (the domain stays, for bounce triage), JWTs and bearer credentials in
+    every value, and blank the values of keys that only ever hold secrets."""
+    return {
+        key: REDACTED if key.lower() in _SECRET_KEYS else _scrub(value)
+        for key, value in event.items()
+    }
+
+
+def _scrub(value: object) -> object:
+    if isinstance(value, str):
+        value = _JWT.sub("[jwt]", value)
+        value = _BEARER.sub(r"\1 " + REDACTED, value)
+        return _EMAIL.sub(r"***@\1", value)
+    if isinstance(value, dict):
+        return {key: _scrub(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(item) for item in value]
+    return value
 
 
 def current_request_id() -> str | None:
@@ -66,7 +114,8 @@ class RequestIdMiddleware:
         incoming = None
         for name, value in scope.get("headers", []):
             if name == b"x-request-id":
-                incoming = value.decode("latin-1")[:128]
+                given = value.decode("latin-1")
+                incoming = given if _PLAIN_REQUEST_ID.fullmatch(given) else None
         structlog.contextvars.clear_contextvars()
         rid = bind_request_id(incoming)
 

@@ -22,13 +22,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
+    bindparam,
     func,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -103,7 +105,8 @@ async def relay(
         .with_for_update(skip_locked=True)
     )
     if ids is not None:
-        query = query.where(outbox.c.id.in_(ids))
+        # One array parameter: an IN list binds one per id, and asyncpg takes at most 32,767.
+        query = query.where(outbox.c.id == any_(bindparam("ids", list(ids), type_=ARRAY(UUID))))
     if older_than is not None:
         query = query.where(outbox.c.created_at < func.now() - older_than)
     published = 0

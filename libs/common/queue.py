@@ -17,9 +17,12 @@ from uuid import UUID
 import structlog
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Retry
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.db import unit_of_work
+from libs.common.errors import ServiceUnavailable
 from libs.common.logging import bind_request_id, current_request_id
 from libs.common.metrics import observe_job
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier, job_span
@@ -28,6 +31,7 @@ log = structlog.get_logger(__name__)
 
 JobContext = dict[str, Any]
 Payload = dict[str, Any]
+RETRY_CAP_SECONDS = 60
 
 
 def queue_name(service: str) -> str:
@@ -75,10 +79,26 @@ async def publish(
     return True
 
 
+def transient(exc: BaseException) -> bool:
+    """A failure that time alone cures: a peer service or the database could not be reached."""
+    if isinstance(exc, ServiceUnavailable):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def retry_delay(job_try: int) -> float:
+    """1, 2, 4 … seconds, at most a minute: with the worker's 20 tries, about a quarter hour."""
+    return float(min(2 ** max(job_try - 1, 0), RETRY_CAP_SECONDS))
+
+
 def job(
     fn: Callable[[AsyncSession, Payload, JobContext], Awaitable[Any]],
 ) -> Callable[[JobContext, Payload], Awaitable[Any]]:
-    """Run a job in one unit of work: its effects and its effect keys commit together."""
+    """Run a job in one unit of work: its effects and its effect keys commit together.
+
+    A transient failure rolls the unit back and runs the job again later; arq would otherwise
+    record any exception as the job's final result, and the effect (a term extension waiting for
+    the registry, say) would never happen."""
 
     @functools.wraps(fn)
     async def run(ctx: JobContext, payload: Payload) -> Any:
@@ -87,8 +107,15 @@ def job(
         started = time.perf_counter()
         with job_span(fn.__name__, payload.get(TRACE_CARRIER_KEY)):
             log.info("job_started", function=fn.__name__)
-            async with unit_of_work(sessionmaker) as session:
-                result = await fn(session, payload, ctx)
+            try:
+                async with unit_of_work(sessionmaker) as session:
+                    result = await fn(session, payload, ctx)
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                delay = retry_delay(ctx.get("job_try", 1))
+                log.warning("job_deferred", function=fn.__name__, error=str(exc), retry_in=delay)
+                raise Retry(defer=delay) from exc
             observe_job(fn.__name__, started, result)
             log.info("job_finished", function=fn.__name__)
             return result

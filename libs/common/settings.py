@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str = ""
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
+    # Larger request bodies are refused with 413 before a handler reads them (libs/common/limits.py).
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret_outside_development(self) -> Settings:

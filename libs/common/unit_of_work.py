@@ -14,10 +14,11 @@ from typing import Annotated, Any
 import structlog
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from libs.common.errors import PreconditionFailed
+from libs.common.errors import PreconditionFailed, ServiceUnavailable
 from libs.common.outbox import PENDING_OUTBOX_IDS, relay
 
 log = structlog.get_logger(__name__)
@@ -41,6 +42,18 @@ class UnitOfWorkRoute(APIRoute):
                 except StaleDataError as exc:
                     await session.rollback()
                     raise PreconditionFailed("the resource changed while this request ran") from exc
+                except DBAPIError as exc:
+                    await session.rollback()
+                    if not exc.connection_invalidated:
+                        raise
+                    # A lost connection is the database's trouble, not a bug: a clean 503 the
+                    # client may retry (with its Idempotency-Key), and the pool reconnects.
+                    log.warning("database_connection_lost", error=str(exc.orig))
+                    raise ServiceUnavailable(
+                        "データベースとの接続が切れました。再試行してください"
+                        "（the database connection was lost; retry the request）",
+                        service="database",
+                    ) from exc
                 except BaseException:
                     await session.rollback()
                     raise

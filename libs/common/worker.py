@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from typing import Any
 
 import structlog
 from arq.worker import Worker, func
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import Table
 
 from libs.common.db import create_engine, create_sessionmaker
@@ -59,7 +62,9 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
             await spec.on_startup(ctx)
 
     async def shutdown(ctx: JobContext) -> None:
-        await ctx["engine"].dispose()
+        # Also called for a worker that lost Redis before its startup ran.
+        if "engine" in ctx:
+            await ctx["engine"].dispose()
         if "http" in ctx:
             await ctx["http"].aclose()
 
@@ -82,23 +87,68 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
     )
 
 
+# What arq's poll loop ends with when Redis goes away (a restart, a failover, a network cut).
+REDIS_LOST = (RedisConnectionError, RedisTimeoutError, OSError)
+RECONNECT_SECONDS = 1.0
+
+
+class _Reconnecting:
+    """One service's arq worker that outlives a Redis outage instead of ending the process (under
+    `jisso up` a dead worker stops the whole system; elsewhere it would crash-loop).
+
+    When the poll loop loses Redis, the jobs already running finish their database work (their
+    Redis bookkeeping may fail, so they run again later: harmless, jobs are idempotent), the
+    worker's connections are released and a new worker is built until Redis answers again."""
+
+    def __init__(self, spec: ServiceWorker, burst: bool) -> None:
+        self.spec = spec
+        self.burst = burst
+        self.worker = build_worker(spec, burst=burst)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while True:
+            try:
+                await self.worker.async_run()
+                return
+            except REDIS_LOST as exc:
+                log.warning("worker_lost_redis", queue=self.worker.queue_name, error=str(exc))
+            await self._discard()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=RECONNECT_SECONDS)
+            if stop.is_set():
+                return
+            self.worker = build_worker(self.spec, burst=self.burst)
+
+    async def _discard(self) -> None:
+        worker = self.worker
+        await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+        if worker.on_shutdown is not None:
+            await worker.on_shutdown(worker.ctx)
+        if (redis := worker.ctx.get("redis")) is not None:
+            await redis.aclose()
+
+
 async def run_workers(specs: Sequence[ServiceWorker], *, burst: bool = False) -> None:
     """Run every service's worker until SIGTERM/SIGINT; running jobs get time to finish."""
-    workers = [build_worker(spec, burst=burst) for spec in specs]
+    runners = [_Reconnecting(spec, burst) for spec in specs]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(w.async_run()) for w in workers]
-    log.info("worker_started", queues=[w.queue_name for w in workers])
+    tasks = [asyncio.create_task(r.run(stop)) for r in runners]
+    log.info("worker_started", queues=[r.worker.queue_name for r in runners])
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
+    workers = [r.worker for r in runners]
     await _drain(workers)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     for w in workers:
-        await w.close()
+        try:
+            await w.close()
+        except REDIS_LOST as exc:  # stopping during an outage: nothing left to tidy in Redis
+            log.warning("worker_closed_without_redis", queue=w.queue_name, error=str(exc))
 
 
 async def _drain(workers: Sequence[Worker], grace: float = 10.0) -> None:

@@ -142,7 +142,9 @@ def build_email(
     message = EmailMessage(policy=SMTP)
     message["Subject"] = rendered.subject
     message["From"] = Address(settings.sender_name, addr_spec=settings.sender_address)
-    message["To"] = Address(to.name, addr_spec=to.email)
+    # A display name is one header line too: a name stored with CR/LF would otherwise make
+    # Address() refuse it and the whole delivery fail.
+    message["To"] = Address(" ".join(to.name.split()), addr_spec=to.email)
     message["Date"] = format_datetime(now_tokyo())
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"

@@ -10,13 +10,23 @@ from libs.common.settings import Settings, get_settings
 from services.registry.audit.router import router as audit_router
 from services.registry.contacts.router import router as contacts_router
 from services.registry.councils.router import router as councils_router
+from services.registry.local_governments.csv_file import MAX_BYTES as MAX_LG_IMPORT_BYTES
 from services.registry.local_governments.router import router as local_governments_router
 from services.registry.models import load_all_models, outbox
 from services.registry.programmes.router import grant_schemes_router, programmes_router
+from services.registry.projects.router import MAX_IMPORT_BYTES
 from services.registry.projects.router import router as projects_router
 from services.registry.symposia.router import router as symposia_router
 
 load_all_models()
+
+# The CSV imports take files up to their own caps (answered with a 422 naming the cap); the slack
+# is multipart framing, so only a body far past the cap meets the kernel's 413.
+MULTIPART_SLACK = 1024 * 1024
+UPLOAD_LIMITS = {
+    "/v1/local-governments/imports": MAX_LG_IMPORT_BYTES + MULTIPART_SLACK,
+    "/v1/projects/imports": MAX_IMPORT_BYTES + MULTIPART_SLACK,
+}
 
 ROUTERS = [
     audit_router,
@@ -45,4 +55,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         routers=ROUTERS,
         outbox=outbox,
+        upload_limits=UPLOAD_LIMITS,
     )

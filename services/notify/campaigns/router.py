@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_RESPONSES, Problem
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
@@ -23,16 +23,12 @@ from services.notify.dependencies import NotifySettingsDep, RegistryDep, Setting
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description}
-
-
-READ_RESPONSES = {**PROBLEM_RESPONSES, 404: _problem("No such campaign")}
+READ_RESPONSES = {**PROBLEM_RESPONSES, 404: problem_doc("No such campaign")}
 CHANGE_RESPONSES = {
     **READ_RESPONSES,
-    409: _problem("The campaign's status does not allow this"),
-    412: _problem("If-Match names an older version"),
-    428: _problem("If-Match is missing"),
+    409: problem_doc("The campaign's status does not allow this"),
+    412: problem_doc("If-Match names an older version"),
+    428: problem_doc("If-Match is missing"),
 }
 
 
@@ -74,9 +70,9 @@ async def _one(session: SessionDep, campaign: Campaign, response: Response) -> C
     response_model=CampaignDraftOut,
     responses={
         **PROBLEM_RESPONSES,
-        404: _problem("No such symposium in the registry"),
-        409: _problem("A cancelled symposium allows only a cancellation (and only it)"),
-        503: _problem("The registry did not answer"),
+        404: problem_doc("No such symposium in the registry"),
+        409: problem_doc("A cancelled symposium allows only a cancellation (and only it)"),
+        503: problem_doc("The registry did not answer"),
     },
 )
 async def create_campaign(

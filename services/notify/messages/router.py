@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES, Problem
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.deliveries.models import Delivery
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"], route_class=UnitOfW
 Sender = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
-    404: {"model": Problem, "description": "No such message"},
+    404: problem_doc("No such message"),
 }
 
 

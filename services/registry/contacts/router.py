@@ -253,7 +253,7 @@ async def suppress(
 async def lift_suppression(
     contact_id: uuid.UUID,
     session: SessionDep,
-    principal: Suppressor,
+    principal: Annotated[Principal, Depends(require(Role.operator))],
     response: Response,
     if_match: IfMatch = None,
 ) -> AnyContactOut:

@@ -59,7 +59,7 @@ class MemberUpdate(BaseModel):
     category: MemberCategory | None = Field(default=None, description=_CATEGORY_HELP)
     role: MemberRole | None = Field(default=None, description=_ROLE_HELP)
     lg_code: str | None = Field(default=None, examples=["112071"])
-    position: int | None = Field(default=None, ge=0, description="表示順 (0 first)")
+    position: int | None = Field(default=None, ge=0, le=10_000, description="表示順 (0 first)")
 
 
 class MemberOut(BaseModel):

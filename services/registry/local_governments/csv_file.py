@@ -5,9 +5,11 @@ Only decoding and the layout live here; what makes a row valid is the service's 
 
 from __future__ import annotations
 
+import _csv
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -107,15 +109,27 @@ def _map_headers(header: list[str]) -> dict[Column, int]:
     return positions
 
 
+def checked_rows(reader: _csv.Reader) -> Iterator[list[str]]:
+    """The reader's rows; a file the csv module cannot read (a field over its 128 KiB limit, say)
+    is a 422 naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InvalidInput.field(
+            f"line[{reader.line_num}]", "csv", f"CSV として読めません（{exc}）"
+        ) from exc
+
+
 def read_table(data: bytes) -> CsvTable:
     """Decode and split ``data``; a missing header or no data row is a 422 for the whole file."""
     reader = csv.reader(io.StringIO(decode(data), newline=""))
-    header = next(reader, None)
+    lines = checked_rows(reader)
+    header = next(lines, None)
     if header is None:
         raise InvalidInput.field("file", "empty", "ファイルが空です（the file is empty）")
     positions = _map_headers(header)
     rows: list[CsvRow] = []
-    for cells in reader:
+    for cells in lines:
         if not any(cell.strip() for cell in cells):
             continue
 

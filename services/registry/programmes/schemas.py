@@ -121,9 +121,9 @@ class ProgrammeFiscalYearIn(BaseModel):
     fiscal_year: int | str = Field(
         description="Any form: 2021, R3, 令和3年度, H30 …", examples=["R4"]
     )
-    budget_yen: int | None = Field(default=None, ge=0, examples=[80_000_000])
+    budget_yen: int | None = Field(default=None, ge=0, le=10**15, examples=[80_000_000])
     budget_note: str = Field(default="", max_length=500, examples=["数億円程度"])
-    selection_count: int | None = Field(default=None, ge=0, examples=[9])
+    selection_count: int | None = Field(default=None, ge=0, le=100_000, examples=[9])
 
 
 class ProgrammeUpdate(BaseModel):

@@ -26,6 +26,7 @@ from libs.common.fiscal_year import (
     support_term_start,
 )
 from libs.common.lg_code import PREFECTURES, LocalGovernmentCodeError, validate_lg_code
+from services.registry.local_governments.csv_file import checked_rows
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects import repository
 from services.registry.projects.models import Project
@@ -131,8 +132,10 @@ def _decode(content: bytes) -> str:
 
 
 def _lines(text: str) -> Iterator[_Line]:
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+    # newline="": a quoted field may hold a line break (the csv module's documented requirement).
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = checked_rows(reader)
+    header = [h.strip() for h in next(rows, [])]
     missing = [h for h in IMPORT_REQUIRED if h not in header]
     unknown = [h for h in header if h not in (*IMPORT_REQUIRED, *IMPORT_OPTIONAL, *EXPORT_ONLY)]
     if missing or unknown:
@@ -143,7 +146,7 @@ def _lines(text: str) -> Iterator[_Line]:
             f"unknown: {'、'.join(unknown) or '-'}）",
         )
     start = reader.line_num + 1
-    for values in reader:
+    for values in rows:
         if any(v.strip() for v in values):
             padded = [*values, *[""] * (len(header) - len(values))]
             yield _Line(start, {h: v.strip() for h, v in zip(header, padded, strict=False)})

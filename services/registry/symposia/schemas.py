@@ -31,7 +31,7 @@ class SymposiumCreate(BaseModel):
         description=f"The stakeholder categories invited (参加対象者): {CATEGORY_HELP}",
         examples=[["local_government"]],
     )
-    capacity: int | None = Field(default=None, ge=1, examples=[300])
+    capacity: int | None = Field(default=None, ge=1, le=100_000, examples=[300])
     tentative: bool = Field(default=False, description="（予定）: the date is not final")
 
 
@@ -42,7 +42,7 @@ class SymposiumUpdate(BaseModel):
     format: SymposiumFormat | None = None
     join_url: AnyHttpUrl | None = None
     audience: list[StakeholderCategory] | None = Field(default=None, min_length=1)
-    capacity: int | None = Field(default=None, ge=1)
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
     tentative: bool | None = None
 
 

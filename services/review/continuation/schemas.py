@@ -22,7 +22,10 @@ def _fiscal_year(value: Any) -> int:
 
 def _in_tokyo(value: datetime) -> datetime:
     """Aware, in Tokyo; a naive input is Tokyo wall-clock time (the office's time)."""
-    return value.replace(tzinfo=TOKYO) if value.tzinfo is None else value.astimezone(TOKYO)
+    try:
+        return value.replace(tzinfo=TOKYO) if value.tzinfo is None else value.astimezone(TOKYO)
+    except OverflowError:  # 0001-01-01T00:15+01:00 is year 0 in UTC: a 422, not a 500
+        raise ValueError("日時が範囲外です（datetime out of range）") from None
 
 
 FiscalYearIn = Annotated[

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import String, and_, bindparam, exists, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,12 +75,22 @@ async def mark_not_submitted(
 
 
 async def end_terms(
-    session: AsyncSession, *, source: State, target: State, as_of_day: date
+    session: AsyncSession, *, source: State, target: State, as_of_day: date, limit: int
 ) -> list[Any]:
-    """Projects whose term is over (``term_end`` before ``as_of_day``) end."""
+    """Up to ``limit`` projects whose term is over (``term_end`` before ``as_of_day``) end; the
+    caller repeats until fewer come back. A second sweep at the same time meets the rows in the
+    same order (same statement, same plan), waits on the first locked one, re-reads the state
+    and passes over what the first sweep ended. No ORDER BY: sorting every batch's candidates
+    would cost more than the UPDATE itself."""
+    due = (
+        select(Entry.cycle_id, Entry.project_id)
+        .where(Entry.state == source, Entry.term_end < as_of_day)
+        .limit(limit)
+        .with_for_update()
+    )
     result = await session.execute(
         update(Entry)
-        .where(Entry.state == source, Entry.term_end < as_of_day)
+        .where(tuple_(Entry.cycle_id, Entry.project_id).in_(due), Entry.state == source)
         .values(state=target, version=Entry.version + 1, updated_at=func.now())
         .returning(Entry.cycle_id, Entry.project_id, Entry.term_end)
         .execution_options(synchronize_session=False)
@@ -147,12 +158,19 @@ async def assessments_overdue(session: AsyncSession, *, as_of: datetime) -> list
 
 async def claim(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     """The keys this transaction is first to claim. Sorted, so concurrent sweeps lock keys in the
-    same order (no deadlock); a key held by an uncommitted sweep waits for it, then is skipped."""
+    same order (no deadlock); a key held by an uncommitted sweep waits for it, then is skipped.
+
+    The keys travel as one array parameter: a VALUES row per key would need a bind parameter
+    each, and asyncpg refuses more than 32,767 (a sweep ending 100,000 terms has as many keys)."""
     if not keys:
         return set()
+    sorted_keys = bindparam("keys", sorted(set(keys)), type_=ARRAY(String))
+    wanted = (
+        func.unnest(sorted_keys).table_valued("key", with_ordinality="ordinal").render_derived()
+    )
     result = await session.execute(
         pg_insert(applied_effects)
-        .values([{"key": key} for key in sorted(set(keys))])
+        .from_select(["key"], select(wanted.c.key).order_by(wanted.c.ordinal))
         .on_conflict_do_nothing()
         .returning(applied_effects.c.key)
     )

@@ -239,44 +239,61 @@ END_REASONS = {
 }
 
 
+# Projects ended per statement: the step's memory stays that of one batch however large the cohort.
+TERM_END_BATCH = 5_000
+
+
 async def _term_end(session: AsyncSession, as_of: datetime, report: SweepReport) -> None:
     """At term end every eligible project without an approved continuation ends in the registry."""
     as_of_day = as_of.astimezone(TOKYO).date()
     for source, target in moves(Event.term_ended, PROJECT_STATES).items():
-        rows = await sql.end_terms(session, source=source, target=target, as_of_day=as_of_day)
-        jobs = {
-            f"term-end:{r.cycle_id}:{r.project_id}": {
-                "decision_id": f"term-end:{r.cycle_id}:{r.project_id}",
-                "cycle_id": str(r.cycle_id),
-                "project_id": str(r.project_id),
-                "reason": END_REASONS[source],
-                "effective_on": r.term_end.isoformat(),
-            }
-            for r in rows
+        while True:
+            rows = await sql.end_terms(
+                session, source=source, target=target, as_of_day=as_of_day, limit=TERM_END_BATCH
+            )
+            await _ended(session, rows, source, target, as_of, report)
+            if len(rows) < TERM_END_BATCH:
+                break
+
+
+async def _ended(
+    session: AsyncSession,
+    rows: list[Any],
+    source: State,
+    target: State,
+    as_of: datetime,
+    report: SweepReport,
+) -> None:
+    """One batch of ended projects: their registry jobs (once per key) and audit events."""
+    jobs = {
+        f"term-end:{r.cycle_id}:{r.project_id}": {
+            "decision_id": f"term-end:{r.cycle_id}:{r.project_id}",
+            "cycle_id": str(r.cycle_id),
+            "project_id": str(r.project_id),
+            "reason": END_REASONS[source],
+            "effective_on": r.term_end.isoformat(),
         }
-        claimed = await sql.claim(session, list(jobs))
-        await sql.add_messages(
-            session, [("review", TERM_END_JOB, jobs[key]) for key in sorted(claimed)]
-        )
-        await record_many(
-            session,
-            actor=ACTOR,
-            action="continuation_project.ended",
-            subject_type="continuation_project",
-            changes=[
-                (
-                    subject_of(r.cycle_id, r.project_id),
-                    {"state": source},
-                    {
-                        "state": target,
-                        "as_of": as_of.isoformat(),
-                        "term_end": r.term_end.isoformat(),
-                    },
-                )
-                for r in rows
-            ],
-        )
-        report.add("term_ended", sorted(claimed))
+        for r in rows
+    }
+    claimed = await sql.claim(session, list(jobs))
+    await sql.add_messages(
+        session, [("review", TERM_END_JOB, jobs[key]) for key in sorted(claimed)]
+    )
+    await record_many(
+        session,
+        actor=ACTOR,
+        action="continuation_project.ended",
+        subject_type="continuation_project",
+        changes=[
+            (
+                subject_of(r.cycle_id, r.project_id),
+                {"state": source},
+                {"state": target, "as_of": as_of.isoformat(), "term_end": r.term_end.isoformat()},
+            )
+            for r in rows
+        ],
+    )
+    report.add("term_ended", sorted(claimed))
 
 
 async def sweep(

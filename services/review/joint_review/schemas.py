@@ -46,7 +46,10 @@ def _date(value: Any) -> Any:
 
 
 def _in_tokyo(value: datetime) -> datetime:
-    return value.replace(tzinfo=TOKYO) if value.tzinfo is None else value.astimezone(TOKYO)
+    try:
+        return value.replace(tzinfo=TOKYO) if value.tzinfo is None else value.astimezone(TOKYO)
+    except OverflowError:  # 0001-01-01T00:15+01:00 is year 0 in UTC: a 422, not a 500
+        raise ValueError("日時が範囲外です（datetime out of range）") from None
 
 
 FiscalYearIn = Annotated[
@@ -66,7 +69,9 @@ DateIn = Annotated[
     WithJsonSchema({"type": "string", "format": "date", "examples": ["令和4年3月31日"]}),
 ]
 TokyoDatetime = Annotated[datetime, AfterValidator(_in_tokyo)]
-Yen = Annotated[StrictInt, Field(ge=0, description="integer yen", examples=[200_000_000])]
+Yen = Annotated[
+    StrictInt, Field(ge=0, le=10**15, description="integer yen", examples=[200_000_000])
+]
 
 # The three criteria every reviewer scores (1–5), with a comment each; see docs/review.md.
 CRITERIA: dict[str, str] = {
@@ -80,7 +85,7 @@ class RoundProgrammeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     programme_id: str = Field(description="The registry's programme id", examples=["meti-maas"])
-    quota: StrictInt = Field(ge=0, description="選定予定数", examples=[14])
+    quota: StrictInt = Field(ge=0, le=10_000, description="選定予定数", examples=[14])
     budget_yen: Yen = Field(description="予算額（円）")
 
 

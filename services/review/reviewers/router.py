@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response, status
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_JSON, PROBLEM_RESPONSES, Problem
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -16,11 +17,7 @@ from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
 
 router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"], route_class=UnitOfWorkRoute)
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {
-        "model": Problem,
-        "description": "A reviewer with this subject exists",
-        "content": {PROBLEM_JSON: {}},
-    }
+    409: problem_doc("A reviewer with this subject exists")
 }
 
 
@@ -39,7 +36,8 @@ async def create_reviewer(
     reviewer = await service.create_reviewer(session, principal=principal, data=body)
     headers = {
         "ETag": service.reviewer_etag(reviewer),
-        "Location": f"{router.prefix}/{reviewer.subject}",
+        # A subject may be any text; a header carries only Latin-1, so the path is percent-encoded.
+        "Location": f"{router.prefix}/{quote(reviewer.subject, safe='')}",
     }
     return await idempotency.remember(
         json_body(ReviewerOut.model_validate(reviewer)), status_code=201, headers=headers
@@ -74,7 +72,7 @@ async def list_reviewers(
 @router.get(
     "/{subject}",
     summary="Get a reviewer",
-    responses={**PROBLEM_RESPONSES, 404: {"model": Problem, "description": "No such reviewer"}},
+    responses={**PROBLEM_RESPONSES, 404: problem_doc("No such reviewer")},
 )
 async def get_reviewer(
     subject: str, session: SessionDep, _: Operator, response: Response

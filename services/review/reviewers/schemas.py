@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from libs.common.auth import MAX_SUBJECT_LENGTH
 from libs.common.fiscal_year import TOKYO
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 
@@ -28,7 +29,7 @@ def _in_tokyo(value: datetime) -> datetime:
 class ReviewerCreate(BaseModel):
     subject: str = Field(
         min_length=1,
-        max_length=200,
+        max_length=MAX_SUBJECT_LENGTH,
         description="The `sub` of the reviewer's JWT: how a token is matched to this reviewer",
         examples=["reviewer-yamada"],
     )

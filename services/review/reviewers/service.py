@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.errors import Conflict, NotFound
+from libs.common.etag import etag_for
 from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
 from services.review.audit.service import record
@@ -15,7 +18,8 @@ from services.review.reviewers.schemas import ReviewerCreate
 
 
 def reviewer_etag(reviewer: Reviewer) -> str:
-    return f'"reviewer-{reviewer.subject}-v{reviewer.version}"'
+    # The subject is free text; a header holds only Latin-1 and no quotes or line breaks.
+    return etag_for("reviewer", quote(reviewer.subject, safe=""), reviewer.version)
 
 
 async def create_reviewer(

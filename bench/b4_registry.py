@@ -1,0 +1,133 @@
+"""B4, after the sweep: the term ends reaching the registry, one HTTP call per project.
+
+The sweep itself is set-based SQL (bench/b4_sweep.py); what it leaves is one ``apply_term_end``
+outbox row per project, which a review worker turns into ``POST /v1/projects/{id}/term-end`` on
+the registry. This measures that path as it is, with real processes (the registry API, a review
+worker and the scheduler, whose 5-second outbox sweep publishes what the sweep's own prompt relay
+did not): from the sweep's start to the last registry answer stored on its cycle row. The floor
+is one UPDATE ending as many other supported projects in the registry's table.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from typing import Any
+
+import asyncpg
+
+from bench.b3_delivery import wait_for_worker
+from bench.b4_sweep import RESET_SQL, insert_cycle, snapshot
+from bench.common import Context, Figure, cli, processes, redis_index, run_async, serve, service_env
+from bench.generate import plain_url
+from libs.common.embedded import free_port
+from libs.common.fiscal_year import TOKYO
+
+PROJECTS = 1_000
+FLOOR_SQL = (
+    "UPDATE registry.projects SET status = 'ended', ended_on = term_end, version = version + 1,"
+    " end_reason = '継続申請なし（支援期間満了）' WHERE id = ANY($1) AND status = 'supported'"
+)
+
+
+async def _supported(database_url: str, count: int) -> list[tuple[uuid.UUID, date]]:
+    conn = await asyncpg.connect(plain_url(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT id, term_end FROM registry.projects WHERE status = 'supported'"
+            " ORDER BY id LIMIT $1",
+            count,
+        )
+    finally:
+        await conn.close()
+    return [(r["id"], r["term_end"]) for r in rows]
+
+
+async def _seed(database_url: str, projects: list[tuple[uuid.UUID, date]]) -> None:
+    """A cycle holding these registry projects, silent past their deadline (未申請)."""
+    conn = await asyncpg.connect(plain_url(database_url))
+    try:
+        await conn.execute(RESET_SQL)
+        cycle_id = await insert_cycle(conn, min(end for _, end in projects))
+        await conn.copy_records_to_table(
+            "continuation_cycle_projects",
+            schema_name="review",
+            columns=["cycle_id", "project_id", "lead_lg_code", "term_end", "state", "snapshot",
+                     "updated_at", "version"],
+            records=[
+                (cycle_id, pid, "012025", end, "not_submitted", snapshot(n, end),
+                 datetime.now(TOKYO), 1)
+                for n, (pid, end) in enumerate(projects)
+            ],
+        )  # fmt: skip
+    finally:
+        await conn.close()
+
+
+async def _applied(database_url: str) -> int:
+    conn = await asyncpg.connect(plain_url(database_url))
+    try:
+        query = "SELECT count(*) FROM review.continuation_cycle_projects WHERE registry_result IS NOT NULL"
+        return int(await conn.fetchval(query))
+    finally:
+        await conn.close()
+
+
+async def _floor(database_url: str, ids: list[uuid.UUID]) -> tuple[float, int]:
+    conn = await asyncpg.connect(plain_url(database_url))
+    try:
+        started = time.perf_counter()
+        status = await conn.execute(FLOOR_SQL, ids)
+        return time.perf_counter() - started, int(status.split()[-1])
+    finally:
+        await conn.close()
+
+
+def run(ctx: Context, sweep: Any) -> Figure:
+    """``sweep(as_of, redis_url)`` runs one timed sweep in its own process (bench/b4_sweep.py)."""
+    wanted = 200 if ctx.quick else PROJECTS
+    projects = run_async(_supported(ctx.database_url, 2 * wanted))
+    count = min(wanted, len(projects) // 2)
+    ours_projects, floor_ids = projects[:count], [pid for pid, _ in projects[count : 2 * count]]
+    run_async(_seed(ctx.database_url, ours_projects))
+    as_of = datetime.combine(
+        max(end for _, end in ours_projects) + timedelta(days=1), clock(0), TOKYO
+    )
+    registry_port = free_port()
+    env = service_env(
+        ctx,
+        ctx.database_url,
+        redis_index(ctx.redis_url, 5),
+        REGISTRY_URL=f"http://127.0.0.1:{registry_port}",
+    )
+    with processes(ctx, "b4-registry") as supervisor:
+        serve(supervisor, "registry", cli("serve", "registry"), env, port=registry_port)
+        supervisor.spawn("worker", cli("worker", "--service", "review"), env)
+        supervisor.spawn("scheduler", cli("scheduler"), env)
+        wait_for_worker(env["REDIS_URL"], "review")
+        swept = sweep(as_of, env["REDIS_URL"])
+        # From the sweep's own start (the child's time.time()), not its process's start-up.
+        deadline = time.time() + max(600.0, count)
+        while (applied := run_async(_applied(ctx.database_url))) < count:
+            if time.time() > deadline:
+                raise TimeoutError(f"only {applied} of {count} term ends reached the registry")
+            time.sleep(0.2)
+        ours = time.time() - swept["began"]
+    floor, ended = run_async(_floor(ctx.database_url, floor_ids))
+    return Figure(
+        bench="B4",
+        name=f"term ends of {count:,} projects reaching the registry (sweep → jobs → HTTP)",
+        unit="s",
+        ours=ours,
+        floor=floor,
+        higher_is_better=False,
+        target=None,
+        size=f"{count:,} supported projects",
+        notes={
+            "ours": f"sweep {swept['seconds']:.1f} s, then {count / (ours - swept['seconds']):.0f}"
+            " term ends/s through the outbox, the queue and the registry's API",
+            "floor": f"one UPDATE ended {ended:,}",
+        },
+    )

@@ -1,0 +1,190 @@
+"""What every benchmark shares: the run's context, figures, databases and the processes it starts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psutil
+import redis
+
+from bench.generate import plain_url
+from libs.common.auth import Role, mint_token
+from libs.common.embedded import free_port
+from libs.common.migrations import upgrade
+from libs.common.settings import SERVICE_NAMES, load_settings
+from libs.common.supervisor import Supervisor
+
+ROOT = Path(__file__).resolve().parents[1]
+# Outside development a service refuses the default secret: the bench runs them as production.
+JWT_SECRET = "jisso-bench-secret-0123456789-abcdefghijklmnop"
+
+
+@dataclass
+class Figure:
+    """One measured comparison: our path, its floor, their ratio against the target."""
+
+    bench: str
+    name: str
+    unit: str
+    ours: float
+    floor: float | None
+    higher_is_better: bool
+    target: float | None  # on ours/floor, or on ours itself when ``absolute``
+    size: str
+    notes: dict[str, str] = field(default_factory=dict)
+    floor_label: str = "floor"  # what ``floor`` measured, when it is not the floor itself
+    absolute: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor is None or self.floor == 0:
+            return None
+        return self.ours / self.floor
+
+    @property
+    def passed(self) -> bool | None:
+        if self.target is None:
+            return None
+        value = self.ours if self.absolute else self.ratio
+        if value is None:
+            return None
+        return value >= self.target if self.higher_is_better else value <= self.target
+
+    def target_text(self) -> str:
+        if self.target is None:
+            return "—"
+        sign = "≥" if self.higher_is_better else "≤"
+        return f"{sign} {self.target:g}" + (f" {self.unit}" if self.absolute else "")
+
+    def line(self) -> str:
+        verdict = {True: "met", False: "NOT met", None: ""}[self.passed]
+        floor = f"{self.floor_label} {self.floor:,.2f}" if self.floor is not None else "no floor"
+        ratio = f"ratio {self.ratio:.2f}" if self.ratio is not None else ""
+        extra = "; ".join(f"{k} {v}" for k, v in self.notes.items())
+        return (
+            f"{self.bench} {self.name}: ours {self.ours:,.2f} {self.unit} | {floor} | {ratio}"
+            f" (target {self.target_text()}) {verdict} | {self.size}"
+            + (f" | {extra}" if extra else "")
+        )
+
+
+@dataclass
+class Context:
+    """The run: where the data is, how long to measure, what was generated."""
+
+    admin_url: str  # the PostgreSQL server (any database on it)
+    database_url: str  # the generated data
+    redis_url: str  # a database index of its own, flushed
+    work_dir: Path
+    scale: float
+    seconds: float
+    quick: bool
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str:
+        settings = load_settings("registry", jwt_secret=JWT_SECRET, environment="production")
+        return mint_token(settings, role=Role.operator, subject="bench", ttl_seconds=6 * 3600)
+
+    def size_text(self, *tables: str) -> str:
+        return ", ".join(f"{self.sizes.get(t, 0):,} {t.replace('_', ' ')}" for t in tables)
+
+
+def redis_index(url: str, index: int) -> str:
+    """``url`` pointed at database ``index``, emptied (the bench's jobs share no queue)."""
+    own = urlunsplit(urlsplit(url)._replace(path=f"/{index}"))
+    client = redis.Redis.from_url(own)
+    client.flushdb()
+    client.close()
+    return own
+
+
+async def create_database(admin_url: str, suffix: str = "") -> str:
+    """A fresh database on the server of ``admin_url``, every service's schema at head."""
+    name = f"jisso_bench_{uuid.uuid4().hex[:8]}{suffix}"
+    conn = await asyncpg.connect(plain_url(admin_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = urlunsplit(urlsplit(plain_url(admin_url))._replace(path=f"/{name}"))
+    for service in SERVICE_NAMES:
+        await upgrade(service, url)
+    return url
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    conn = await asyncpg.connect(plain_url(admin_url))
+    try:
+        name = urlsplit(url).path.lstrip("/")
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def service_env(ctx: Context, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a service process: production mode, the bench's servers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PG"))}
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        JWT_SECRET=JWT_SECRET,
+        ENVIRONMENT="production",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "services.cli", *args]
+
+
+@contextmanager
+def processes(ctx: Context, label: str) -> Iterator[Supervisor]:
+    """Children of one benchmark; every one is stopped when the block ends."""
+    supervisor = Supervisor(ctx.work_dir / label, echo=lambda line: print(line, flush=True))
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop_all(timeout=20)
+
+
+def serve(
+    supervisor: Supervisor,
+    name: str,
+    argv: list[str],
+    env: Mapping[str, str],
+    port: int | None = None,
+) -> tuple[str, int]:
+    """Start an HTTP server child (on a free port unless given); its base URL and pid once its
+    /readyz answers 200."""
+    port = port or free_port()
+    child = supervisor.spawn(name, [*argv, "--port", str(port)], env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    supervisor.wait_http_ok([f"{url}/readyz"], timeout=180)
+    return url, child.pid
+
+
+def cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def run_async(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def elapsed(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f} s"

@@ -1,0 +1,339 @@
+"""The floor of B1 and B2: the least work the same answers need on this stack.
+
+A minimal Starlette app over a raw asyncpg pool, served by uvicorn exactly as ``jisso serve``
+serves the registry (uvloop, httptools, no access log). Each route checks the same bearer JWT,
+runs the SQL the registry runs for the request — for reads the very statements SQLAlchemy emits,
+IN lists included — and answers the same JSON (fields, ETag). What it leaves out is everything
+above the SQL: FastAPI's dependency injection and validation, the ORM, pydantic models, the
+unit-of-work route, the request-id, tracing and metrics middlewares and the access log.
+
+    python -m bench.floor_app --port 8101   (DATABASE_URL, JWT_SECRET, FLOOR_POOL_MIN/MAX)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+import jwt
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bench.generate import plain_url
+from libs.common.etag import etag_for
+from libs.common.fiscal_year import TOKYO, fiscal_year_label, today_tokyo
+from libs.common.pagination import encode_cursor, next_link
+from libs.common.search_text import normalise_search_key
+
+PROJECT_COLUMNS = (
+    "id, programme_id, title, selection_fiscal_year, term_start, term_end, extensions, status, "
+    "ended_on, end_reason, technologies, tags, future_vision, regional_issues, summary, "
+    "search_key, version, created_at, updated_at"
+)
+
+
+def _qualified(table: str, columns: str) -> str:
+    return ", ".join(f"registry.{table}.{c.strip()}" for c in columns.split(","))
+
+
+LIST_SQL = (
+    f"SELECT {_qualified('projects', PROJECT_COLUMNS)} \nFROM registry.projects \n"
+    "WHERE registry.projects.selection_fiscal_year = $1::INTEGER AND "
+    "registry.projects.technologies @> $2::VARCHAR(40)[] ORDER BY "
+    "registry.projects.selection_fiscal_year, registry.projects.title, registry.projects.id \n"
+    " LIMIT $3::INTEGER"
+)
+GET_SQL = (
+    f"SELECT {_qualified('projects', PROJECT_COLUMNS)} \nFROM registry.projects \n"
+    "WHERE registry.projects.id = $1::UUID"
+)
+PROPOSERS_SQL = (
+    f"SELECT {_qualified('project_proposers', 'project_id, lg_code, is_lead, position')} \n"
+    "FROM registry.project_proposers \nWHERE registry.project_proposers.project_id IN ({}) "
+    "ORDER BY registry.project_proposers.position"
+)
+INITIATIVES_SQL = (
+    "SELECT "
+    f"{_qualified('project_initiatives', 'project_id, id, title, description, position')} \n"
+    "FROM registry.project_initiatives \nWHERE registry.project_initiatives.project_id IN ({}) "
+    "ORDER BY registry.project_initiatives.position"
+)
+LG_COLUMNS = (
+    "code, name, kana, prefecture_code, prefecture, kind, is_core_city, is_central_core_city, "
+    "search_key, version, created_at, updated_at"
+)
+LGS_SQL = (
+    f"SELECT {_qualified('local_governments', LG_COLUMNS)} \nFROM registry.local_governments \n"
+    "WHERE registry.local_governments.code IN ({})"
+)
+AUDIT_SQL = (
+    "INSERT INTO registry.audit_events (actor, action, subject_type, subject_id, before, after) "
+    "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)"
+)
+
+
+def _in_list(count: int, kind: str) -> str:
+    return ", ".join(f"${n}::{kind}" for n in range(1, count + 1))
+
+
+def _problem(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"status": status, "detail": detail}, status_code=status)
+
+
+def _actor(request: Request) -> str | None:
+    """``role:subject`` of a valid operator token, else None."""
+    header = request.headers.get("authorization", "")
+    try:
+        claims = jwt.decode(
+            header.removeprefix("Bearer "),
+            request.app.state.secret,
+            algorithms=["HS256"],
+            issuer="jisso",
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    return f"{claims['role']}:{claims['sub']}" if claims.get("role") == "operator" else None
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if isinstance(value, datetime):
+        return value.astimezone(TOKYO).isoformat()
+    return value.isoformat() if value is not None else None
+
+
+def _status_as_of(row: asyncpg.Record, day: date) -> str:
+    if row["status"] == "withdrawn":
+        return "withdrawn"
+    if day < row["term_start"]:
+        return "not_started"
+    if day > row["term_end"] or (row["ended_on"] is not None and day > row["ended_on"]):
+        return "ended"
+    return "extended" if row["extensions"] > 0 else "supported"
+
+
+async def _projects_out(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> list[Any]:
+    """The projects as the registry answers them: proposers, initiatives, labels, status."""
+    ids = [r["id"] for r in rows]
+    proposers = await conn.fetch(PROPOSERS_SQL.format(_in_list(len(ids), "UUID")), *ids)
+    initiatives = await conn.fetch(INITIATIVES_SQL.format(_in_list(len(ids), "UUID")), *ids)
+    codes = list(dict.fromkeys(p["lg_code"] for p in proposers))
+    lgs = {
+        lg["code"]: lg
+        for lg in await conn.fetch(LGS_SQL.format(_in_list(len(codes), "VARCHAR")), *codes)
+    }
+    day = today_tokyo()
+    out = []
+    for row in rows:
+        out.append(
+            {
+                "id": str(row["id"]),
+                "programme_id": row["programme_id"],
+                "title": row["title"],
+                "proposers": [
+                    {
+                        "lg_code": p["lg_code"],
+                        "name": lgs[p["lg_code"]]["name"],
+                        "prefecture": lgs[p["lg_code"]]["prefecture"],
+                        "is_lead": p["is_lead"],
+                    }
+                    for p in proposers
+                    if p["project_id"] == row["id"]
+                ],
+                "technologies": list(row["technologies"]),
+                "tags": list(row["tags"]),
+                "selection_fiscal_year": row["selection_fiscal_year"],
+                "selection_fiscal_year_label": fiscal_year_label(row["selection_fiscal_year"]),
+                **{k: _iso(row[k]) for k in ("term_start", "term_end", "ended_on")},
+                "extensions": row["extensions"],
+                "status": row["status"],
+                "end_reason": row["end_reason"],
+                "as_of": day.isoformat(),
+                "status_as_of": _status_as_of(row, day),
+                **{k: row[k] for k in ("future_vision", "regional_issues", "summary", "version")},
+                "initiatives": [
+                    {"title": i["title"], "description": i["description"]}
+                    for i in initiatives
+                    if i["project_id"] == row["id"]
+                ],
+                "created_at": _iso(row["created_at"]),
+                "updated_at": _iso(row["updated_at"]),
+            }
+        )
+    return out
+
+
+async def list_projects(request: Request) -> Response:
+    if _actor(request) is None:
+        return _problem(401, "a valid operator token is required")
+    query = request.query_params
+    limit = int(query.get("limit", "50"))
+    args = (int(query["fiscal_year"]), [query["technology"]], limit + 1)
+    async with request.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(LIST_SQL, *args)
+        items = await _projects_out(conn, rows[:limit])
+    cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        cursor = encode_cursor([last["selection_fiscal_year"], last["title"], str(last["id"])])
+    return JSONResponse({"items": items, "next": next_link(request.url, cursor)})
+
+
+async def get_project(request: Request) -> Response:
+    if _actor(request) is None:
+        return _problem(401, "a valid operator token is required")
+    project_id = uuid.UUID(request.path_params["project_id"])
+    async with request.app.state.pool.acquire() as conn:
+        row = await conn.fetchrow(GET_SQL, project_id)
+        if row is None:
+            return _problem(404, "no project with this id")
+        (project,) = await _projects_out(conn, [row])
+    etag = etag_for("project", project_id, row["version"])
+    return JSONResponse(project, headers={"ETag": etag})
+
+
+async def add_member(request: Request) -> Response:
+    """The member row, the council's version step and the audit event, in one transaction."""
+    actor = _actor(request)
+    if actor is None:
+        return _problem(401, "a valid operator token is required")
+    council_id = uuid.UUID(request.path_params["council_id"])
+    body = await request.json()
+    key = normalise_search_key(body["organisation"])
+    member_id = uuid.uuid4()
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        bumped = await conn.fetchval(
+            "UPDATE registry.councils SET version = version + 1 WHERE id = $1 RETURNING id",
+            council_id,
+        )
+        if bumped is None:
+            return _problem(404, "no such council")
+        position, taken = await conn.fetchrow(
+            "SELECT coalesce(max(position), -1) + 1, coalesce(bool_or(organisation_key = $2), false)"
+            " FROM registry.council_members WHERE council_id = $1",
+            council_id,
+            key,
+        )
+        if taken:
+            return _problem(409, "the organisation is already a member")
+        member = {
+            "organisation": body["organisation"],
+            "category": body["category"],
+            "role": body.get("role", "member"),
+            "lg_code": body.get("lg_code"),
+            "position": position,
+        }
+        await conn.execute(
+            "INSERT INTO registry.council_members (id, council_id, organisation, organisation_key,"
+            " category, role, lg_code, position, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+            member_id, council_id, member["organisation"], key, member["category"],
+            member["role"], member["lg_code"], position,
+        )  # fmt: skip
+        after = json.dumps({"council_id": str(council_id), **member}, ensure_ascii=False)
+        await conn.execute(
+            AUDIT_SQL, actor, "council.member_added", "council_member", str(member_id), None, after
+        )
+    etag = etag_for("council-member", member_id, 1)
+    out = {"id": str(member_id), "council_id": str(council_id), **member, "etag": etag}
+    out["organisation_key"] = key
+    headers = {"ETag": etag, "Location": f"/v1/councils/{council_id}/members/{member_id}"}
+    return JSONResponse(out, status_code=201, headers=headers)
+
+
+CONTACT_COLUMNS = (
+    "id, name, email, phone, organisation, stakeholder_category, lg_code, suppression, "
+    "suppression_reason, suppressed_at, version"
+)
+
+
+async def patch_contact(request: Request) -> Response:
+    """Lock, compare the version with If-Match, update, read the links, audit: one transaction."""
+    actor = _actor(request)
+    if actor is None:
+        return _problem(401, "a valid operator token is required")
+    contact_id = uuid.UUID(request.path_params["contact_id"])
+    changes = await request.json()
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            f"SELECT {CONTACT_COLUMNS} FROM registry.contacts WHERE id = $1 FOR UPDATE", contact_id
+        )
+        if row is None:
+            return _problem(404, "no such contact")
+        if request.headers.get("if-match") != etag_for("contact", contact_id, row["version"]):
+            return _problem(412, "the resource changed since you read it")
+        before = {k: row[k] for k in ("name", "phone", "organisation")}
+        after = {**before, **changes}
+        key = f"{normalise_search_key(after['name'])}|{normalise_search_key(after['organisation'])}"
+        version = await conn.fetchval(
+            "UPDATE registry.contacts SET phone = $2, organisation = $3, search_key = $4,"
+            " version = version + 1 WHERE id = $1 RETURNING version",
+            contact_id, after["phone"], after["organisation"], key,
+        )  # fmt: skip
+        links = await conn.fetch(
+            "SELECT id, project_id, council_id FROM registry.contact_links WHERE contact_id = $1",
+            contact_id,
+        )
+        await conn.execute(
+            AUDIT_SQL, actor, "contact.updated", "contact", str(contact_id),
+            json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False),
+        )  # fmt: skip
+    out = {**{k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()}, **after}
+    out.update(id=str(contact_id), version=version)
+    out["links"] = [{k: str(v) if v else None for k, v in link.items()} for link in links]
+    return JSONResponse(out, headers={"ETag": etag_for("contact", contact_id, version)})
+
+
+async def ready(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app() -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.pool = await asyncpg.create_pool(
+            plain_url(os.environ["DATABASE_URL"]),
+            min_size=int(os.environ.get("FLOOR_POOL_MIN", "10")),
+            max_size=int(os.environ.get("FLOOR_POOL_MAX", "20")),
+        )
+        app.state.secret = os.environ["JWT_SECRET"]
+        yield
+        await app.state.pool.close()
+
+    routes = [
+        Route("/v1/projects", list_projects),
+        Route("/v1/projects/{project_id}", get_project),
+        Route("/v1/councils/{council_id}/members", add_member, methods=["POST"]),
+        Route("/v1/contacts/{contact_id}", patch_contact, methods=["PATCH"]),
+        Route("/readyz", ready),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(
+        "bench.floor_app:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

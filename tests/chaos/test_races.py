@@ -1,0 +1,96 @@
+"""Races between processes: two schedulers and two workers sweeping one cohort, and many clients
+changing one registry resource with the same ETag. (Fifty operators deciding one application at
+once is in test_decisions.py.) Each effect happens once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from libs.common.auth import Role
+from tests.chaos.harness import System
+from tests.chaos.invariants import (
+    addressees,
+    assert_ended_once,
+    assert_mail_delivered_once,
+    assert_nothing_refused,
+)
+from tests.chaos.world import LEADS, after_term, build_cohort, ok, past_deadline, sweep
+
+pytestmark = pytest.mark.chaos
+SCHEDULERS = ("scheduler-1", "scheduler-2")
+PROJECTS = 20
+CONCURRENT = 50
+
+
+@pytest.fixture(scope="module")
+def system_options() -> dict[str, Any]:
+    # The schedulers start once the cohort exists, so that their first hourly sweep finds it.
+    return {"workers": 2, "schedulers": 2, "held": SCHEDULERS}
+
+
+async def test_two_schedulers_and_two_workers_do_each_sweep_effect_once(system: System) -> None:
+    # A week or two before the deadline (moved off closed days): the hourly sweep is due to send
+    # a reminder (the 14-day one, or the 7-day one late in the day).
+    cohort = await build_cohort(system, PROJECTS, deadline_in=timedelta(days=7))
+    for name in SCHEDULERS:
+        system.start_process(name)
+
+    async def reminded() -> bool:
+        return system.mail_count() >= PROJECTS
+
+    await system.wait_for(reminded, "the 14-day reminders")
+    assert await past_deadline(system, cohort) == {"not_submitted": PROJECTS}
+    # Replays of the term-end sweep at once: on the two workers, and two here as operators.
+    as_of = after_term(cohort).isoformat()
+    jobs = [await system.enqueue("review", "continuation_sweep", as_of=as_of) for _ in range(4)]
+    reports = await asyncio.gather(*(sweep(system, after_term(cohort)) for _ in range(2)))
+    await system.quiescent()
+
+    on_workers = [(await system.job_result("review", j))["counts"] for j in jobs]
+    ended = [r.get("term_ended", 0) for r in [*reports, *on_workers]]
+    assert sum(ended) == PROJECTS, ended  # six sweeps at once, each project ended by one of them
+    for project in cohort.projects:
+        await assert_ended_once(system, cohort.cycle_id, project.id)
+    mails = await assert_mail_delivered_once(system)
+    assert addressees(mails) == Counter(p.email for p in cohort.projects)
+    assert all(str(m["Subject"]).startswith("【ご案内】継続申請の提出期限") for m in mails)
+    await assert_nothing_refused(system)
+
+
+async def test_concurrent_if_match_changes_of_one_project(system: System) -> None:
+    operator = system.auth(Role.operator)
+    body = {
+        "title": "（試験用）同時更新",
+        "proposers": [{"lg_code": LEADS[0], "is_lead": True}],
+        "selection_fiscal_year": "R6",
+    }
+    async with system.client("registry") as registry:
+        created = await registry.post("/v1/projects", json=body, headers=operator)
+        url = f"/v1/projects/{ok(created, 201)['id']}"
+        answers = await asyncio.gather(
+            *(
+                registry.patch(
+                    url,
+                    json={"title": f"（試験用）同時更新 {n:02d}"},
+                    headers={**operator, "If-Match": created.headers["ETag"]},
+                )
+                for n in range(CONCURRENT)
+            )
+        )
+        now = ok(await registry.get(url, headers=operator))
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {200: 1, 412: CONCURRENT - 1}, statuses
+    assert now == next(a for a in answers if a.status_code == 200).json()
+    assert now["version"] == created.json()["version"] + 1
+    updates = await system.scalar(
+        "SELECT count(*) FROM registry.audit_events WHERE subject_id = :p"
+        " AND action = 'project.updated'",
+        p=now["id"],
+    )
+    assert updates == 1
+    await system.quiescent()
