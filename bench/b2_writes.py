@@ -37,6 +37,38 @@ async def _ids(database_url: str, table: str) -> list[str]:
     return [str(r["id"]) for r in rows]
 
 
+def compare(
+    ctx: Context, name: str, mode: str, ids: list[str], servers: dict[str, tuple[str, int]]
+) -> Figure:
+    """Ours on one half of the rows, the floor on the other, one after the other."""
+    half = len(ids) // 2
+    halves = {"ours": ids[:half], "floor": ids[half : 2 * half]}
+    results = {}
+    for side, (url, pid) in servers.items():
+        cpu = cpu_seconds(pid)
+        result = run_driver(url, mode, halves[side], ctx.token, CONNECTIONS, ctx.seconds, 2.0)
+        results[side] = (result, cpu_seconds(pid) - cpu)
+    (ours, ours_cpu), (floor, floor_cpu) = results["ours"], results["floor"]
+    return Figure(
+        bench="B2",
+        name=f"{name}, {CONNECTIONS} connections",
+        unit="req/s",
+        ours=ours.rps,
+        floor=floor.rps,
+        higher_is_better=True,
+        target=0.4,
+        size=ctx.size_text("councils", "council_members", "contacts"),
+        notes={
+            "p50/p99 ours": f"{ours.p50_ms:.0f}/{ours.p99_ms:.0f} ms",
+            "p50/p99 floor": f"{floor.p50_ms:.0f}/{floor.p99_ms:.0f} ms",
+            "server CPU (whole run incl. warm-up)": f"ours {ours_cpu:.1f} s,"
+            f" floor {floor_cpu:.1f} s",
+            "errors": f"ours {ours.errors}, floor {floor.errors}",
+            "load": f"{ours.tool}, {ours.requests:,} + {floor.requests:,} requests",
+        },
+    )
+
+
 def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
     settings = Settings()
     env = service_env(ctx, ctx.database_url, ctx.redis_url)
@@ -46,14 +78,8 @@ def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
         "FLOOR_POOL_MAX": str(settings.db_pool_size + settings.db_max_overflow),
     }
     cases = {
-        "POST /v1/councils/{id}/members": (
-            "members",
-            run_async(_ids(ctx.database_url, "councils")),
-        ),
-        "PATCH /v1/contacts/{id} (If-Match)": (
-            "contacts",
-            run_async(_ids(ctx.database_url, "contacts")),
-        ),
+        "POST /v1/councils/{id}/members": ("members", "councils"),
+        "PATCH /v1/contacts/{id} (If-Match)": ("contacts", "contacts"),
     }
     figures = []
     with processes(ctx, "b2") as supervisor:
@@ -63,36 +89,8 @@ def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
                 supervisor, "floor", [sys.executable, "-m", "bench.floor_app"], floor_env
             ),
         }
-        for name, (mode, ids) in cases.items():
-            half = len(ids) // 2
-            halves = {"ours": ids[:half], "floor": ids[half : 2 * half]}
-            results = {}
-            for side, (url, pid) in servers.items():
-                cpu = cpu_seconds(pid)
-                result = run_driver(
-                    url, mode, halves[side], ctx.token, CONNECTIONS, ctx.seconds, warmup=2.0
-                )
-                results[side] = (result, (cpu_seconds(pid) - cpu) * 1e3)
-            (ours, ours_cpu), (floor, floor_cpu) = results["ours"], results["floor"]
-            figures.append(
-                Figure(
-                    bench="B2",
-                    name=f"{name}, {CONNECTIONS} connections",
-                    unit="req/s",
-                    ours=ours.rps,
-                    floor=floor.rps,
-                    higher_is_better=True,
-                    target=0.4,
-                    size=ctx.size_text("councils", "council_members", "contacts"),
-                    notes={
-                        "p50/p99 ours": f"{ours.p50_ms:.0f}/{ours.p99_ms:.0f} ms",
-                        "p50/p99 floor": f"{floor.p50_ms:.0f}/{floor.p99_ms:.0f} ms",
-                        "server CPU (whole run incl. warm-up)": f"ours {ours_cpu / 1e3:.1f} s,"
-                        f" floor {floor_cpu / 1e3:.1f} s",
-                        "errors": f"ours {ours.errors}, floor {floor.errors}",
-                        "load": f"{ours.tool}, {ours.requests:,} + {floor.requests:,} requests",
-                    },
-                )
-            )
+        for name, (mode, table) in cases.items():
+            ids = run_async(_ids(ctx.database_url, table))
+            figures.append(compare(ctx, name, mode, ids, servers))
             report(figures[-1])
     return figures

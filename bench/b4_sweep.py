@@ -130,44 +130,50 @@ def sweep_once(mode: str, ctx: Context, as_of: datetime, redis_url: str) -> dict
     return result
 
 
+def compare(ctx: Context, projects: int, term_end: date, as_of: datetime) -> tuple[Figure, float]:
+    """Ours, then the floor, each on the same freshly seeded rows; and our peak RSS growth."""
+    results = {}
+    for mode in ("ours", "floor"):
+        run_async(seed(ctx.database_url, projects, term_end))
+        results[mode] = sweep_once(mode, ctx, as_of, redis_index(ctx.redis_url, 4))
+        if results[mode]["ended"] != projects:
+            raise RuntimeError(f"{mode} ended {results[mode]['ended']} of {projects}")
+    ours, floor = results["ours"], results["floor"]
+    figure = Figure(
+        bench="B4",
+        name=f"term-end sweep of {projects:,} projects",
+        unit="s",
+        ours=ours["seconds"],
+        floor=floor["seconds"],
+        higher_is_better=False,
+        target=3.0,
+        size=f"{projects:,} eligible projects",
+        notes={
+            "peak RSS growth": f"ours {ours['peak_growth_mib']:.1f} MiB,"
+            f" floor {floor['peak_growth_mib']:.1f} MiB",
+            "ours wrote": ours["wrote"],
+        },
+    )
+    return figure, float(ours["peak_growth_mib"])
+
+
 def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
     term_end = fiscal_year_end(fiscal_year_of(today_tokyo()) - 1)
     as_of = datetime.combine(term_end + timedelta(days=1), clock(0), TOKYO)
-    figures, growth = [], {}
-    for projects in QUICK_SIZES if ctx.quick else SIZES:
-        results = {}
-        for mode in ("ours", "floor"):
-            run_async(seed(ctx.database_url, projects, term_end))
-            results[mode] = sweep_once(mode, ctx, as_of, redis_index(ctx.redis_url, 4))
-            if results[mode]["ended"] != projects:
-                raise RuntimeError(f"{mode} ended {results[mode]['ended']} of {projects}")
-        growth[projects] = results["ours"]["peak_growth_mib"]
-        figures.append(
-            Figure(
-                bench="B4",
-                name=f"term-end sweep of {projects:,} projects",
-                unit="s",
-                ours=results["ours"]["seconds"],
-                floor=results["floor"]["seconds"],
-                higher_is_better=False,
-                target=3.0,
-                size=f"{projects:,} eligible projects",
-                notes={
-                    "peak RSS growth": f"ours {results['ours']['peak_growth_mib']:.1f} MiB,"
-                    f" floor {results['floor']['peak_growth_mib']:.1f} MiB",
-                    "ours wrote": results["ours"]["wrote"],
-                },
-            )
-        )
-        report(figures[-1])
-    small, large = sorted(growth)
+    small, large = QUICK_SIZES if ctx.quick else SIZES
+    figures, growth = [], []
+    for projects in (small, large):
+        figure, grew = compare(ctx, projects, term_end, as_of)
+        figures.append(figure)
+        growth.append(grew)
+        report(figure)
     figures.append(
         Figure(
             bench="B4",
             name=f"sweep peak RSS growth at {large:,} vs {small:,} projects",
             unit="MiB",
-            ours=growth[large],
-            floor=growth[small],
+            ours=growth[1],
+            floor=growth[0],
             floor_label=f"same sweep at {small:,}",
             higher_is_better=False,
             target=1.25,

@@ -7,7 +7,6 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import psutil
@@ -90,20 +89,11 @@ def details(figures: list[Figure]) -> list[str]:
     return lines
 
 
-def document(
-    args: argparse.Namespace,
-    machine: dict[str, str],
-    ctx: Context,
-    figures: list[Figure],
-    failures: dict[str, str],
-    minutes: float,
-) -> str:
-    command = (
-        "make bench"
-        if args.scale == 1 and not args.quick
-        else (f"BENCH_SCALE={args.scale:g} make bench")
-    )
-    out = [
+def _head(
+    args: argparse.Namespace, machine: dict[str, str], ctx: Context, minutes: float
+) -> list[str]:
+    command = "make bench" if args.scale == 1 else f"BENCH_SCALE={args.scale:g} make bench"
+    return [
         "# Performance",
         "",
         "Written by `make bench` (`python -m bench`, see `bench/`); do not edit by hand —"
@@ -122,6 +112,20 @@ def document(
         "",
         *(f"- {table.replace('_', ' ')}: {count:,}" for table, count in ctx.sizes.items()),
         "",
+    ]
+
+
+def document(
+    args: argparse.Namespace,
+    machine: dict[str, str],
+    ctx: Context,
+    figures: list[Figure],
+    failures: dict[str, str],
+    minutes: float,
+) -> str:
+    failed = [f"- {k}: `{v}`" for k, v in failures.items()]
+    lines = [
+        *_head(args, machine, ctx, minutes),
         "## Figures",
         "",
         "Ratio is ours ÷ the floor measured in the same run (for times, lower is better;"
@@ -129,17 +133,12 @@ def document(
         "",
         *figure_table(figures),
         "",
-        *(
-            ["## Failures", "", *(f"- {k}: `{v}`" for k, v in failures.items()), ""]
-            if failures
-            else []
-        ),
+        *(["## Failures", "", *failed, ""] if failed else []),
         "## Details",
         "",
         *details(figures),
         "",
     ]
-    text: list[Any] = out
     if NOTES.exists():
-        text.append(NOTES.read_text(encoding="utf-8"))
-    return "\n".join(text)
+        lines.append(NOTES.read_text(encoding="utf-8"))
+    return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,6 +15,8 @@ from services.registry.models import Base
 
 class Project(Base):
     __tablename__ = "projects"
+    # Lists and their cursors read projects in this order (migration registry_0003).
+    __table_args__ = (Index("ix_projects_list_order", "selection_fiscal_year", "title", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     programme_id: Mapped[str] = mapped_column(ForeignKey("programmes.id"), index=True)
