@@ -30,13 +30,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check libs services tests
-	$(BIN)/ruff format --check libs services tests
+	$(BIN)/ruff check libs services tests bench
+	$(BIN)/ruff format --check libs services tests bench
 	$(BIN)/mypy libs services
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix libs services tests
-	$(BIN)/ruff format libs services tests
+	$(BIN)/ruff check --fix libs services tests bench
+	$(BIN)/ruff format libs services tests bench
 
 openapi: $(STAMP)
 	$(BIN)/jisso openapi

@@ -1,7 +1,7 @@
-"""B4, after the sweep: the term ends reaching the registry, one HTTP call per project.
+"""B4, after the sweep: the term ends reaching the registry, one HTTP call per 500 projects.
 
-The sweep itself is set-based SQL (bench/b4_sweep.py); what it leaves is one ``apply_term_end``
-outbox row per project, which a review worker turns into ``POST /v1/projects/{id}/term-end`` on
+The sweep itself is set-based SQL (bench/b4_sweep.py); what it leaves is one ``apply_term_ends``
+outbox row per 500 projects, which a review worker turns into ``POST /v1/projects/term-ends`` on
 the registry. This measures that path as it is, with real processes (the registry API, a review
 worker and the scheduler, whose 5-second outbox sweep publishes what the sweep's own prompt relay
 did not): from the sweep's start to the last registry answer stored on its cycle row. The floor
@@ -25,7 +25,7 @@ from bench.generate import plain_url
 from libs.common.embedded import free_port
 from libs.common.fiscal_year import TOKYO
 
-PROJECTS = 1_000
+PROJECTS = 4_000
 FLOOR_SQL = (
     "UPDATE registry.projects SET status = 'ended', ended_on = term_end, version = version + 1,"
     " end_reason = '継続申請なし（支援期間満了）' WHERE id = ANY($1) AND status = 'supported'"

@@ -4,8 +4,8 @@ A cycle whose term has ended is seeded straight into the review schema (COPY): i
 projects, 70 % 未申請 (``not_submitted``) and 30 % ``applied`` without an approval, each with a
 snapshot the size cycles.py writes (title, proposers, council, contacts). Ours is the operator's
 ``jisso review sweep --as-of <the day after the term>`` path (``continuation.commands.run_sweep``:
-every step in one transaction — transitions, effect claims, outbox rows for the registry's
-``apply_term_end`` jobs, audit events — then the prompt relay). The floor is one hand-written
+every step in one transaction — transitions with their audit events, one outbox row per 500
+projects for the registry's ``apply_term_ends`` jobs — then the prompt relay). The floor is one hand-written
 ``UPDATE … SET state = 'ended'`` of the same rows. Each runs in a fresh process of its own, on
 the same freshly seeded rows, and reports its time and its peak RSS above what it held before.
 """

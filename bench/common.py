@@ -28,6 +28,7 @@ from libs.common.supervisor import Supervisor
 ROOT = Path(__file__).resolve().parents[1]
 # Outside development a service refuses the default secret: the bench runs them as production.
 JWT_SECRET = "jisso-bench-secret-0123456789-abcdefghijklmnop"
+LINK_SECRET = "jisso-bench-link-secret-0123456789-abcdefghij"
 
 
 @dataclass
@@ -94,7 +95,9 @@ class Context:
 
     @property
     def token(self) -> str:
-        settings = load_settings("registry", jwt_secret=JWT_SECRET, environment="production")
+        settings = load_settings(
+            "registry", jwt_secret=JWT_SECRET, link_secret=LINK_SECRET, environment="production"
+        )
         return mint_token(settings, role=Role.operator, subject="bench", ttl_seconds=6 * 3600)
 
     def size_text(self, *tables: str) -> str:
@@ -140,6 +143,7 @@ def service_env(ctx: Context, database_url: str, redis_url: str, **extra: str) -
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         JWT_SECRET=JWT_SECRET,
+        LINK_SECRET=LINK_SECRET,
         ENVIRONMENT="production",
         PYTHONPATH=str(ROOT),
     )

@@ -2,8 +2,8 @@
 
 A minimal Starlette app over a raw asyncpg pool, served by uvicorn exactly as ``jisso serve``
 serves the registry (uvloop, httptools, no access log). Each route checks the same bearer JWT,
-runs the SQL the registry runs for the request — for reads the very statements SQLAlchemy emits,
-IN lists included — and answers the same JSON (fields, ETag). What it leaves out is everything
+runs the SQL the registry runs for the request — for reads the very statement SQLAlchemy emits,
+related rows aggregated as JSON in it — and answers the same JSON (fields, ETag). What it leaves out is everything
 above the SQL: FastAPI's dependency injection and validation, the ORM, pydantic models, the
 unit-of-work route, the request-id, tracing and metrics middlewares and the access log.
 
@@ -16,7 +16,7 @@ import argparse
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
@@ -36,9 +36,9 @@ from libs.common.pagination import encode_cursor, next_link
 from libs.common.search_text import normalise_search_key
 
 PROJECT_COLUMNS = (
-    "id, programme_id, title, selection_fiscal_year, term_start, term_end, extensions, status, "
-    "ended_on, end_reason, technologies, tags, future_vision, regional_issues, summary, "
-    "search_key, version, created_at, updated_at"
+    "id, programme_id, title, technologies, tags, selection_fiscal_year, term_start, term_end, "
+    "extensions, status, ended_on, end_reason, future_vision, regional_issues, summary, version, "
+    "created_at, updated_at"
 )
 
 
@@ -46,44 +46,33 @@ def _qualified(table: str, columns: str) -> str:
     return ", ".join(f"registry.{table}.{c.strip()}" for c in columns.split(","))
 
 
+# The statement the registry emits for a read (services/registry/projects/repository.py
+# READ_COLUMNS): proposers and initiatives aggregated as JSON in the same row.
+READ_SQL = (
+    f"SELECT {_qualified('projects', PROJECT_COLUMNS)}, (SELECT coalesce(json_agg("
+    "json_build_object('lg_code', registry.project_proposers.lg_code, 'name', "
+    "registry.local_governments.name, 'prefecture', registry.local_governments.prefecture, "
+    "'is_lead', registry.project_proposers.is_lead) ORDER BY registry.project_proposers.position), "
+    "'[]'::json) AS coalesce_1 \nFROM registry.project_proposers JOIN registry.local_governments ON "
+    "registry.local_governments.code = registry.project_proposers.lg_code \nWHERE "
+    "registry.project_proposers.project_id = registry.projects.id) AS proposers, (SELECT "
+    "coalesce(json_agg(json_build_object('title', registry.project_initiatives.title, "
+    "'description', registry.project_initiatives.description) ORDER BY "
+    "registry.project_initiatives.position), '[]'::json) AS coalesce_2 \nFROM "
+    "registry.project_initiatives \nWHERE registry.project_initiatives.project_id = "
+    "registry.projects.id) AS initiatives \nFROM registry.projects \n"
+)
 LIST_SQL = (
-    f"SELECT {_qualified('projects', PROJECT_COLUMNS)} \nFROM registry.projects \n"
-    "WHERE registry.projects.selection_fiscal_year = $1::INTEGER AND "
+    f"{READ_SQL}WHERE registry.projects.selection_fiscal_year = $1::INTEGER AND "
     "registry.projects.technologies @> $2::VARCHAR(40)[] ORDER BY "
     "registry.projects.selection_fiscal_year, registry.projects.title, registry.projects.id \n"
     " LIMIT $3::INTEGER"
 )
-GET_SQL = (
-    f"SELECT {_qualified('projects', PROJECT_COLUMNS)} \nFROM registry.projects \n"
-    "WHERE registry.projects.id = $1::UUID"
-)
-PROPOSERS_SQL = (
-    f"SELECT {_qualified('project_proposers', 'project_id, lg_code, is_lead, position')} \n"
-    "FROM registry.project_proposers \nWHERE registry.project_proposers.project_id IN ({}) "
-    "ORDER BY registry.project_proposers.position"
-)
-INITIATIVES_SQL = (
-    "SELECT "
-    f"{_qualified('project_initiatives', 'project_id, id, title, description, position')} \n"
-    "FROM registry.project_initiatives \nWHERE registry.project_initiatives.project_id IN ({}) "
-    "ORDER BY registry.project_initiatives.position"
-)
-LG_COLUMNS = (
-    "code, name, kana, prefecture_code, prefecture, kind, is_core_city, is_central_core_city, "
-    "search_key, version, created_at, updated_at"
-)
-LGS_SQL = (
-    f"SELECT {_qualified('local_governments', LG_COLUMNS)} \nFROM registry.local_governments \n"
-    "WHERE registry.local_governments.code IN ({})"
-)
+GET_SQL = f"{READ_SQL}WHERE registry.projects.id = $1::UUID"
 AUDIT_SQL = (
     "INSERT INTO registry.audit_events (actor, action, subject_type, subject_id, before, after) "
     "VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)"
 )
-
-
-def _in_list(count: int, kind: str) -> str:
-    return ", ".join(f"${n}::{kind}" for n in range(1, count + 1))
 
 
 def _problem(status: int, detail: str) -> JSONResponse:
@@ -122,55 +111,30 @@ def _status_as_of(row: asyncpg.Record, day: date) -> str:
     return "extended" if row["extensions"] > 0 else "supported"
 
 
-async def _projects_out(conn: asyncpg.Connection, rows: Sequence[asyncpg.Record]) -> list[Any]:
-    """The projects as the registry answers them: proposers, initiatives, labels, status."""
-    ids = [r["id"] for r in rows]
-    proposers = await conn.fetch(PROPOSERS_SQL.format(_in_list(len(ids), "UUID")), *ids)
-    initiatives = await conn.fetch(INITIATIVES_SQL.format(_in_list(len(ids), "UUID")), *ids)
-    codes = list(dict.fromkeys(p["lg_code"] for p in proposers))
-    lgs = {
-        lg["code"]: lg
-        for lg in await conn.fetch(LGS_SQL.format(_in_list(len(codes), "VARCHAR")), *codes)
+def _project_out(row: asyncpg.Record, day: date) -> dict[str, Any]:
+    """The project as the registry answers it: labels and status added to the row."""
+    return {
+        "id": str(row["id"]),
+        "programme_id": row["programme_id"],
+        "title": row["title"],
+        "proposers": row["proposers"],
+        "technologies": list(row["technologies"]),
+        "tags": list(row["tags"]),
+        "selection_fiscal_year": row["selection_fiscal_year"],
+        "selection_fiscal_year_label": fiscal_year_label(row["selection_fiscal_year"]),
+        **{k: _iso(row[k]) for k in ("term_start", "term_end")},
+        "extensions": row["extensions"],
+        "status": row["status"],
+        "ended_on": _iso(row["ended_on"]),
+        "end_reason": row["end_reason"],
+        "as_of": day.isoformat(),
+        "status_as_of": _status_as_of(row, day),
+        **{k: row[k] for k in ("future_vision", "regional_issues", "summary")},
+        "initiatives": row["initiatives"],
+        "version": row["version"],
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
     }
-    day = today_tokyo()
-    out = []
-    for row in rows:
-        out.append(
-            {
-                "id": str(row["id"]),
-                "programme_id": row["programme_id"],
-                "title": row["title"],
-                "proposers": [
-                    {
-                        "lg_code": p["lg_code"],
-                        "name": lgs[p["lg_code"]]["name"],
-                        "prefecture": lgs[p["lg_code"]]["prefecture"],
-                        "is_lead": p["is_lead"],
-                    }
-                    for p in proposers
-                    if p["project_id"] == row["id"]
-                ],
-                "technologies": list(row["technologies"]),
-                "tags": list(row["tags"]),
-                "selection_fiscal_year": row["selection_fiscal_year"],
-                "selection_fiscal_year_label": fiscal_year_label(row["selection_fiscal_year"]),
-                **{k: _iso(row[k]) for k in ("term_start", "term_end", "ended_on")},
-                "extensions": row["extensions"],
-                "status": row["status"],
-                "end_reason": row["end_reason"],
-                "as_of": day.isoformat(),
-                "status_as_of": _status_as_of(row, day),
-                **{k: row[k] for k in ("future_vision", "regional_issues", "summary", "version")},
-                "initiatives": [
-                    {"title": i["title"], "description": i["description"]}
-                    for i in initiatives
-                    if i["project_id"] == row["id"]
-                ],
-                "created_at": _iso(row["created_at"]),
-                "updated_at": _iso(row["updated_at"]),
-            }
-        )
-    return out
 
 
 async def list_projects(request: Request) -> Response:
@@ -179,9 +143,9 @@ async def list_projects(request: Request) -> Response:
     query = request.query_params
     limit = int(query.get("limit", "50"))
     args = (int(query["fiscal_year"]), [query["technology"]], limit + 1)
-    async with request.app.state.pool.acquire() as conn:
-        rows = await conn.fetch(LIST_SQL, *args)
-        items = await _projects_out(conn, rows[:limit])
+    rows = await request.app.state.pool.fetch(LIST_SQL, *args)
+    day = today_tokyo()
+    items = [_project_out(row, day) for row in rows[:limit]]
     cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -193,13 +157,11 @@ async def get_project(request: Request) -> Response:
     if _actor(request) is None:
         return _problem(401, "a valid operator token is required")
     project_id = uuid.UUID(request.path_params["project_id"])
-    async with request.app.state.pool.acquire() as conn:
-        row = await conn.fetchrow(GET_SQL, project_id)
-        if row is None:
-            return _problem(404, "no project with this id")
-        (project,) = await _projects_out(conn, [row])
+    row = await request.app.state.pool.fetchrow(GET_SQL, project_id)
+    if row is None:
+        return _problem(404, "no project with this id")
     etag = etag_for("project", project_id, row["version"])
-    return JSONResponse(project, headers={"ETag": etag})
+    return JSONResponse(_project_out(row, today_tokyo()), headers={"ETag": etag})
 
 
 async def add_member(request: Request) -> Response:
@@ -297,6 +259,11 @@ async def ready(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _json_codec(conn: asyncpg.Connection) -> None:
+    # As SQLAlchemy's asyncpg dialect does: json values arrive decoded.
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
 def create_app() -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -304,6 +271,7 @@ def create_app() -> Starlette:
             plain_url(os.environ["DATABASE_URL"]),
             min_size=int(os.environ.get("FLOOR_POOL_MIN", "10")),
             max_size=int(os.environ.get("FLOOR_POOL_MAX", "20")),
+            init=_json_codec,
         )
         app.state.secret = os.environ["JWT_SECRET"]
         yield

@@ -15,7 +15,6 @@ from prometheus_client import start_http_server
 
 from libs.common.auth import Role, mint_token
 from libs.common.logging import configure_logging
-from libs.common.migrations import upgrade
 from libs.common.scheduler import run_scheduler
 from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, get_settings
 from libs.common.worker import run_workers
@@ -43,6 +42,8 @@ def migrate(
     service: Annotated[list[str] | None, typer.Option(help="Only these services")] = None,
 ) -> None:
     """Upgrade every service's schema to its latest migration (never done at app start-up)."""
+    from libs.common.migrations import upgrade  # alembic: only this command and `up` need it
+
     for name in _services(service):
         settings = get_settings(name)
         asyncio.run(upgrade(name, settings.database_url))
@@ -73,7 +74,10 @@ def serve(
         port=port or DEFAULT_PORTS[name],
         loop="uvloop",
         http="httptools",
-        log_level="warning",
+        # uvicorn's own lines (start, stop, errors) go through the app's JSON logging, at its
+        # LOG_LEVEL; access lines are left out, the metrics middleware counts requests.
+        log_config=None,
+        log_level=None,
         access_log=False,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,11 +17,12 @@ from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers
 from libs.common.health import ReadinessCheck, check_database, check_redis
 from libs.common.limits import BodyLimitMiddleware
-from libs.common.logging import RequestIdMiddleware, configure_logging
-from libs.common.metrics import MetricsMiddleware, ServiceMetrics
+from libs.common.logging import configure_logging
+from libs.common.metrics import ServiceMetrics
+from libs.common.observability import ObservabilityMiddleware
 from libs.common.redis_pool import get_redis
 from libs.common.settings import Settings
-from libs.common.tracing import TracingMiddleware, configure_tracing
+from libs.common.tracing import configure_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -49,6 +51,9 @@ def create_service_app(
             await get_redis(app)
         except Exception as exc:  # Start anyway: /readyz reports it and the sweep catches up.
             log.warning("redis_unavailable_at_startup", error=str(exc))
+        # What start-up built (modules, routes, mappers, compiled validators) lives as long as
+        # the process: frozen, the cyclic collector stops re-scanning it in every full collection.
+        gc.freeze()
         yield
         redis = getattr(app.state, "redis", None)
         if redis is not None:
@@ -64,6 +69,9 @@ def create_service_app(
             {"name": "health", "description": "Probes and metrics"},
         ],
         lifespan=lifespan,
+        # Our middleware already traces each request: FastAPI's own spans would be a second
+        # server span per request (and a few more per dependency), at a cost on every call.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = create_engine(settings)
@@ -83,7 +91,6 @@ def create_service_app(
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, by_path=upload_limits
     )
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -92,6 +99,5 @@ def create_service_app(
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Link"],
         )
-    app.add_middleware(TracingMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app

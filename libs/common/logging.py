@@ -9,7 +9,6 @@ import uuid
 from contextvars import ContextVar
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict, Processor
 
 from libs.common.tracing import add_trace_ids
@@ -93,36 +92,14 @@ def current_request_id() -> str | None:
     return request_id_var.get()
 
 
+def plain_request_id(given: str | None) -> str | None:
+    """A caller's ``X-Request-ID`` if it is a plain token, else ``None`` (one is minted)."""
+    return given if given is not None and _PLAIN_REQUEST_ID.fullmatch(given) else None
+
+
 def bind_request_id(request_id: str | None) -> str:
     """Bind (or mint) the request id for this context: logs, outgoing calls and enqueued jobs."""
     rid = request_id or uuid.uuid4().hex
     request_id_var.set(rid)
     structlog.contextvars.bind_contextvars(request_id=rid)
     return rid
-
-
-class RequestIdMiddleware:
-    """Pure ASGI middleware: reads or mints ``X-Request-ID`` and echoes it on the response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-request-id":
-                given = value.decode("latin-1")
-                incoming = given if _PLAIN_REQUEST_ID.fullmatch(given) else None
-        structlog.contextvars.clear_contextvars()
-        rid = bind_request_id(incoming)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"].append((b"x-request-id", rid.encode("latin-1")))
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)

@@ -9,7 +9,6 @@ from typing import Any
 
 import structlog
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger(__name__)
 MetricsHook = Callable[[Any], Awaitable[None]]
@@ -61,33 +60,3 @@ def observe_job(function: str, started: float, result: object) -> None:
     JOB_SECONDS.labels(function).observe(time.perf_counter() - started)
     if isinstance(result, int) and not isinstance(result, bool):
         JOB_EFFECTS.labels(function).inc(result)
-
-
-class MetricsMiddleware:
-    """Pure ASGI middleware: observes latency with the route template, not the raw path."""
-
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.metrics.request_seconds.labels(
-                self.metrics.service, scope["method"], template, str(status)
-            ).observe(time.perf_counter() - started)

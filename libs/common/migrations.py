@@ -97,6 +97,21 @@ def create_messaging_tables(schema: str) -> None:
     )
 
 
+def add_outbox_due_at(schema: str) -> None:
+    """``outbox.due_at``: a message re-armed after its job ran out of tries waits until then."""
+    op.add_column(
+        "outbox",
+        sa.Column(
+            "due_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        schema=schema,
+    )
+
+
+def drop_outbox_due_at(schema: str) -> None:
+    op.drop_column("outbox", "due_at", schema=schema)
+
+
 def create_idempotency_table(schema: str) -> None:
     """The Idempotency-Key store (see libs.common.idempotency)."""
     op.create_table(

@@ -3,6 +3,10 @@
 The relay publishes each unsent row once, with the row id as the arq job id, and marks it sent; the
 periodic sweep is the same relay over every unsent row, so rows written while Redis was unreachable
 go out once it is back. Consumers make their effects idempotent with :func:`claim_effect`.
+
+A job that keeps failing for a reason time cures (a peer down for longer than arq's tries last) is
+:func:`rearm`-ed: the same message goes back into the outbox, due some minutes later, so an
+accepted decision waits in PostgreSQL for its effect instead of being dropped by the queue.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("published_at", DateTime(timezone=True)),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text),
+        Column("due_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Index("ix_outbox_unsent", "created_at", postgresql_where=text("published_at IS NULL")),
     )
 
@@ -87,6 +92,34 @@ async def add_message(
     return message_id
 
 
+async def rearm(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox: Table,
+    *,
+    queue: str,
+    function: str,
+    payload: dict[str, Any],
+    delay: timedelta,
+) -> uuid.UUID:
+    """Put a message whose job ran out of tries back into the outbox, due after ``delay``.
+
+    A new row (and so a new job id): arq keeps a finished job's id for an hour and would refuse it.
+    """
+    message_id = uuid.uuid4()
+    body = {**payload, "_rearmed": int(payload.get("_rearmed", 0)) + 1}
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            insert(outbox).values(
+                id=message_id,
+                queue=queue,
+                function=function,
+                payload=body,
+                due_at=func.now() + delay,
+            )
+        )
+    return message_id
+
+
 async def relay(
     sessionmaker: async_sessionmaker[AsyncSession],
     outbox: Table,
@@ -94,12 +127,13 @@ async def relay(
     *,
     ids: list[uuid.UUID] | None = None,
     older_than: timedelta | None = None,
-    limit: int = 200,
+    limit: int = 50,
 ) -> int:
-    """Publish unsent rows; concurrent relays skip each other's locked rows. Returns rows published."""
+    """Publish due unsent rows, ``limit`` per transaction, until none is left or Redis fails;
+    concurrent relays skip each other's locked rows. Returns rows published."""
     query = (
         select(outbox.c.id, outbox.c.queue, outbox.c.function, outbox.c.payload)
-        .where(outbox.c.published_at.is_(None))
+        .where(outbox.c.published_at.is_(None), outbox.c.due_at <= func.now())
         .order_by(outbox.c.created_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -109,6 +143,18 @@ async def relay(
         query = query.where(outbox.c.id == any_(bindparam("ids", list(ids), type_=ARRAY(UUID))))
     if older_than is not None:
         query = query.where(outbox.c.created_at < func.now() - older_than)
+    published = 0
+    while True:
+        batch, complete = await _relay_batch(sessionmaker, outbox, redis, query)
+        published += batch
+        if not complete or batch < limit:
+            return published
+
+
+async def _relay_batch(
+    sessionmaker: async_sessionmaker[AsyncSession], outbox: Table, redis: ArqRedis, query: Any
+) -> tuple[int, bool]:
+    """One transaction's rows; False when Redis failed and the rest must wait for the sweep."""
     published = 0
     async with sessionmaker() as session, session.begin():
         rows = (await session.execute(query)).all()
@@ -128,22 +174,23 @@ async def relay(
                     .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:500])
                 )
                 log.warning("outbox_publish_failed", message_id=str(row.id), error=str(exc))
-                break
+                return published, False
             await session.execute(
                 update(outbox)
                 .where(outbox.c.id == row.id)
                 .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
             )
             published += 1
-    return published
+    return published, True
 
 
 async def unsent_count(session: AsyncSession, outbox: Table) -> tuple[int, datetime | None]:
-    """How many rows wait, and since when (for metrics and quiescence checks)."""
+    """How many due rows wait, and since when (for metrics and quiescence checks); a re-armed
+    row waiting for its due time is not lag."""
     row = (
         await session.execute(
-            select(func.count(), func.min(outbox.c.created_at)).where(
-                outbox.c.published_at.is_(None)
+            select(func.count(), func.min(outbox.c.due_at)).where(
+                outbox.c.published_at.is_(None), outbox.c.due_at <= func.now()
             )
         )
     ).one()

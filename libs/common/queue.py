@@ -10,7 +10,7 @@ import functools
 import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +32,10 @@ log = structlog.get_logger(__name__)
 JobContext = dict[str, Any]
 Payload = dict[str, Any]
 RETRY_CAP_SECONDS = 60
+# arq's tries per job; with the delays of retry_delay, about a quarter hour.
+MAX_TRIES = 20
+# After the last try a message waits this long in the outbox before the queue gets it again.
+REARM_DELAY = timedelta(minutes=5)
 
 
 def queue_name(service: str) -> str:
@@ -87,7 +91,7 @@ def transient(exc: BaseException) -> bool:
 
 
 def retry_delay(job_try: int) -> float:
-    """1, 2, 4 … seconds, at most a minute: with the worker's 20 tries, about a quarter hour."""
+    """1, 2, 4 … seconds, at most a minute: with MAX_TRIES, about a quarter hour."""
     return float(min(2 ** max(job_try - 1, 0), RETRY_CAP_SECONDS))
 
 
@@ -98,7 +102,9 @@ def job(
 
     A transient failure rolls the unit back and runs the job again later; arq would otherwise
     record any exception as the job's final result, and the effect (a term extension waiting for
-    the registry, say) would never happen."""
+    the registry, say) would never happen. After the last try the message is re-armed in the
+    outbox (``ctx["rearm"]``, see libs.common.worker), so an outage of any length delays the
+    effect and never loses it."""
 
     @functools.wraps(fn)
     async def run(ctx: JobContext, payload: Payload) -> Any:
@@ -113,7 +119,12 @@ def job(
             except Exception as exc:
                 if not transient(exc):
                     raise
-                delay = retry_delay(ctx.get("job_try", 1))
+                job_try = ctx.get("job_try", 1)
+                if job_try >= MAX_TRIES:
+                    await ctx["rearm"](function=fn.__name__, payload=payload, delay=REARM_DELAY)
+                    log.warning("job_rearmed", function=fn.__name__, error=str(exc), tries=job_try)
+                    return {"rearmed": str(exc)}
+                delay = retry_delay(job_try)
                 log.warning("job_deferred", function=fn.__name__, error=str(exc), retry_in=delay)
                 raise Retry(defer=delay) from exc
             observe_job(fn.__name__, started, result)

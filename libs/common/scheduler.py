@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 
 from libs.common.queue import connect, publish
 
 log = structlog.get_logger(__name__)
 LOCK_KEY = "jisso:scheduler:lock"
+# While Redis is away at start-up: 0.5, 1, 2 … seconds between attempts, never more than this.
+RECONNECT_MAX_DELAY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -85,19 +88,57 @@ class Scheduler:
 
 
 async def run_scheduler(redis_url: str, periodics: Sequence[Periodic], tick: float = 1.0) -> None:
-    redis = await connect(redis_url)
-    scheduler = Scheduler(redis, periodics)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    redis = await wait_for_redis(redis_url, stop)
+    if redis is None:
+        log.info("scheduler_stopped_before_redis_answered")
+        return
+    scheduler = Scheduler(redis, periodics)
     log.info("scheduler_started", periodics=[p.name for p in periodics])
     while not stop.is_set():
         try:
             await scheduler.tick()
         except Exception as exc:  # Redis away: keep trying, the slots are replayed by job id.
             log.warning("scheduler_tick_failed", error=str(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=tick)
+        await _sleep_unless_stopped(stop, tick)
     await scheduler.release()
     await redis.aclose()
+
+
+async def wait_for_redis(
+    redis_url: str,
+    stop: asyncio.Event,
+    first_delay: float = 0.5,
+    max_delay: float = RECONNECT_MAX_DELAY_SECONDS,
+) -> ArqRedis | None:
+    """Connect, retrying with a doubling delay until Redis answers; None when stopped first.
+
+    A scheduler started before Redis (a node reboot, compose starting everything at once) must
+    not exit: under `jisso up` its exit would stop the whole system, and in Kubernetes it would
+    crash-loop. Each failed attempt is logged as JSON without a traceback (arq logs its own
+    retry inside `connect`, one, a second later, before ours).
+    """
+    delay = first_delay
+    attempt = 1
+    while not stop.is_set():
+        try:
+            return await connect(redis_url)
+        except (OSError, RedisError, TimeoutError) as exc:
+            log.warning(
+                "scheduler_waiting_for_redis",
+                attempt=attempt,
+                retry_in_seconds=delay,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        await _sleep_unless_stopped(stop, delay)
+        delay = min(delay * 2, max_delay)
+        attempt += 1
+    return None
+
+
+async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -14,6 +14,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "jisso-development-secret-change-me-0123456789"
+DEVELOPMENT_LINK_SECRET = "jisso-development-link-secret-change-me-0123456789"
+MIN_SECRET_LENGTH = 32
 
 ServiceName = Literal["registry", "review", "notify"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("registry", "review", "notify")
@@ -34,6 +36,10 @@ class Settings(BaseSettings):
     # Secrets still accepted while a key is rotated (comma separated); never used to sign.
     jwt_previous_secrets: str = ""
     jwt_issuer: str = "jisso"
+    # Signs notify's RSVP and unsubscribe links, apart from JWT_SECRET: links in mails live a year,
+    # API keys are rotated far more often (docs/operations.md, "Rotate the link key").
+    link_secret: str = DEVELOPMENT_LINK_SECRET
+    link_previous_secrets: str = ""
     token_ttl_seconds: int = 3600
     cors_origins: str = ""
     log_level: str = "INFO"
@@ -45,20 +51,27 @@ class Settings(BaseSettings):
     http_retries: int = 3
     # Traces are exported over OTLP/HTTP only when this is set (e.g. http://collector:4318/v1/traces).
     otel_exporter_otlp_endpoint: str = ""
-    db_pool_size: int = Field(default=10, ge=1)
-    db_max_overflow: int = Field(default=10, ge=0)
+    # Connections past the pool size are closed on every return (SQLAlchemy's overflow), so a
+    # burst above it paid a connect, type introspection and statement preparation per request: by
+    # default the whole ceiling of 20 is pool, opened on demand and kept.
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
     # Larger request bodies are refused with 413 before a handler reads them (libs/common/limits.py).
     max_body_bytes: int = Field(default=1_048_576, ge=1)
 
     @model_validator(mode="after")
-    def _refuse_default_secret_outside_development(self) -> Settings:
-        if self.environment not in ("development", "test") and (
-            self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32
+    def _refuse_default_secrets_outside_development(self) -> Settings:
+        if self.environment in ("development", "test"):
+            return self
+        for variable, secret, default in (
+            ("JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET),
+            ("LINK_SECRET", self.link_secret, DEVELOPMENT_LINK_SECRET),
         ):
-            raise ValueError(
-                "JWT_SECRET must be set to a secret of at least 32 characters "
-                f"outside development (ENVIRONMENT={self.environment})"
-            )
+            if secret == default or len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"{variable} must be set to a secret of at least {MIN_SECRET_LENGTH} "
+                    f"characters outside development (ENVIRONMENT={self.environment})"
+                )
         return self
 
     @property
@@ -67,8 +80,11 @@ class Settings(BaseSettings):
 
     @property
     def verification_secrets(self) -> list[str]:
-        previous = [s.strip() for s in self.jwt_previous_secrets.split(",") if s.strip()]
-        return [self.jwt_secret, *previous]
+        return [self.jwt_secret, *_listed(self.jwt_previous_secrets)]
+
+    @property
+    def link_verification_secrets(self) -> list[str]:
+        return [self.link_secret, *_listed(self.link_previous_secrets)]
 
     def url_of(self, service: ServiceName) -> str:
         return {
@@ -76,6 +92,10 @@ class Settings(BaseSettings):
             "review": self.review_url,
             "notify": self.notify_url,
         }[service]
+
+
+def _listed(secrets: str) -> list[str]:
+    return [s.strip() for s in secrets.split(",") if s.strip()]
 
 
 def load_settings(service: ServiceName, **overrides: object) -> Settings:

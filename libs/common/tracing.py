@@ -13,11 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from opentelemetry import context, propagate, trace
+from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import EventDict
 
 log = structlog.get_logger("jisso.access")
@@ -75,44 +74,7 @@ def job_span(name: str, carrier: dict[str, str] | None) -> Iterator[trace.Span]:
         yield span
 
 
-class TracingMiddleware:
-    """Pure ASGI middleware: a server span per request (continuing an incoming ``traceparent``)
-    and one access log line with method, route template, status and duration."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        parent = propagate.extract(headers)
-        status = 500
-        started = time.perf_counter()
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        span = tracer().start_span(
-            f"{scope['method']} {scope['path']}", context=parent, kind=SpanKind.SERVER
-        )
-        token = context.attach(trace.set_span_in_context(span))
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            route = str(getattr(scope.get("route"), "path", scope["path"]))
-            span.update_name(f"{scope['method']} {route}")
-            span.set_attributes({"http.route": route, "http.response.status_code": status})
-            _access_log(scope["method"], route, status, started)
-            span.end()
-            context.detach(token)
-
-
-def _access_log(method: str, route: str, status: int, started: float) -> None:
+def access_log(method: str, route: str, status: int, started: float) -> None:
     fields: dict[str, Any] = {
         "method": method,
         "route": route,

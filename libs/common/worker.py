@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import Table
 
 from libs.common.db import create_engine, create_sessionmaker
-from libs.common.outbox import relay
+from libs.common.outbox import rearm, relay
 from libs.common.queue import (
+    MAX_TRIES,
     JobContext,
     Payload,
     deserialize,
@@ -58,6 +60,9 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
         ctx["engine"] = create_engine(spec.settings)
         ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
         ctx["outbox"] = spec.outbox
+        ctx["rearm"] = functools.partial(
+            rearm, ctx["sessionmaker"], spec.outbox, queue=spec.settings.service
+        )
         if spec.on_startup:
             await spec.on_startup(ctx)
 
@@ -80,7 +85,7 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
         max_jobs=spec.max_jobs,
         job_timeout=spec.job_timeout,
         keep_result=3600,
-        max_tries=20,
+        max_tries=MAX_TRIES,
         job_serializer=serialize,
         job_deserializer=deserialize,
         ctx={"service": service},

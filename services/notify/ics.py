@@ -7,10 +7,12 @@ CANCEL removes it. Times carry ``TZID=Asia/Tokyo`` with its VTIMEZONE, as Outloo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+from icalendar.parser import Contentline
 
 from libs.common.fiscal_year import TOKYO
 from libs.common.queue import utcnow
@@ -28,16 +30,28 @@ def symposium_uid(symposium_id: object) -> str:
     return f"symposium-{symposium_id}@jisso"
 
 
-def build_ics(
+@dataclass(frozen=True)
+class Invitation:
+    """A symposium's calendar, serialised once per campaign: each recipient's copy only adds its
+    ATTENDEE line (serialising the whole calendar again cost more than the rest of a letter)."""
+
+    head: bytes
+    tail: bytes  # from END:VEVENT on
+
+    def for_attendee(self, email: str, name: str) -> bytes:
+        attendee = _address(email, name, attendee=True)
+        line = Contentline.from_parts("ATTENDEE", attendee.params, attendee).to_ical()
+        return self.head + line + b"\r\n" + self.tail
+
+
+def invitation(
     symposium: dict[str, Any],
     *,
     method: IcsMethod,
     organizer_email: str,
     organizer_name: str,
-    attendee_email: str,
-    attendee_name: str,
     description: str = "",
-) -> bytes:
+) -> Invitation:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -49,11 +63,11 @@ def build_ics(
             symposium,
             method=method,
             organizer=_address(organizer_email, organizer_name),
-            attendee=_address(attendee_email, attendee_name, attendee=True),
             description=description,
         )
     )
-    return calendar.to_ical()
+    head, end, rest = calendar.to_ical().rpartition(b"END:VEVENT\r\n")
+    return Invitation(head=head, tail=end + rest)
 
 
 def _event(
@@ -61,7 +75,6 @@ def _event(
     *,
     method: IcsMethod,
     organizer: vCalAddress,
-    attendee: vCalAddress,
     description: str,
 ) -> Event:
     event = Event()
@@ -81,7 +94,6 @@ def _event(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", organizer)
-    event.add("attendee", attendee)
     return event
 
 

@@ -1,7 +1,10 @@
 """Personal signed links in messages: RSVP (attend / decline) and unsubscribe.
 
 A link is a JWT with its own audience, so a link can never be used as an API token and vice versa;
-it expires (RSVP: when the symposium ends; unsubscribe: after a year).
+it expires (RSVP: when the symposium ends; unsubscribe: after a year). Its payload is readable by
+anyone who base64-decodes it, so it names the registry's contact row and the symposium by id, never
+the address: the address is looked up when the link is used. Links are signed with LINK_SECRET, not
+JWT_SECRET, so rotating the API key leaves a year of mailed unsubscribe links working.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ class InvalidLink(DomainError):
 
 @dataclass(frozen=True)
 class LinkClaims:
+    """Whom a link speaks for (宛先の連絡先), and for RSVP the symposium it answers."""
+
     action: LinkAction
-    email: str
-    contact_id: uuid.UUID | None
+    contact_id: uuid.UUID
     symposium_id: uuid.UUID | None
 
 
@@ -37,31 +41,29 @@ def sign_link(
     settings: Settings,
     *,
     action: LinkAction,
-    email: str,
-    contact_id: uuid.UUID | None,
+    contact_id: uuid.UUID,
     symposium_id: uuid.UUID | None,
     expires_at: datetime,
 ) -> str:
     claims = {
         "aud": _AUDIENCE,
         "act": action,
-        "email": email,
-        "cid": str(contact_id) if contact_id else None,
+        "sub": str(contact_id),
         "sid": str(symposium_id) if symposium_id else None,
         "exp": int(expires_at.timestamp()),
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    return jwt.encode(claims, settings.link_secret, algorithm="HS256")
 
 
 def verify_link(settings: Settings, token: str, *, action: LinkAction) -> LinkClaims:
-    for secret in settings.verification_secrets:
+    for secret in settings.link_verification_secrets:
         try:
             claims = jwt.decode(
                 token,
                 secret,
                 algorithms=["HS256"],
                 audience=_AUDIENCE,
-                options={"require": ["exp"]},
+                options={"require": ["exp", "sub"]},
             )
         except jwt.InvalidSignatureError:
             continue
@@ -69,12 +71,12 @@ def verify_link(settings: Settings, token: str, *, action: LinkAction) -> LinkCl
             raise InvalidLink(f"the link cannot be used: {exc}") from exc
         if claims.get("act") != action:
             raise InvalidLink("the link is for another action")
-        return LinkClaims(
-            action=action,
-            email=str(claims["email"]),
-            contact_id=uuid.UUID(claims["cid"]) if claims.get("cid") else None,
-            symposium_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
-        )
+        try:
+            contact_id = uuid.UUID(claims["sub"])
+            symposium_id = uuid.UUID(claims["sid"]) if claims.get("sid") else None
+        except (TypeError, ValueError) as exc:  # signed by us, so only an old or foreign format
+            raise InvalidLink("the link names no contact") from exc
+        return LinkClaims(action=action, contact_id=contact_id, symposium_id=symposium_id)
     raise InvalidLink("the link's signature is not ours")
 
 

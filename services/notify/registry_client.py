@@ -1,4 +1,4 @@
-"""What notify asks the registry: a symposium, its audience, and suppressions to record."""
+"""What notify asks the registry: a symposium, its audience, a contact, and suppressions to record."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ class RegistryClient:
         response = await self.client.get(f"/v1/symposia/{symposium_id}")
         if response.status_code == 404:
             raise NotFound(f"symposium {symposium_id} is not in the registry")
+        _raise_for_status(response.status_code, response.text)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def contact(self, contact_id: uuid.UUID) -> dict[str, Any]:
+        """The registry's contact: where a personal link's holder is written to now."""
+        response = await self.client.get(f"/v1/contacts/{contact_id}")
+        if response.status_code == 404:
+            raise NotFound(f"contact {contact_id} is not in the registry")
         _raise_for_status(response.status_code, response.text)
         body: dict[str, Any] = response.json()
         return body

@@ -1,4 +1,4 @@
-"""Messages from Jinja2 templates, and the MIME message that carries them.
+"""Messages from Jinja2 templates (``mime.py`` turns them into the bytes that are sent).
 
 ``templates/<kind>.subject.j2``, ``.txt.j2`` and ``.html.j2`` per kind (see ``kinds.py``). HTML is
 autoescaped; every template runs with ``StrictUndefined``, so a context key the producer forgot is
@@ -10,18 +10,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 
 from libs.common.errors import InvalidInput
-from libs.common.fiscal_year import now_tokyo
-from services.notify.config import NotifySettings
 from services.notify.kinds import KINDS, Kind
 from services.notify.textformat import japanese_date, symposium_view, time_range
 
@@ -51,6 +45,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the code: no stat() of each file per letter
     )
     env.filters["jdate"] = japanese_date
     env.globals["time_range"] = time_range
@@ -122,48 +117,3 @@ def _missing(exc: UndefinedError) -> InvalidInput:
         "required",
         f"テンプレートが必要とする値がありません: {name}（{exc.message}）",
     )
-
-
-def build_email(
-    rendered: Rendered,
-    *,
-    settings: NotifySettings,
-    to: Recipient,
-    message_id: str,
-    ics: bytes | None = None,
-    ics_method: str = "REQUEST",
-    list_unsubscribe_url: str | None = None,
-) -> EmailMessage:
-    """multipart/alternative (text, HTML) and, with an ICS, multipart/mixed around it.
-
-    ``policy=SMTP``: non-ASCII headers become RFC 2047 encoded-words, lines end in CRLF, and the
-    UTF-8 bodies are base64 or quoted-printable, so any 7-bit relay carries the message intact.
-    """
-    message = EmailMessage(policy=SMTP)
-    message["Subject"] = rendered.subject
-    message["From"] = Address(settings.sender_name, addr_spec=settings.sender_address)
-    # A display name is one header line too: a name stored with CR/LF would otherwise make
-    # Address() refuse it and the whole delivery fail.
-    message["To"] = Address(" ".join(to.name.split()), addr_spec=to.email)
-    message["Date"] = format_datetime(now_tokyo())
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    if list_unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{list_unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    if ics is not None:
-        message.make_mixed()
-        message.add_attachment(
-            ics,
-            maintype="text",
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": ics_method, "charset": "utf-8"},
-        )
-    for part in message.iter_parts():
-        # add_alternative copies the top-level MIME-Version into the part it moves; drop it.
-        for inner in [part, *part.iter_parts()]:
-            del inner["MIME-Version"]
-    return message

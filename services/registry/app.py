@@ -12,10 +12,11 @@ from services.registry.contacts.router import router as contacts_router
 from services.registry.councils.router import router as councils_router
 from services.registry.local_governments.csv_file import MAX_BYTES as MAX_LG_IMPORT_BYTES
 from services.registry.local_governments.router import router as local_governments_router
-from services.registry.models import load_all_models, outbox
+from services.registry.models import idempotency_keys, load_all_models, outbox
 from services.registry.programmes.router import grant_schemes_router, programmes_router
 from services.registry.projects.router import MAX_IMPORT_BYTES
 from services.registry.projects.router import router as projects_router
+from services.registry.projects.terms_router import router as project_terms_router
 from services.registry.symposia.router import router as symposia_router
 
 load_all_models()
@@ -36,6 +37,7 @@ ROUTERS = [
     councils_router,
     contacts_router,
     symposia_router,
+    project_terms_router,
     projects_router,
 ]
 
@@ -55,5 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         routers=ROUTERS,
         outbox=outbox,
+        idempotency_keys=idempotency_keys,
         upload_limits=UPLOAD_LIMITS,
     )

@@ -1,8 +1,9 @@
-"""The registry schema's declarative base and its messaging tables."""
+"""The registry schema's declarative base, its messaging tables and its Idempotency-Key store."""
 
 from sqlalchemy.orm import DeclarativeBase
 
 from libs.common.db import service_metadata
+from libs.common.idempotency import idempotency_table
 from libs.common.outbox import effects_table, outbox_table
 
 
@@ -12,6 +13,7 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 applied_effects = effects_table(Base.metadata)
+idempotency_keys = idempotency_table(Base.metadata)
 
 
 def load_all_models() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -135,21 +134,12 @@ class RegistryClient:
             f"extend term of {project_id}",
         )
 
-    async def end_term(
-        self,
-        project_id: uuid.UUID | str,
-        *,
-        decision_id: str,
-        reason: str,
-        effective_on: date | None = None,
-    ) -> JSON:
-        """End support (last supported day ``effective_on``, default the current term end)."""
-        body: JSON = {"decision_id": decision_id, "reason": reason}
-        if effective_on is not None:
-            body["effective_on"] = effective_on.isoformat()
-        return await self._term_change(
-            f"/v1/projects/{project_id}/term-end", body, f"end term of {project_id}"
-        )
+    async def end_terms(self, items: list[JSON]) -> list[JSON]:
+        """End support of up to 500 projects in one call (``project_id``, ``decision_id``,
+        ``reason``, ``effective_on``); one outcome per item, applied, replayed or refused."""
+        body = await self._term_change("/v1/projects/term-ends", {"items": items}, "end terms")
+        outcomes: list[JSON] = body["items"]
+        return outcomes
 
     async def grant_schemes(self) -> list[JSON]:
         return [g async for g in self._pages("/v1/grant-schemes", "grant schemes", limit=200)]

@@ -39,7 +39,7 @@ def worker_spec(settings: Settings | None = None) -> ServiceWorker:
             *joint_review_tasks.JOBS,
             continuation_tasks.continuation_sweep,
             continuation_tasks.apply_term_extension,
-            continuation_tasks.apply_term_end,
+            continuation_tasks.apply_term_ends,
         ],
         on_startup=_startup,
     )

@@ -82,11 +82,11 @@ async def test_a_worker_killed_mid_term_end_sweep_ends_each_project_once(system:
     # The registry hangs (SIGSTOP), so the sweep's term-end jobs are held open in the worker.
     system.pause_process("registry")
     await system.enqueue("review", "continuation_sweep", as_of=after_term(cohort).isoformat())
-    ending = PROJECTS - 1  # every project but the approved one
 
     async def in_flight() -> bool:
-        jobs = await system.outbox_jobs("review", "apply_term_end")
-        return len(jobs) == ending and await system.running_jobs(jobs) > 0
+        # A job per batch: one for the projects that never applied, one for the rejected one.
+        jobs = await system.outbox_jobs("review", "apply_term_ends")
+        return len(jobs) == 2 and await system.running_jobs(jobs) > 0
 
     await system.wait_for(in_flight, "term-end jobs running against the hung registry")
     system.kill_process("worker-1")

@@ -569,11 +569,14 @@ def test_the_configuration_loads(
         "SMTP_URL": "smtp://mail.internal:587",
         "JWT_SECRET": "x" * 64,
         "JWT_PREVIOUS_SECRETS": "",
+        "LINK_SECRET": "y" * 64,
+        "LINK_PREVIOUS_SECRETS": "",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, stand_in[key] if value is None else value)
-    if not env["JWT_SECRET"]:  # dev's secrets.env.example leaves the secret to be filled in
-        monkeypatch.setenv("JWT_SECRET", stand_in["JWT_SECRET"])
+    for secret in ("JWT_SECRET", "LINK_SECRET"):  # dev's secrets.env.example leaves them empty
+        if not env[secret]:
+            monkeypatch.setenv(secret, stand_in[secret])
     for service in SERVICE_NAMES:
         settings = load_settings(service)
         assert settings.environment == ("staging" if overlay == "dev" else "production")
@@ -600,6 +603,8 @@ def test_secret_keys_are_the_same_everywhere(docs: tuple[Doc, ...]) -> None:
         "SMTP_URL",
         "JWT_SECRET",
         "JWT_PREVIOUS_SECRETS",
+        "LINK_SECRET",
+        "LINK_PREVIOUS_SECRETS",
     }
     assert secret_keys(docs, "jisso-secrets") == expected
     assert not expected & set(one(docs, "ConfigMap", "jisso-config")["data"])
@@ -845,7 +850,7 @@ def test_compose_healthchecks_and_start_order() -> None:
 
 
 def test_compose_environment_matches_the_settings() -> None:
-    required = {"ENVIRONMENT", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "JWT_SECRET"}
+    required = {"ENVIRONMENT", "DATABASE_URL", "REDIS_URL", "SMTP_URL", "JWT_SECRET", "LINK_SECRET"}
     for name, service in compose_jisso_services().items():
         env = set(service["environment"])
         assert env <= known_variables(), f"{name}: {env - known_variables()} are read by nothing"

@@ -11,34 +11,21 @@ operator in a savepoint of the test's transaction and must:
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from libs.common.settings import SERVICE_NAMES
 from tests.fuzz.conftest import Target
+from tests.fuzz.transport import CHECKS, send
 from tests.security.wiring import fingerprint
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 SEED = None if "FUZZ_EXAMPLES" in os.environ else 7
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
 SETTINGS = settings(
     deadline=None,
     database=None,
@@ -80,33 +67,6 @@ async def exercise(case: schemathesis.Case, target: Target, service: str) -> Non
             assert not changed, f"refused with {response.status_code}, yet {changed} changed"
     finally:
         await savepoint.rollback()
-
-
-async def send(
-    case: schemathesis.Case, client: httpx.AsyncClient, headers: dict[str, str]
-) -> httpx.Response:
-    """The case as httpx sends it (schemathesis prepares requests-style arguments)."""
-    kwargs = case.as_transport_kwargs(base_url=str(client.base_url), headers=headers)
-    data = kwargs.pop("data", None)
-    if isinstance(data, bytes | str):
-        kwargs["content"] = data
-    elif data is not None:
-        kwargs["data"] = data
-    kwargs.pop("cookies", None)
-    if kwargs.get("files"):
-        kwargs["files"] = [(name, _wire_part(part)) for name, part in kwargs["files"]]
-    request = client.build_request(**kwargs)
-    await request.aread()  # the checks read the request back, multipart bodies included
-    return await client.send(request)
-
-
-def _wire_part(part: Any) -> Any:
-    """A multipart part as bytes: invalid cases may carry numbers or objects, which requests
-    would send as their text and httpx cannot send at all."""
-    filename, content, *rest = part if isinstance(part, tuple) else (None, part)
-    if not isinstance(content, bytes | str):
-        content = json.dumps(content)
-    return (filename, content, *rest)
 
 
 @registry.parametrize()

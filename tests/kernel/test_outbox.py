@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from arq.connections import ArqRedis
-from sqlalchemy import delete, select
+from arq.worker import Retry
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.outbox import add_message, claim_effect, relay
-from libs.common.queue import job, queue_name
+from libs.common.errors import ServiceUnavailable
+from libs.common.outbox import add_message, claim_effect, rearm, relay
+from libs.common.queue import MAX_TRIES, job, queue_name
 from services.registry.models import applied_effects, outbox
 
 
@@ -107,3 +111,58 @@ async def test_an_effect_rolled_back_can_be_claimed_again(
     async with sessionmaker() as session:
         assert await claim_effect(session, applied_effects, key)
         assert not await claim_effect(session, applied_effects, key)
+
+
+async def test_the_sweep_keeps_publishing_until_no_row_is_due(
+    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+) -> None:
+    ids = await write_messages(committed, test_queue, 450)
+
+    assert await relay(committed, outbox, redis, ids=ids, limit=200) == 450
+    assert await queued_job_ids(redis, test_queue) == sorted(str(i) for i in ids)
+
+
+async def test_a_job_out_of_tries_is_rearmed_in_the_outbox_not_dropped(
+    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+) -> None:
+    @job
+    async def extend(
+        session: AsyncSession, payload: dict[str, str], ctx: dict[str, object]
+    ) -> None:
+        raise ServiceUnavailable("registry unreachable", service="registry")
+
+    ctx = {
+        "sessionmaker": committed,
+        "job_try": MAX_TRIES,
+        "rearm": functools.partial(rearm, committed, outbox, queue=test_queue),
+    }
+    assert await extend(ctx, {"decision_id": "d-1"}) == {"rearmed": "registry unreachable"}
+
+    async with committed() as session:
+        row = (await session.execute(select(outbox).where(outbox.c.queue == test_queue))).one()
+    assert row.function == "extend" and row.published_at is None
+    assert row.payload["decision_id"] == "d-1" and row.payload["_rearmed"] == 1
+    await relay(committed, outbox, redis)  # not due yet: it stays in the outbox
+    assert await queued_job_ids(redis, test_queue) == []
+    async with committed() as session, session.begin():
+        later = await session.scalar(
+            select(outbox.c.due_at - func.now()).where(outbox.c.id == row.id)
+        )
+        await session.execute(update(outbox).where(outbox.c.id == row.id).values(due_at=func.now()))
+    assert later is not None and later > timedelta(minutes=4)
+    await relay(committed, outbox, redis)
+    assert await queued_job_ids(redis, test_queue) == [str(row.id)]
+
+
+async def test_a_job_with_tries_left_is_retried_by_the_queue(
+    committed: async_sessionmaker[AsyncSession], test_queue: str
+) -> None:
+    @job
+    async def extend(
+        session: AsyncSession, payload: dict[str, str], ctx: dict[str, object]
+    ) -> None:
+        raise ServiceUnavailable("registry unreachable", service="registry")
+
+    ctx = {"sessionmaker": committed, "job_try": MAX_TRIES - 1, "rearm": None}
+    with pytest.raises(Retry):
+        await extend(ctx, {"decision_id": "d-1"})

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from libs.common.queue import queue_name
 from libs.common.scheduler import LOCK_KEY, Periodic, Scheduler
-from libs.common.settings import DEVELOPMENT_JWT_SECRET, load_settings
+from libs.common.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET, load_settings
+
+A_SECRET = "s" * 40
 
 
 @pytest.mark.parametrize("environment", ["staging", "production"])
@@ -23,6 +25,18 @@ def test_default_secret_is_refused_outside_development(environment: str) -> None
 def test_short_secret_is_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="at least 32"):
         load_settings("registry", environment="production", jwt_secret="short")
+
+
+@pytest.mark.parametrize("link_secret", [DEVELOPMENT_LINK_SECRET, "short"])
+def test_the_link_key_is_refused_like_the_jwt_key(link_secret: str) -> None:
+    with pytest.raises(ValidationError, match="LINK_SECRET must be set"):
+        load_settings(
+            "notify", environment="production", jwt_secret=A_SECRET, link_secret=link_secret
+        )
+    settings = load_settings(
+        "notify", environment="production", jwt_secret=A_SECRET, link_secret="l" * 40
+    )
+    assert settings.link_verification_secrets == ["l" * 40]
 
 
 def test_service_prefix_overrides_shared_value(monkeypatch: pytest.MonkeyPatch) -> None:

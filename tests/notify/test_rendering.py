@@ -16,9 +16,10 @@ import pytest
 
 from libs.common.errors import InvalidInput
 from services.notify.config import NotifySettings
-from services.notify.ics import build_ics
+from services.notify.ics import IcsMethod, invitation
 from services.notify.kinds import KINDS
-from services.notify.rendering import Recipient, build_email, render_message
+from services.notify.mime import build_email
+from services.notify.rendering import Recipient, render_message
 
 SYMPOSIUM_ID = uuid.UUID("6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
 SYMPOSIUM: dict[str, Any] = {
@@ -185,8 +186,8 @@ def test_unknown_kind_and_missing_keys_are_422_naming_the_field() -> None:
     assert link.value.errors and link.value.errors[0].field == "body.context.attend"
 
 
-def built(ics: bytes | None = None, method: str = "REQUEST") -> tuple[bytes, EmailMessage]:
-    message = build_email(
+def built(ics: bytes | None = None, method: IcsMethod = "REQUEST") -> tuple[bytes, EmailMessage]:
+    raw = build_email(
         render("symposium_invitation"),
         settings=NotifySettings(),
         to=HANAKO,
@@ -195,7 +196,6 @@ def built(ics: bytes | None = None, method: str = "REQUEST") -> tuple[bytes, Ema
         ics_method=method,
         list_unsubscribe_url=LINKS["unsubscribe"],
     )
-    raw = message.as_bytes()
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return raw, parsed
@@ -221,14 +221,12 @@ def test_headers_are_rfc2047_and_bodies_base64_or_quoted_printable() -> None:
 
 
 def test_the_ics_parses_with_tokyo_times_uid_sequence_and_method() -> None:
-    ics = build_ics(
+    ics = invitation(
         SYMPOSIUM,
         method="REQUEST",
         organizer_email="office@jisso.invalid",
         organizer_name="内閣府 事務局",
-        attendee_email=HANAKO.email,
-        attendee_name=HANAKO.name,
-    )
+    ).for_attendee(HANAKO.email, HANAKO.name)
     _, parsed = built(ics)
     assert parsed.get_content_type() == "multipart/mixed"
     attachment = next(parsed.iter_attachments())
@@ -255,14 +253,9 @@ def test_the_ics_parses_with_tokyo_times_uid_sequence_and_method() -> None:
 
 def test_a_cancellation_ics_cancels_the_same_event_with_a_higher_sequence() -> None:
     cancelled = {**SYMPOSIUM, "status": "cancelled", "sequence": 3}
-    ics = build_ics(
-        cancelled,
-        method="CANCEL",
-        organizer_email="office@jisso.invalid",
-        organizer_name="事務局",
-        attendee_email=HANAKO.email,
-        attendee_name=HANAKO.name,
-    )
+    ics = invitation(
+        cancelled, method="CANCEL", organizer_email="office@jisso.invalid", organizer_name="事務局"
+    ).for_attendee(HANAKO.email, HANAKO.name)
     calendar = icalendar.Calendar.from_ical(ics)
     (event,) = calendar.walk("VEVENT")
     assert calendar["METHOD"] == "CANCEL"

@@ -19,7 +19,7 @@ from libs.common.settings import Settings
 from services.notify.campaigns.context import symposium_links
 from services.notify.deliveries.models import Suppression
 from services.notify.deliveries.sender import send_due
-from services.notify.links import LinkClaims, sign_link
+from services.notify.links import sign_link
 from services.notify.messages.models import Message
 from services.notify.models import outbox
 from services.notify.rsvp import service
@@ -27,6 +27,7 @@ from services.notify.rsvp.models import Rsvp
 from tests.notify.committed_world import World
 from tests.notify.conftest import SmtpServer, maildir_messages
 from tests.notify.symposium_data import (
+    create_contact,
     create_symposium,
     future_symposium,
     local_government_staff,
@@ -52,9 +53,7 @@ def path_of(url: str) -> str:
 def links_for(
     settings: Settings, contact: dict[str, Any], symposium: dict[str, Any]
 ) -> dict[str, str]:
-    found = symposium_links(
-        settings, email=contact["email"], contact_id=uuid.UUID(contact["id"]), symposium=symposium
-    )
+    found = symposium_links(settings, contact_id=uuid.UUID(contact["id"]), symposium=symposium)
     return {name: path_of(url) for name, url in found.items()}
 
 
@@ -193,8 +192,7 @@ async def test_the_same_answer_twice_keeps_its_place(
             lambda s, sid: sign_link(
                 s,
                 action="rsvp",
-                email="late@example.jp",
-                contact_id=None,
+                contact_id=uuid.uuid4(),
                 symposium_id=sid,
                 expires_at=datetime.now(UTC) - timedelta(minutes=1),
             ),
@@ -204,8 +202,7 @@ async def test_the_same_answer_twice_keeps_its_place(
             lambda s, sid: sign_link(
                 s,
                 action="unsubscribe",
-                email="other@example.jp",
-                contact_id=None,
+                contact_id=uuid.uuid4(),
                 symposium_id=None,
                 expires_at=datetime.now(UTC) + timedelta(days=1),
             ),
@@ -270,9 +267,13 @@ async def test_answers_to_a_cancelled_symposium_are_not_recorded(
 
 
 async def test_the_unsubscribe_page_only_asks_and_its_form_unsubscribes(
-    notify_api: httpx.AsyncClient, settings: Settings, session: AsyncSession
+    registry: httpx.AsyncClient,
+    notify_api: httpx.AsyncClient,
+    token: Callable[..., str],
+    settings: Settings,
+    session: AsyncSession,
 ) -> None:
-    contact = {"id": str(uuid.uuid4()), "email": "Page.Reader@Example.jp"}
+    contact = await create_contact(registry, token, name="頁 読子", email="Page.Reader@Example.jp")
     symposium = {"id": str(uuid.uuid4()), "ends_at": "2099-01-01T00:00:00+09:00"}
     link = links_for(settings, contact, symposium)["unsubscribe"]
 
@@ -313,10 +314,10 @@ async def test_concurrent_acceptances_never_exceed_capacity(
     sid = uuid.UUID(symposium["id"])
 
     async def accept(i: int) -> service.Outcome:
-        claims = LinkClaims("rsvp", f"rush{i}@example.jp", None, sid)
+        holder = service.LinkHolder(uuid.uuid4(), f"rush{i}@example.jp", sid)
         async with committed() as session, session.begin():
             return await service.respond(
-                session, symposium=symposium, claims=claims, answer="attend"
+                session, symposium=symposium, holder=holder, answer="attend"
             )
 
     try:

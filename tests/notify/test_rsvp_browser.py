@@ -76,10 +76,7 @@ async def invited(
         registry, token, future_symposium(capacity=capacity, theme="AI・IoTの社会実装")
     )
     staff = await local_government_staff(registry, token, count, tag)
-    links = [
-        symposium_links(settings, email=c["email"], contact_id=c["id"], symposium=symposium)
-        for c in staff
-    ]
+    links = [symposium_links(settings, contact_id=c["id"], symposium=symposium) for c in staff]
     return symposium, links
 
 

@@ -159,6 +159,64 @@ async def test_an_early_end_must_fall_within_the_term(
     assert status.json()["term_end"] == "2021-09-30"
 
 
+async def test_a_batch_of_term_ends_applies_replays_and_refuses_item_by_item(
+    client: httpx.AsyncClient, operator: str, review: str
+) -> None:
+    ending = (await create(client, operator, title="A", selection_fiscal_year="R1")).json()
+    ended = (await create(client, operator, title="B", selection_fiscal_year="R1")).json()
+    await post(client, review, ended["id"], "term-end", decision_id="b-end", reason="辞退")
+    unknown = str(uuid.uuid4())
+    items = [
+        {"project_id": ending["id"], "decision_id": "a-end", "reason": "継続申請なし"},
+        {"project_id": ended["id"], "decision_id": "b-end", "reason": "辞退"},
+        {"project_id": ended["id"], "decision_id": "b-again", "reason": "x"},
+        {"project_id": unknown, "decision_id": "nobody", "reason": "x"},
+    ]
+
+    first = await client.post(
+        "/v1/projects/term-ends", json={"items": items}, headers=bearer(review)
+    )
+    again = await client.post(
+        "/v1/projects/term-ends", json={"items": items}, headers=bearer(review)
+    )
+
+    assert first.status_code == again.status_code == 200
+    outcomes = [(i["outcome"], (i["problem"] or {}).get("status")) for i in first.json()["items"]]
+    assert outcomes == [("applied", None), ("replayed", None), ("refused", 409), ("refused", 404)]
+    assert [i["outcome"] for i in again.json()["items"]][:2] == ["replayed", "replayed"]
+    assert again.json()["items"][0]["change"] == first.json()["items"][0]["change"]
+    after = await read(client, operator, ending["id"])
+    assert (after["status"], after["ended_on"], after["end_reason"], after["version"]) == (
+        "ended",
+        "2022-03-31",
+        "継続申請なし",
+        2,
+    )
+    audit = await client.get("/v1/audit", params={"subject": f"project:{ending['id']}"},
+                             headers=bearer(operator))  # fmt: skip
+    assert [e["action"] for e in audit.json()["items"]].count("project.term_ended") == 1
+
+
+async def test_a_batch_names_each_decision_once_and_is_for_the_review_service(
+    client: httpx.AsyncClient, operator: str, review: str
+) -> None:
+    project = (await create(client, operator)).json()
+    item = {"project_id": project["id"], "decision_id": "twice", "reason": "x"}
+
+    twice = await client.post(
+        "/v1/projects/term-ends", json={"items": [item, item]}, headers=bearer(review)
+    )
+    as_operator = await client.post(
+        "/v1/projects/term-ends", json={"items": [item]}, headers=bearer(operator)
+    )
+
+    assert twice.status_code == 422
+    assert twice.json()["errors"][0]["field"] == "body.items"
+    assert twice.json()["errors"][0]["rule"] == "unique"
+    assert as_operator.status_code == 403
+    assert (await read(client, operator, project["id"]))["status"] != "ended"
+
+
 async def test_stats_count_the_seed_cohorts_from_the_rows(
     client: httpx.AsyncClient, session: AsyncSession, operator: str, review: str
 ) -> None:

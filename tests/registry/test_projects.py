@@ -58,6 +58,24 @@ async def test_support_term_is_derived_from_the_selection_fiscal_year(
     assert body["created_at"].endswith("+09:00")
 
 
+async def test_a_create_repeated_with_its_idempotency_key_creates_one_project(
+    client: httpx.AsyncClient, operator: str
+) -> None:
+    headers = {**bearer(operator), "Idempotency-Key": "create-once"}
+    body = project_body(title="一度だけ")
+
+    first = await client.post("/v1/projects", json=body, headers=headers)
+    again = await client.post("/v1/projects", json=body, headers=headers)
+    other = await client.post("/v1/projects", json=project_body(title="別"), headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    assert (other.status_code, other.json()["errors"][0]["rule"]) == (422, "idempotency_key_reused")
+    assert await titles(client, operator, q="一度だけ") == ["一度だけ"]
+
+
 async def test_lead_comes_first_and_sections_are_kept(
     client: httpx.AsyncClient, operator: str
 ) -> None:

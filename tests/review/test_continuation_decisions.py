@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.auth import Role
@@ -21,7 +21,7 @@ from services.review.continuation.models import (
     ContinuationDecision,
     CycleProject,
 )
-from services.review.continuation.tasks import apply_term_end, continuation_sweep
+from services.review.continuation.tasks import apply_term_ends, continuation_sweep
 from tests.review.committed_support import (
     committed_application,
     committed_cycle,
@@ -145,15 +145,17 @@ async def test_a_rejected_project_gets_its_letter_and_ends_at_term_end(
 async def _ends_at_term_end(session: AsyncSession, job_ctx: dict[str, Any]) -> None:
     report = await continuation_sweep(job_ctx, {"as_of": "2022-04-01T00:00+09:00"})
     assert report["counts"]["term_ended"] == 1
-    [result] = [
-        await apply_term_end(job_ctx, p) for p in await outbox_rows(session, "apply_term_end")
+    [counts] = [
+        await apply_term_ends(job_ctx, p) for p in await outbox_rows(session, "apply_term_ends")
     ]
+    assert counts == {"applied": 1, "refused": 0}
+    [entry] = (
+        await session.scalars(select(CycleProject).where(CycleProject.state == "ended"))
+    ).all()
+    await session.refresh(entry)
+    result = entry.registry_result or {}
     assert (result["status"], result["ended_on"], result["reason"]) == (
         "ended",
         "2022-03-31",
         "継続承認なし（支援期間満了）",
     )
-    entries = await session.scalar(
-        select(func.count()).select_from(CycleProject).where(CycleProject.state == "ended")
-    )
-    assert entries == 1

@@ -18,7 +18,7 @@ from libs.common.auth import Role
 from services.notify.deliveries.tasks import send_due_deliveries
 from services.notify.messages.tasks import send_transactional
 from services.review.continuation.tasks import (
-    apply_term_end,
+    apply_term_ends,
     apply_term_extension,
     continuation_sweep,
 )
@@ -80,8 +80,9 @@ async def test_fy2019_cohort_five_continue_three_end(
     await _apply_extensions(session, registry, review, auth, job_ctx, continued, applications)
 
     assert await sweep(job_ctx, "2022-04-01T00:00+09:00") == {"term_ended": 3}
-    results = await run_jobs(session, job_ctx, apply_term_end, "apply_term_end")
-    assert sorted(r["project_id"] for r in results) == sorted(p.id for p in ended)
+    assert await run_jobs(session, job_ctx, apply_term_ends, "apply_term_ends") == [
+        {"applied": 3, "refused": 0}
+    ]
     for project in ended:
         body = ok(await registry.get(f"/v1/projects/{project.id}", headers=auth(Role.operator)))
         assert (body["status"], body["ended_on"]) == ("ended", "2022-03-31")

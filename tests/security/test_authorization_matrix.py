@@ -98,6 +98,7 @@ REGISTRY: dict[tuple[str, str], Rule] = {
     # Terms change only by a continuation decision, which the review service carries out.
     ("POST", "/v1/projects/{project_id}/term-extensions"): (SV,),
     ("POST", "/v1/projects/{project_id}/term-end"): (SV,),
+    ("POST", "/v1/projects/term-ends"): (SV,),
 }
 REVIEW: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/audit"): (OP,),
@@ -259,8 +260,7 @@ async def test_an_rsvp_link_is_no_api_token_and_an_api_token_no_rsvp_link(
     link = sign_link(
         settings,
         action="rsvp",
-        email="hanako@example.jp",
-        contact_id=None,
+        contact_id=uuid.UUID(int=2),
         symposium_id=uuid.UUID(int=1),
         expires_at=datetime.now(UTC) + timedelta(days=1),
     )

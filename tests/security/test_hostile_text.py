@@ -23,8 +23,9 @@ from libs.common.auth import Role
 from libs.common.settings import Settings
 from services.notify.campaigns.context import symposium_links
 from services.notify.config import NotifySettings
-from services.notify.ics import build_ics
-from services.notify.rendering import Recipient, Rendered, build_email, render_message
+from services.notify.ics import invitation
+from services.notify.mime import build_email
+from services.notify.rendering import Recipient, Rendered, render_message
 from tests.notify.symposium_data import future_symposium
 from tests.registry.projects_support import bearer, prepare, project_body
 from tests.security.wiring import Wired
@@ -53,10 +54,10 @@ def contact(name: str, **fields: str) -> dict[str, Any]:
 
 def sent(rendered: Rendered, to: Recipient, ics: bytes | None = None) -> EmailMessage:
     """The letter as the SMTP server would receive it, parsed back."""
-    message = build_email(
+    raw = build_email(
         rendered, settings=NotifySettings(), to=to, message_id="<hostile@jisso>", ics=ics
     )
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -129,14 +130,12 @@ async def test_crlf_in_a_theme_or_a_title_stays_out_of_subject_headers_and_calen
             for name in ("attend", "decline", "unsubscribe")
         }
         rendered = render_message(kind, context=context, recipient=to, links=links)
-        ics = build_ics(
+        ics = invitation(
             symposium,
             method="REQUEST",
             organizer_email="office@jisso.example",
             organizer_name="事務局",
-            attendee_email=to.email,
-            attendee_name=to.name,
-        )
+        ).for_attendee(to.email, to.name)
         assert recipients(sent(rendered, to, ics)) == [HANAKO]
     event = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
     assert [str(a) for a in _list(event.get("attendee"))] == [f"mailto:{HANAKO}"]
@@ -181,8 +180,9 @@ async def test_html_metacharacters_are_escaped_in_the_rsvp_page_and_in_letters(
     symposium = await created(
         wired.clients["registry"], "/v1/symposia", future_symposium(theme=SCRIPT + SQL), token
     )
+    invitee = await created(wired.clients["registry"], "/v1/contacts", contact(SCRIPT), token)
     links = symposium_links(
-        make_settings("notify"), email=HANAKO, contact_id=uuid.uuid4(), symposium=symposium
+        make_settings("notify"), contact_id=uuid.UUID(invitee["id"]), symposium=symposium
     )
     page = await wired.clients["notify"].get(urlsplit(links["attend"]).path)
     assert page.status_code == 200, page.text

@@ -88,9 +88,7 @@ async def answer_an_rsvp(
     wired: Wired, settings: Settings, contact: dict[str, Any], symposium: dict[str, Any]
 ) -> None:
     notify = wired.clients["notify"]
-    links = symposium_links(
-        settings, email=contact["email"], contact_id=uuid.UUID(contact["id"]), symposium=symposium
-    )
+    links = symposium_links(settings, contact_id=uuid.UUID(contact["id"]), symposium=symposium)
     rsvp = urlsplit(links["attend"]).path
     assert (await notify.get(rsvp, params={"response": "attend"})).status_code == 200
     answer = await notify.post(rsvp, data={"response": "attend"})

@@ -22,16 +22,17 @@ def campaign_context(campaign: Campaign) -> dict[str, Any]:
 def symposium_links(
     settings: Settings,
     *,
-    email: str,
     contact_id: uuid.UUID | None,
     symposium: dict[str, Any],
 ) -> dict[str, str]:
-    """Personal RSVP links (valid until the symposium ends) and an unsubscribe link (a year)."""
+    """Personal RSVP links (valid until the symposium ends) and an unsubscribe link (a year),
+    naming the recipient's registry contact (every campaign recipient is one)."""
+    if contact_id is None:
+        raise ValueError("a personal link names the registry contact it was mailed to")
     symposium_id = uuid.UUID(str(symposium["id"]))
     rsvp = sign_link(
         settings,
         action="rsvp",
-        email=email,
         contact_id=contact_id,
         symposium_id=symposium_id,
         expires_at=as_instant(symposium["ends_at"]),
@@ -39,7 +40,6 @@ def symposium_links(
     unsubscribe = sign_link(
         settings,
         action="unsubscribe",
-        email=email,
         contact_id=contact_id,
         symposium_id=None,
         expires_at=unsubscribe_expiry(),

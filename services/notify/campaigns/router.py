@@ -13,6 +13,7 @@ from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.campaigns import service
@@ -63,6 +64,19 @@ async def _one(session: SessionDep, campaign: Campaign, response: Response) -> C
     return campaign_out(campaign, counts[campaign.id])
 
 
+CAMPAIGN = "/v1/campaigns/{campaign_id}"
+CREATED_LINKS = response_links(
+    "The draft, with its `ETag`",
+    GetCampaign=link_to("GET", CAMPAIGN, "Read it with its counts", campaign_id=BODY_ID),
+    ApproveCampaign=link_to(
+        "POST", f"{CAMPAIGN}/approval", "Send it", campaign_id=BODY_ID, if_match=ETAG
+    ),
+    WithdrawCampaign=link_to(
+        "POST", f"{CAMPAIGN}/cancellation", "Withdraw it", campaign_id=BODY_ID, if_match=ETAG
+    ),
+)
+
+
 @router.post(
     "",
     status_code=201,
@@ -70,6 +84,7 @@ async def _one(session: SessionDep, campaign: Campaign, response: Response) -> C
     response_model=CampaignDraftOut,
     responses={
         **PROBLEM_RESPONSES,
+        201: CREATED_LINKS,
         404: problem_doc("No such symposium in the registry"),
         409: problem_doc("A cancelled symposium allows only a cancellation (and only it)"),
         503: problem_doc("The registry did not answer"),

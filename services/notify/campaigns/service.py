@@ -133,7 +133,6 @@ async def preview(
         recipient=LetterRecipient(delivery.name, delivery.email, delivery.contact_id),
         links=symposium_links(
             settings,
-            email=delivery.email,
             contact_id=delivery.contact_id,
             symposium=campaign.symposium,
         ),

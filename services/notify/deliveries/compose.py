@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,89 +11,122 @@ from services.notify.campaigns.context import campaign_context, symposium_links
 from services.notify.campaigns.models import Campaign
 from services.notify.config import NotifySettings
 from services.notify.deliveries.models import Delivery
-from services.notify.ics import IcsMethod, build_ics
+from services.notify.ics import IcsMethod, Invitation, invitation
 from services.notify.kinds import KINDS, symposium_template_kind
 from services.notify.messages.models import Message
-from services.notify.rendering import Recipient, build_email, render_message
+from services.notify.mime import build_email
+from services.notify.rendering import Recipient, render_message
 from services.notify.textformat import symposium_title
 
 
 @dataclass(frozen=True)
-class Parts:
-    kind: str
+class CampaignLetter:
+    """What every letter of one campaign shares: the template context and the calendar."""
+
+    campaign: Campaign
     context: dict[str, Any]
-    links: dict[str, str]
-    ics_method: IcsMethod | None = None
+    ics_method: IcsMethod
+    calendar: Invitation
 
 
-def compose(
-    delivery: Delivery,
-    *,
-    campaign: Campaign | None,
-    message: Message | None,
-    settings: Settings,
-    notify: NotifySettings,
-) -> bytes:
-    """The whole message for this delivery; raises a DomainError for content that cannot render."""
-    recipient = Recipient(name=delivery.name, email=delivery.email, contact_id=delivery.contact_id)
-    if campaign is not None:
-        parts = campaign_parts(delivery, campaign, settings)
-    elif message is not None:
-        parts = Parts(kind=message.kind, context=message.context, links={})
-    else:
+class Composer:
+    """Composes the letters of one batch; what a campaign's letters share is built once for it.
+
+    Kept for one batch only, so the calendar's DTSTAMP and the snapshot stay current."""
+
+    def __init__(
+        self,
+        *,
+        campaigns: dict[uuid.UUID, Campaign],
+        messages: dict[uuid.UUID, Message],
+        settings: Settings,
+        notify: NotifySettings,
+    ) -> None:
+        self.campaigns = campaigns
+        self.messages = messages
+        self.settings = settings
+        self.notify = notify
+        self.letters: dict[uuid.UUID, CampaignLetter] = {}
+
+    def compose(self, delivery: Delivery) -> bytes:
+        """The whole message for this delivery; raises a DomainError for content that cannot
+        render (a ValueError for an address that cannot be written into a header)."""
+        if delivery.campaign_id is not None:
+            return self._campaign_letter(delivery, self._letter(delivery.campaign_id))
+        if delivery.message_id is not None:
+            message, recipient = self.messages[delivery.message_id], _recipient(delivery)
+            rendered = render_message(
+                message.kind,
+                context=message.context,
+                recipient=recipient,
+                links={},
+                sender_name=self.notify.sender_name,
+            )
+            return build_email(
+                rendered, settings=self.notify, to=recipient, message_id=delivery.smtp_message_id
+            )
         raise LookupError(f"delivery {delivery.id} belongs to no campaign and no message")
-    rendered = render_message(
-        parts.kind,
-        context=parts.context,
-        recipient=recipient,
-        links=parts.links,
-        sender_name=notify.sender_name,
-    )
-    ics = None
-    if parts.ics_method is not None:
-        symposium = parts.context["symposium"]
-        ics = build_ics(
+
+    def _campaign_letter(self, delivery: Delivery, letter: CampaignLetter) -> bytes:
+        """A symposium mail from the campaign's snapshot, by the helpers its draft preview uses."""
+        recipient = _recipient(delivery)
+        kind = (
+            delivery.kind
+            if delivery.kind in KINDS
+            else symposium_template_kind(letter.campaign.kind)
+        )
+        links = symposium_links(
+            self.settings,
+            contact_id=delivery.contact_id,
+            symposium=letter.context["symposium"],
+        )
+        if letter.ics_method == "CANCEL":  # nothing left to answer
+            links = {"unsubscribe": links["unsubscribe"]}
+        rendered = render_message(
+            kind,
+            context=letter.context,
+            recipient=recipient,
+            links=links,
+            sender_name=self.notify.sender_name,
+        )
+        return build_email(
+            rendered,
+            settings=self.notify,
+            to=recipient,
+            message_id=delivery.smtp_message_id,
+            ics=letter.calendar.for_attendee(delivery.email, delivery.name or delivery.email),
+            ics_method=letter.ics_method,
+            list_unsubscribe_url=links["unsubscribe"],
+        )
+
+    def _letter(self, campaign_id: uuid.UUID) -> CampaignLetter:
+        letter = self.letters.get(campaign_id)
+        if letter is None:
+            letter = self.letters[campaign_id] = self._prepare_letter(self.campaigns[campaign_id])
+        return letter
+
+    def _prepare_letter(self, campaign: Campaign) -> CampaignLetter:
+        context = campaign_context(campaign)
+        symposium = context["symposium"] = {
+            "id": str(campaign.symposium_id),
+            "sequence": campaign.sequence,
+            **context["symposium"],
+        }
+        method: IcsMethod = "CANCEL" if campaign.kind == "cancellation" else "REQUEST"
+        calendar = invitation(
             symposium,
-            method=parts.ics_method,
-            organizer_email=notify.sender_address,
-            organizer_name=notify.sender_name,
-            attendee_email=delivery.email,
-            attendee_name=delivery.name or delivery.email,
+            method=method,
+            organizer_email=self.notify.sender_address,
+            organizer_name=self.notify.sender_name,
             description=_ics_description(symposium),
         )
-    email = build_email(
-        rendered,
-        settings=notify,
-        to=recipient,
-        message_id=delivery.smtp_message_id,
-        ics=ics,
-        ics_method=parts.ics_method or "REQUEST",
-        list_unsubscribe_url=parts.links.get("unsubscribe"),
-    )
-    return email.as_bytes()
+        return CampaignLetter(
+            campaign=campaign, context=context, ics_method=method, calendar=calendar
+        )
 
 
-def campaign_parts(delivery: Delivery, campaign: Campaign, settings: Settings) -> Parts:
-    """A symposium mail from the campaign's snapshot, by the same helpers as its draft preview."""
-    context = campaign_context(campaign)
-    context["symposium"] = {
-        "id": str(campaign.symposium_id),
-        "sequence": campaign.sequence,
-        **context["symposium"],
-    }
-    kind = delivery.kind if delivery.kind in KINDS else symposium_template_kind(campaign.kind)
-    links = symposium_links(
-        settings,
-        email=delivery.email,
-        contact_id=delivery.contact_id,
-        symposium=context["symposium"],
-    )
-    cancelled = campaign.kind == "cancellation"
-    if cancelled:  # nothing left to answer
-        links = {"unsubscribe": links["unsubscribe"]}
-    return Parts(
-        kind=kind, context=context, links=links, ics_method="CANCEL" if cancelled else "REQUEST"
-    )
+def _recipient(delivery: Delivery) -> Recipient:
+    return Recipient(name=delivery.name, email=delivery.email, contact_id=delivery.contact_id)
 
 
 def _ics_description(symposium: dict[str, Any]) -> str:

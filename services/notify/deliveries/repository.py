@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import DateTime, all_, and_, bindparam, exists, func, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,13 +41,22 @@ def _due(as_of: datetime | None, lease: timedelta) -> Any:
 
 
 async def claim_due(
-    session: AsyncSession, *, as_of: datetime | None, lease: timedelta, limit: int
+    session: AsyncSession,
+    *,
+    as_of: datetime | None,
+    lease: timedelta,
+    limit: int,
+    excluding: Collection[uuid.UUID] = (),
 ) -> list[Delivery]:
     """Take up to ``limit`` due deliveries for this sender: ``sending``, claimed now, attempt +1.
-    Concurrent claims skip each other's rows (SKIP LOCKED)."""
+    Concurrent claims skip each other's rows (SKIP LOCKED); ``excluding``, the rows this sender
+    has claimed and not finished, are never taken again, whatever ``as_of`` makes of their lease."""
     due = (
         select(Delivery.id)
-        .where(_due(as_of, lease))
+        .where(
+            _due(as_of, lease),
+            Delivery.id != all_(bindparam("excluding", list(excluding), type_=ARRAY(UUID))),
+        )
         .order_by(Delivery.next_attempt_at.nulls_first(), Delivery.created_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

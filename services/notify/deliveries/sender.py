@@ -1,11 +1,17 @@
 """The sender: claims due deliveries and hands each to the SMTP server exactly once.
 
 One sender at a time system-wide (a PostgreSQL advisory lock), so ``send_rate_per_second`` is the
-rate the relay sees however many workers run; within it, ``send_concurrency`` SMTP connections,
-each reused for many messages. Rows are claimed in batches (``sending``, committed at once),
-rendered, then sent; the per-message protocol that makes a SIGKILL harmless is in ``held_data``
-and ``commit_release``.
-A batch is sized to finish well inside the lease after which a ``sending`` row counts as orphaned.
+rate the relay sees however many workers run; within it, ``send_concurrency`` SMTP connections
+(lanes), each reused for many messages. Rows are claimed in batches (``sending``, committed at
+once) and rendered one letter at a time into a queue the lanes send from, so the next batch is
+claimed and rendered while the last one is in flight; the per-message protocol that makes a
+SIGKILL harmless is in ``held_data`` and ``commit_release``.
+
+Rendering runs in the event loop's own thread, between the lanes' steps: the marker and the
+COMMIT leave within one step, which no other coroutine can interrupt (a rendering thread could,
+by taking the GIL between the two writes). A batch is sized to send in a quarter of the lease
+at the configured rate and the queue holds at most one, so a claimed row waits at most two
+batches — half the lease — before it is sent, never long enough to count as orphaned.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from libs.common.settings import Settings
 from services.notify.config import NotifySettings, get_notify_settings
 from services.notify.deliveries import repository
 from services.notify.deliveries.commit_release import Committed, commit_sent_and_release
-from services.notify.deliveries.compose import compose
+from services.notify.deliveries.compose import Composer
 from services.notify.deliveries.held_data import HeldMessage, hold_message
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.outcomes import Verdict, judge, transient
@@ -107,38 +113,67 @@ class Sender:
         self.batch_size = max(
             notify.send_concurrency, min(200, int(notify.send_rate_per_second * lease / 4))
         )
+        # Claimed by this sender and not yet finished: the next claim must not take them again.
+        self.in_flight: set[uuid.UUID] = set()
 
     async def drain(self, as_of: datetime | None, deadline: float) -> None:
         """Claim and send batch after batch until nothing is due (or the run's time is up)."""
-        while time.monotonic() < deadline:
-            batch = await self._claim(as_of)
-            if not batch:
-                break
-            outgoing = await self._prepare(batch)
-            queue: asyncio.Queue[Outgoing] = asyncio.Queue()
-            for item in outgoing:
-                queue.put_nowait(item)
-            workers = self.connections[: max(1, min(len(self.connections), len(outgoing)))]
-            await asyncio.gather(*(self._work(conn, queue) for conn in workers))
+        queue: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=self.batch_size)
+        lanes = [asyncio.ensure_future(self._work(conn, queue)) for conn in self.connections]
+        tasks = [asyncio.ensure_future(self._produce(as_of, deadline, queue, len(lanes))), *lanes]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            # One failed (or the job was cancelled): stop the others too. A message between its
+            # marker and its COMMIT finishes regardless (shielded); the unsent wait out the lease.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         await self._in_transaction(repository.finish_campaigns)
 
     async def close(self) -> None:
         await asyncio.gather(*(conn.close() for conn in self.connections))
 
+    async def _produce(
+        self,
+        as_of: datetime | None,
+        deadline: float,
+        queue: asyncio.Queue[Outgoing | None],
+        lanes: int,
+    ) -> None:
+        """Claim batches and queue each letter as soon as it is rendered; then end every lane."""
+        while time.monotonic() < deadline:
+            batch = await self._claim(as_of)
+            if not batch:
+                break
+            composer = await self._composer(batch)
+            for delivery in batch:
+                raw = await self._render(composer, delivery)
+                if raw is not None:
+                    await queue.put(Outgoing(delivery, raw))
+                await asyncio.sleep(0)  # the lanes' turn: sending starts with the first letter
+        for _ in range(lanes):
+            await queue.put(None)
+
     async def _claim(self, as_of: datetime | None) -> list[Delivery]:
         async with self.sessionmaker() as session, session.begin():
             batch = await repository.claim_due(
-                session, as_of=as_of, lease=self.lease, limit=self.batch_size
+                session,
+                as_of=as_of,
+                lease=self.lease,
+                limit=self.batch_size,
+                excluding=self.in_flight,
             )
             suppressed = await repository.suppress_claimed(session, [d.id for d in batch])
             campaigns = {d.campaign_id for d in batch if d.campaign_id}
             await repository.start_campaigns(session, list(campaigns))
         self.report["suppressed"] += len(suppressed)
-        return [d for d in batch if d.id not in suppressed]
+        batch = [d for d in batch if d.id not in suppressed]
+        self.in_flight.update(d.id for d in batch)
+        return batch
 
-    async def _prepare(self, batch: list[Delivery]) -> list[Outgoing]:
-        """Render the whole batch before sending any of it, so that while messages are in flight
-        the event loop only moves bytes (see commit_release.py for why idle matters)."""
+    async def _composer(self, batch: list[Delivery]) -> Composer:
         async with self.sessionmaker() as session:
             campaigns = await repository.campaigns_by_id(
                 session, list({d.campaign_id for d in batch if d.campaign_id})
@@ -146,28 +181,27 @@ class Sender:
             messages = await repository.messages_by_id(
                 session, list({d.message_id for d in batch if d.message_id})
             )
-        ready = []
-        for delivery in batch:
-            try:
-                raw = compose(
-                    delivery,
-                    campaign=campaigns.get(delivery.campaign_id) if delivery.campaign_id else None,
-                    message=messages.get(delivery.message_id) if delivery.message_id else None,
-                    settings=self.settings,
-                    notify=self.notify,
-                )
-            except Exception as exc:  # content that cannot render is not retried
-                log.exception("delivery_render_failed", delivery_id=str(delivery.id))
-                await self._record(delivery, Verdict("failed", f"render: {exc}"[:1000]))
-                continue
-            ready.append(Outgoing(delivery, raw))
-        return ready
+        return Composer(
+            campaigns=campaigns, messages=messages, settings=self.settings, notify=self.notify
+        )
 
-    async def _work(self, connection: SmtpConnection, queue: asyncio.Queue[Outgoing]) -> None:
-        while not queue.empty():
-            item = queue.get_nowait()
+    async def _render(self, composer: Composer, delivery: Delivery) -> bytes | None:
+        try:
+            return composer.compose(delivery)
+        except Exception as exc:  # content that cannot render is not retried
+            log.exception("delivery_render_failed", delivery_id=str(delivery.id))
+            await self._record(delivery, Verdict("failed", f"render: {exc}"[:1000]))
+            self.in_flight.discard(delivery.id)
+            return None
+
+    async def _work(
+        self, connection: SmtpConnection, queue: asyncio.Queue[Outgoing | None]
+    ) -> None:
+        """One lane: the next rendered letter over this connection, until the end (``None``)."""
+        while (item := await queue.get()) is not None:
             await self.limiter.wait()
             await self._deliver(connection, item)
+            self.in_flight.discard(item.delivery.id)
 
     async def _deliver(self, connection: SmtpConnection, item: Outgoing) -> None:
         delivery = item.delivery

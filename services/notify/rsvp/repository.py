@@ -29,7 +29,7 @@ async def get(session: AsyncSession, symposium_id: uuid.UUID, email: str) -> Rsv
 
 
 async def invited_name(session: AsyncSession, symposium_id: uuid.UUID, email: str) -> str:
-    """The name the invitation was addressed to (links carry the address, not the name)."""
+    """The name the invitation was addressed to (links carry neither name nor address)."""
     query = (
         select(Delivery.name)
         .join(Campaign, Campaign.id == Delivery.campaign_id)

@@ -56,9 +56,9 @@ async def rsvp_page(
     ] = None,
 ) -> HTMLResponse:
     try:
-        claims = service.read_rsvp_link(settings, token)
-        symposium = await service.symposium_of(registry, claims)
-        current = await service.current_answer(session, claims)
+        holder = await service.read_rsvp_link(settings, registry, token)
+        symposium = await service.symposium_of(registry, holder)
+        current = await service.current_answer(session, holder)
     except DomainError as error:
         return error_page(error)
     return page(
@@ -85,12 +85,12 @@ async def rsvp_answer(
     response: Annotated[str | None, Form(description="attend or decline")] = None,
 ) -> HTMLResponse:
     try:
-        claims = service.read_rsvp_link(settings, token)
+        holder = await service.read_rsvp_link(settings, registry, token)
         if response not in ("attend", "decline"):
             raise InvalidInput.field("form.response", "choice", "choose attend or decline")
         answer: service.Answer = "attend" if response == "attend" else "decline"
-        symposium = await service.symposium_of(registry, claims)
-        outcome = await service.respond(session, symposium=symposium, claims=claims, answer=answer)
+        symposium = await service.symposium_of(registry, holder)
+        outcome = await service.respond(session, symposium=symposium, holder=holder, answer=answer)
     except InvalidInput as error:
         return error_page(error, message="「出席する」か「欠席する」を選んでから送信してください。")
     except DomainError as error:
@@ -111,13 +111,15 @@ async def rsvp_answer(
     response_class=HTMLResponse,
     responses=PAGE_RESPONSES,
 )
-async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
+async def unsubscribe_page(
+    token: str, registry: RegistryDep, settings: SettingsDep
+) -> HTMLResponse:
     # Only the POST unsubscribes: mail scanners open links, and must not stop anyone's mail.
     try:
-        claims = service.read_unsubscribe_link(settings, token)
+        holder = await service.read_unsubscribe_link(settings, registry, token)
     except DomainError as error:
         return error_page(error)
-    return page("unsubscribe_form.html.j2", email=claims.email)
+    return page("unsubscribe_form.html.j2", email=holder.email)
 
 
 @router.post(
@@ -131,21 +133,22 @@ async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
 async def unsubscribe(
     token: str,
     session: SessionDep,
+    registry: RegistryDep,
     settings: SettingsDep,
     one_click: Annotated[
         str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)")
     ] = None,
 ) -> HTMLResponse:
     try:
-        claims = service.read_unsubscribe_link(settings, token)
+        holder = await service.read_unsubscribe_link(settings, registry, token)
         await service.unsubscribe(
             session,
-            claims=claims,
+            holder=holder,
             reason="one-click unsubscribe" if one_click == "One-Click" else "unsubscribe page",
         )
     except DomainError as error:
         return error_page(error)
-    return page("unsubscribe_done.html.j2", email=claims.email)
+    return page("unsubscribe_done.html.j2", email=holder.email)
 
 
 @router.get(

@@ -42,28 +42,52 @@ class Outcome:
     symposium: dict[str, Any]
 
 
-def read_rsvp_link(settings: Settings, token: str) -> LinkClaims:
+@dataclass(frozen=True)
+class LinkHolder:
+    """The person a link was mailed to (宛先): the contact it names and that contact's address."""
+
+    contact_id: uuid.UUID
+    email: str  # normalised
+    symposium_id: uuid.UUID | None
+
+
+async def read_rsvp_link(settings: Settings, registry: RegistryClient, token: str) -> LinkHolder:
     claims = verify_link(settings, token, action="rsvp")
     if claims.symposium_id is None:
         raise InvalidLink("the link names no symposium")
-    return claims
+    return await _holder(registry, claims)
 
 
-async def symposium_of(registry: RegistryClient, claims: LinkClaims) -> dict[str, Any]:
-    assert claims.symposium_id is not None
+async def read_unsubscribe_link(
+    settings: Settings, registry: RegistryClient, token: str
+) -> LinkHolder:
+    return await _holder(registry, verify_link(settings, token, action="unsubscribe"))
+
+
+async def _holder(registry: RegistryClient, claims: LinkClaims) -> LinkHolder:
+    """The link carries the contact's id, not its address (a reader of the link learns nothing)."""
     try:
-        return await registry.symposium(claims.symposium_id)
+        contact = await registry.contact(claims.contact_id)
+    except NotFound as exc:
+        raise InvalidLink("the contact of this link no longer exists") from exc
+    return LinkHolder(claims.contact_id, normalise_email(contact["email"]), claims.symposium_id)
+
+
+async def symposium_of(registry: RegistryClient, holder: LinkHolder) -> dict[str, Any]:
+    assert holder.symposium_id is not None
+    try:
+        return await registry.symposium(holder.symposium_id)
     except NotFound as exc:
         raise InvalidLink("the symposium of this link no longer exists") from exc
 
 
-async def current_answer(session: AsyncSession, claims: LinkClaims) -> Rsvp | None:
-    assert claims.symposium_id is not None
-    return await repository.get(session, claims.symposium_id, normalise_email(claims.email))
+async def current_answer(session: AsyncSession, holder: LinkHolder) -> Rsvp | None:
+    assert holder.symposium_id is not None
+    return await repository.get(session, holder.symposium_id, holder.email)
 
 
 async def respond(
-    session: AsyncSession, *, symposium: dict[str, Any], claims: LinkClaims, answer: Answer
+    session: AsyncSession, *, symposium: dict[str, Any], holder: LinkHolder, answer: Answer
 ) -> Outcome:
     """Record attend or decline; a full symposium puts an acceptance on the waitlist."""
     if symposium.get("status") == "cancelled":
@@ -73,12 +97,12 @@ async def respond(
     await repository.lock_symposium(session, symposium_id)
     # A place may have freed without a decline (capacity raised): the line goes first.
     await _fill_from_waitlist(session, symposium, capacity)
-    email = normalise_email(claims.email)
+    email = holder.email
     rsvp = await repository.get(session, symposium_id, email)
     before = rsvp.response if rsvp is not None else None
     if rsvp is None:
         name = await repository.invited_name(session, symposium_id, email)
-        rsvp = Rsvp(symposium_id=symposium_id, contact_id=claims.contact_id, email=email, name=name)
+        rsvp = Rsvp(symposium_id=symposium_id, contact_id=holder.contact_id, email=email, name=name)
     if answer == "attend":
         await _accept(session, rsvp, before, capacity)
     else:
@@ -146,17 +170,13 @@ async def rsvp_summary(session: AsyncSession, symposium_id: uuid.UUID) -> dict[s
     return {r: counts.get(r, 0) for r in ("attending", "waitlisted", "declined")}
 
 
-def read_unsubscribe_link(settings: Settings, token: str) -> LinkClaims:
-    return verify_link(settings, token, action="unsubscribe")
-
-
-async def unsubscribe(session: AsyncSession, *, claims: LinkClaims, reason: str) -> bool:
+async def unsubscribe(session: AsyncSession, *, holder: LinkHolder, reason: str) -> bool:
     """Suppress the address here and, through the outbox, in the registry. True if it is new."""
     return await suppress_and_mirror(
         session,
         outbox,
-        email=normalise_email(claims.email),
+        email=holder.email,
         reason=reason,
-        contact_id=claims.contact_id,
+        contact_id=holder.contact_id,
         state="unsubscribed",
     )

@@ -7,3 +7,4 @@ from services.registry.audit.models import AuditEvent
 
 trail = AuditTrail(AuditEvent)
 record = trail.record
+record_many = trail.record_many

@@ -11,6 +11,7 @@ from libs.common.auth import Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import TOKYO
+from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.contacts import service
@@ -83,11 +84,23 @@ def full_out(contact: Contact) -> ContactOut:
     )
 
 
+CONTACT = "/v1/contacts/{contact_id}"
+CHANGE_CONTACT = link_to("PATCH", CONTACT, "Change it", contact_id=BODY_ID, if_match=ETAG)
+CREATED_LINKS = response_links(
+    "The contact, with its `ETag`",
+    GetContact=link_to("GET", CONTACT, "Read it again", contact_id=BODY_ID),
+    ChangeContact=CHANGE_CONTACT,
+    SuppressContact=link_to(
+        "POST", f"{CONTACT}/suppression", "Stop mailing it", contact_id=BODY_ID
+    ),
+)
+
+
 @router.post(
     "",
     status_code=201,
     summary="Create a contact",
-    responses={**PROBLEM_RESPONSES, **DUPLICATE},
+    responses={**PROBLEM_RESPONSES, **DUPLICATE, 201: CREATED_LINKS},
 )
 async def create_contact(
     body: ContactCreate, session: SessionDep, principal: Editor, response: Response
@@ -163,7 +176,14 @@ async def suppress_address(
     )
 
 
-@router.get("/{contact_id}", summary="Get a contact", responses=READ_RESPONSES)
+@router.get(
+    "/{contact_id}",
+    summary="Get a contact",
+    responses={
+        **READ_RESPONSES,
+        200: response_links("The contact, with its `ETag`", ChangeContact=CHANGE_CONTACT),
+    },
+)
 async def get_contact(
     contact_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> AnyContactOut:

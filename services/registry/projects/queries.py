@@ -1,16 +1,20 @@
-"""Read side of projects: list filters from query strings, pages, cohort statistics."""
+"""Read side of projects: list filters from query strings, pages and projects as documents
+(straight from rows, no ORM objects nor response models), cohort statistics."""
 
 from __future__ import annotations
 
 import unicodedata
+import uuid
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
 from libs.common.errors import InvalidInput
 from libs.common.fiscal_year import (
+    TOKYO,
     FiscalYearError,
     JapaneseDateError,
     fiscal_year_label,
@@ -20,14 +24,20 @@ from libs.common.fiscal_year import (
 from libs.common.lg_code import PREFECTURES
 from libs.common.search_text import normalise_search_key
 from services.registry.projects import repository
-from services.registry.projects.models import Project
 from services.registry.projects.schemas import (
     CohortCount,
+    ProjectOut,
     ProjectStats,
     ProjectStatus,
     parse_technology,
 )
-from services.registry.projects.service import resolve_programme
+from services.registry.projects.service import (
+    check_visible,
+    not_found,
+    project_etag,
+    resolve_programme,
+    status_as_of,
+)
 
 
 def parse_query_date(value: str | None, field: str) -> date | None:
@@ -92,22 +102,52 @@ async def parse_filters(
     )
 
 
-async def list_projects(
+_DOCUMENT_FIELDS = tuple(ProjectOut.model_fields)
+
+
+def project_document(row: Row[Any], day: date) -> dict[str, Any]:
+    """A project exactly as ``ProjectOut`` serialises it, from a ``repository.READ_COLUMNS`` row:
+    no model is validated, the stored values being valid already."""
+    document = dict.fromkeys(_DOCUMENT_FIELDS)  # the response's field order
+    document.update(zip(row._fields, row, strict=True))
+    document.update(
+        selection_fiscal_year_label=fiscal_year_label(row.selection_fiscal_year),
+        as_of=day,
+        status_as_of=status_as_of(row, day),
+        created_at=row.created_at.astimezone(TOKYO),
+        updated_at=row.updated_at.astimezone(TOKYO),
+    )
+    return document
+
+
+async def list_documents(
     session: AsyncSession,
     *,
     filters: repository.ProjectFilters,
     after: list[Any] | None,
     limit: int,
-) -> tuple[list[Project], list[Any] | None]:
+    day: date,
+) -> tuple[list[dict[str, Any]], list[Any] | None]:
     """One page and the sort key to continue after, or ``None`` on the last page."""
     if after is not None and len(after) != 3:
         raise InvalidInput.field("query.cursor", "cursor", "the cursor is not one we issued")
-    rows = await repository.list_projects(session, filters, after=after, limit=limit + 1)
-    page = rows[:limit]
+    rows = await repository.read_rows(session, filters, after=after, limit=limit + 1)
+    page = [project_document(row, day) for row in rows[:limit]]
     if len(rows) <= limit or not page:
         return page, None
-    last = page[-1]
+    last = rows[limit - 1]
     return page, [last.selection_fiscal_year, last.title, str(last.id)]
+
+
+async def document(
+    session: AsyncSession, *, principal: Principal, project_id: uuid.UUID, day: date
+) -> tuple[dict[str, Any], str]:
+    """The project's document and ETag; 404 and 403 as ``service.load`` answers them."""
+    row = await repository.read_row(session, project_id)
+    if row is None:
+        raise not_found(project_id)
+    check_visible(principal, (proposer["lg_code"] for proposer in row.proposers))
+    return project_document(row, day), project_etag(row)
 
 
 async def stats(session: AsyncSession, *, as_of: date) -> ProjectStats:

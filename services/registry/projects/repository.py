@@ -8,7 +8,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +34,7 @@ from services.registry.programmes.models import Programme
 from services.registry.projects.models import (
     ActivityReport,
     Project,
+    ProjectInitiative,
     ProjectProposer,
     TermChange,
 )
@@ -55,8 +73,9 @@ def _has_proposer(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(ProjectProposer.project_id == Project.id, *conditions)
 
 
-def _filtered(filters: ProjectFilters) -> Select[Project]:
-    query = select(Project)
+def _filtered(filters: ProjectFilters, query: Select[Any] | None = None) -> Select[Any]:
+    """``query`` (by default the whole ``Project``) narrowed to the filters."""
+    query = select(Project) if query is None else query
     if filters.fiscal_year is not None:
         query = query.where(Project.selection_fiscal_year == filters.fiscal_year)
     if filters.supported_as_of is not None:
@@ -81,15 +100,10 @@ def _filtered(filters: ProjectFilters) -> Select[Project]:
     return query
 
 
-async def list_projects(
-    session: AsyncSession,
-    filters: ProjectFilters,
-    *,
-    after: Sequence[Any] | None = None,
-    limit: int | None = None,
-) -> list[Project]:
+def _in_list_order(
+    query: Select[Any], after: Sequence[Any] | None, limit: int | None
+) -> Select[Any]:
     """Ordered by (selection fiscal year, title, id); ``after`` is the last row's sort key."""
-    query = _filtered(filters).options(*_LOADED)
     query = query.order_by(Project.selection_fiscal_year, Project.title, Project.id)
     if after is not None:
         fy, title, project_id = after
@@ -97,9 +111,103 @@ async def list_projects(
             tuple_(Project.selection_fiscal_year, Project.title, Project.id)
             > tuple_(int(fy), str(title), uuid.UUID(str(project_id)))
         )
-    if limit is not None:
-        query = query.limit(limit)
+    return query if limit is None else query.limit(limit)
+
+
+async def list_projects(
+    session: AsyncSession,
+    filters: ProjectFilters,
+    *,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> list[Project]:
+    query = _in_list_order(_filtered(filters).options(*_LOADED), after, limit)
     return list((await session.scalars(query)).all())
+
+
+def _json_rows(fields: dict[str, Any], order_by: Any) -> Any:
+    """``json_agg(json_build_object(name, value, …) ORDER BY …)``; ``[]`` when there is no row."""
+    pairs: list[Any] = []
+    for name, value in fields.items():
+        pairs += [literal_column(f"'{name}'"), value]
+    rows = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), order_by))
+    return func.coalesce(rows, literal_column("'[]'::json"), type_=JSON)
+
+
+# Reads answer from one statement: the related rows come aggregated as JSON in the shape of the
+# response, instead of ORM objects loaded by three more round trips (selectinload).
+_PROPOSERS_JSON = (
+    select(
+        _json_rows(
+            {
+                "lg_code": ProjectProposer.lg_code,
+                "name": LocalGovernment.name,
+                "prefecture": LocalGovernment.prefecture,
+                "is_lead": ProjectProposer.is_lead,
+            },
+            ProjectProposer.position,
+        )
+    )
+    .join_from(ProjectProposer, LocalGovernment, LocalGovernment.code == ProjectProposer.lg_code)
+    .where(ProjectProposer.project_id == Project.id)
+    .scalar_subquery()
+)
+_INITIATIVES_JSON = (
+    select(
+        _json_rows(
+            {"title": ProjectInitiative.title, "description": ProjectInitiative.description},
+            ProjectInitiative.position,
+        )
+    )
+    .where(ProjectInitiative.project_id == Project.id)
+    .scalar_subquery()
+)
+READ_COLUMNS = (
+    Project.id,
+    Project.programme_id,
+    Project.title,
+    Project.technologies,
+    Project.tags,
+    Project.selection_fiscal_year,
+    Project.term_start,
+    Project.term_end,
+    Project.extensions,
+    Project.status,
+    Project.ended_on,
+    Project.end_reason,
+    Project.future_vision,
+    Project.regional_issues,
+    Project.summary,
+    Project.version,
+    Project.created_at,
+    Project.updated_at,
+    _PROPOSERS_JSON.label("proposers"),
+    _INITIATIVES_JSON.label("initiatives"),
+)
+"""A project as the API reads it; ``proposers`` and ``initiatives`` are lists of dicts. Read
+through the session's connection: plain rows need none of the ORM's result handling."""
+
+
+async def read_rows(
+    session: AsyncSession,
+    filters: ProjectFilters,
+    *,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Sequence[Row[Any]]:
+    """A page of ``READ_COLUMNS`` rows in list order."""
+    query = _in_list_order(_filtered(filters, select(*READ_COLUMNS)), after, limit)
+    return (await (await session.connection()).execute(query)).all()
+
+
+# Built once: a statement object memoises its cache key, which takes a while to compute.
+_READ_ONE = select(*READ_COLUMNS).where(Project.id == bindparam("project_id"))
+
+
+async def read_row(session: AsyncSession, project_id: uuid.UUID) -> Row[Any] | None:
+    return (
+        await (await session.connection()).execute(_READ_ONE, {"project_id": project_id})
+    ).first()
 
 
 async def get(
@@ -179,8 +287,34 @@ async def term_change(session: AsyncSession, decision_id: str) -> TermChange | N
     return await session.get(TermChange, decision_id)
 
 
-async def add_term_change(session: AsyncSession, change: TermChange) -> None:
-    session.add(change)
+async def term_changes(session: AsyncSession, decision_ids: Sequence[str]) -> dict[str, TermChange]:
+    query = select(TermChange).where(
+        TermChange.decision_id == any_(_array("decision_ids", decision_ids, String))
+    )
+    return {c.decision_id: c for c in await session.scalars(query)}
+
+
+async def lock_projects(
+    session: AsyncSession, project_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Project]:
+    """The projects of a batch, locked in id order so that two batches never deadlock."""
+    query = (
+        select(Project)
+        .where(Project.id == any_(_array("project_ids", project_ids, Uuid)))
+        .order_by(Project.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {p.id: p for p in await session.scalars(query)}
+
+
+def _array(name: str, values: Sequence[Any], item_type: Any) -> Any:
+    """One array parameter however long the batch (asyncpg binds at most 32,767 parameters)."""
+    return bindparam(name, list(values), type_=ARRAY(item_type))
+
+
+async def add_term_changes(session: AsyncSession, changes: Sequence[TermChange]) -> None:
+    session.add_all(changes)
     await session.flush()
 
 

@@ -15,6 +15,7 @@ from fastapi import (
     Response,
     status,
 )
+from pydantic_core import to_json
 from starlette.datastructures import UploadFile
 
 from libs.common.auth import Operator, Principal, Role, require
@@ -27,9 +28,10 @@ from libs.common.errors import (
 )
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
+from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
-from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from services.registry.projects import exchange, queries, reports, repository, service, terms
+from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute
+from services.registry.projects import exchange, queries, reports, repository, service
 from services.registry.projects.schemas import (
     ActivityReportIn,
     ActivityReportOut,
@@ -39,9 +41,6 @@ from services.registry.projects.schemas import (
     ProjectStats,
     ProjectStatus,
     ProjectUpdate,
-    TermChangeOut,
-    TermEndIn,
-    TermExtensionIn,
 )
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
@@ -59,15 +58,10 @@ CHANGE: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     **PRECONDITION_RESPONSES,
 }
-TERM: dict[int | str, dict[str, Any]] = {
-    **NOT_FOUND,
-    409: problem_doc("The project has ended, or the decision id names another change"),
-}
 Reader = Annotated[Principal, Depends(require(*service.READERS))]
 # The review service registers the regions the Cabinet Office programme selects in the joint review.
 Creator = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
-ReviewService = Annotated[Principal, Depends(require(Role.service))]
 AsOf = Annotated[
     str | None,
     Query(description="基準日（既定: 今日 Asia/Tokyo）", examples=["2021-08-24", "令和3年8月24日"]),
@@ -121,7 +115,18 @@ def _fiscal_year(value: str) -> int:
         raise InvalidInput.field("path.fiscal_year", "fiscal_year", exc.message) from None
 
 
-@router.get("", summary="List projects", responses=PROBLEM_RESPONSES)
+def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
+    # Reads serialise their documents once; the declared response_model still documents them.
+    return Response(to_json(content), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "",
+    summary="List projects",
+    response_model=Page[ProjectOut],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[ReadOnly],
+)
 async def list_projects(
     request: Request,
     session: SessionDep,
@@ -129,14 +134,12 @@ async def list_projects(
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> Page[ProjectOut]:
-    day = _as_of(as_of)
-    items, last = await queries.list_projects(
-        session, filters=filters, after=decode_cursor(cursor), limit=limit
+) -> Response:
+    items, last = await queries.list_documents(
+        session, filters=filters, after=decode_cursor(cursor), limit=limit, day=_as_of(as_of)
     )
-    return Page[ProjectOut](
-        items=[service.to_out(p, day) for p in items],
-        next=next_link(request.url, encode_cursor(last) if last else None),
+    return _json(
+        {"items": items, "next": next_link(request.url, encode_cursor(last) if last else None)}
     )
 
 
@@ -144,15 +147,24 @@ async def list_projects(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a project (term derived from the selection fiscal year)",
+    description="With an `Idempotency-Key`, a repeat of the same request returns the first "
+    "answer (`Idempotent-Replayed: true`) and creates nothing.",
+    response_model=ProjectOut,
     responses=PROBLEM_RESPONSES,
 )
 async def create_project(
-    body: ProjectCreate, response: Response, session: SessionDep, principal: Creator
-) -> ProjectOut:
+    body: ProjectCreate, session: SessionDep, principal: Creator, idempotency: IdempotencyDep
+) -> Response:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
     project = await service.create_project(session, actor=principal, data=body)
-    response.headers["ETag"] = service.project_etag(project)
-    response.headers["Location"] = f"{router.prefix}/{project.id}"
-    return service.to_out(project)
+    headers = {
+        "ETag": service.project_etag(project),
+        "Location": f"{router.prefix}/{project.id}",
+    }
+    return await idempotency.remember(
+        json_body(service.to_out(project)), status_code=status.HTTP_201_CREATED, headers=headers
+    )
 
 
 @router.get(
@@ -257,18 +269,20 @@ async def import_projects(
 @router.get(
     "/{project_id}",
     summary="Get a project, with its status on a date",
+    response_model=ProjectOut,
     responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+    dependencies=[ReadOnly],
 )
 async def get_project(
     project_id: uuid.UUID,
-    response: Response,
     session: SessionDep,
     principal: Reader,
     as_of: AsOf = None,
-) -> ProjectOut:
-    project = await service.load(session, principal, project_id)
-    response.headers["ETag"] = service.project_etag(project)
-    return service.to_out(project, _as_of(as_of))
+) -> Response:
+    project, etag = await queries.document(
+        session, principal=principal, project_id=project_id, day=_as_of(as_of)
+    )
+    return _json(project, {"ETag": etag})
 
 
 @router.patch(
@@ -332,55 +346,3 @@ async def put_activity_report(
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["ETag"] = reports.report_etag(report)
     return reports.report_out(report)
-
-
-def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> TermChangeOut:
-    change, replayed = result
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return change
-
-
-@router.post(
-    "/{project_id}/term-extensions",
-    summary="Extend the support term by two fiscal years (review service; idempotent by decision id)",
-    responses={**PROBLEM_RESPONSES, **TERM},
-)
-async def extend_term(
-    project_id: uuid.UUID,
-    body: TermExtensionIn,
-    response: Response,
-    session: SessionDep,
-    principal: ReviewService,
-) -> TermChangeOut:
-    result = await terms.extend_term(
-        session,
-        principal=principal,
-        project_id=project_id,
-        decision_id=body.decision_id,
-        reason=body.reason,
-    )
-    return _term_response(result, response)
-
-
-@router.post(
-    "/{project_id}/term-end",
-    summary="End support (review service; idempotent by decision id)",
-    responses={**PROBLEM_RESPONSES, **TERM},
-)
-async def end_term(
-    project_id: uuid.UUID,
-    body: TermEndIn,
-    response: Response,
-    session: SessionDep,
-    principal: ReviewService,
-) -> TermChangeOut:
-    result = await terms.end_term(
-        session,
-        principal=principal,
-        project_id=project_id,
-        decision_id=body.decision_id,
-        reason=body.reason,
-        effective_on=body.effective_on,
-    )
-    return _term_response(result, response)

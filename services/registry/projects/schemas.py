@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from libs.common.errors import Problem
 from libs.common.fiscal_year import (
     TOKYO,
     FiscalYearError,
@@ -256,6 +257,48 @@ class TermChangeOut(BaseModel):
     ended_on: date | None
     reason: str
     recorded_at: TokyoDatetime
+
+
+# Projects per batch call: one sweep message's worth, small enough for one short transaction.
+MAX_TERM_ENDS = 500
+
+
+class TermEndItemIn(TermEndIn):
+    project_id: uuid.UUID
+
+
+def _distinct_decisions(items: list[TermEndItemIn]) -> list[TermEndItemIn]:
+    seen: set[str] = set()
+    for item in items:
+        if item.decision_id in seen:
+            raise PydanticCustomError(
+                "unique", "決定IDが重複しています: {decision_id}", {"decision_id": item.decision_id}
+            )
+        seen.add(item.decision_id)
+    return items
+
+
+class TermEndsIn(BaseModel):
+    items: Annotated[
+        list[TermEndItemIn],
+        Field(min_length=1, max_length=MAX_TERM_ENDS),
+        AfterValidator(_distinct_decisions),
+    ]
+
+
+class TermEndOutcome(BaseModel):
+    """One item's answer: ``applied`` now, ``replayed`` (applied before; the stored result), or
+    ``refused`` with the problem a single call would have answered (ended, unknown, out of term)."""
+
+    project_id: uuid.UUID
+    decision_id: str
+    outcome: Literal["applied", "replayed", "refused"]
+    change: TermChangeOut | None = None
+    problem: Problem | None = None
+
+
+class TermEndsOut(BaseModel):
+    items: list[TermEndOutcome]
 
 
 class ActivityReportIn(BaseModel):

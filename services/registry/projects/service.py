@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
@@ -44,11 +45,26 @@ FUTURE_TECH_MARK = "☆"
 READERS = (Role.operator, Role.municipality, Role.partner, Role.reviewer, Role.service)
 
 
-def project_etag(project: Project) -> str:
+def project_etag(project: Project | Row[Any]) -> str:
     return etag_for("project", project.id, project.version)
 
 
-def status_as_of(project: Project, day: date) -> StatusAsOf:
+class SupportTerm(Protocol):
+    """What a status on a date depends on: a ``Project`` or a row of the lean read path."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def term_start(self) -> date: ...
+    @property
+    def term_end(self) -> date: ...
+    @property
+    def ended_on(self) -> date | None: ...
+    @property
+    def extensions(self) -> int: ...
+
+
+def status_as_of(project: SupportTerm, day: date) -> StatusAsOf:
     """The project's status on ``day``: its term and any end decide, withdrawal overrides."""
     if project.status == ProjectStatus.withdrawn:
         return "withdrawn"
@@ -115,9 +131,27 @@ def snapshot(project: Project) -> dict[str, Any]:
 
 
 def may_see(principal: Principal, project: Project) -> bool:
+    # Only a municipality's check needs the proposers: other callers may not have loaded them.
     if principal.role is not Role.municipality:
         return True
-    return any(p.lg_code == principal.lg_code for p in project.proposers)
+    return sees_proposers(principal, [p.lg_code for p in project.proposers])
+
+
+def sees_proposers(principal: Principal, lg_codes: Iterable[str]) -> bool:
+    """A municipality sees only the projects it proposes; every other reader sees all."""
+    return principal.role is not Role.municipality or any(c == principal.lg_code for c in lg_codes)
+
+
+def not_found(project_id: uuid.UUID) -> NotFound:
+    return NotFound(f"事業が見つかりません: {project_id}（no project with this id）")
+
+
+def check_visible(principal: Principal, lg_codes: Iterable[str]) -> None:
+    """403 for a municipality that is not among the proposers (``lg_codes``)."""
+    if not sees_proposers(principal, lg_codes):
+        raise Forbidden(
+            "この事業の提案団体ではありません（only the project's proposers may do this）"
+        )
 
 
 async def load(
@@ -126,11 +160,8 @@ async def load(
     """The project, or 404; a municipality that is not a proposer gets 403."""
     project = await repository.get(session, project_id, lock=lock)
     if project is None:
-        raise NotFound(f"事業が見つかりません: {project_id}（no project with this id）")
-    if not may_see(principal, project):
-        raise Forbidden(
-            "この事業の提案団体ではありません（only the project's proposers may do this）"
-        )
+        raise not_found(project_id)
+    check_visible(principal, [p.lg_code for p in project.proposers])
     return project
 
 

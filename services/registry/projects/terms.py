@@ -1,28 +1,43 @@
 """Term changes ordered by the review service: extend by two fiscal years, or end.
 
 Each is idempotent by the caller's decision id: the first result is stored with the decision and
-returned again for a repeat, which changes nothing. The project row is locked first, so two
-decisions on one project are applied one after the other.
+returned again for a repeat, which changes nothing. The project rows are locked first (a batch
+locks its rows in id order), so two decisions on one project are applied one after the other.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Literal
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, InvalidInput
+from libs.common.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+)
 from libs.common.fiscal_year import now_tokyo, support_term_end
-from services.registry.audit.service import record
+from services.registry.audit.service import record, record_many
 from services.registry.projects import repository
 from services.registry.projects.models import Project, TermChange
-from services.registry.projects.schemas import ProjectStatus, TermChangeOut
-from services.registry.projects.service import load
+from services.registry.projects.schemas import (
+    ProjectStatus,
+    TermChangeOut,
+    TermEndItemIn,
+    TermEndOutcome,
+)
+from services.registry.projects.service import load, may_see
 
 Kind = Literal["extension", "end"]
+AuditChange = tuple[uuid.UUID, dict[str, Any], dict[str, Any]]
+ACTIONS: dict[Kind, str] = {"extension": "project.term_extended", "end": "project.term_ended"}
 
 
 def _term_fields(project: Project) -> dict[str, object]:
@@ -34,25 +49,18 @@ def _term_fields(project: Project) -> dict[str, object]:
     }
 
 
-async def _replay_or_lock(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    project_id: uuid.UUID,
-    decision_id: str,
-    kind: Kind,
-) -> tuple[Project, TermChangeOut | None]:
-    """Lock the project, then find an earlier result of this decision (checked under the lock)."""
-    project = await load(session, principal, project_id, lock=True)
-    earlier = await repository.term_change(session, decision_id)
+def _replayed(
+    earlier: TermChange | None, project_id: uuid.UUID, decision_id: str, kind: Kind
+) -> TermChangeOut | None:
+    """The stored result of this decision, if it was applied before (to this project, as this kind)."""
     if earlier is None:
-        return project, None
+        return None
     if earlier.project_id != project_id or earlier.kind != kind:
         raise Conflict(
             f"この決定IDは別の事業・種別で使用済みです: {decision_id}"
             f"（decision id already recorded as a {earlier.kind} of project {earlier.project_id}）"
         )
-    return project, TermChangeOut.model_validate(earlier.result)
+    return TermChangeOut.model_validate(earlier.result)
 
 
 def _refuse_if_closed(project: Project, decision_id: str) -> None:
@@ -64,20 +72,34 @@ def _refuse_if_closed(project: Project, decision_id: str) -> None:
         )
 
 
-async def _store(
-    session: AsyncSession,
-    *,
-    principal: Principal,
+def _end(project: Project, *, reason: str, effective_on: date | None) -> None:
+    """End support on ``effective_on`` (default: the current term end), the last supported day."""
+    last_day = effective_on or project.term_end
+    if not project.term_start <= last_day <= project.term_end:
+        raise InvalidInput.field(
+            "body.effective_on",
+            "within_term",
+            f"最終支援日は支援期間内の日付です: {last_day}"
+            f"（must be within {project.term_start} – {project.term_end}）",
+        )
+    project.status = ProjectStatus.ended
+    project.ended_on = last_day
+    project.term_end = last_day
+    project.end_reason = reason
+
+
+def _change(
     project: Project,
+    *,
     decision_id: str,
     kind: Kind,
     previous: date,
     reason: str,
     before: dict[str, object],
-) -> TermChangeOut:
-    now = now_tokyo()
+    now: datetime,
+) -> tuple[TermChangeOut, TermChange, AuditChange]:
+    """The answer, the stored decision and the audit change of one applied term change."""
     project.updated_at = now
-    await session.flush()
     result = TermChangeOut(
         decision_id=decision_id,
         kind=kind,
@@ -100,17 +122,33 @@ async def _store(
         result=result.model_dump(mode="json"),
         created_at=now,
     )
-    await repository.add_term_change(session, change)
+    audit = (
+        project.id,
+        {**before, "decision_id": decision_id},
+        {**_term_fields(project), "decision_id": decision_id, "reason": reason},
+    )
+    return result, change, audit
+
+
+async def _store(
+    session: AsyncSession,
+    principal: Principal,
+    kind: Kind,
+    change: TermChange,
+    audit: AuditChange,
+) -> None:
+    await session.flush()
+    await repository.add_term_changes(session, [change])
+    subject_id, before, after = audit
     await record(
         session,
         actor=principal,
-        action="project.term_extended" if kind == "extension" else "project.term_ended",
+        action=ACTIONS[kind],
         subject_type="project",
-        subject_id=project.id,
-        before={**before, "decision_id": decision_id},
-        after={**_term_fields(project), "decision_id": decision_id, "reason": reason},
+        subject_id=subject_id,
+        before=before,
+        after=after,
     )
-    return result
 
 
 async def extend_term(
@@ -122,30 +160,25 @@ async def extend_term(
     reason: str = "",
 ) -> tuple[TermChangeOut, bool]:
     """Extend by two fiscal years; returns the result and whether it is a replay."""
-    project, earlier = await _replay_or_lock(
-        session,
-        principal=principal,
-        project_id=project_id,
-        decision_id=decision_id,
-        kind="extension",
-    )
-    if earlier is not None:
-        return earlier, True
+    project = await load(session, principal, project_id, lock=True)
+    earlier = await repository.term_change(session, decision_id)
+    if (replay := _replayed(earlier, project_id, decision_id, "extension")) is not None:
+        return replay, True
     _refuse_if_closed(project, decision_id)
     before, previous = _term_fields(project), project.term_end
     project.extensions += 1
     project.term_end = support_term_end(project.selection_fiscal_year, project.extensions)
     project.status = ProjectStatus.extended
-    result = await _store(
-        session,
-        principal=principal,
-        project=project,
+    result, change, audit = _change(
+        project,
         decision_id=decision_id,
         kind="extension",
         previous=previous,
         reason=reason,
         before=before,
+        now=now_tokyo(),
     )
+    await _store(session, principal, "extension", change, audit)
     return result, False
 
 
@@ -158,34 +191,103 @@ async def end_term(
     reason: str,
     effective_on: date | None = None,
 ) -> tuple[TermChangeOut, bool]:
-    """End support on ``effective_on`` (default: the current term end), the last supported day."""
-    project, earlier = await _replay_or_lock(
-        session, principal=principal, project_id=project_id, decision_id=decision_id, kind="end"
-    )
-    if earlier is not None:
-        return earlier, True
+    """End support; returns the result and whether it is a replay."""
+    project = await load(session, principal, project_id, lock=True)
+    earlier = await repository.term_change(session, decision_id)
+    if (replay := _replayed(earlier, project_id, decision_id, "end")) is not None:
+        return replay, True
     _refuse_if_closed(project, decision_id)
-    last_day = effective_on or project.term_end
-    if not project.term_start <= last_day <= project.term_end:
-        raise InvalidInput.field(
-            "body.effective_on",
-            "within_term",
-            f"最終支援日は支援期間内の日付です: {last_day}"
-            f"（must be within {project.term_start} – {project.term_end}）",
-        )
     before, previous = _term_fields(project), project.term_end
-    project.status = ProjectStatus.ended
-    project.ended_on = last_day
-    project.term_end = last_day
-    project.end_reason = reason
-    result = await _store(
-        session,
-        principal=principal,
-        project=project,
+    _end(project, reason=reason, effective_on=effective_on)
+    result, change, audit = _change(
+        project,
         decision_id=decision_id,
         kind="end",
         previous=previous,
         reason=reason,
         before=before,
+        now=now_tokyo(),
     )
+    await _store(session, principal, "end", change, audit)
     return result, False
+
+
+def _end_one(
+    principal: Principal,
+    project: Project | None,
+    earlier: TermChange | None,
+    item: TermEndItemIn,
+    now: datetime,
+) -> tuple[TermChangeOut, TermChange | None, AuditChange | None]:
+    """One item of a batch: a replay (no change, no audit) or an applied end; raises a refusal."""
+    if project is None:
+        raise NotFound(f"事業が見つかりません: {item.project_id}（no project with this id）")
+    if not may_see(principal, project):
+        raise Forbidden("この事業を変更する権限がありません（not allowed to change this project）")
+    if (replay := _replayed(earlier, project.id, item.decision_id, "end")) is not None:
+        return replay, None, None
+    _refuse_if_closed(project, item.decision_id)
+    before, previous = _term_fields(project), project.term_end
+    _end(project, reason=item.reason, effective_on=item.effective_on)
+    return _change(
+        project,
+        decision_id=item.decision_id,
+        kind="end",
+        previous=previous,
+        reason=item.reason,
+        before=before,
+        now=now,
+    )
+
+
+def _outcome(
+    item: TermEndItemIn,
+    outcome: Literal["applied", "replayed", "refused"],
+    *,
+    change: TermChangeOut | None = None,
+    problem: Problem | None = None,
+) -> TermEndOutcome:
+    return TermEndOutcome(
+        project_id=item.project_id,
+        decision_id=item.decision_id,
+        outcome=outcome,
+        change=change,
+        problem=problem,
+    )
+
+
+async def end_terms(
+    session: AsyncSession, *, principal: Principal, items: Sequence[TermEndItemIn]
+) -> list[TermEndOutcome]:
+    """End support of a batch of projects in one transaction, item by item by the same rules as
+    :func:`end_term`: one refused item (ended, unknown, out of term) does not refuse the others."""
+    projects = await repository.lock_projects(session, [i.project_id for i in items])
+    earlier = await repository.term_changes(session, [i.decision_id for i in items])
+    now = now_tokyo()
+    outcomes: list[TermEndOutcome] = []
+    changes: list[TermChange] = []
+    audits: list[AuditChange] = []
+    for item in items:
+        try:
+            result, change, audit = _end_one(
+                principal, projects.get(item.project_id), earlier.get(item.decision_id), item, now
+            )
+        except DomainError as exc:
+            outcomes.append(_outcome(item, "refused", problem=Problem(**exc.to_problem())))
+            continue
+        if change is None or audit is None:
+            outcomes.append(_outcome(item, "replayed", change=result))
+            continue
+        outcomes.append(_outcome(item, "applied", change=result))
+        changes.append(change)
+        audits.append(audit)
+    await session.flush()
+    await repository.add_term_changes(session, changes)
+    await record_many(
+        session,
+        actor=principal.actor,
+        action=ACTIONS["end"],
+        subject_type="project",
+        changes=audits,
+    )
+    return outcomes

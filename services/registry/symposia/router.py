@@ -11,6 +11,7 @@ from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import TOKYO, fiscal_year_label
+from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.symposia import service
@@ -32,6 +33,9 @@ Reader = Annotated[
 ]
 AudienceReader = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 AnySymposiumOut = SymposiumOut | SymposiumPublicOut
+# The join URL admits anyone who has it: operators run the symposium and notify (the service
+# token) mails it to the invited; everyone else reads the public record, where it is absent.
+SEES_JOIN_URL = frozenset({Role.operator, Role.service})
 MAX_AUDIENCE_PAGE = 1000
 
 
@@ -81,17 +85,34 @@ def _public_fields(symposium: Symposium) -> dict[str, Any]:
 def symposium_out(
     symposium: Symposium, principal: Principal, response: Response | None = None
 ) -> AnySymposiumOut:
-    """The full record, or for a partner the public one (no join URL)."""
+    """The full record for operators and services; for the other roles the public one (no join
+    URL: an invitee finds it in the invitation mail and its calendar entry)."""
     if response is not None:
         response.headers["ETag"] = service.symposium_etag(symposium)
-    return public_out(symposium) if principal.role is Role.partner else full_out(symposium)
+    return full_out(symposium) if principal.role in SEES_JOIN_URL else public_out(symposium)
+
+
+SYMPOSIUM = "/v1/symposia/{symposium_id}"
+CREATED_LINKS = response_links(
+    "The symposium, with its `ETag`",
+    GetSymposium=link_to("GET", SYMPOSIUM, "Read it again", symposium_id=BODY_ID),
+    ChangeSymposium=link_to("PATCH", SYMPOSIUM, "Change it", symposium_id=BODY_ID, if_match=ETAG),
+    CancelSymposium=link_to(
+        "POST", f"{SYMPOSIUM}/cancellation", "Cancel it", symposium_id=BODY_ID, if_match=ETAG
+    ),
+    GetAudience=link_to("GET", f"{SYMPOSIUM}/audience", "Whom it invites", symposium_id=BODY_ID),
+)
 
 
 @router.post(
     "",
     status_code=201,
     summary="Create a symposium",
-    responses={**PROBLEM_RESPONSES, 409: problem_doc("This fiscal year and number exist")},
+    responses={
+        **PROBLEM_RESPONSES,
+        409: problem_doc("This fiscal year and number exist"),
+        201: CREATED_LINKS,
+    },
 )
 async def create_symposium(
     body: SymposiumCreate, session: SessionDep, principal: Operator, response: Response
@@ -102,7 +123,13 @@ async def create_symposium(
     return full_out(symposium)
 
 
-@router.get("", summary="List symposia", responses=PROBLEM_RESPONSES)
+VISIBILITY = (
+    "Operators and the service token get the full record (`join_url`, `version`); reviewers, "
+    "municipalities and partners the public one, without those fields."
+)
+
+
+@router.get("", summary="List symposia", description=VISIBILITY, responses=PROBLEM_RESPONSES)
 async def list_symposia(
     request: Request,
     session: SessionDep,
@@ -127,12 +154,14 @@ async def list_symposia(
         request.url, encode_cursor([last.fiscal_year, last.number]) if last else None
     )
     items = [symposium_out(s, principal) for s in symposia]
-    if principal.role is Role.partner:
-        return Page[SymposiumPublicOut].model_validate({"items": items, "next": next_url})
-    return Page[SymposiumOut].model_validate({"items": items, "next": next_url})
+    if principal.role in SEES_JOIN_URL:
+        return Page[SymposiumOut].model_validate({"items": items, "next": next_url})
+    return Page[SymposiumPublicOut].model_validate({"items": items, "next": next_url})
 
 
-@router.get("/{symposium_id}", summary="Get a symposium", responses=READ_RESPONSES)
+@router.get(
+    "/{symposium_id}", summary="Get a symposium", description=VISIBILITY, responses=READ_RESPONSES
+)
 async def get_symposium(
     symposium_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> AnySymposiumOut:

@@ -51,7 +51,8 @@ class Cancellation(BaseModel):
 
 
 class SymposiumPublicOut(BaseModel):
-    """What a partner may see: everything but the join URL, which goes to invitees only."""
+    """What reviewers, municipalities and partners see: everything but the join URL, which
+    reaches invitees in their mail, and the version, which only those who change it need."""
 
     # ``forbid`` keeps the full schema from ever validating as this one.
     model_config = ConfigDict(extra="forbid")

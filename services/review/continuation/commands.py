@@ -59,6 +59,8 @@ async def _publish(
         log.warning("sweep_publish_deferred", error=str(exc))
         return
     try:
-        await relay(sessionmaker, outbox, redis, ids=ids)
+        # A term-end message carries 500 projects: ten per transaction keep the relay's memory
+        # that of 5,000 projects however large the cohort.
+        await relay(sessionmaker, outbox, redis, ids=ids, limit=10)
     finally:
         await redis.aclose()

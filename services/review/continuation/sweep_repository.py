@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import String, and_, bindparam, exists, func, insert, select, tuple_, update
+from sqlalchemy import (
+    String,
+    Table,
+    Uuid,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.fiscal_year import TOKYO
 from libs.common.logging import current_request_id
 from libs.common.outbox import PENDING_OUTBOX_IDS
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier
+from services.review.audit.service import trail
 from services.review.continuation.models import (
     ContinuationApplication,
     ContinuationAssignment,
@@ -75,27 +90,72 @@ async def mark_not_submitted(
 
 
 async def end_terms(
-    session: AsyncSession, *, source: State, target: State, as_of_day: date, limit: int
+    session: AsyncSession,
+    *,
+    source: State,
+    target: State,
+    as_of: datetime,
+    limit: int,
+    actor: str,
 ) -> list[Any]:
-    """Up to ``limit`` projects whose term is over (``term_end`` before ``as_of_day``) end; the
-    caller repeats until fewer come back. A second sweep at the same time meets the rows in the
-    same order (same statement, same plan), waits on the first locked one, re-reads the state
-    and passes over what the first sweep ended. No ORDER BY: sorting every batch's candidates
-    would cost more than the UPDATE itself."""
+    """Up to ``limit`` projects whose term is over (``term_end`` before the day of ``as_of``) end,
+    and their audit events are written by the same statement from the rows it ended; the caller
+    repeats until fewer come back. A second sweep at the same time meets the rows in the same
+    order (same statement, same plan), waits on the first locked one, re-reads the state and
+    passes over what the first sweep ended. No ORDER BY: sorting every batch's candidates would
+    cost more than the UPDATE itself."""
     due = (
         select(Entry.cycle_id, Entry.project_id)
-        .where(Entry.state == source, Entry.term_end < as_of_day)
+        .where(Entry.state == source, Entry.term_end < as_of.astimezone(TOKYO).date())
         .limit(limit)
         .with_for_update()
     )
-    result = await session.execute(
+    ended = (
         update(Entry)
         .where(tuple_(Entry.cycle_id, Entry.project_id).in_(due), Entry.state == source)
         .values(state=target, version=Entry.version + 1, updated_at=func.now())
         .returning(Entry.cycle_id, Entry.project_id, Entry.term_end)
-        .execution_options(synchronize_session=False)
+        .cte("ended")
     )
-    return list(result.all())
+    events = (
+        insert(trail.table)
+        .from_select(
+            ["actor", "action", "subject_type", "subject_id", "before", "after", "request_id"],
+            select(
+                literal(actor),
+                literal("continuation_project.ended"),
+                literal("continuation_project"),
+                func.concat(ended.c.cycle_id, ":", ended.c.project_id),
+                func.jsonb_build_object("state", source.value),
+                func.jsonb_build_object(
+                    "state", target.value, "as_of", as_of.isoformat(), "term_end", ended.c.term_end
+                ),
+                literal(current_request_id(), String),
+            ),
+        )
+        .cte("events")
+    )
+    query = select(ended.c.cycle_id, ended.c.project_id, ended.c.term_end).add_cte(events)
+    return list((await session.execute(query)).all())
+
+
+async def store_registry_results(
+    session: AsyncSession, results: Sequence[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """The registry's answers to term ends, onto their (cycle, project) rows, in one statement."""
+    if not results:
+        return
+    await session.execute(
+        update(cast(Table, Entry.__table__))
+        .where(
+            Entry.cycle_id == bindparam("b_cycle", type_=Uuid),
+            Entry.project_id == bindparam("b_project", type_=Uuid),
+        )
+        .values(
+            registry_result=bindparam("b_result"), version=Entry.version + 1, updated_at=func.now()
+        ),
+        [{"b_cycle": c, "b_project": p, "b_result": r} for c, p, r in results],
+    )
 
 
 async def reminder_candidates(

@@ -32,7 +32,7 @@ from services.review.continuation.states import (
 
 log = structlog.get_logger(__name__)
 ACTOR = "system:continuation_sweep"
-TERM_END_JOB = "apply_term_end"
+TERM_END_JOB = "apply_term_ends"
 STEPS = (
     "review_start",
     "not_submitted",
@@ -75,14 +75,20 @@ def effect_label(name: str) -> str:
 
 @dataclass
 class SweepReport:
+    """What one sweep did: a count per effect, and the keys of each (term ends only counted)."""
+
     as_of: datetime
     dry_run: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     keys: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, effect: str, keys: list[str]) -> None:
-        self.counts[effect] = self.counts.get(effect, 0) + len(keys)
+        self.count(effect, len(keys))
         self.keys.setdefault(effect, []).extend(sorted(keys))
+
+    def count(self, effect: str, done: int) -> None:
+        """Counted without keys: term ends, whose keys would grow the report with the cohort."""
+        self.counts[effect] = self.counts.get(effect, 0) + done
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -241,59 +247,50 @@ END_REASONS = {
 
 # Projects ended per statement: the step's memory stays that of one batch however large the cohort.
 TERM_END_BATCH = 5_000
+# Projects per registry job: one call to the registry's batch endpoint (at most 500 there).
+TERM_END_MESSAGE = 500
 
 
 async def _term_end(session: AsyncSession, as_of: datetime, report: SweepReport) -> None:
-    """At term end every eligible project without an approved continuation ends in the registry."""
-    as_of_day = as_of.astimezone(TOKYO).date()
+    """At term end every eligible project without an approved continuation ends, and reaches the
+    registry through one job per TERM_END_MESSAGE projects. The state guard of the UPDATE makes
+    each project end once, so no effect key is claimed here (the jobs claim theirs)."""
     for source, target in moves(Event.term_ended, PROJECT_STATES).items():
         while True:
             rows = await sql.end_terms(
-                session, source=source, target=target, as_of_day=as_of_day, limit=TERM_END_BATCH
+                session,
+                source=source,
+                target=target,
+                as_of=as_of,
+                limit=TERM_END_BATCH,
+                actor=ACTOR,
             )
-            await _ended(session, rows, source, target, as_of, report)
+            await sql.add_messages(session, _term_end_jobs(rows, END_REASONS[source]))
+            report.count("term_ended", len(rows))
             if len(rows) < TERM_END_BATCH:
                 break
 
 
-async def _ended(
-    session: AsyncSession,
-    rows: list[Any],
-    source: State,
-    target: State,
-    as_of: datetime,
-    report: SweepReport,
-) -> None:
-    """One batch of ended projects: their registry jobs (once per key) and audit events."""
-    jobs = {
-        f"term-end:{r.cycle_id}:{r.project_id}": {
-            "decision_id": f"term-end:{r.cycle_id}:{r.project_id}",
-            "cycle_id": str(r.cycle_id),
-            "project_id": str(r.project_id),
-            "reason": END_REASONS[source],
-            "effective_on": r.term_end.isoformat(),
-        }
-        for r in rows
-    }
-    claimed = await sql.claim(session, list(jobs))
-    await sql.add_messages(
-        session, [("review", TERM_END_JOB, jobs[key]) for key in sorted(claimed)]
-    )
-    await record_many(
-        session,
-        actor=ACTOR,
-        action="continuation_project.ended",
-        subject_type="continuation_project",
-        changes=[
-            (
-                subject_of(r.cycle_id, r.project_id),
-                {"state": source},
-                {"state": target, "as_of": as_of.isoformat(), "term_end": r.term_end.isoformat()},
-            )
-            for r in rows
-        ],
-    )
-    report.add("term_ended", sorted(claimed))
+def _term_end_jobs(rows: list[Any], reason: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """A job per cycle and TERM_END_MESSAGE projects; the decision ids follow from the cycle and
+    project (``term-end:<cycle>:<project>``), which keeps a 500-project payload small."""
+    by_cycle: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        project = {"project_id": str(r.project_id), "effective_on": r.term_end.isoformat()}
+        by_cycle.setdefault(str(r.cycle_id), []).append(project)
+    return [
+        (
+            "review",
+            TERM_END_JOB,
+            {
+                "cycle_id": cycle_id,
+                "reason": reason,
+                "projects": projects[i : i + TERM_END_MESSAGE],
+            },
+        )
+        for cycle_id, projects in by_cycle.items()
+        for i in range(0, len(projects), TERM_END_MESSAGE)
+    ]
 
 
 async def sweep(

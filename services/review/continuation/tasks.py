@@ -9,7 +9,6 @@ is recorded in the audit trail and not retried, because retrying cannot change i
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import structlog
@@ -18,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.errors import Conflict, NotFound
 from libs.common.outbox import claim_effect
 from libs.common.queue import JobContext, Payload, job
-from services.review.audit.service import record
+from services.review.audit.service import record, record_many
 from services.review.config import get_review_settings
 from services.review.continuation import repository
+from services.review.continuation import sweep_repository as sweep_sql
 from services.review.continuation.cycles import subject_of
 from services.review.continuation.sweeps import parse_as_of, sweep
 from services.review.models import applied_effects
@@ -89,41 +89,76 @@ async def apply_term_extension(session: AsyncSession, payload: Payload, ctx: Job
     return result
 
 
+REGISTRY_ITEM = ("project_id", "decision_id", "reason", "effective_on")
+
+
 @job
-async def apply_term_end(session: AsyncSession, payload: Payload, ctx: JobContext) -> Any:
-    """A project without an approved continuation ends in the registry at its term end."""
-    decision_id = payload["decision_id"]
-    if not await claim_effect(session, applied_effects, f"registry-{decision_id}"):
+async def apply_term_ends(session: AsyncSession, payload: Payload, ctx: JobContext) -> Any:
+    """A batch of the sweep's term ends reaches the registry in one call (支援終了の台帳反映);
+    each project's answer — applied, replayed or refused — is kept with its cycle entry."""
+    cycle_id, reason = payload["cycle_id"], payload["reason"]
+    items = {
+        f"registry-term-end:{cycle_id}:{p['project_id']}": {
+            **p,
+            "cycle_id": cycle_id,
+            "decision_id": f"term-end:{cycle_id}:{p['project_id']}",
+            "reason": reason,
+        }
+        for p in payload["projects"]
+    }
+    todo = [items[key] for key in sorted(await sweep_sql.claim(session, list(items)))]
+    if not todo:
         return {"skipped": "already applied"}
-    subject = subject_of(payload["cycle_id"], payload["project_id"])
     registry: RegistryClient = ctx["registry"]
     try:
-        result = await registry.end_term(
-            payload["project_id"],
-            decision_id=decision_id,
-            reason=payload["reason"],
-            effective_on=date.fromisoformat(payload["effective_on"]),
-        )
+        outcomes = await registry.end_terms([{k: i[k] for k in REGISTRY_ITEM} for i in todo])
     except (Conflict, NotFound, RegistryRejected) as exc:
-        return await _refused(
-            session,
-            action="continuation_project.term_end_refused",
-            subject_type="continuation_project",
-            subject_id=subject,
-            error=exc,
-        )
-    entry = await repository.cycle_project(
-        session, uuid.UUID(payload["cycle_id"]), uuid.UUID(payload["project_id"])
+        problem = {"detail": str(exc)}
+        outcomes = [{**i, "outcome": "refused", "problem": problem} for i in todo]
+    by_decision = {o["decision_id"]: o for o in outcomes}
+    answered = [(i, by_decision[i["decision_id"]]) for i in todo]
+    applied = [(i, o["change"]) for i, o in answered if o["outcome"] != "refused"]
+    refused = [(i, o["problem"]) for i, o in answered if o["outcome"] == "refused"]
+    await sweep_sql.store_registry_results(
+        session, [(i["cycle_id"], i["project_id"], change) for i, change in applied]
     )
-    if entry is not None:
-        entry.registry_result = result
-    await record(
+    await _record_term_ends(session, applied, refused)
+    return {"applied": len(applied), "refused": len(refused)}
+
+
+async def _record_term_ends(
+    session: AsyncSession,
+    applied: list[tuple[dict[str, Any], dict[str, Any]]],
+    refused: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> None:
+    def subject(item: dict[str, Any]) -> str:
+        return subject_of(item["cycle_id"], item["project_id"])
+
+    await record_many(
         session,
         actor=ACTOR,
         action="continuation_project.term_end_applied",
         subject_type="continuation_project",
-        subject_id=subject,
-        before={"registry_status": "supported", "term_end": result["previous_term_end"]},
-        after={"registry_status": result["status"], "ended_on": result["ended_on"]},
+        changes=[
+            (
+                subject(i),
+                {"registry_status": "supported", "term_end": change["previous_term_end"]},
+                {"registry_status": change["status"], "ended_on": change["ended_on"]},
+            )
+            for i, change in applied
+        ],
     )
-    return result
+    for item, problem in refused:
+        log.warning(
+            "registry_refused",
+            action="term_end",
+            subject=subject(item),
+            error=problem.get("detail"),
+        )
+    await record_many(
+        session,
+        actor=ACTOR,
+        action="continuation_project.term_end_refused",
+        subject_type="continuation_project",
+        changes=[(subject(i), {}, {"error": problem.get("detail")}) for i, problem in refused],
+    )

@@ -26,9 +26,11 @@ async def projects(registry: RegistryClient, **filters: Any) -> list[Record]:
     return [p async for p in registry.projects(**filters)]
 
 
-async def create_project(registry: RegistryClient, body: Record) -> Record:
-    """``POST /v1/projects`` takes no idempotency key: callers look for the project first."""
-    response = await registry.client.post("/v1/projects", json=body)
+async def create_project(registry: RegistryClient, body: Record, *, key: str) -> Record:
+    """``POST /v1/projects`` with an Idempotency-Key, so a retried call creates one project."""
+    response = await registry.client.post(
+        "/v1/projects", json=body, headers={"Idempotency-Key": key}, idempotent=True
+    )
     if response.status_code >= 500:
         raise ServiceUnavailable(f"registry: create project: {response.text[:300]}")
     if response.status_code >= 400:

@@ -96,7 +96,9 @@ async def register_joint_review_project(
     project = next((p for p in found if _same_project(p, application)), None)
     if project is None:
         project = await create_project(
-            registry, _project_body(application, round_, selection.programme_id)
+            registry,
+            _project_body(application, round_, selection.programme_id),
+            key=f"joint-project:{selection.id}",
         )
     selection.registry_project_id = uuid.UUID(str(project["id"]))
     await session.flush()

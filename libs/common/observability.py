@@ -1,0 +1,68 @@
+"""One ASGI layer for what every request carries: its request id, its server span with the access
+log line, and its latency metric.
+
+They were three nested middlewares; every layer is resumed on each of a request's awaits and wraps
+``send`` once more, so one layer doing all three costs a third of it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from opentelemetry import context, propagate, trace
+from opentelemetry.trace import SpanKind
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from libs.common.logging import REQUEST_ID_HEADER, bind_request_id, plain_request_id
+from libs.common.metrics import ServiceMetrics
+from libs.common.tracing import access_log, tracer
+
+_REQUEST_ID = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+class ObservabilityMiddleware:
+    """Reads or mints ``X-Request-ID`` and echoes it; opens a server span (continuing an
+    incoming ``traceparent``); logs method, route template, status and duration; observes the
+    latency by route template, not by raw path."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        structlog.contextvars.clear_contextvars()
+        rid = bind_request_id(plain_request_id(headers.get(REQUEST_ID_HEADER.lower())))
+        status = 500
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"].append((_REQUEST_ID, rid.encode("latin-1")))
+            await send(message)
+
+        method = scope["method"]
+        span = tracer().start_span(
+            f"{method} {scope['path']}", context=propagate.extract(headers), kind=SpanKind.SERVER
+        )
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            route = getattr(scope.get("route"), "path", None)
+            self.metrics.request_seconds.labels(
+                self.metrics.service, method, route or "unmatched", str(status)
+            ).observe(time.perf_counter() - started)
+            logged = str(route or scope["path"])
+            span.update_name(f"{method} {logged}")
+            span.set_attributes({"http.route": logged, "http.response.status_code": status})
+            access_log(method, logged, status, started)
+            span.end()
+            context.detach(token)

@@ -1,0 +1,95 @@
+"""``/v1/projects/…/term-*`` — support term changes the review service orders (idempotent by
+decision id): one project's extension or end, and a batch of term ends from the sweep."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.projects import terms
+from services.registry.projects.schemas import (
+    TermChangeOut,
+    TermEndIn,
+    TermEndsIn,
+    TermEndsOut,
+    TermExtensionIn,
+)
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
+
+TERM: dict[int | str, dict[str, Any]] = {
+    404: problem_doc("No project with this id"),
+    409: problem_doc("The project has ended, or the decision id names another change"),
+}
+ReviewService = Annotated[Principal, Depends(require(Role.service))]
+
+
+def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> TermChangeOut:
+    change, replayed = result
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return change
+
+
+@router.post(
+    "/term-ends",
+    summary="End support of up to 500 projects (the review sweep; idempotent by decision id)",
+    description=(
+        "Each item is applied, replayed or refused on its own, by the rules of "
+        "`POST /v1/projects/{project_id}/term-end`; a refused item carries the problem that call "
+        "would have answered, and the others still apply."
+    ),
+    responses=PROBLEM_RESPONSES,
+)
+async def end_terms(body: TermEndsIn, session: SessionDep, principal: ReviewService) -> TermEndsOut:
+    return TermEndsOut(items=await terms.end_terms(session, principal=principal, items=body.items))
+
+
+@router.post(
+    "/{project_id}/term-extensions",
+    summary="Extend the support term by two fiscal years (review service; idempotent by decision id)",
+    responses={**PROBLEM_RESPONSES, **TERM},
+)
+async def extend_term(
+    project_id: uuid.UUID,
+    body: TermExtensionIn,
+    response: Response,
+    session: SessionDep,
+    principal: ReviewService,
+) -> TermChangeOut:
+    result = await terms.extend_term(
+        session,
+        principal=principal,
+        project_id=project_id,
+        decision_id=body.decision_id,
+        reason=body.reason,
+    )
+    return _term_response(result, response)
+
+
+@router.post(
+    "/{project_id}/term-end",
+    summary="End support (review service; idempotent by decision id)",
+    responses={**PROBLEM_RESPONSES, **TERM},
+)
+async def end_term(
+    project_id: uuid.UUID,
+    body: TermEndIn,
+    response: Response,
+    session: SessionDep,
+    principal: ReviewService,
+) -> TermChangeOut:
+    result = await terms.end_term(
+        session,
+        principal=principal,
+        project_id=project_id,
+        decision_id=body.decision_id,
+        reason=body.reason,
+        effective_on=body.effective_on,
+    )
+    return _term_response(result, response)

@@ -1,0 +1,65 @@
+"""What the read path saves per request keeps its guarantees: autocommit reads, pooled
+connections checked without a ping per checkout, verified tokens remembered until they expire."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libs.common import auth, db
+from libs.common.auth import Role, decode_token, mint_token
+from libs.common.errors import Unauthorized
+from libs.common.settings import Settings
+from libs.common.unit_of_work import read_only
+
+
+@pytest.fixture
+async def service_engine(make_settings: Callable[..., Settings]) -> AsyncIterator[AsyncEngine]:
+    """The engine the services build (``create_engine``), one pooled connection."""
+    engine = db.create_engine(make_settings("registry", db_pool_size=1, db_max_overflow=0))
+    yield engine
+    await engine.dispose()
+
+
+async def _backend_pid(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session:
+        return int(await session.scalar(text("SELECT pg_backend_pid()")))
+
+
+async def test_a_read_only_route_reads_outside_a_transaction(service_engine: AsyncEngine) -> None:
+    async with async_sessionmaker(service_engine)() as session:
+        await read_only(session)
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
+
+        assert raw.driver_connection is not None
+        assert not raw.driver_connection.is_in_transaction()
+
+
+async def test_a_pooled_connection_the_server_ended_is_replaced(
+    service_engine: AsyncEngine, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessionmaker = async_sessionmaker(service_engine)
+    ended = await _backend_pid(sessionmaker)
+    async with engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ended})
+    # Whether or not the client noticed the closed socket yet, the ping of an idle one does.
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", -1.0)
+
+    assert await _backend_pid(sessionmaker) != ended
+
+
+def test_a_remembered_token_still_expires(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings("registry")
+    token = mint_token(settings, role=Role.operator, subject="clock", ttl_seconds=60)
+    issued = auth.time.time()
+    assert decode_token(settings, token).subject == "clock"
+
+    monkeypatch.setattr(auth.time, "time", lambda: issued + 61)
+    with pytest.raises(Unauthorized, match="expired"):
+        decode_token(settings, token)
