@@ -195,8 +195,10 @@ async def _ours(as_of: datetime) -> dict[str, Any]:
     from libs.common.settings import load_settings
     from services.review.config import ReviewSettings
     from services.review.continuation.commands import run_sweep
+    from services.review.models import load_all_models
 
     settings = load_settings("review")
+    load_all_models()  # imports, as the CLI's start does, before the clock (the floor's are too)
     with PeakRss() as memory:
         began, started = time.time(), time.perf_counter()
         report = await run_sweep(settings, ReviewSettings(), as_of=as_of, dry_run=False)

@@ -102,7 +102,8 @@ def _bytecode_cache(prefix: Path, env: dict[str, str]) -> None:
     sys.pycache_prefix = str(prefix)
     sys.dont_write_bytecode = False
     env["PYTHONPYCACHEPREFIX"] = str(prefix)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Empty, not removed: the supervisor layers `env` over our own environment.
+    env["PYTHONDONTWRITEBYTECODE"] = ""
 
 
 def _seed_if_empty(env: dict[str, str]) -> None:

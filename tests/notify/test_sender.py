@@ -248,6 +248,22 @@ async def test_a_row_left_sending_by_a_dead_sender_is_sent_after_its_lease(
     assert rows["fresh"].state == "sending"
 
 
+async def test_batches_overlap_yet_no_row_in_flight_is_claimed_again(
+    committed_ctx: Committed, smtp_server: SmtpServer
+) -> None:
+    """The next batch is claimed while the last is in flight; with a lease shorter than a send,
+    every row in flight looks orphaned, and still each is sent once, on its first claim."""
+    ctx, tag = committed_ctx.ctx, committed_ctx.tag
+    ctx["notify_settings"] = fast_notify_settings(sending_lease_seconds=0.02)  # batches of 5
+    emails = [committed_ctx.email(f"r{i:02d}") for i in range(12)]
+    await send_transactional(ctx, payload(f"decision:{tag}", *emails))
+    assert await send_due_deliveries(ctx, {}) == {"sent": 12}
+    rows = (await deliveries(ctx["sessionmaker"], tag)).values()
+    assert {(row.state, row.attempts) for row in rows} == {("sent", 1)}
+    delivered = [m["To"].addresses[0].addr_spec for m in received(smtp_server, tag)]
+    assert sorted(delivered) == sorted(emails)
+
+
 async def test_a_campaign_is_sent_once_approved_with_ics_links_and_list_unsubscribe(
     committed_ctx: Committed, smtp_server: SmtpServer
 ) -> None:

@@ -11,7 +11,8 @@ Rendering runs in the event loop's own thread, between the lanes' steps: the mar
 COMMIT leave within one step, which no other coroutine can interrupt (a rendering thread could,
 by taking the GIL between the two writes). A batch is sized to send in a quarter of the lease
 at the configured rate and the queue holds at most one, so a claimed row waits at most two
-batches — half the lease — before it is sent, never long enough to count as orphaned.
+batches — half the lease at that rate — before it is sent; and a sender never claims again a row
+it holds (``in_flight``), whatever a slow relay or ``as_of`` makes of its lease.
 """
 
 from __future__ import annotations
