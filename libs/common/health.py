@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from libs.common.metrics import ServiceMetrics
-from libs.common.outbox import unsent_count
+from libs.common.outbox import rearmed_count, unsent_count
 from libs.common.queue import queue_name
 from libs.common.redis_pool import get_redis
 
@@ -76,7 +76,9 @@ async def _refresh_queue_and_outbox(app: FastAPI) -> None:
     service = service_metrics.service
     async with app.state.sessionmaker() as session:
         unsent, oldest = await unsent_count(session, app.state.outbox)
+        rearmed = await rearmed_count(session, app.state.outbox)
     service_metrics.outbox_unsent.labels(service).set(unsent)
+    service_metrics.outbox_rearmed.labels(service).set(rearmed)
     lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
     service_metrics.outbox_lag.labels(service).set(lag)
     redis = await get_redis(app)

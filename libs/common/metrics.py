@@ -46,6 +46,12 @@ class ServiceMetrics:
             ["service"],
             registry=self.registry,
         )
+        self.outbox_rearmed = Gauge(
+            "jisso_outbox_rearmed",
+            "Messages whose job ran out of tries, waiting in the outbox to be queued again",
+            ["service"],
+            registry=self.registry,
+        )
         self.outbox_lag = Gauge(
             "jisso_outbox_lag_seconds",
             "Age of the oldest unpublished outbox row",

@@ -197,6 +197,15 @@ async def unsent_count(session: AsyncSession, outbox: Table) -> tuple[int, datet
     return int(row[0]), row[1]
 
 
+async def rearmed_count(session: AsyncSession, outbox: Table) -> int:
+    """Messages re-armed after their job ran out of tries, waiting for their due time: more than
+    none means a peer has been unreachable for a quarter hour or longer."""
+    count = await session.scalar(
+        select(func.count()).where(outbox.c.published_at.is_(None), outbox.c.due_at > func.now())
+    )
+    return int(count or 0)
+
+
 async def claim_effect(session: AsyncSession, effects: Table, key: str) -> bool:
     """True the first time ``key`` is claimed; the claim commits with the effect or not at all."""
     result = await session.execute(

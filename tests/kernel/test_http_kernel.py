@@ -187,5 +187,6 @@ async def test_metrics_are_labelled_by_route_template(client: httpx.AsyncClient)
     text_ = (await client.get("/metrics")).text
     assert 'route="/healthz"' in text_
     assert 'jisso_outbox_unsent{service="registry"}' in text_
+    assert 'jisso_outbox_rearmed{service="registry"}' in text_
     assert 'jisso_queue_depth{service="registry"}' in text_
     assert 'jisso_outbox_lag_seconds{service="registry"}' in text_

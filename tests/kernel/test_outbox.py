@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.errors import ServiceUnavailable
-from libs.common.outbox import add_message, claim_effect, rearm, relay
+from libs.common.outbox import add_message, claim_effect, rearm, rearmed_count, relay
 from libs.common.queue import MAX_TRIES, job, queue_name
 from services.registry.models import applied_effects, outbox
 
@@ -144,6 +144,8 @@ async def test_a_job_out_of_tries_is_rearmed_in_the_outbox_not_dropped(
     assert row.payload["decision_id"] == "d-1" and row.payload["_rearmed"] == 1
     await relay(committed, outbox, redis)  # not due yet: it stays in the outbox
     assert await queued_job_ids(redis, test_queue) == []
+    async with committed() as session:
+        assert await rearmed_count(session, outbox) == 1
     async with committed() as session, session.begin():
         later = await session.scalar(
             select(outbox.c.due_at - func.now()).where(outbox.c.id == row.id)
@@ -152,6 +154,8 @@ async def test_a_job_out_of_tries_is_rearmed_in_the_outbox_not_dropped(
     assert later is not None and later > timedelta(minutes=4)
     await relay(committed, outbox, redis)
     assert await queued_job_ids(redis, test_queue) == [str(row.id)]
+    async with committed() as session:
+        assert await rearmed_count(session, outbox) == 0
 
 
 async def test_a_job_with_tries_left_is_retried_by_the_queue(
