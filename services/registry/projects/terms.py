@@ -137,7 +137,6 @@ async def _store(
     change: TermChange,
     audit: AuditChange,
 ) -> None:
-    await session.flush()
     await repository.add_term_changes(session, [change])
     subject_id, before, after = audit
     await record(
@@ -281,7 +280,6 @@ async def end_terms(
         outcomes.append(_outcome(item, "applied", change=result))
         changes.append(change)
         audits.append(audit)
-    await session.flush()
     await repository.add_term_changes(session, changes)
     await record_many(
         session,
