@@ -135,6 +135,12 @@ async def current_principal(
     return decode_token(settings, credentials.credentials)
 
 
+async def principal_of(request: Request) -> Principal:
+    """The caller, as ``current_principal`` gives it to a route, for a fast path that does not
+    go through FastAPI's dependency solving: the same checks, the same 401s."""
+    return await current_principal(request, await _bearer(request))
+
+
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller must hold one of ``roles``."""
 

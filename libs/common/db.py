@@ -7,7 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from asyncpg.exceptions import InternalClientError
+from asyncpg.exceptions import (
+    InterfaceError,
+    InternalClientError,
+    OperatorInterventionError,
+    PostgresConnectionError,
+)
 from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
@@ -90,8 +95,23 @@ def _server_closed_connection(context: ExceptionContext) -> None:
     progress"), which SQLAlchemy does not recognise as a disconnect, so the dead connection would
     go back to the pool and fail the requests that draw it next."""
     original = context.original_exception
-    if isinstance(original, InternalClientError) and "another operation" in str(original):
+    if isinstance(original, InternalClientError) and _ending_announced(original):
         context.is_disconnect = True
+
+
+def _ending_announced(exc: InternalClientError) -> bool:
+    return "another operation" in str(exc)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether an error the driver raised means its connection is gone: the socket closed, the
+    server ended it (see ``_server_closed_connection``) or is shutting down. For code using the
+    driver's connection itself, where SQLAlchemy is not there to tell."""
+    if isinstance(exc, InternalClientError):
+        return _ending_announced(exc)
+    return isinstance(
+        exc, OSError | InterfaceError | PostgresConnectionError | OperatorInterventionError
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,6 +7,7 @@ import re
 import sys
 import uuid
 from contextvars import ContextVar
+from typing import TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor
@@ -17,6 +18,22 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is echoed in headers and carried into calls, jobs and logs: only a plain token is.
 _PLAIN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class _Stdout:
+    """The stdout ``configure_logging`` last chose: the loggers structlog caches on first use
+    write through this, so a second configuration (or a test capturing output) reaches them."""
+
+    stream: TextIO = sys.stdout
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+_stdout = _Stdout()
 
 
 def configure_logging(level: str = "INFO", service: str | None = None) -> None:
@@ -35,25 +52,28 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    rendered: list[Processor] = [
+        structlog.processors.format_exc_info,
+        redact,
+        structlog.processors.JSONRenderer(ensure_ascii=False),
+    ]
+    _stdout.stream = sys.stdout
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                redact,
-                structlog.processors.JSONRenderer(ensure_ascii=False),
-            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendered],
         )
     )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # Our own events are written straight to the same stdout, not through a stdlib record,
+    # handler and formatter: an access line per request made that detour a fifth of a read's CPU.
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*shared, *rendered],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        logger_factory=structlog.WriteLoggerFactory(_stdout),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
 
@@ -78,9 +98,13 @@ def redact(_: object, __: str, event: EventDict) -> EventDict:
 
 def _scrub(value: object) -> object:
     if isinstance(value, str):
-        value = _JWT.sub("[jwt]", value)
-        value = _BEARER.sub(r"\1 " + REDACTED, value)
-        return _EMAIL.sub(r"***@\1", value)
+        # Each pattern needs its marker; most values have none, and a substring test is far
+        # cheaper than a regular expression's scan.
+        if "eyJ" in value:
+            value = _JWT.sub("[jwt]", value)
+        if "bearer" in value.lower():
+            value = _BEARER.sub(r"\1 " + REDACTED, value)
+        return _EMAIL.sub(r"***@\1", value) if "@" in value else value
     if isinstance(value, dict):
         return {key: _scrub(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

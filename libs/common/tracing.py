@@ -7,6 +7,7 @@ lines of one decision can be joined across services; spans are exported only whe
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +40,10 @@ def configure_tracing(service: str, otlp_endpoint: str = "") -> None:
     _configured = True
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
+    # Once per process: looking the tracer up costs as much as starting a span. Made before the
+    # provider is installed, it is a proxy that finds the provider on first use.
     return trace.get_tracer("jisso")
 
 

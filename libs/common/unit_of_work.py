@@ -3,21 +3,28 @@
 FastAPI runs the exit code of ``yield`` dependencies after the response may already be on its way,
 so a failed commit could follow a 2xx. Committing in the route handler instead means a client only
 sees success for what is durably stored; endpoints themselves never commit.
+
+Reads made of single statements need no unit of work: they run in autocommit (``ReadOnly``,
+``driver_connection``); a hot one may have a fast path (``libs/common/fast_path.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import asyncpg
 import structlog
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.util import greenlet_spawn
 
+from libs.common.db import connection_lost
 from libs.common.errors import PreconditionFailed, ServiceUnavailable
 from libs.common.outbox import PENDING_OUTBOX_IDS, relay
 
@@ -44,16 +51,9 @@ class UnitOfWorkRoute(APIRoute):
                     raise PreconditionFailed("the resource changed while this request ran") from exc
                 except DBAPIError as exc:
                     await session.rollback()
-                    if not exc.connection_invalidated:
-                        raise
-                    # A lost connection is the database's trouble, not a bug: a clean 503 the
-                    # client may retry (with its Idempotency-Key), and the pool reconnects.
-                    log.warning("database_connection_lost", error=str(exc.orig))
-                    raise ServiceUnavailable(
-                        "データベースとの接続が切れました。再試行してください"
-                        "（the database connection was lost; retry the request）",
-                        service="database",
-                    ) from exc
+                    if exc.connection_invalidated:
+                        raise _connection_lost(exc) from exc
+                    raise
                 except BaseException:
                     await session.rollback()
                     raise
@@ -61,6 +61,17 @@ class UnitOfWorkRoute(APIRoute):
                 return response
 
         return run_in_unit_of_work
+
+
+def _connection_lost(exc: Exception) -> ServiceUnavailable:
+    # A lost connection is the database's trouble, not a bug: a clean 503 the client may retry
+    # (with its Idempotency-Key), and the pool reconnects.
+    log.warning("database_connection_lost", error=str(getattr(exc, "orig", exc)))
+    return ServiceUnavailable(
+        "データベースとの接続が切れました。再試行してください"
+        "（the database connection was lost; retry the request）",
+        service="database",
+    )
 
 
 def _relay_soon(request: Request, ids: list[Any]) -> None:
@@ -99,3 +110,25 @@ async def read_only(session: SessionDep) -> None:
 
 
 ReadOnly = Depends(read_only)
+
+
+@asynccontextmanager
+async def driver_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """The database driver's own connection, for a fast path's read of one statement: from the
+    engine's pool, in autocommit (an asyncpg connection outside a transaction). A sessionmaker
+    bound to a connection (tests run each in a transaction) lends that one, so the read sees
+    what the test wrote."""
+    bind = request.app.state.sessionmaker.kw["bind"]
+    if isinstance(bind, AsyncConnection):
+        yield (await bind.get_raw_connection()).driver_connection
+        return
+    pooled = await bind.raw_connection()  # the database down: DBAPIError, as for any route
+    try:
+        yield pooled.driver_connection
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        await greenlet_spawn(pooled.invalidate, exc)
+        raise _connection_lost(exc) from exc
+    finally:
+        await greenlet_spawn(pooled.close)

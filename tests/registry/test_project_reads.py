@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
+from libs.common.fast_path import fast_routes
 from libs.common.pagination import Page
+from services.registry.app import ROUTERS
 from services.registry.projects import repository, service
 from services.registry.projects.schemas import ProjectOut
 from tests.registry.projects_support import bearer, create, prepare
@@ -73,3 +75,64 @@ async def test_a_page_reads_as_its_response_model_serialises_it(
         assert page.content == expected.model_dump_json().encode()
     assert last.json()["next"] is None
     assert [len(page.json()["items"]) for page in (first, last)] == [2, 1]
+
+
+def _answer(response: httpx.Response) -> tuple[int, str | None, str | None]:
+    headers = response.headers
+    return response.status_code, headers.get("ETag"), headers.get("WWW-Authenticate")
+
+
+async def test_the_fast_path_answers_as_the_declared_endpoint_does(
+    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+) -> None:
+    """``GET /v1/projects/{id}`` in canonical form takes the fast path (libs/common/fast_path.py);
+    the same id in capitals goes through FastAPI to the declared endpoint. Every answer, errors
+    included, is the same."""
+    assert [r.path for r in fast_routes(ROUTERS[0].routes)] == ["/v1/projects/{project_id}"]
+    created = await create(client, operator, proposers=[{"lg_code": "112089"}])
+    project_id = created.json()["id"]
+    unknown = str(uuid.uuid4())
+    cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
+        (project_id, bearer(operator), {}),
+        (project_id, bearer(operator), {"as_of": "令和3年8月24日"}),
+        (project_id, bearer(token(Role.municipality, lg_code="112089")), {}),
+        (project_id, bearer(token(Role.municipality, lg_code="112071")), {}),  # 403
+        (project_id, bearer(operator), {"as_of": "someday"}),  # 422 query.as_of
+        (project_id, {}, {}),  # 401
+        (project_id, {"Authorization": "Basic b3A6cHc="}, {}),  # 401
+        (project_id, bearer("not-a-token"), {}),  # 401
+        (unknown, bearer(operator), {}),  # 404
+    ]
+    statuses = []
+    for given, headers, params in cases:
+        fast = await client.get(f"/v1/projects/{given}", headers=headers, params=params)
+        declared = await client.get(f"/v1/projects/{given.upper()}", headers=headers, params=params)
+        assert _answer(fast) == _answer(declared), (given, headers, params)
+        if fast.status_code >= 400:  # the problem names the path it was asked for
+            problem, other = fast.json(), declared.json()
+            assert {**problem, "instance": None} == {**other, "instance": None}
+        else:
+            assert fast.content == declared.content
+        statuses.append(fast.status_code)
+    assert statuses == [200, 200, 200, 403, 422, 401, 401, 401, 404]
+
+
+async def test_paths_that_are_not_project_ids_reach_their_own_routes(
+    client: httpx.AsyncClient, operator: str
+) -> None:
+    stats = await client.get("/v1/projects/stats", headers=bearer(operator))
+    assert stats.status_code == 200, stats.text
+    assert "by_selection_fiscal_year" in stats.json()
+    not_an_id = await client.get("/v1/projects/12345", headers=bearer(operator))
+    assert not_an_id.status_code == 422
+    assert not_an_id.json()["errors"][0]["field"] == "path.project_id"
+
+
+async def test_a_fast_read_is_measured_by_its_route_template(
+    client: httpx.AsyncClient, operator: str
+) -> None:
+    project_id = (await create(client, operator)).json()["id"]
+    assert (await client.get(f"/v1/projects/{project_id}", headers=bearer(operator))).is_success
+    metrics = (await client.get("/metrics")).text
+    counted = 'method="GET",route="/v1/projects/{project_id}",service="registry",status="200"} 1.0'
+    assert f"jisso_http_request_duration_seconds_count{{{counted}" in metrics

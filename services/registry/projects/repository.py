@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -200,14 +203,20 @@ async def read_rows(
     return (await (await session.connection()).execute(query)).all()
 
 
-# Built once: a statement object memoises its cache key, which takes a while to compute.
 _READ_ONE = select(*READ_COLUMNS).where(Project.id == bindparam("project_id"))
+# The most requested read runs on the driver's own connection (the fast path of
+# ``GET /v1/projects/{id}``): compiled once, its record made a tuple with the fields, names and
+# values of SQLAlchemy's row.
+_READ_ONE_SQL = str(_READ_ONE.compile(dialect=asyncpg_dialect()))
+ProjectRow: Any = namedtuple(  # type: ignore[misc]  # the fields are READ_COLUMNS's names
+    "ProjectRow", [column.name for column in _READ_ONE.selected_columns]
+)
 
 
-async def read_row(session: AsyncSession, project_id: uuid.UUID) -> Row[Any] | None:
-    return (
-        await (await session.connection()).execute(_READ_ONE, {"project_id": project_id})
-    ).first()
+async def read_row(driver: asyncpg.Connection, project_id: uuid.UUID) -> Any | None:
+    """A ``READ_COLUMNS`` row as a ``ProjectRow``, or ``None``."""
+    record = await driver.fetchrow(_READ_ONE_SQL, project_id)
+    return None if record is None else ProjectRow(*record)
 
 
 async def get(

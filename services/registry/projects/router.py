@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import asyncpg
 from fastapi import (
     APIRouter,
     Depends,
@@ -18,7 +19,7 @@ from fastapi import (
 from pydantic_core import to_json
 from starlette.datastructures import UploadFile
 
-from libs.common.auth import Operator, Principal, Role, require
+from libs.common.auth import Operator, Principal, Role, principal_of, require
 from libs.common.errors import (
     PRECONDITION_RESPONSES,
     PROBLEM_RESPONSES,
@@ -27,10 +28,11 @@ from libs.common.errors import (
     problem_doc,
 )
 from libs.common.etag import IfMatch
+from libs.common.fast_path import fast_path
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
-from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute
+from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute, driver_connection
 from services.registry.projects import exchange, queries, reports, repository, service
 from services.registry.projects.schemas import (
     ActivityReportIn,
@@ -58,7 +60,8 @@ CHANGE: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     **PRECONDITION_RESPONSES,
 }
-Reader = Annotated[Principal, Depends(require(*service.READERS))]
+_read_role = require(*service.READERS)
+Reader = Annotated[Principal, Depends(_read_role)]
 # The review service registers the regions the Cabinet Office programme selects in the joint review.
 Creator = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
@@ -266,6 +269,32 @@ async def import_projects(
     return await exchange.import_csv(session, actor=principal, content=content)
 
 
+async def _project_response(
+    driver: asyncpg.Connection, principal: Principal, project_id: uuid.UUID, as_of: str | None
+) -> Response:
+    project, etag = await queries.document(
+        driver, principal=principal, project_id=project_id, day=_as_of(as_of)
+    )
+    return _json(project, {"ETag": etag})
+
+
+async def _get_project_fast(request: Request) -> Response | None:
+    """The most requested read, for an id in canonical form. Other spellings, and paths that are
+    not ids at all (``/v1/projects/stats``), go on to FastAPI's routing."""
+    given = request.path_params["project_id"]
+    try:
+        project_id = uuid.UUID(given)
+    except ValueError:
+        return None
+    if str(project_id) != given:
+        return None
+    principal = await _read_role(await principal_of(request))
+    async with driver_connection(request) as driver:
+        return await _project_response(
+            driver, principal, project_id, request.query_params.get("as_of")
+        )
+
+
 @router.get(
     "/{project_id}",
     summary="Get a project, with its status on a date",
@@ -273,16 +302,15 @@ async def import_projects(
     responses={**PROBLEM_RESPONSES, **NOT_FOUND},
     dependencies=[ReadOnly],
 )
+@fast_path(_get_project_fast)
 async def get_project(
     project_id: uuid.UUID,
     session: SessionDep,
     principal: Reader,
     as_of: AsOf = None,
 ) -> Response:
-    project, etag = await queries.document(
-        session, principal=principal, project_id=project_id, day=_as_of(as_of)
-    )
-    return _json(project, {"ETag": etag})
+    raw = await (await session.connection()).get_raw_connection()
+    return await _project_response(raw.driver_connection, principal, project_id, as_of)
 
 
 @router.patch(
