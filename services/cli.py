@@ -12,11 +12,19 @@ from typing import Annotated
 import typer
 import uvicorn
 from prometheus_client import start_http_server
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from libs.common.auth import Role, mint_token
 from libs.common.logging import configure_logging
 from libs.common.scheduler import run_scheduler
-from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, get_settings
+from libs.common.settings import (
+    DEFAULT_PORTS,
+    SERVICE_NAMES,
+    ServiceName,
+    Settings,
+    get_settings,
+)
 from libs.common.worker import run_workers
 from services import runtime
 from services.registry.cli import app as registry_app
@@ -45,8 +53,7 @@ def migrate(
     from libs.common.migrations import upgrade  # alembic: only this command and `up` need it
 
     for name in _services(service):
-        settings = get_settings(name)
-        asyncio.run(upgrade(name, settings.database_url))
+        asyncio.run(upgrade(name, _settings(name).database_url))
         typer.echo(f"migrated {name}")
 
 
@@ -55,7 +62,7 @@ def seed() -> None:
     """Load the seed document's facts into the registry (idempotent: a second run changes nothing)."""
     from services.registry.seed import run_seed
 
-    asyncio.run(run_seed(get_settings("registry")))
+    asyncio.run(run_seed(_settings("registry")))
     typer.echo("seeded the registry")
 
 
@@ -67,6 +74,7 @@ def serve(
 ) -> None:
     """Serve one service's API with uvicorn."""
     name = _services([service])[0]
+    _settings(name)  # refused settings: one line naming them, before uvicorn imports the app
     uvicorn.run(
         f"services.{name}.app:create_app",
         factory=True,
@@ -100,9 +108,10 @@ def worker(
 ) -> None:
     """Run the queue workers (all services' queues in one process by default)."""
     names = _services(service)
+    settings = [_settings(name) for name in names]  # any refused before a worker starts
     if metrics_port:
         start_http_server(metrics_port)
-    configure_logging(get_settings(names[0]).log_level, "worker")
+    configure_logging(settings[0].log_level, "worker")
     specs = [runtime.worker_spec(n) for n in names]
     for spec in specs:
         spec.job_timeout = job_timeout or spec.job_timeout
@@ -112,7 +121,7 @@ def worker(
 @app.command()
 def scheduler() -> None:
     """Enqueue the periodic sweeps of every service (one active scheduler; a second one idles)."""
-    settings = get_settings("registry")
+    settings = _settings("registry")
     configure_logging(settings.log_level, "scheduler")
     asyncio.run(run_scheduler(settings.redis_url, runtime.periodic_sweeps()))
 
@@ -126,7 +135,7 @@ def token(
     ttl: Annotated[int, typer.Option(help="Seconds until it expires")] = 86400,
 ) -> None:
     """Mint a development token signed with JWT_SECRET."""
-    settings = get_settings("registry")
+    settings = _settings("registry")
     typer.echo(
         mint_token(
             settings,
@@ -149,6 +158,23 @@ def openapi(
         path = out_dir / f"{name}.json"
         path.write_text(runtime.openapi_document(name), encoding="utf-8")
         typer.echo(f"wrote {path}")
+
+
+def _settings(service: ServiceName) -> Settings:
+    """The service's settings, or a one-line refusal naming each variable and its rule, and exit
+    status 2 — not a traceback (nor the values pydantic would quote in it)."""
+    try:
+        return get_settings(service)
+    except ValidationError as exc:
+        problems = "; ".join(_refusal(error) for error in exc.errors(include_input=False))
+        typer.echo(f"jisso: refusing to start {service}: {problems}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _refusal(error: ErrorDetails) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    variable = "_".join(map(str, error["loc"])).upper()  # a field is its environment variable
+    return f"{variable}: {message}" if variable else message
 
 
 def _services(names: list[str] | None) -> list[ServiceName]:

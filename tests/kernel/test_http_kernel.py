@@ -190,3 +190,28 @@ async def test_metrics_are_labelled_by_route_template(client: httpx.AsyncClient)
     assert 'jisso_outbox_rearmed{service="registry"}' in text_
     assert 'jisso_queue_depth{service="registry"}' in text_
     assert 'jisso_outbox_lag_seconds{service="registry"}' in text_
+
+
+async def test_a_web_front_end_on_an_allowed_origin_passes_cors(
+    make_settings: Callable[..., Settings], sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    origin = "https://app.jisso.example"
+    settings = make_settings("registry", cors_origins=f"{origin}, https://other.example")
+    app = create_service_app(
+        settings=settings, title="t", description="t", version="0", routers=[router], outbox=outbox
+    )
+    app.state.sessionmaker = sessionmaker
+    asked = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        preflight = await c.options("/v1/things", headers=asked)
+        refused = await c.options("/v1/things", headers={**asked, "Origin": "https://evil.example"})
+        answer = await c.get("/healthz", headers={"Origin": origin})
+        metrics = (await c.get("/metrics")).text
+
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == origin
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
+    exposed = answer.headers["access-control-expose-headers"]
+    assert {"ETag", "Location", "X-Request-ID", "Link"} <= {h.strip() for h in exposed.split(",")}
+    assert 'method="OPTIONS",route="cors_preflight"' in metrics

@@ -79,3 +79,23 @@ def test_every_line_jisso_serve_writes_is_json(
     assert "Application shutdown complete." in uvicorn_events
     assert any(e.startswith("Finished server process") for e in uvicorn_events)
     assert all(r.get("service") == "notify" for r in records)
+
+
+@pytest.mark.parametrize("command", [["serve", "review"], ["worker"], ["scheduler"]])
+def test_refused_settings_stop_a_process_with_one_line_naming_them(command: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("JWT_SECRET", "LINK_SECRET"))}
+    env.update(ENVIRONMENT="production", PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("jisso: refusing to start ")
+    assert "JWT_SECRET must be set to a secret of at least 32 characters" in line
+    assert "Traceback" not in done.stderr

@@ -15,6 +15,7 @@ from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation import applications, assessments, decisions, repository
+from services.review.continuation.dependencies import AssignedReviewer, Municipality, Reader
 from services.review.continuation.models import ContinuationAssignment as Assignment
 from services.review.continuation.schemas import (
     ApplicationOut,
@@ -39,9 +40,6 @@ from services.review.reviewers import repository as reviewers
 router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
 )
-Municipality = Annotated[Principal, Depends(require(Role.municipality))]
-AssignedReviewer = Annotated[Principal, Depends(require(Role.reviewer))]
-Reader = Annotated[Principal, Depends(require(Role.operator, Role.municipality, Role.reviewer))]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such application")}
 CHANGE: dict[int | str, dict[str, Any]] = {

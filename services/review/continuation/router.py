@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
-from libs.common.auth import Operator, Principal, Role, require
+from libs.common.auth import Operator, Role
 from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation import applications, cycles, repository
+from services.review.continuation.dependencies import ApplicationReader, Municipality, Reader
 from services.review.continuation.schemas import (
     ApplicationCreate,
     ApplicationOut,
@@ -30,9 +31,6 @@ from services.review.dependencies import NowDep, RegistryDep
 router = APIRouter(
     prefix="/v1/continuation-cycles", tags=["continuation"], route_class=UnitOfWorkRoute
 )
-Municipality = Annotated[Principal, Depends(require(Role.municipality))]
-Reader = Annotated[Principal, Depends(require(Role.operator, Role.municipality, Role.reviewer))]
-ApplicationReader = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such cycle or eligible project")}
