@@ -24,7 +24,7 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/fuzz $(PYTEST_ARGS)
 
-# B1–B5 against their floors on generated data; writes docs/performance.md (~15 min).
+# B1–B5 against their floors on generated data; writes docs/performance.md (~9 min on two cores).
 # BENCH_SCALE=10 make bench for ten times the data; BENCH_ARGS=--quick for a short look.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
