@@ -3,6 +3,7 @@ endpoint answers every other, and errors become the app's usual problems."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -40,7 +41,7 @@ def routes_seen() -> list[Any]:
 
 
 @pytest.fixture
-async def client(routes_seen: list[Any]) -> httpx.AsyncClient:
+async def client(routes_seen: list[Any]) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     install_problem_handlers(app)
 
@@ -60,7 +61,8 @@ async def client(routes_seen: list[Any]) -> httpx.AsyncClient:
     )
     app.add_middleware(_RecordRoute, seen=routes_seen)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
 
 
 async def test_the_handler_answers_what_it_recognises_and_names_the_route(
