@@ -48,6 +48,7 @@ from bench.common import (
     service_env,
 )
 from bench.generate import plain_url
+from libs.common.email_identity import address_key
 from libs.common.embedded import EmbeddedSmtp, free_port
 from libs.common.fiscal_year import fiscal_year_of, now_tokyo
 from libs.common.queue import queue_name
@@ -73,12 +74,13 @@ async def _audience(database_url: str, recipients: int) -> str:
         await conn.copy_records_to_table(
             "contacts",
             schema_name="registry",
-            columns=["id", "name", "email", "organisation", "search_key", "stakeholder_category",
-                     "version"],
+            columns=["id", "name", "email", "email_key", "organisation", "search_key",
+                     "stakeholder_category", "version"],
             records=[
-                (uuid.uuid4(), f"受信者 {n}", f"staff{n:05d}@c{n % 1741:04d}.city.example.lg.jp",
-                 "企画政策課", "", "local_government", 1)
+                (uuid.uuid4(), f"受信者 {n}", address, address_key(address), "企画政策課", "",
+                 "local_government", 1)
                 for n in range(recipients)
+                for address in [f"staff{n:05d}@c{n % 1741:04d}.city.example.lg.jp"]
             ],
         )  # fmt: skip
     finally:

@@ -146,6 +146,9 @@ def service_env(ctx: Context, database_url: str, redis_url: str, **extra: str) -
         LINK_SECRET=LINK_SECRET,
         ENVIRONMENT="production",
         PYTHONPATH=str(ROOT),
+        # One token drives thousands of requests a second: the per-caller limit is set far above
+        # that, so its Redis round trip is measured but never refuses (docs/operations.md).
+        RATE_LIMIT_AUTHENTICATED="1000000/minute",
     )
     env.update(extra)
     return env

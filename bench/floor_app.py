@@ -30,10 +30,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bench.generate import plain_url
-from libs.common.etag import etag_for
+from libs.common.etag import etag_for, representation_etag
 from libs.common.fiscal_year import TOKYO, fiscal_year_label, today_tokyo
 from libs.common.pagination import encode_cursor, next_link
 from libs.common.search_text import normalise_search_key
+from libs.common.settings import load_settings
 
 PROJECT_COLUMNS = (
     "id, programme_id, title, technologies, tags, selection_fiscal_year, term_start, term_end, "
@@ -149,7 +150,9 @@ async def list_projects(request: Request) -> Response:
     cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        cursor = encode_cursor([last["selection_fiscal_year"], last["title"], str(last["id"])])
+        cursor = encode_cursor(
+            request, [last["selection_fiscal_year"], last["title"], str(last["id"])]
+        )
     return JSONResponse({"items": items, "next": next_link(request.url, cursor)})
 
 
@@ -219,7 +222,7 @@ CONTACT_COLUMNS = (
 
 
 async def patch_contact(request: Request) -> Response:
-    """Lock, compare the version with If-Match, update, read the links, audit: one transaction."""
+    """Lock, compare the representation's ETag with If-Match, update, audit: one transaction."""
     actor = _actor(request)
     if actor is None:
         return _problem(401, "a valid operator token is required")
@@ -231,8 +234,16 @@ async def patch_contact(request: Request) -> Response:
         )
         if row is None:
             return _problem(404, "no such contact")
-        if request.headers.get("if-match") != etag_for("contact", contact_id, row["version"]):
-            return _problem(412, "the resource changed since you read it")
+        links = await conn.fetch(
+            "SELECT id, project_id, council_id FROM registry.contact_links WHERE contact_id = $1"
+            " ORDER BY id",
+            contact_id,
+        )
+        current = _contact_out(row, links)
+        etag = representation_etag("contact", contact_id, current)
+        if request.headers.get("if-match") != etag:
+            problem = {"status": 412, "detail": "changed since you read it", "current_etag": etag}
+            return JSONResponse(problem, status_code=412)
         before = {k: row[k] for k in ("name", "phone", "organisation")}
         after = {**before, **changes}
         key = f"{normalise_search_key(after['name'])}|{normalise_search_key(after['organisation'])}"
@@ -241,18 +252,19 @@ async def patch_contact(request: Request) -> Response:
             " version = version + 1 WHERE id = $1 RETURNING version",
             contact_id, after["phone"], after["organisation"], key,
         )  # fmt: skip
-        links = await conn.fetch(
-            "SELECT id, project_id, council_id FROM registry.contact_links WHERE contact_id = $1",
-            contact_id,
-        )
         await conn.execute(
             AUDIT_SQL, actor, "contact.updated", "contact", str(contact_id),
             json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False),
         )  # fmt: skip
-    out = {**{k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()}, **after}
-    out.update(id=str(contact_id), version=version)
+    out = {**current, **after, "version": version}
+    return JSONResponse(out, headers={"ETag": representation_etag("contact", contact_id, out)})
+
+
+def _contact_out(row: asyncpg.Record, links: list[asyncpg.Record]) -> dict[str, Any]:
+    out = {k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
+    out["id"] = str(row["id"])
     out["links"] = [{k: str(v) if v else None for k, v in link.items()} for link in links]
-    return JSONResponse(out, headers={"ETag": etag_for("contact", contact_id, version)})
+    return out
 
 
 async def ready(request: Request) -> Response:
@@ -274,6 +286,7 @@ def create_app() -> Starlette:
             init=_json_codec,
         )
         app.state.secret = os.environ["JWT_SECRET"]
+        app.state.settings = load_settings("registry")  # the cursor key, as ours derives it
         yield
         await app.state.pool.close()
 

@@ -28,6 +28,7 @@ import asyncpg
 
 from bench import lgs, texts
 from libs.common.db import async_url
+from libs.common.email_identity import address_key
 from libs.common.fiscal_year import support_term_end, support_term_start, today_tokyo
 from libs.common.migrations import upgrade
 from libs.common.search_text import normalise_search_key
@@ -95,8 +96,9 @@ COLUMNS = {
         "position", "version",
     ),
     "contacts": (
-        "id", "name", "email", "phone", "organisation", "search_key", "stakeholder_category",
-        "lg_code", "suppression", "suppression_reason", "suppressed_at", "version",
+        "id", "name", "email", "email_key", "phone", "organisation", "search_key",
+        "stakeholder_category", "lg_code", "suppression", "suppression_reason", "suppressed_at",
+        "version",
     ),
     "contact_links": ("id", "contact_id", "project_id", "council_id"),
     "local_governments": (
@@ -271,7 +273,7 @@ def _contact(
     email = f"{romaji}.{n:07d}@{f'c{lg.code}.{domain}' if lg else domain}"
     bounced = rng.random() < 0.01
     row = (
-        contact_id, name, email, texts.phone(rng), organisation,
+        contact_id, name, email, address_key(email), texts.phone(rng), organisation,
         contact_search_key(name, organisation), category, lg.code if lg else None,
         "bounced" if bounced else None, "550 5.1.1 user unknown" if bounced else None,
         None, 1,

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from libs.common.auth import Role, mint_token
+from libs.common.header_limits import http_protocol
 from libs.common.logging import configure_logging
 from libs.common.scheduler import run_scheduler
 from libs.common.settings import (
@@ -71,17 +72,32 @@ def serve(
     service: Annotated[str, typer.Argument(help="registry, review or notify")],
     host: str = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Default: 8001/8002/8003")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Prometheus metrics on this port (default METRICS_PORT, else 9101/9102/9103; 0: none)"
+        ),
+    ] = None,
 ) -> None:
-    """Serve one service's API with uvicorn."""
+    """Serve one service's API with uvicorn, and its metrics on a port of their own."""
     name = _services([service])[0]
-    _settings(name)  # refused settings: one line naming them, before uvicorn imports the app
+    settings = _settings(name)  # refused settings: one line naming them, before the app is built
+    app = runtime.create_app(name, settings)
+    # The metrics listen where the API does, on their own port (libs/common/metrics_endpoint.py).
+    app.state.metrics_address = (
+        host,
+        settings.metrics_listen_port if metrics_port is None else metrics_port,
+    )
     uvicorn.run(
-        f"services.{name}.app:create_app",
-        factory=True,
+        app,
         host=host,
         port=port or DEFAULT_PORTS[name],
         loop="uvloop",
-        http="httptools",
+        # httptools with the request-head limits (libs/common/header_limits.py).
+        http=http_protocol(settings.max_header_bytes, settings.max_header_fields),
+        # The client address the rate limits key on: X-Forwarded-For only from these peers.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # uvicorn's own lines (start, stop, errors) go through the app's JSON logging, at its
         # LOG_LEVEL; access lines are left out, the metrics middleware counts requests.
         log_config=None,
@@ -132,12 +148,14 @@ def token(
     lg_code: Annotated[str | None, typer.Option(help="For municipality tokens")] = None,
     programme: Annotated[str | None, typer.Option(help="For reviewer tokens")] = None,
     subject: Annotated[str | None, typer.Option(help="Who the token names")] = None,
-    ttl: Annotated[int, typer.Option(help="Seconds until it expires")] = 86400,
+    ttl: Annotated[
+        int, typer.Option(min=1, help="Seconds until it expires (at most JWT_MAX_LIFETIME_SECONDS)")
+    ] = 86400,
 ) -> None:
     """Mint a development token signed with JWT_SECRET."""
     settings = _settings("registry")
-    typer.echo(
-        mint_token(
+    try:
+        token = mint_token(
             settings,
             role=role,
             subject=subject,
@@ -145,7 +163,10 @@ def token(
             programme=programme,
             ttl_seconds=ttl,
         )
-    )
+    except ValueError as exc:  # a claim or lifetime the services would refuse: no token
+        typer.echo(f"jisso: refusing to mint a token: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(token)
 
 
 @app.command()
@@ -174,7 +195,9 @@ def _settings(service: ServiceName) -> Settings:
 def _refusal(error: ErrorDetails) -> str:
     message = error["msg"].removeprefix("Value error, ")
     variable = "_".join(map(str, error["loc"])).upper()  # a field is its environment variable
-    return f"{variable}: {message}" if variable else message
+    if not variable or message.startswith(variable):  # the message names it already
+        return message
+    return f"{variable}: {message}"
 
 
 def _services(names: list[str] | None) -> list[ServiceName]:

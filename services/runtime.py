@@ -11,9 +11,11 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
 
+from fastapi import FastAPI
+
 from libs.common.auth import Role, mint_token
 from libs.common.scheduler import Periodic
-from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, load_settings
+from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, ServiceName, Settings, load_settings
 from libs.common.worker import ServiceWorker
 
 # A URL that is never connected to: only the app's shape is needed to write its OpenAPI document.
@@ -33,9 +35,14 @@ def periodic_sweeps() -> list[Periodic]:
     return [p for name in SERVICE_NAMES for p in _module(name, "worker").PERIODIC]
 
 
+def create_app(service: ServiceName, settings: Settings) -> FastAPI:
+    app: FastAPI = _module(service, "app").create_app(settings)
+    return app
+
+
 def openapi_document(service: ServiceName) -> str:
     settings = load_settings(service, database_url=_OFFLINE_DATABASE_URL)
-    app = _module(service, "app").create_app(settings)
+    app = create_app(service, settings)
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

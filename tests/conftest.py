@@ -73,6 +73,16 @@ def redis_url(server_urls: tuple[str, str]) -> str:
     return server_urls[1]
 
 
+# In-process apps all call from 127.0.0.1, and the whole suite answers thousands of 401s and
+# requests per token: the rate limits are lifted here (empty: no limit) and tested with their own
+# settings in tests/security/test_rate_limits.py.
+NO_RATE_LIMITS = {
+    "rate_limit_public": "",
+    "rate_limit_authenticated": "",
+    "rate_limit_unauthenticated": "",
+}
+
+
 @pytest.fixture(scope="session")
 def make_settings(database_url: str, redis_url: str) -> Callable[..., Settings]:
     def build(service: ServiceName, **overrides: object) -> Settings:
@@ -81,7 +91,7 @@ def make_settings(database_url: str, redis_url: str) -> Callable[..., Settings]:
             database_url=database_url,
             redis_url=redis_url,
             environment="test",
-            **overrides,
+            **{**NO_RATE_LIMITS, **overrides},
         )
 
     return build

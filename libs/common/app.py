@@ -1,4 +1,5 @@
-"""The app factory every service uses: problems, auth, logs, CORS, metrics, health, one UoW per request."""
+"""The app factory every service uses: problems, auth, logs, CORS, rate limits, metrics (on their
+own port), health, one UoW per request."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
-from libs.common import health
+from libs.common import health, metrics_endpoint
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers
 from libs.common.fast_path import FastPathMiddleware, fast_routes
@@ -21,6 +22,7 @@ from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging
 from libs.common.metrics import ServiceMetrics
 from libs.common.observability import ObservabilityMiddleware
+from libs.common.rate_limits import RateLimiter, RateLimitMiddleware
 from libs.common.redis_pool import get_redis
 from libs.common.settings import Settings
 from libs.common.tracing import configure_tracing
@@ -55,7 +57,13 @@ def create_service_app(
         # What start-up built (modules, routes, mappers, compiled validators) lives as long as
         # the process: frozen, the cyclic collector stops re-scanning it in every full collection.
         gc.freeze()
+        # Set by `jisso serve` (services/cli.py): (host, port), port 0 for none.
+        host, port = getattr(app.state, "metrics_address", ("", 0))
+        metrics_server = metrics_endpoint.start(app, host, port) if port else None
         yield
+        if metrics_server is not None:
+            await metrics_server.stop()
+        await app.state.rate_limiter.close()
         redis = getattr(app.state, "redis", None)
         if redis is not None:
             await redis.aclose()
@@ -67,7 +75,7 @@ def create_service_app(
         version=version,
         openapi_tags=[
             *(openapi_tags or []),
-            {"name": "health", "description": "Probes and metrics"},
+            {"name": "health", "description": "Probes"},
         ],
         lifespan=lifespan,
         # Our middleware already traces each request: FastAPI's own spans would be a second
@@ -80,6 +88,7 @@ def create_service_app(
     app.state.outbox = outbox
     app.state.idempotency_keys = idempotency_keys
     app.state.metrics = ServiceMetrics(settings.service)
+    app.state.rate_limiter = RateLimiter(settings, app.state.metrics)
     app.state.readiness_checks = {
         "database": check_database,
         "redis": check_redis,
@@ -97,6 +106,9 @@ def create_service_app(
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, by_path=upload_limits
     )
+    # Outside the body limit (a refused caller's body is never read), inside CORS (a browser's
+    # preflight is answered before it counts) and inside the request id (a 429 carries one).
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter, settings=settings)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

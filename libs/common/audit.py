@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES, InvalidInput
+from libs.common.errors import PROBLEM_RESPONSES
 from libs.common.fiscal_year import TOKYO
 from libs.common.logging import current_request_id
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 
 
@@ -169,16 +169,12 @@ class AuditTrail:
             limit: Annotated[int, Query(ge=1, le=200)] = 50,
             cursor: str | None = None,
         ) -> Page[AuditEventOut]:
-            after = decode_cursor(cursor)
-            if after is not None and not (len(after) == 1 and isinstance(after[0], int)):
-                raise InvalidInput.field(
-                    "query.cursor", "cursor", "the cursor is not one we issued"
-                )
+            after = decode_cursor(request, cursor, Key.integer)
             events = await trail.list_events(
                 session, subject=subject, after_id=after[0] if after else None, limit=limit + 1
             )
             page = events[:limit]
-            last = encode_cursor([page[-1].id]) if len(events) > limit and page else None
+            last = encode_cursor(request, [page[-1].id]) if len(events) > limit and page else None
             return Page[AuditEventOut](
                 items=[AuditEventOut.model_validate(e) for e in page],
                 next=next_link(request.url, last),

@@ -59,13 +59,19 @@ def mint_token(
         raise ValueError("a reviewer token needs programme")
     if subject and len(subject) > MAX_SUBJECT_LENGTH:
         raise ValueError(f"a subject has at most {MAX_SUBJECT_LENGTH} characters")
+    lifetime = ttl_seconds or settings.token_ttl_seconds
+    if lifetime > settings.jwt_max_lifetime_seconds:
+        raise ValueError(
+            f"a token lives at most {settings.jwt_max_lifetime_seconds} seconds "
+            f"(JWT_MAX_LIFETIME_SECONDS), not {lifetime}"
+        )
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
         "sub": subject or f"{role}-{uuid.uuid4().hex[:8]}",
         "role": str(role),
         "iat": now,
-        "exp": now + (ttl_seconds or settings.token_ttl_seconds),
+        "exp": now + lifetime,
     }
     if lg_code:
         claims["lg_code"] = lg_code
@@ -79,15 +85,24 @@ def decode_token(settings: Settings, token: str) -> Principal:
 
     A caller sends the same token with every request, and checking its signature again cost
     about a tenth of a one-row read: a verified token is remembered, its expiry still checked
-    on every use (as PyJWT does: expired once ``exp`` <= now, in whole seconds)."""
-    principal, expires = _verified(token, tuple(settings.verification_secrets), settings.jwt_issuer)
+    on every use (as PyJWT does: expired once ``exp`` <= now, in whole seconds). A token must
+    carry ``iat`` and ``exp`` and live no longer than ``JWT_MAX_LIFETIME_SECONDS``, whoever
+    minted it: a leaked token is usable that long at most."""
+    principal, expires = _verified(
+        token,
+        tuple(settings.verification_secrets),
+        settings.jwt_issuer,
+        settings.jwt_max_lifetime_seconds,
+    )
     if expires <= int(time.time()):
         raise Unauthorized("invalid token: Signature has expired")
     return principal
 
 
 @functools.lru_cache(maxsize=4096)
-def _verified(token: str, secrets: tuple[str, ...], issuer: str) -> tuple[Principal, int]:
+def _verified(
+    token: str, secrets: tuple[str, ...], issuer: str, max_lifetime: int
+) -> tuple[Principal, int]:
     """The principal and ``exp`` of a valid token; raises ``Unauthorized`` (never cached)."""
     error: Exception | None = None
     for secret in secrets:
@@ -110,6 +125,12 @@ def _verified(token: str, secrets: tuple[str, ...], issuer: str) -> tuple[Princi
             raise Unauthorized("invalid token: unknown role") from exc
         if len(str(claims["sub"])) > MAX_SUBJECT_LENGTH:
             raise Unauthorized(f"invalid token: sub longer than {MAX_SUBJECT_LENGTH} characters")
+        # PyJWT has checked that int() reads both (numbers, or digits as text).
+        if int(claims["exp"]) - int(claims["iat"]) > max_lifetime:
+            raise Unauthorized(
+                f"invalid token: lives longer than {max_lifetime} seconds "
+                "(JWT_MAX_LIFETIME_SECONDS)"
+            )
         principal = Principal(
             subject=str(claims["sub"]),
             role=role,

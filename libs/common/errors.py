@@ -188,11 +188,13 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         message = "NUL 文字（U+0000）は使えません（text must not contain NUL）"
         problem = InvalidInput.field("request", "nul_character", message)
         return problem_response(422, problem.to_problem(request.url.path))
-    return await _unexpected_error(request, exc)
+    return await unexpected_error(request, exc)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # The trace goes to the log only; the client learns nothing about internals.
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """The 500 problem. The trace goes to the log only; the client learns nothing about
+    internals. Also answered by ``ObservabilityMiddleware`` for an error escaping the app, so the
+    answer carries the request id and the server keeps the connection."""
     log.exception("unhandled_error", path=request.url.path)
     body = Problem(
         type="/problems/internal",
@@ -210,7 +212,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(Exception, unexpected_error)
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -229,5 +231,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "Missing or invalid bearer token",
         403: "The token's role may not do this",
         422: "Invalid input: each field and the rule it breaks",
+        429: "Too many requests (rate limits, docs/operations.md): wait Retry-After seconds",
     }.items()
 }

@@ -1,20 +1,18 @@
-"""``/healthz`` (alive), ``/readyz`` (dependencies reachable) and ``/metrics``."""
+"""``/healthz`` (alive) and ``/readyz`` (dependencies reachable).
+
+Metrics are not here: they are served on a port of their own (libs/common/metrics_endpoint.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from libs.common.metrics import ServiceMetrics
-from libs.common.outbox import rearmed_count, unsent_count
-from libs.common.queue import queue_name
 from libs.common.redis_pool import get_redis
 
 log = structlog.get_logger(__name__)
@@ -58,28 +56,3 @@ async def readyz(request: Request) -> JSONResponse:
         {"status": "ready" if ready else "unavailable", "checks": results},
         status_code=200 if ready else 503,
     )
-
-
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
-    service_metrics: ServiceMetrics = request.app.state.metrics
-    for refresh in (_refresh_queue_and_outbox, *service_metrics.hooks):
-        try:
-            await asyncio.wait_for(refresh(request.app), timeout=3)
-        except Exception as exc:  # a scrape still answers with what it has
-            log.warning("metrics_refresh_failed", error=str(exc))
-    return Response(generate_latest(service_metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-
-async def _refresh_queue_and_outbox(app: FastAPI) -> None:
-    service_metrics: ServiceMetrics = app.state.metrics
-    service = service_metrics.service
-    async with app.state.sessionmaker() as session:
-        unsent, oldest = await unsent_count(session, app.state.outbox)
-        rearmed = await rearmed_count(session, app.state.outbox)
-    service_metrics.outbox_unsent.labels(service).set(unsent)
-    service_metrics.outbox_rearmed.labels(service).set(rearmed)
-    lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
-    service_metrics.outbox_lag.labels(service).set(lag)
-    redis = await get_redis(app)
-    service_metrics.queue_depth.labels(service).set(await redis.zcard(queue_name(service)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -79,21 +80,40 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
 
 
 # Logs leave the process (collectors, support tickets): addresses and credentials never do.
-# Any local@domain, even without a dot: a library may cut an address short before it logs it.
-_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)*)")
+# Any local@domain, even without a dot: a library may cut an address short before it logs it. The
+# local part is every character RFC 5322 allows unquoted (``o'brien``, ``a+b``, ``x=y``), except
+# that it does not begin with ``'`` or ``/``: a quote in front is the one around a repr'd string,
+# a slash the end of ``scheme://``.
+_EMAIL = re.compile(r"[\w.!#$%&*+=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*@([\w-]+(?:\.[\w-]+)*)")
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]*\.[\w-]*")
 _BEARER = re.compile(r"\b(bearer)\s+[\w.~+/=-]+", re.IGNORECASE)
-_SECRET_KEYS = {"authorization", "cookie", "password", "secret", "token"}
+# scheme://user:PASSWORD@host — up to the last @ before the path, as URL parsers split it.
+_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s/]*@")
+# password=…, access_token=…, api_key=… in query strings, DSNs and key=value text.
+_ASSIGNED_SECRET = re.compile(
+    r"\b([\w.-]*(?:passw(?:or)?d|secret|token|api_?key)[\w.-]*=)[^\s&;,'\"]+", re.IGNORECASE
+)
+_SECRET_WORDS = ("passw", "secret", "token", "apikey", "api_key")
 REDACTED = "[redacted]"
 
 
 def redact(_: object, __: str, event: EventDict) -> EventDict:
-    """Mask e-mail addresses (the domain stays, for bounce triage), JWTs and bearer credentials in
-    every value, and blank the values of keys that only ever hold secrets."""
+    """Mask e-mail addresses (the domain stays, for bounce triage), JWTs, bearer credentials,
+    passwords in URLs and ``password=``-like pairs in every value, and blank the values of keys
+    named like secrets (``*password*``, ``*secret*``, ``*token*``, ``authorization``, ``cookie``)
+    at any depth."""
     return {
-        key: REDACTED if key.lower() in _SECRET_KEYS else _scrub(value)
-        for key, value in event.items()
+        key: REDACTED if _names_a_secret(key) else _scrub(value) for key, value in event.items()
     }
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_a_secret(key: str) -> bool:
+    """Keys are few and repeat on every line: each is looked at once."""
+    lowered = key.lower()
+    return lowered in ("authorization", "cookie", "set-cookie", "proxy-authorization") or any(
+        word in lowered for word in _SECRET_WORDS
+    )
 
 
 def _scrub(value: object) -> object:
@@ -102,11 +122,21 @@ def _scrub(value: object) -> object:
         # cheaper than a regular expression's scan.
         if "eyJ" in value:
             value = _JWT.sub("[jwt]", value)
-        if "bearer" in value.lower():
+        lowered = value.lower()
+        if "bearer" in lowered:
             value = _BEARER.sub(r"\1 " + REDACTED, value)
-        return _EMAIL.sub(r"***@\1", value) if "@" in value else value
+        if "=" in value and any(word in lowered for word in _SECRET_WORDS):
+            value = _ASSIGNED_SECRET.sub(r"\1" + REDACTED, value)
+        if "@" not in value:
+            return value
+        if "://" in value:
+            value = _URL_PASSWORD.sub(r"\1" + REDACTED + "@", value)
+        return _EMAIL.sub(r"***@\1", value)
     if isinstance(value, dict):
-        return {key: _scrub(item) for key, item in value.items()}
+        return {
+            key: REDACTED if isinstance(key, str) and _names_a_secret(key) else _scrub(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_scrub(item) for item in value]
     return value

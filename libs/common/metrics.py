@@ -58,6 +58,18 @@ class ServiceMetrics:
             ["service"],
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "jisso_rate_limited_total",
+            "Requests refused with 429, by rate limit class",
+            ["service", "policy"],
+            registry=self.registry,
+        )
+        self.rate_limit_unchecked = Counter(
+            "jisso_rate_limit_unchecked_total",
+            "Requests served without a rate limit check because Redis was unavailable",
+            ["service"],
+            registry=self.registry,
+        )
         # Service-specific gauges (e.g. notify's deliveries by state) refresh through these hooks.
         self.hooks: list[MetricsHook] = []
 

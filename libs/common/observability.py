@@ -1,5 +1,9 @@
 """One ASGI layer for what every request carries: its request id, its server span with the access
-log line, and its latency metric.
+log line, and its latency metric — and the 500 problem for an error nothing else handled.
+
+Starlette answers such an error in its outermost ``ServerErrorMiddleware``, outside this layer: the
+answer lost ``X-Request-ID``, and the error, raised on to the server, made it close the keep-alive
+connection. Answered here, the 500 carries the request id and the connection stays open.
 
 They were three nested middlewares; every layer is resumed on each of a request's awaits and wraps
 ``send`` once more, so one layer doing all three costs a third of it.
@@ -12,8 +16,10 @@ import time
 import structlog
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import SpanKind
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from libs.common.errors import unexpected_error
 from libs.common.logging import REQUEST_ID_HEADER, bind_request_id, plain_request_id
 from libs.common.metrics import ServiceMetrics
 from libs.common.tracing import access_log, tracer
@@ -39,11 +45,12 @@ class ObservabilityMiddleware:
         structlog.contextvars.clear_contextvars()
         rid = bind_request_id(plain_request_id(headers.get(REQUEST_ID_HEADER.lower())))
         status = 500
+        started_response = False
 
         async def send_observed(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"].append((_REQUEST_ID, rid.encode("latin-1")))
             await send(message)
@@ -55,6 +62,11 @@ class ObservabilityMiddleware:
         token = context.attach(trace.set_span_in_context(span))
         try:
             await self.app(scope, receive, send_observed)
+        except Exception as exc:
+            if started_response:  # too late for an answer: the server ends the response
+                raise
+            answer = await unexpected_error(Request(scope, receive), exc)
+            await answer(scope, receive, send_observed)
         finally:
             route = getattr(scope.get("route"), "path", None)
             self.metrics.request_seconds.labels(

@@ -10,16 +10,22 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.common.key_strength import weakness
 
 DEVELOPMENT_JWT_SECRET = "jisso-development-secret-change-me-0123456789"
 DEVELOPMENT_LINK_SECRET = "jisso-development-link-secret-change-me-0123456789"
-MIN_SECRET_LENGTH = 32
+# Public (they are in this file): refused in every key variable outside development.
+DEVELOPMENT_SECRETS = frozenset({DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET})
 
 ServiceName = Literal["registry", "review", "notify"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("registry", "review", "notify")
 DEFAULT_PORTS: dict[str, int] = {"registry": 8001, "review": 8002, "notify": 8003}
+# Prometheus metrics of each API, on a port apart from the API's (libs/common/metrics_endpoint.py);
+# the worker's `--metrics-port` is 9100 by convention.
+DEFAULT_METRICS_PORTS: dict[str, int] = {"registry": 9101, "review": 9102, "notify": 9103}
 
 
 class Settings(BaseSettings):
@@ -40,7 +46,10 @@ class Settings(BaseSettings):
     # API keys are rotated far more often (docs/operations.md, "Rotate the link key").
     link_secret: str = DEVELOPMENT_LINK_SECRET
     link_previous_secrets: str = ""
-    token_ttl_seconds: int = 3600
+    # The longest a token may live (exp − iat): a longer one is refused (401) and never minted; a
+    # leaked token is usable at most this long. `jisso token` mints a day by default.
+    jwt_max_lifetime_seconds: int = Field(default=86_400, ge=60)
+    token_ttl_seconds: int = Field(default=3600, ge=1)
     cors_origins: str = ""
     log_level: str = "INFO"
     registry_url: str = "http://127.0.0.1:8001"
@@ -58,21 +67,74 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=0, ge=0)
     # Larger request bodies are refused with 413 before a handler reads them (libs/common/limits.py).
     max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # The request line and header fields together, and how many fields: over either, `jisso serve`
+    # answers 431 before the head is read whole (libs/common/header_limits.py).
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    max_header_fields: int = Field(default=100, ge=10)
+    # Empty: the service's own port (DEFAULT_METRICS_PORTS); 0: no metrics server.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # Peers whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the address the
+    # rate limits key on. "*" only where nothing but the ingress controller reaches the API port.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # Inbound rate limits in the `limits` package's notation ("30/minute", "10/second;500/hour");
+    # empty: no limit for that class (libs/common/rate_limits.py, docs/operations.md).
+    rate_limit_public: str = "30/minute"
+    rate_limit_authenticated: str = "6000/minute"
+    rate_limit_unauthenticated: str = "30/minute"
 
     @model_validator(mode="after")
-    def _refuse_default_secrets_outside_development(self) -> Settings:
-        if self.environment in ("development", "test"):
-            return self
-        for variable, secret, default in (
-            ("JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET),
-            ("LINK_SECRET", self.link_secret, DEVELOPMENT_LINK_SECRET),
-        ):
-            if secret == default or len(secret) < MIN_SECRET_LENGTH:
-                raise ValueError(
-                    f"{variable} must be set to a secret of at least {MIN_SECRET_LENGTH} "
-                    f"characters outside development (ENVIRONMENT={self.environment})"
-                )
+    def _token_ttl_within_the_maximum(self) -> Settings:
+        if self.token_ttl_seconds > self.jwt_max_lifetime_seconds:
+            raise ValueError(
+                f"TOKEN_TTL_SECONDS must not exceed JWT_MAX_LIFETIME_SECONDS "
+                f"({self.jwt_max_lifetime_seconds})"
+            )
         return self
+
+    @field_validator("jwt_secret", "jwt_previous_secrets", "link_secret", "link_previous_secrets")
+    @classmethod
+    def _refuse_weak_keys_outside_development(cls, value: str, info: ValidationInfo) -> str:
+        """Each key variable, the rotation lists included (a development key listed as previous
+        would still verify tokens anyone can mint): rules in libs/common/key_strength.py."""
+        environment = info.data.get("environment", "development")
+        if environment in ("development", "test"):
+            return value
+        variable = str(info.field_name).upper()
+        if variable.endswith("_PREVIOUS_SECRETS"):
+            keys = _listed(value)
+            named = [(f"{variable} (key {i} of {len(keys)})", k) for i, k in enumerate(keys, 1)]
+        else:
+            named = [(variable, value)]
+        problems = [
+            f"{name} {why}" for name, key in named if (why := weakness(key, DEVELOPMENT_SECRETS))
+        ]
+        if problems:
+            raise ValueError("; ".join(problems) + f" (ENVIRONMENT={environment})")
+        return value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_metrics_port_is_the_default(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("rate_limit_public", "rate_limit_authenticated", "rate_limit_unauthenticated")
+    @classmethod
+    def _rate_limits_parse(cls, value: str) -> str:
+        from limits import parse_many  # the notation is the library's: refuse what it cannot read
+
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"not a rate limit such as '30/minute' ({exc})") from None
+        return value
+
+    @property
+    def metrics_listen_port(self) -> int:
+        """The port of the metrics server; 0 when there is none."""
+        if self.metrics_port is None:
+            return DEFAULT_METRICS_PORTS[self.service]
+        return self.metrics_port
 
     @property
     def cors_origin_list(self) -> list[str]:
@@ -119,6 +181,7 @@ class _PrefixedSettings:
             smtp_url: str | None = None
             cors_origins: str | None = None
             log_level: str | None = None
+            metrics_port: int | None = None
 
         return Prefixed().model_dump()
 

@@ -1,25 +1,31 @@
-"""One spelling per mailbox: the key deliveries, suppressions and de-duplication compare by."""
+"""One mailbox, two forms: the address written to, and the key it is compared by.
+
+The rule itself is the kernel's (``libs.common.email_identity``), shared with the registry's
+contacts, so the two services never disagree on whether two addresses are one mailbox. Notify
+writes to the address as its owner wrote it (the SMTP envelope and the To header: RFC 5321 lets
+the receiving server treat the local part case-sensitively) and compares by the key (one delivery
+per mailbox per campaign or message, suppressions, bounces, RSVPs).
+"""
 
 from __future__ import annotations
 
-import unicodedata
+from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
+from libs.common.email_identity import address_key, canonical_address, identity_key
 
-from libs.common.errors import InvalidInput
+
+@dataclass(frozen=True)
+class Mailbox:
+    address: str  # as written (domain lower-cased): what mail is sent to
+    key: str  # identity (local part lower-cased too): what is compared
+
+
+def mailbox(raw: str, field: str = "email") -> Mailbox:
+    """NFKC, RFC syntax (no DNS lookup); a 422 naming ``field`` when invalid."""
+    address = canonical_address(raw, field)
+    return Mailbox(address, address_key(address))
 
 
 def normalise_email(raw: str, field: str = "email") -> str:
-    """NFKC, RFC syntax (no DNS lookup), then lower case throughout.
-
-    The registry keeps a local part's case for display; notify compares mailboxes, which every
-    real provider treats case-insensitively, so ``Hanako@Example.JP`` and ``hanako@example.jp``
-    are one recipient and one suppression."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    try:
-        result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as err:
-        raise InvalidInput.field(
-            field, "email", f"メールアドレスの形式が正しくありません（{err}）"
-        ) from err
-    return result.normalized.lower()
+    """The identity key alone, for callers that only compare (filters, bounce reports)."""
+    return identity_key(raw, field)

@@ -1,8 +1,9 @@
 """Messages from Jinja2 templates (``mime.py`` turns them into the bytes that are sent).
 
 ``templates/<kind>.subject.j2``, ``.txt.j2`` and ``.html.j2`` per kind (see ``kinds.py``). HTML is
-autoescaped; every template runs with ``StrictUndefined``, so a context key the producer forgot is
-a 422 naming it instead of a letter with a hole in it.
+autoescaped, and every link is written by the ``link`` filter (``hyperlinks.py``: only https, http
+and mailto URLs become links); every template runs with ``StrictUndefined``, so a context key the
+producer forgot is a 422 naming it instead of a letter with a hole in it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedError, select_autoescape
 
 from libs.common.errors import InvalidInput
+from services.notify.hyperlinks import link
 from services.notify.kinds import KINDS, Kind
 from services.notify.textformat import japanese_date, symposium_view, time_range
 
@@ -48,6 +50,7 @@ def _environment() -> Environment:
         auto_reload=False,  # templates ship with the code: no stat() of each file per letter
     )
     env.filters["jdate"] = japanese_date
+    env.filters["link"] = link  # every href: only https, http and mailto become links
     env.globals["time_range"] = time_range
     return env
 

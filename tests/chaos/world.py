@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import insert
 
 from libs.common.auth import Role
+from libs.common.email_identity import address_key
 from libs.common.fiscal_year import TOKYO, fiscal_year_end, fiscal_year_of, now_tokyo
 from services.registry.contacts.models import Contact
 from services.review.config import ReviewSettings
@@ -208,6 +209,7 @@ async def audience(system: System, size: int, category: str = "private_company")
                     "id": uuid.uuid4(),
                     "name": f"受信者{i:04d}",
                     "email": recipient(i),
+                    "email_key": address_key(recipient(i)),
                     "stakeholder_category": category,
                     "search_key": "",
                     "organisation": "",

@@ -18,11 +18,12 @@ from libs.common.auth import Role, decode_token, mint_token
 from libs.common.errors import Unauthorized
 from libs.common.settings import Settings, load_settings
 
-OLD = "old-" + "0" * 60
-NEW = "new-" + "1" * 60
+# Keys as `openssl rand -hex 32` makes them (typed ones are refused outside development).
+OLD = "9d88955a152b2e4d8822800717f37ee477c229dee2e2df0ad1c840f55d77c665"
+NEW = "04d040b3f8d4386f7d2754c2501f161180264ce5294c85bb5e61bc5ebb573105"
 
 
-LINK_KEY = "link-" + "2" * 60
+LINK_KEY = "23d5289ad988d5bad3346bdb4dce960d1ead1340056c15b33ede127b4c0d39f3"
 
 
 def settings(
@@ -71,11 +72,14 @@ def test_the_old_key_is_refused_once_dropped() -> None:
 
 
 def test_previous_secrets_may_be_several_and_spaced() -> None:
-    third = "third-" + "2" * 58
+    third = "410ee5c628971339ffe1c0d38beda44d51f8aa7dd7b3f7c24e06081b9abad018"
     rotating = settings(NEW, previous=f"{OLD}, {third} ,")
     assert accepts(rotating, token(settings(OLD)))
     assert accepts(rotating, token(settings(third)))
-    assert not accepts(rotating, token(settings("other-" + "3" * 58)))
+    assert not accepts(
+        rotating,
+        token(settings("86cad4412332dcd99cc624c3ef8a1fae4ed16b694f4d7d89da55438efe0fbbb8")),
+    )
 
 
 # The documented sequence: each step is one rolling update, during which pods of the step before and

@@ -25,7 +25,13 @@ import pytest
 import typer
 import yaml
 
-from libs.common.settings import DEFAULT_PORTS, SERVICE_NAMES, Settings, _PrefixedSettings
+from libs.common.settings import (
+    DEFAULT_METRICS_PORTS,
+    DEFAULT_PORTS,
+    SERVICE_NAMES,
+    Settings,
+    _PrefixedSettings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -482,14 +488,21 @@ def test_overlays_put_everything_in_their_namespace(docs: tuple[Doc, ...]) -> No
 def test_api_ports_are_the_default_ports(docs: tuple[Doc, ...]) -> None:
     for name in APIS:
         container = container_of(docs, name)
-        assert [p["containerPort"] for p in container["ports"]] == [DEFAULT_PORTS[name]]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports == {"http": DEFAULT_PORTS[name], "metrics": DEFAULT_METRICS_PORTS[name]}
         _, params = parse_cli(container["args"])
         assert params["service"] == name
         assert params["port"] == DEFAULT_PORTS[name]
         assert params["host"] == "0.0.0.0"
+        # The metrics are scraped on their own port, the one the process will listen on.
+        env = environment_of(docs, container)
+        settings = Settings(service=name, metrics_port=env["METRICS_PORT"])
+        listens = params["metrics_port"] if params["metrics_port"] is not None else None
+        assert (listens or settings.metrics_listen_port) == ports["metrics"]
         annotations = workload_of(docs, name)["spec"]["template"]["metadata"]["annotations"]
-        assert annotations["prometheus.io/port"] == str(DEFAULT_PORTS[name])
-        assert annotations["prometheus.io/path"] in openapi_paths(name)
+        assert annotations["prometheus.io/port"] == str(ports["metrics"])
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert "/metrics" not in openapi_paths(name)  # not on the API port
         service = one(docs, "Service", name)
         assert matches({"matchLabels": service["spec"]["selector"]}, pod_labels(docs, name))
         (port,) = service["spec"]["ports"]
@@ -567,9 +580,9 @@ def test_the_configuration_loads(
         "DATABASE_URL": "postgresql+asyncpg://jisso:pw@db.internal:5432/jisso",
         "REDIS_URL": "redis://redis.internal:6379/0",
         "SMTP_URL": "smtp://mail.internal:587",
-        "JWT_SECRET": "x" * 64,
+        "JWT_SECRET": "21e5c31d9705653649109cfd4e9c8e2d9a9de55750323c582e45d5e1274b145a",
         "JWT_PREVIOUS_SECRETS": "",
-        "LINK_SECRET": "y" * 64,
+        "LINK_SECRET": "105d8dbabaf5c8e58c247c9c04129b599d438bcddc0244665e4c3334f9d4fab8",
         "LINK_PREVIOUS_SECRETS": "",
     }
     for key, value in env.items():
@@ -725,7 +738,13 @@ def test_network_policies(docs: tuple[Doc, ...]) -> None:
     # From outside the namespace: the ingress controller reaches the APIs and nothing else.
     for name in APIS:
         assert allows(docs, from_namespace=INGRESS_CONTROLLER_NS, to=name, port=DEFAULT_PORTS[name])
-        assert allows(docs, from_namespace="monitoring", to=name, port=DEFAULT_PORTS[name])
+        # Prometheus reaches the metrics port and not the API; nobody else reaches the metrics.
+        assert allows(docs, from_namespace="monitoring", to=name, port=DEFAULT_METRICS_PORTS[name])
+        assert not allows(docs, from_namespace="monitoring", to=name, port=DEFAULT_PORTS[name])
+        assert not allows(
+            docs, from_namespace=INGRESS_CONTROLLER_NS, to=name, port=DEFAULT_METRICS_PORTS[name]
+        )
+        assert not allows(docs, from_role="worker", to=name, port=DEFAULT_METRICS_PORTS[name])
         assert not allows(docs, from_namespace="default", to=name, port=DEFAULT_PORTS[name])
         assert not allows(
             docs, from_namespace=INGRESS_CONTROLLER_NS, to=name, port=DEFAULT_PORTS[name] + 1000
@@ -765,6 +784,21 @@ def test_the_ingress_routes_every_public_path_and_no_internal_one(docs: tuple[Do
     # Links in mails (RSVP, unsubscribe) must point at notify's public host.
     assert config["PUBLIC_BASE_URL"] == f"https://{hosts['notify']}"
     assert all(o.startswith("https://") for o in config["CORS_ORIGINS"].split(","))
+
+
+def test_prod_ingress_mirrors_the_authenticated_rate_limit() -> None:
+    """The edge's per-address backstop is the APIs' per-caller rate (ingress-nginx annotations)."""
+    from limits import parse
+
+    (ingress,) = of_kind(rendered("prod"), "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    config = one(rendered("prod"), "ConfigMap", "jisso-config")["data"]
+    per_caller = parse(config["RATE_LIMIT_AUTHENTICATED"])
+    rps = per_caller.amount / per_caller.get_expiry()
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) == rps
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-burst-multiplier"]) > 1
+    (dev_ingress,) = of_kind(rendered("dev"), "Ingress")
+    assert "nginx.ingress.kubernetes.io/limit-rps" not in dev_ingress["metadata"]["annotations"]
 
 
 # --- the migration Job and the rollout order -----------------------------------------------------------

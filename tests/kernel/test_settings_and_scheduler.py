@@ -13,7 +13,9 @@ from libs.common.queue import queue_name
 from libs.common.scheduler import LOCK_KEY, Periodic, Scheduler
 from libs.common.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET, load_settings
 
-A_SECRET = "s" * 40
+# Keys as `openssl rand -hex 32` makes them (a typed one, "s" * 40, is refused: test_secret_strength).
+A_SECRET = "5e6506bae77402105819dd67931f19ca3254271d476d88141f2dba19c6b9ffc6"
+A_LINK_KEY = "067500dc60ad7844dc58724620e04cd37ded8ea4755a1d5afc7b6e60a0994002"
 
 
 @pytest.mark.parametrize("environment", ["staging", "production"])
@@ -34,9 +36,9 @@ def test_the_link_key_is_refused_like_the_jwt_key(link_secret: str) -> None:
             "notify", environment="production", jwt_secret=A_SECRET, link_secret=link_secret
         )
     settings = load_settings(
-        "notify", environment="production", jwt_secret=A_SECRET, link_secret="l" * 40
+        "notify", environment="production", jwt_secret=A_SECRET, link_secret=A_LINK_KEY
     )
-    assert settings.link_verification_secrets == ["l" * 40]
+    assert settings.link_verification_secrets == [A_LINK_KEY]
 
 
 def test_service_prefix_overrides_shared_value(monkeypatch: pytest.MonkeyPatch) -> None:

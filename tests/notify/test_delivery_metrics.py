@@ -1,4 +1,4 @@
-"""notify's /metrics counts deliveries by state from the rows themselves."""
+"""notify's metrics count deliveries by state from the rows themselves."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.metrics_endpoint import render
 from services.notify.deliveries.models import Delivery
 
 
@@ -28,7 +29,8 @@ async def test_metrics_count_deliveries_by_state(
         )
     await session.flush()
 
-    text = (await api("notify").get("/metrics")).text
+    client = api("notify")
+    text = (await render(client._transport.app)).decode()  # type: ignore[attr-defined]
 
     assert 'jisso_deliveries{state="sent"} 2.0' in text
     assert 'jisso_deliveries{state="retrying"} 1.0' in text

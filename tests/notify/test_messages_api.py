@@ -129,10 +129,11 @@ async def test_a_message_queues_one_delivery_per_distinct_address_and_schedules_
     out = response.json()
     assert response.headers["Location"] == f"/v1/messages/{out['id']}"
     assert out["counts"] == {"queued": 2, "suppressed": 1}
+    # One delivery per mailbox, sent to the first spelling given; keyed by the mailbox.
     by_email = {d["email"]: d for d in out["deliveries"]}
-    assert set(by_email) == {"a@example.jp", "b@example.jp", "gone@example.jp"}
+    assert set(by_email) == {"a@example.jp", "B@example.jp", "gone@example.jp"}
     assert by_email["a@example.jp"]["smtp_message_id"].endswith("@jisso>")
-    keys = (await session.scalars(select(Delivery.dedupe_key).order_by(Delivery.email))).all()
+    keys = (await session.scalars(select(Delivery.dedupe_key).order_by(Delivery.email_key))).all()
     assert keys == [
         "message:decision:api-1:a@example.jp",
         "message:decision:api-1:b@example.jp",

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
 from libs.common.fast_path import fast_routes
+from libs.common.metrics_endpoint import render
 from libs.common.pagination import Page
 from services.registry.app import ROUTERS
 from services.registry.projects import repository, service
@@ -133,6 +134,6 @@ async def test_a_fast_read_is_measured_by_its_route_template(
 ) -> None:
     project_id = (await create(client, operator)).json()["id"]
     assert (await client.get(f"/v1/projects/{project_id}", headers=bearer(operator))).is_success
-    metrics = (await client.get("/metrics")).text
+    metrics = (await render(client._transport.app)).decode()  # type: ignore[attr-defined]
     counted = 'method="GET",route="/v1/projects/{project_id}",service="registry",status="200"} 1.0'
     assert f"jisso_http_request_duration_seconds_count{{{counted}" in metrics

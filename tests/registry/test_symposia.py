@@ -63,8 +63,11 @@ async def add_contacts(session: AsyncSession) -> dict[str, Contact]:
         "city": Contact(
             name="市の職員", email="city@example.jp", stakeholder_category="local_government"
         ),
-        "city_twin": Contact(
-            name="同じ人", email="City@example.jp", stakeholder_category="local_government"
+        "city_twin": Contact(  # the same mailbox, held apart by another owner
+            name="同じ人",
+            email="City@example.jp",
+            stakeholder_category="local_government",
+            lg_code=CHICHIBU,
         ),
         "prefecture": Contact(
             name="県の職員",

@@ -11,9 +11,12 @@ import warnings
 from typing import Any
 
 import jwt
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.auth import ALGORITHM, Role, mint_token
 from libs.common.settings import Settings
+from services.review.reviewers.models import Reviewer
 
 BAD_CALLERS = ("anonymous", "expired", "wrong_signature", "hs512", "alg_none")
 ROLE_CALLERS: dict[str, Role] = {
@@ -26,6 +29,7 @@ ROLE_CALLERS: dict[str, Role] = {
 CALLERS = (*BAD_CALLERS, *ROLE_CALLERS)
 # No row the tests make belongs to these: the bound callers are always strangers.
 OTHER_PROGRAMME = "another-programme"
+MATRIX_REVIEWER = "matrix-reviewer"
 OTHER_LG_CODE = "011002"  # 札幌市
 ANOTHER_SECRET = "not-the-secret-of-this-deployment-0123456789"
 
@@ -61,7 +65,7 @@ def caller_headers(settings: Settings) -> dict[str, dict[str, str]]:
         "alg_none": jwt.encode(valid, None, algorithm="none"),
         "operator": mint_token(settings, role=Role.operator, subject="matrix-operator"),
         "reviewer_of_another_programme": mint_token(
-            settings, role=Role.reviewer, subject="matrix-reviewer", programme=OTHER_PROGRAMME
+            settings, role=Role.reviewer, subject=MATRIX_REVIEWER, programme=OTHER_PROGRAMME
         ),
         "municipality_of_another_code": mint_token(
             settings, role=Role.municipality, subject="matrix-municipality", lg_code=OTHER_LG_CODE
@@ -71,3 +75,19 @@ def caller_headers(settings: Settings) -> dict[str, dict[str, str]]:
     }
     headers = {name: {"Authorization": f"Bearer {value}"} for name, value in tokens.items()}
     return {"anonymous": {}, **headers}
+
+
+async def register_matrix_reviewer(connection: AsyncConnection) -> None:
+    """The reviewer caller is a registered reviewer, of a programme nothing here belongs to: an
+    unregistered token reads nothing (``test_reviewer_registry_reads.py``), so only a registered
+    one shows that the role itself is let in or refused."""
+    await connection.execute(
+        insert(Reviewer).values(
+            subject=MATRIX_REVIEWER,
+            name="審査 行列",
+            email="matrix-reviewer@example.ac.jp",
+            organisation="行列大学",
+            organisation_key="行列大学",
+            programme=OTHER_PROGRAMME,
+        )
+    )

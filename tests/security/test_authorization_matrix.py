@@ -8,9 +8,11 @@
   422, so nothing changes);
 - any other role → 403, and the service's tables are exactly as before.
 
-The reviewer and municipality callers are bound to a programme and a code nothing here belongs to;
-what they may do with rows of *their own* programme or code is in ``test_ownership.py``. A route the
-apps serve that is missing here fails ``test_every_route_is_in_the_matrix`` with its name.
+The reviewer and municipality callers are bound to a programme and a code nothing here belongs to
+(the reviewer is registered for it: an unregistered one is refused every read, see
+``test_reviewer_registry_reads.py``); what they may do with rows of *their own* programme or code
+is in ``test_ownership.py``. A route the apps serve that is missing here fails
+``test_every_route_is_in_the_matrix`` with its name.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.auth import Role
 from libs.common.settings import SERVICE_NAMES, Settings
-from tests.security.callers import BAD_CALLERS, CALLERS, ROLE_CALLERS, caller_headers
+from tests.security.callers import (
+    BAD_CALLERS,
+    CALLERS,
+    ROLE_CALLERS,
+    caller_headers,
+    register_matrix_reviewer,
+)
 from tests.security.wiring import Wired, fill, fingerprint
 
 # operator, reviewer, municipality, partner, service
@@ -44,7 +52,6 @@ DOCS: dict[tuple[str, str], Rule] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
-    ("GET", "/metrics"): PUBLIC,
 }
 REGISTRY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/audit"): (OP,),
@@ -209,6 +216,8 @@ async def test_each_caller_gets_what_the_matrix_says(
 ) -> None:
     headers = caller_headers(make_settings(service))
     client = wired.clients[service]
+    if service == "review":
+        await register_matrix_reviewer(connection)
     wrong: list[str] = []
     for (method, path), rule in ROUTES[service].items():
         for caller in CALLERS:

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, delete, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.email_identity import address_key
 from services.notify.campaigns.models import Campaign
 from services.notify.deliveries.models import Delivery
 from services.notify.rsvp.models import Rsvp
@@ -20,8 +21,13 @@ ACTIVE = ("sending", "done")
 @dataclass(frozen=True)
 class Recipient:
     contact_id: uuid.UUID
-    email: str  # normalised
+    email: str  # canonical: as written, sent to
     name: str
+
+    @property
+    def email_key(self) -> str:
+        """The mailbox's identity: de-duplication and suppression compare it, never ``email``."""
+        return address_key(self.email)
 
 
 async def add(session: AsyncSession, campaign: Campaign) -> None:
@@ -43,19 +49,20 @@ async def save(session: AsyncSession) -> None:
 
 
 # One statement for the whole audience: 20,000 rows are one round trip, not 20,000. Suppressed
-# addresses are left out here, in the same snapshot the rows are written in; a pair already
-# present (a retried request) is skipped by the unique keys.
+# mailboxes are left out here, in the same snapshot the rows are written in; a contact or a
+# mailbox already present (a retried request, a second spelling) is skipped by the unique keys.
 _INSERT_DELIVERIES = text(
     """
     INSERT INTO notify.deliveries
-        (id, campaign_id, dedupe_key, kind, contact_id, email, name, state, attempts,
+        (id, campaign_id, dedupe_key, kind, contact_id, email, email_key, name, state, attempts,
          smtp_message_id, created_at, updated_at)
     SELECT gen_random_uuid(), :campaign_id, 'campaign:' || :campaign_key || ':' || r.contact_id,
-           :kind, r.contact_id, r.email, r.name, 'queued', 0,
+           :kind, r.contact_id, r.email, r.email_key, r.name, 'queued', 0,
            '<' || gen_random_uuid() || '@jisso>', now(), now()
-    FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:emails AS text[]), CAST(:names AS text[]))
-         AS r(contact_id, email, name)
-    WHERE NOT EXISTS (SELECT 1 FROM notify.suppressions s WHERE s.email = r.email)
+    FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:emails AS text[]),
+                CAST(:email_keys AS text[]), CAST(:names AS text[]))
+         AS r(contact_id, email, email_key, name)
+    WHERE NOT EXISTS (SELECT 1 FROM notify.suppressions s WHERE s.email = r.email_key)
     ON CONFLICT DO NOTHING
     """
 )
@@ -75,6 +82,7 @@ async def insert_deliveries(
             "kind": kind,
             "contact_ids": [r.contact_id for r in recipients],
             "emails": [r.email for r in recipients],
+            "email_keys": [r.email_key for r in recipients],
             "names": [r.name for r in recipients],
         },
     )
@@ -85,7 +93,7 @@ async def first_delivery(session: AsyncSession, campaign_id: uuid.UUID) -> Deliv
     query = (
         select(Delivery)
         .where(Delivery.campaign_id == campaign_id)
-        .order_by(Delivery.email)
+        .order_by(Delivery.email_key)
         .limit(1)
     )
     return await session.scalar(query)
@@ -158,9 +166,15 @@ async def delete_deliveries(session: AsyncSession, campaign_id: uuid.UUID) -> No
 async def invited_recipients(
     session: AsyncSession, symposium_id: uuid.UUID, *, segment: str
 ) -> list[Recipient]:
-    """Invited contacts who have not answered, or who attend (for the two reminders)."""
+    """Invited contacts who have not answered, or who attend (for the two reminders), written
+    to as the invitation was."""
     invited = (
-        select(Delivery.contact_id, Delivery.email, func.min(Delivery.name).label("name"))
+        select(
+            Delivery.contact_id,
+            Delivery.email,
+            Delivery.email_key,
+            func.min(Delivery.name).label("name"),
+        )
         .join(Campaign, Campaign.id == Delivery.campaign_id)
         .where(
             Campaign.symposium_id == symposium_id,
@@ -169,15 +183,17 @@ async def invited_recipients(
             Delivery.state == "sent",
             Delivery.contact_id.isnot(None),
         )
-        .group_by(Delivery.contact_id, Delivery.email)
+        .group_by(Delivery.contact_id, Delivery.email, Delivery.email_key)
     )
-    answered = select(Rsvp.email).where(Rsvp.symposium_id == symposium_id)
+    answered = select(Rsvp.email_key).where(Rsvp.symposium_id == symposium_id)
     if segment == "unanswered":
-        invited = invited.where(Delivery.email.not_in(answered))
+        invited = invited.where(Delivery.email_key.not_in(answered))
     else:
         attending = answered.where(Rsvp.response == "attending")
-        invited = invited.where(Delivery.email.in_(attending))
-    rows = (await session.execute(invited.order_by(Delivery.email))).all()
+        invited = invited.where(Delivery.email_key.in_(attending))
+    rows = (await session.execute(invited.order_by(Delivery.email_key, Delivery.email))).all()
     # Two invitations may have reached one mailbox under two contacts: remind it once.
-    unique = {r.email: Recipient(contact_id=r.contact_id, email=r.email, name=r.name) for r in rows}
+    unique: dict[str, Recipient] = {}
+    for r in rows:
+        unique.setdefault(r.email_key, Recipient(r.contact_id, r.email, r.name))
     return list(unique.values())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,7 +13,7 @@ from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.campaigns import service
 from services.notify.campaigns.models import Campaign
@@ -131,17 +130,17 @@ async def list_campaigns(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[CampaignOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.timestamp, Key.uuid)
     campaigns = await service.list_campaigns(
         session,
         symposium_id=symposium_id,
-        after=(datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None,
+        after=(after[0], after[1]) if after else None,
         limit=limit + 1,
     )
     more = len(campaigns) > limit
     campaigns = campaigns[:limit]
     last = campaigns[-1] if more and campaigns else None
-    next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None
+    next_cursor = encode_cursor(request, [last.created_at, last.id]) if last else None
     counts = await service.counts(session, campaigns)
     return Page[CampaignOut](
         items=[campaign_out(c, counts[c.id]) for c in campaigns],

@@ -14,7 +14,7 @@ from libs.common.etag import check_if_match, etag_for
 from libs.common.outbox import add_message
 from libs.common.queue import utcnow
 from libs.common.settings import Settings
-from services.notify.addresses import normalise_email
+from services.notify.addresses import mailbox
 from services.notify.campaigns import repository
 from services.notify.campaigns.context import campaign_context, symposium_links
 from services.notify.campaigns.models import Campaign
@@ -36,16 +36,19 @@ def campaign_etag(campaign: Campaign) -> str:
 
 
 async def audience_recipients(registry: RegistryClient, symposium_id: uuid.UUID) -> list[Recipient]:
-    """The registry's audience, once per normalised address (the registry's own key is looser)."""
+    """The registry's audience, once per mailbox (identity key), each written to as its contact
+    wrote it. The registry already sends one record per mailbox; a row stored before its rule
+    (full-width letters) is caught here."""
     seen: dict[str, Recipient] = {}
     async for contact in registry.audience(symposium_id):
         try:
-            email = normalise_email(contact["email"])
+            box = mailbox(contact["email"])
         except DomainError:
             log.warning("audience_address_invalid", contact_id=contact["id"])
             continue
-        if email not in seen:
-            seen[email] = Recipient(uuid.UUID(contact["id"]), email, contact.get("name") or "")
+        if box.key not in seen:
+            name = contact.get("name") or ""
+            seen[box.key] = Recipient(uuid.UUID(contact["id"]), box.address, name)
     return list(seen.values())
 
 

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from libs.common.email_identity import address_key
 from services.notify.models import Base
 
 
@@ -16,11 +17,16 @@ class Delivery(Base):
 
     ``sending`` is committed before the message's final DATA terminator is written and ``sent``
     before it is acknowledged, so a crash leaves no row that the SMTP server may have accepted
-    unrecorded (see services/notify/deliveries/sender.py)."""
+    unrecorded (see services/notify/deliveries/sender.py).
+
+    ``email`` is the address as written, sent to; ``email_key`` is the mailbox's identity
+    (services/notify/addresses.py), which suppressions, bounces and de-duplication compare."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("campaign_id", "contact_id"),
+        # One letter per mailbox per campaign, whatever spellings or contacts the audience held.
+        UniqueConstraint("campaign_id", "email_key"),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
     )
 
@@ -35,7 +41,8 @@ class Delivery(Base):
     dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     contact_id: Mapped[uuid.UUID | None] = mapped_column()
-    email: Mapped[str] = mapped_column(String(320), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(20), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -49,12 +56,20 @@ class Delivery(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
+    @validates("email")
+    def _keep_email_key(self, _: str, email: str) -> str:
+        # Set with the address, whoever sets it: the key can never lag behind the address.
+        self.email_key = address_key(email)
+        return email
+
 
 class Suppression(Base):
-    """An address notify must not write to (unsubscribed, hard bounce), mirrored to the registry."""
+    """A mailbox notify must not write to (unsubscribed, hard bounce), mirrored to the registry."""
 
     __tablename__ = "suppressions"
 
+    # The mailbox's identity key (address_key), never a spelling: a suppression of one spelling
+    # is a suppression of them all.
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))  # unsubscribed | bounced
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -76,10 +76,10 @@ async def due_count(session: AsyncSession, *, as_of: datetime | None, lease: tim
 
 
 async def suppress_claimed(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """Claimed rows whose address was suppressed since they were queued: never sent."""
+    """Claimed rows whose mailbox was suppressed since they were queued: never sent."""
     if not ids:
         return set()
-    suppressed = exists().where(Suppression.email == func.lower(Delivery.email))
+    suppressed = exists().where(Suppression.email == Delivery.email_key)
     result = await session.scalars(
         update(Delivery)
         .where(Delivery.id.in_(list(ids)), suppressed)
@@ -184,22 +184,22 @@ async def messages_by_id(
     return {m.id: m for m in rows.all()}
 
 
-async def is_suppressed(session: AsyncSession, email: str) -> bool:
-    return (await session.get(Suppression, email)) is not None
+async def is_suppressed(session: AsyncSession, email_key: str) -> bool:
+    return (await session.get(Suppression, email_key)) is not None
 
 
 async def add_suppression(
     session: AsyncSession,
     *,
-    email: str,
+    email_key: str,
     state: str,
     reason: str,
     contact_id: uuid.UUID | None,
 ) -> bool:
-    """True when the address was not suppressed before (a repeat changes nothing)."""
+    """True when the mailbox was not suppressed before (a repeat changes nothing)."""
     result = await session.execute(
         pg_insert(Suppression)
-        .values(email=email, state=state, reason=reason, contact_id=contact_id)
+        .values(email=email_key, state=state, reason=reason, contact_id=contact_id)
         .on_conflict_do_nothing()
         .returning(Suppression.email)
     )
@@ -212,11 +212,11 @@ async def by_smtp_message_id(session: AsyncSession, smtp_message_id: str) -> Del
     )
 
 
-async def latest_to(session: AsyncSession, email: str) -> Delivery | None:
-    """The most recent delivery actually handed to the server for this address."""
+async def latest_to(session: AsyncSession, email_key: str) -> Delivery | None:
+    """The most recent delivery actually handed to the server for this mailbox."""
     return await session.scalar(
         select(Delivery)
-        .where(func.lower(Delivery.email) == email, Delivery.state == "sent")
+        .where(Delivery.email_key == email_key, Delivery.state == "sent")
         .order_by(Delivery.sent_at.desc())
         .limit(1)
         .with_for_update()
@@ -234,8 +234,8 @@ async def list_deliveries(
     for column in ("campaign_id", "message_id", "state"):
         if filters.get(column) is not None:
             query = query.where(getattr(Delivery, column) == filters[column])
-    if filters.get("email"):
-        query = query.where(func.lower(Delivery.email) == filters["email"])
+    if filters.get("email"):  # the identity key: any spelling of the mailbox finds it
+        query = query.where(Delivery.email_key == filters["email"])
     if after is not None:
         query = query.where(tuple_(Delivery.created_at, Delivery.id) > tuple_(*after))
     return list((await session.scalars(query)).all())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +13,7 @@ from pydantic import ValidationError
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PROBLEM_RESPONSES, FieldProblem, InvalidInput
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.deliveries import service
 from services.notify.deliveries.bounces import BounceReport, parse_delivery_status, parse_dsn
@@ -64,18 +63,18 @@ async def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[DeliveryOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.timestamp, Key.uuid)
     filters = {"campaign_id": campaign_id, "message_id": message_id, "state": state, "email": email}
     rows = await service.list_deliveries(
         session,
         filters=filters,
-        after=(datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))) if after else None,
+        after=(after[0], after[1]) if after else None,
         limit=limit + 1,
     )
     page, more = rows[:limit], len(rows) > limit
     last = page[-1] if more and page else None
     next_url = next_link(
-        request.url, encode_cursor([last.created_at.isoformat(), str(last.id)]) if last else None
+        request.url, encode_cursor(request, [last.created_at, last.id]) if last else None
     )
     return Page[DeliveryOut](items=[DeliveryOut.model_validate(d) for d in page], next=next_url)
 

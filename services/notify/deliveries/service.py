@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.email_identity import address_key
 from libs.common.outbox import add_message
 from services.notify.addresses import normalise_email
 from services.notify.deliveries import repository
@@ -26,11 +27,11 @@ async def suppress_and_mirror(
     contact_id: uuid.UUID | None = None,
     state: str = "bounced",
 ) -> bool:
-    """Suppress the address here and, through the outbox, in the registry. True the first time;
-    a repeat writes nothing, so the registry is told once."""
-    address = email.strip().lower()
+    """Suppress the mailbox (its identity key) here and, through the outbox, in the registry.
+    True the first time; a repeat, in any spelling, writes nothing, so the registry is told once."""
+    address = address_key(email.strip())
     if not await repository.add_suppression(
-        session, email=address, state=state, reason=reason[:2000], contact_id=contact_id
+        session, email_key=address, state=state, reason=reason[:2000], contact_id=contact_id
     ):
         return False
     await add_message(
@@ -78,10 +79,11 @@ async def _record_bounce(
 async def _bounced_delivery(
     session: AsyncSession, address: str, message_id: str | None
 ) -> Delivery | None:
-    """The delivery the report names by Message-ID, else the latest one sent to the address."""
+    """The delivery the report names by Message-ID, else the latest one sent to the mailbox
+    (``address`` is its identity key: a DSN may spell the address otherwise)."""
     if message_id:
         found = await repository.by_smtp_message_id(session, message_id.strip())
-        if found is not None and found.email.lower() == address:
+        if found is not None and found.email_key == address:
             return found
     return await repository.latest_to(session, address)
 

@@ -18,7 +18,8 @@ from services.notify.messages.models import Message
 @dataclass(frozen=True)
 class NewDelivery:
     dedupe_key: str
-    email: str
+    email: str  # as written: sent to
+    email_key: str  # the mailbox's identity: compared with suppressions
     name: str
     contact_id: uuid.UUID | None
 
@@ -45,9 +46,10 @@ async def get(session: AsyncSession, message_id: uuid.UUID) -> Message | None:
     return await session.get(Message, message_id)
 
 
-async def suppressed_among(session: AsyncSession, emails: Sequence[str]) -> set[str]:
-    rows = await session.scalars(select(Suppression.email).where(Suppression.email.in_(emails)))
-    return set(rows.all())
+async def suppressed_among(session: AsyncSession, email_keys: Sequence[str]) -> set[str]:
+    """The identity keys among ``email_keys`` that are suppressed."""
+    query = select(Suppression.email).where(Suppression.email.in_(email_keys))
+    return set((await session.scalars(query)).all())
 
 
 async def insert_deliveries(
@@ -66,8 +68,9 @@ async def insert_deliveries(
             "kind": kind,
             "contact_id": r.contact_id,
             "email": r.email,
+            "email_key": r.email_key,
             "name": r.name,
-            "state": "suppressed" if r.email in suppressed else "queued",
+            "state": "suppressed" if r.email_key in suppressed else "queued",
             "attempts": 0,
             "smtp_message_id": f"<{uuid.uuid4()}@jisso>",
         }
@@ -78,6 +81,6 @@ async def insert_deliveries(
 
 async def deliveries_of(session: AsyncSession, message_id: uuid.UUID) -> list[Delivery]:
     rows = await session.scalars(
-        select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.email)
+        select(Delivery).where(Delivery.message_id == message_id).order_by(Delivery.email_key)
     )
     return list(rows.all())

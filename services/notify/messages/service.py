@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import InvalidInput, NotFound
 from libs.common.outbox import add_message
-from services.notify.addresses import normalise_email
+from services.notify.addresses import mailbox
 from services.notify.deliveries.models import Delivery
 from services.notify.messages import repository
 from services.notify.messages.models import Message
@@ -30,12 +30,13 @@ class Created:
     created: bool  # False: the key was known, nothing new was queued
 
 
-def delivery_dedupe_key(dedupe_key: str, email: str) -> str:
-    key = f"message:{dedupe_key}:{email}"
+def delivery_dedupe_key(dedupe_key: str, email_key: str) -> str:
+    """One key per (message, mailbox): built from the identity key, never a spelling."""
+    key = f"message:{dedupe_key}:{email_key}"
     if len(key) <= _DEDUPE_KEY_LENGTH:
         return key
     # A very long key and address still make one stable key per (message, address).
-    return "message:sha256:" + hashlib.sha256(f"{dedupe_key}\0{email}".encode()).hexdigest()
+    return "message:sha256:" + hashlib.sha256(f"{dedupe_key}\0{email_key}".encode()).hexdigest()
 
 
 async def create_message(
@@ -66,7 +67,7 @@ async def create_message(
         existing = await repository.by_dedupe_key(session, dedupe_key)
         assert existing is not None
         return Created(existing, created=False)
-    suppressed = await repository.suppressed_among(session, [r.email for r in unique])
+    suppressed = await repository.suppressed_among(session, [r.email_key for r in unique])
     await repository.insert_deliveries(
         session, message_id=message_id, kind=kind, recipients=unique, suppressed=suppressed
     )
@@ -84,15 +85,17 @@ async def create_message(
 
 
 def _distinct_recipients(dedupe_key: str, recipients: list[dict[str, Any]]) -> list[NewDelivery]:
+    """One delivery per mailbox, written to as the first recipient naming it spelt it."""
     seen: dict[str, NewDelivery] = {}
     for index, recipient in enumerate(recipients):
-        email = normalise_email(str(recipient["email"]), f"body.recipients.{index}.email")
+        box = mailbox(str(recipient["email"]), f"body.recipients.{index}.email")
         contact_id = recipient.get("contact_id")
         seen.setdefault(
-            email,
+            box.key,
             NewDelivery(
-                dedupe_key=delivery_dedupe_key(dedupe_key, email),
-                email=email,
+                dedupe_key=delivery_dedupe_key(dedupe_key, box.key),
+                email=box.address,
+                email_key=box.key,
                 name=str(recipient.get("name") or ""),
                 contact_id=uuid.UUID(str(contact_id)) if contact_id else None,
             ),

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_RESPONSES
 from libs.common.unit_of_work import UnitOfWorkRoute
-from services.notify.addresses import normalise_email
+from services.notify.addresses import mailbox
 from services.notify.dependencies import NotifySettingsDep, SettingsDep
 from services.notify.links import rsvp_url, unsubscribe_url
 from services.notify.previews.schemas import PreviewOut, PreviewRequest
@@ -40,7 +40,7 @@ async def preview(
         }
     recipient = Recipient(
         name=body.recipient.name,
-        email=normalise_email(body.recipient.email, "body.recipient.email"),
+        email=mailbox(body.recipient.email, "body.recipient.email").address,
     )
     rendered = render_message(
         body.kind,

@@ -23,17 +23,17 @@ async def lock_symposium(session: AsyncSession, symposium_id: uuid.UUID) -> None
     )
 
 
-async def get(session: AsyncSession, symposium_id: uuid.UUID, email: str) -> Rsvp | None:
-    query = select(Rsvp).where(Rsvp.symposium_id == symposium_id, Rsvp.email == email)
+async def get(session: AsyncSession, symposium_id: uuid.UUID, email_key: str) -> Rsvp | None:
+    query = select(Rsvp).where(Rsvp.symposium_id == symposium_id, Rsvp.email_key == email_key)
     return await session.scalar(query)
 
 
-async def invited_name(session: AsyncSession, symposium_id: uuid.UUID, email: str) -> str:
+async def invited_name(session: AsyncSession, symposium_id: uuid.UUID, email_key: str) -> str:
     """The name the invitation was addressed to (links carry neither name nor address)."""
     query = (
         select(Delivery.name)
         .join(Campaign, Campaign.id == Delivery.campaign_id)
-        .where(Campaign.symposium_id == symposium_id, Delivery.email == email)
+        .where(Campaign.symposium_id == symposium_id, Delivery.email_key == email_key)
         .order_by(Delivery.created_at)
         .limit(1)
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_RESPONSES, DomainError, InvalidInput
+from libs.common.errors import PROBLEM_RESPONSES, DomainError, InvalidInput, problem_doc
+from libs.common.rate_limits import public_link_limit
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.dependencies import RegistryDep, SettingsDep
 from services.notify.rsvp import service
@@ -25,8 +26,11 @@ router = APIRouter(prefix="/v1", tags=["rsvp"], route_class=UnitOfWorkRoute)
 PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "A page for people"},
     400: {"content": {"text/html": {}}, "description": "The link is invalid or has expired"},
+    429: problem_doc("Too many requests from this address (RATE_LIMIT_PUBLIC): see Retry-After"),
     503: {"content": {"text/html": {}}, "description": "The registry did not answer"},
 }
+# Opened without a login: limited per client address (libs/common/rate_limits.py).
+PUBLIC_LINK = [Depends(public_link_limit)]
 RESPONSE_LABELS = {
     "attending": "出席",
     "waitlisted": "キャンセル待ち",
@@ -45,6 +49,7 @@ ENGLISH = {
     summary="RSVP page: confirm attending or declining (HTML)",
     response_class=HTMLResponse,
     responses=PAGE_RESPONSES,
+    dependencies=PUBLIC_LINK,
 )
 async def rsvp_page(
     token: str,
@@ -76,6 +81,7 @@ async def rsvp_page(
     summary="Record an RSVP from the page's form (HTML); a full symposium waitlists",
     response_class=HTMLResponse,
     responses=PAGE_RESPONSES,
+    dependencies=PUBLIC_LINK,
 )
 async def rsvp_answer(
     token: str,
@@ -110,6 +116,7 @@ async def rsvp_answer(
     summary="Unsubscribe page: confirm stopping these mails (HTML)",
     response_class=HTMLResponse,
     responses=PAGE_RESPONSES,
+    dependencies=PUBLIC_LINK,
 )
 async def unsubscribe_page(
     token: str, registry: RegistryDep, settings: SettingsDep
@@ -129,6 +136,7 @@ async def unsubscribe_page(
     "outbox. Repeating it changes nothing.",
     response_class=HTMLResponse,
     responses=PAGE_RESPONSES,
+    dependencies=PUBLIC_LINK,
 )
 async def unsubscribe(
     token: str,

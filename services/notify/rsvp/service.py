@@ -12,11 +12,12 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.email_identity import address_key
 from libs.common.errors import NotFound
 from libs.common.outbox import add_message
 from libs.common.queue import utcnow
 from libs.common.settings import Settings
-from services.notify.addresses import normalise_email
+from services.notify.addresses import mailbox
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.service import suppress_and_mirror
 from services.notify.links import InvalidLink, LinkClaims, verify_link
@@ -47,8 +48,13 @@ class LinkHolder:
     """The person a link was mailed to (宛先): the contact it names and that contact's address."""
 
     contact_id: uuid.UUID
-    email: str  # normalised
+    email: str  # canonical, as the contact wrote it (shown on pages, written to)
     symposium_id: uuid.UUID | None
+
+    @property
+    def email_key(self) -> str:
+        """The mailbox's identity: answers and suppressions are keyed by it."""
+        return address_key(self.email)
 
 
 async def read_rsvp_link(settings: Settings, registry: RegistryClient, token: str) -> LinkHolder:
@@ -70,7 +76,8 @@ async def _holder(registry: RegistryClient, claims: LinkClaims) -> LinkHolder:
         contact = await registry.contact(claims.contact_id)
     except NotFound as exc:
         raise InvalidLink("the contact of this link no longer exists") from exc
-    return LinkHolder(claims.contact_id, normalise_email(contact["email"]), claims.symposium_id)
+    address = mailbox(contact["email"]).address
+    return LinkHolder(claims.contact_id, address, claims.symposium_id)
 
 
 async def symposium_of(registry: RegistryClient, holder: LinkHolder) -> dict[str, Any]:
@@ -83,7 +90,7 @@ async def symposium_of(registry: RegistryClient, holder: LinkHolder) -> dict[str
 
 async def current_answer(session: AsyncSession, holder: LinkHolder) -> Rsvp | None:
     assert holder.symposium_id is not None
-    return await repository.get(session, holder.symposium_id, holder.email)
+    return await repository.get(session, holder.symposium_id, holder.email_key)
 
 
 async def respond(
@@ -97,12 +104,13 @@ async def respond(
     await repository.lock_symposium(session, symposium_id)
     # A place may have freed without a decline (capacity raised): the line goes first.
     await _fill_from_waitlist(session, symposium, capacity)
-    email = holder.email
-    rsvp = await repository.get(session, symposium_id, email)
+    rsvp = await repository.get(session, symposium_id, holder.email_key)
     before = rsvp.response if rsvp is not None else None
     if rsvp is None:
-        name = await repository.invited_name(session, symposium_id, email)
-        rsvp = Rsvp(symposium_id=symposium_id, contact_id=holder.contact_id, email=email, name=name)
+        name = await repository.invited_name(session, symposium_id, holder.email_key)
+        rsvp = Rsvp(
+            symposium_id=symposium_id, contact_id=holder.contact_id, email=holder.email, name=name
+        )
     if answer == "attend":
         await _accept(session, rsvp, before, capacity)
     else:
@@ -150,7 +158,7 @@ async def _tell_promoted(session: AsyncSession, rsvp: Rsvp, symposium: dict[str,
     key = f"rsvp-promoted:{rsvp.id}:v{rsvp.version}"
     message = Message(kind=PROMOTED_KIND, dedupe_key=key, context={"symposium": symposium})
     delivery = Delivery(
-        dedupe_key=delivery_dedupe_key(key, rsvp.email),
+        dedupe_key=delivery_dedupe_key(key, rsvp.email_key),
         kind=PROMOTED_KIND,
         contact_id=rsvp.contact_id,
         email=rsvp.email,

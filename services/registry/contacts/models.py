@@ -5,18 +5,33 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from libs.common.email_identity import address_key
 from services.registry.models import Base
 
 
 class Contact(Base):
+    """Owned by its local government (``lg_code``; none: the office's own). The same mailbox may
+    be a contact of several owners, each unaware of the others (docs/registry.md); inside one
+    owner an address is one contact, compared by its identity key (libs/common/email_identity)."""
+
     __tablename__ = "contacts"
+    __table_args__ = (
+        Index(
+            "uq_contacts_owner_email_key",
+            text("coalesce(lg_code, '')"),
+            "email_key",
+            unique=True,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(320), unique=True)  # normalised
+    email: Mapped[str] = mapped_column(String(320))  # canonical: as written, domain lower-cased
+    # The mailbox's identity: uniqueness per owner, suppression and the audience compare by it.
+    email_key: Mapped[str] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     # Normalised name and organisation, for ``q`` (never the email: partners may search too).
@@ -32,6 +47,12 @@ class Contact(Base):
 
     links: Mapped[list[ContactLink]] = relationship(lazy="raise", cascade="all, delete-orphan")
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @validates("email")
+    def _keep_email_key(self, _: str, email: str) -> str:
+        # Set with the address, whoever sets it: the key can never lag behind the address.
+        self.email_key = address_key(email)
+        return email
 
 
 class ContactLink(Base):

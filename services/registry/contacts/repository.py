@@ -12,11 +12,11 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from services.registry.contacts.models import Contact, ContactLink
 
-EMAIL_CONSTRAINT = "uq_contacts_email"
+EMAIL_CONSTRAINT = "uq_contacts_owner_email_key"
 
 
 class EmailTaken(Exception):
-    """The unique email constraint refused a row (a concurrent insert won the race)."""
+    """The owner already holds this address (a concurrent insert won the race)."""
 
 
 async def get(session: AsyncSession, contact_id: uuid.UUID) -> Contact | None:
@@ -24,16 +24,22 @@ async def get(session: AsyncSession, contact_id: uuid.UUID) -> Contact | None:
     return await session.scalar(query)
 
 
-async def email_owner(session: AsyncSession, email: str) -> uuid.UUID | None:
-    """The contact holding exactly this normalised email, if any."""
-    return await session.scalar(select(Contact.id).where(Contact.email == email))
+async def holder_in_scope(
+    session: AsyncSession, lg_code: str | None, email_key: str
+) -> uuid.UUID | None:
+    """The contact of this owner (``lg_code``; None: the office) holding the address, if any.
+
+    Only the one owner's rows are looked at, so the answer says nothing about other owners."""
+    owner = func.coalesce(Contact.lg_code, "")
+    query = select(Contact.id).where(owner == (lg_code or ""), Contact.email_key == email_key)
+    return await session.scalar(query)
 
 
-async def with_address(session: AsyncSession, email: str) -> list[Contact]:
-    """Every contact whose address is ``email`` up to case (a mailbox bounces for all of them)."""
+async def with_address(session: AsyncSession, email_key: str) -> list[Contact]:
+    """Every contact of this mailbox, whoever owns it (a mailbox bounces for all of them)."""
     query = (
         select(Contact)
-        .where(func.lower(Contact.email) == email.lower())
+        .where(Contact.email_key == email_key)
         .order_by(Contact.id)
         .options(selectinload(Contact.links))
     )

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from libs.common.auth import Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
-from libs.common.fiscal_year import TOKYO
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.contacts import service
 from services.registry.contacts.models import Contact
@@ -28,6 +27,7 @@ from services.registry.contacts.schemas import (
     SuppressionByEmail,
     SuppressionResult,
     SuppressionSet,
+    full_view,
 )
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=UnitOfWorkRoute)
@@ -50,38 +50,10 @@ DUPLICATE: Responses = {409: problem_doc("The email (or the link) is already reg
 def contact_out(
     contact: Contact, principal: Principal, response: Response | None = None
 ) -> AnyContactOut:
-    """The full record, or for a partner the public one (no email, phone or suppression)."""
+    """The full record, or for a partner the public one, with the ETag of that representation."""
     if response is not None:
-        response.headers["ETag"] = service.contact_etag(contact)
-    return public_out(contact) if principal.role is Role.partner else full_out(contact)
-
-
-def public_out(contact: Contact) -> ContactPublicOut:
-    return ContactPublicOut.model_validate(
-        {
-            "id": contact.id,
-            "name": contact.name,
-            "organisation": contact.organisation,
-            "stakeholder_category": contact.stakeholder_category,
-            "lg_code": contact.lg_code,
-            "links": [LinkOut.model_validate(link) for link in contact.links],
-        }
-    )
-
-
-def full_out(contact: Contact) -> ContactOut:
-    suppressed_at = contact.suppressed_at.astimezone(TOKYO) if contact.suppressed_at else None
-    return ContactOut.model_validate(
-        {
-            **public_out(contact).model_dump(),
-            "email": contact.email,
-            "phone": contact.phone,
-            "suppression": contact.suppression,
-            "suppression_reason": contact.suppression_reason,
-            "suppressed_at": suppressed_at,
-            "version": contact.version,
-        }
-    )
+        response.headers["ETag"] = service.contact_etag(contact, principal)
+    return service.present(contact, principal)
 
 
 CONTACT = "/v1/contacts/{contact_id}"
@@ -107,8 +79,8 @@ async def create_contact(
 ) -> ContactOut:
     contact = await service.create_contact(session, principal=principal, data=body)
     response.headers["Location"] = f"/v1/contacts/{contact.id}"
-    response.headers["ETag"] = service.contact_etag(contact)
-    return full_out(contact)
+    response.headers["ETag"] = service.contact_etag(contact, principal)
+    return full_view(contact)
 
 
 @router.get("", summary="List contacts", responses=PROBLEM_RESPONSES)
@@ -132,7 +104,7 @@ async def list_contacts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[ContactOut] | Page[ContactPublicOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.text, Key.uuid)
     filters = {
         "stakeholder_category": stakeholder_category,
         "lg_code": lg_code,
@@ -145,13 +117,15 @@ async def list_contacts(
         session,
         principal=principal,
         filters=filters,
-        after=(str(after[0]), uuid.UUID(str(after[1]))) if after else None,
+        after=(after[0], after[1]) if after else None,
         limit=limit + 1,
     )
     more = len(contacts) > limit
     contacts = contacts[:limit]
     last = contacts[-1] if more and contacts else None
-    next_url = next_link(request.url, encode_cursor([last.name, str(last.id)]) if last else None)
+    next_url = next_link(
+        request.url, encode_cursor(request, [last.name, last.id]) if last else None
+    )
     items = [contact_out(c, principal) for c in contacts]
     if principal.role is Role.partner:
         return Page[ContactPublicOut].model_validate({"items": items, "next": next_url})
@@ -226,7 +200,7 @@ async def add_link(
     contact, link = await service.add_link(
         session, principal=principal, contact_id=contact_id, data=body
     )
-    response.headers["ETag"] = service.contact_etag(contact)
+    response.headers["ETag"] = service.contact_etag(contact, principal)
     return LinkOut.model_validate(link)
 
 

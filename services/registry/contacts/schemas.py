@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from libs.common.fiscal_year import TOKYO
+
+if TYPE_CHECKING:
+    from services.registry.contacts.models import Contact
 
 StakeholderCategory = Literal[
     "national_government",
@@ -28,7 +33,9 @@ class ContactCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["秩父 花子"])
     email: str = Field(
         max_length=320,
-        description="Validated and normalised (NFKC, lower-case domain); unique",
+        description="Validated and normalised (NFKC, lower-case domain, local part as written); "
+        "unique among the contacts of one owner (local government, or the office), compared "
+        "case-insensitively",
         examples=["hanako.chichibu@example.jp"],
     )
     phone: str | None = Field(default=None, max_length=30, examples=["0494-22-2211"])
@@ -122,3 +129,34 @@ class ContactOut(BaseModel):
     suppressed_at: datetime | None
     links: list[LinkOut]
     version: int
+
+
+def public_view(contact: Contact) -> ContactPublicOut:
+    """The public record. Links in id order: one state, one body, one ETag."""
+    return ContactPublicOut.model_validate(
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "organisation": contact.organisation,
+            "stakeholder_category": contact.stakeholder_category,
+            "lg_code": contact.lg_code,
+            "links": [
+                LinkOut.model_validate(link) for link in sorted(contact.links, key=lambda x: x.id)
+            ],
+        }
+    )
+
+
+def full_view(contact: Contact) -> ContactOut:
+    suppressed_at = contact.suppressed_at.astimezone(TOKYO) if contact.suppressed_at else None
+    return ContactOut.model_validate(
+        {
+            **public_view(contact).model_dump(),
+            "email": contact.email,
+            "phone": contact.phone,
+            "suppression": contact.suppression,
+            "suppression_reason": contact.suppression_reason,
+            "suppressed_at": suppressed_at,
+            "version": contact.version,
+        }
+    )

@@ -1,17 +1,21 @@
-"""Rules of contacts: one normalised email each, who may see them, links, suppression."""
+"""Rules of contacts: one address per owner, who may see them, links, suppression.
+
+A contact belongs to its local government (``lg_code``; none: the office). Uniqueness of the
+address is checked only inside the owner's scope, so creating or changing a contact never tells a
+municipality whether another one holds the address (docs/registry.md, "Contacts").
+"""
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
+from libs.common.email_identity import address_key, canonical_address
 from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from libs.common.etag import check_if_match, etag_for
+from libs.common.etag import check_if_match, representation_etag
 from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
 from services.registry.audit.service import record
@@ -19,30 +23,28 @@ from services.registry.contacts import repository
 from services.registry.contacts.models import Contact, ContactLink
 from services.registry.contacts.schemas import (
     ContactCreate,
+    ContactOut,
+    ContactPublicOut,
     ContactUpdate,
     LinkCreate,
     SuppressionByEmail,
     SuppressionSet,
+    full_view,
+    public_view,
 )
 from services.registry.councils import repository as councils
 from services.registry.councils.service import known_lg_code
 
 
-def contact_etag(contact: Contact) -> str:
-    return etag_for("contact", contact.id, contact.version)
+def present(contact: Contact, principal: Principal) -> ContactOut | ContactPublicOut:
+    """What the caller may see: a partner the public record (no address, phone or suppression)."""
+    return public_view(contact) if principal.role is Role.partner else full_view(contact)
 
 
-def normalise_email(raw: str, field: str) -> str:
-    """NFKC, then RFC syntax (no DNS lookup), then a lower-case domain; 422 naming ``field``."""
-    text = unicodedata.normalize("NFKC", raw).strip()
-    try:
-        result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as err:
-        raise InvalidInput.field(
-            field, "email", f"メールアドレスの形式が正しくありません（{err}）"
-        ) from err
-    local, _, domain = result.normalized.rpartition("@")
-    return f"{local}@{domain.lower()}"
+def contact_etag(contact: Contact, principal: Principal) -> str:
+    """The ETag of the representation ``principal`` receives: a partner's does not move when only
+    fields hidden from partners change."""
+    return representation_etag("contact", contact.id, present(contact, principal))
 
 
 def search_key(name: str, organisation: str) -> str:
@@ -62,9 +64,10 @@ def snapshot(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _email_conflict(email: str, owner: uuid.UUID | None = None) -> Conflict:
+def _email_conflict(email: str, holder: uuid.UUID | None = None) -> Conflict:
+    """409 within the caller's own scope: ``holder`` is a contact the caller may read already."""
     message = f"このメールアドレスは既に登録されています: {email}（email already registered）"
-    extra: dict[str, Any] = {"contact_id": str(owner)} if owner else {}
+    extra: dict[str, Any] = {"contact_id": str(holder)} if holder else {}
     return Conflict(
         message, errors=[FieldProblem(field="body.email", rule="unique", message=message)], **extra
     )
@@ -108,6 +111,15 @@ async def _record(
     )
 
 
+async def _ensure_free_in_scope(
+    session: AsyncSession, lg_code: str | None, email: str, itself: uuid.UUID | None = None
+) -> None:
+    """409 when another contact of the same owner holds the mailbox; other owners are not asked."""
+    holder = await repository.holder_in_scope(session, lg_code, address_key(email))
+    if holder is not None and holder != itself:
+        raise _email_conflict(email, holder)
+
+
 async def _save_checked(session: AsyncSession, contact: Contact) -> None:
     try:
         await repository.save(session, contact)
@@ -124,10 +136,8 @@ async def create_contact(
     if lg_code is not None:
         lg_code = await known_lg_code(session, lg_code, "body.lg_code")
     _ensure_own(principal, lg_code)
-    email = normalise_email(data.email, "body.email")
-    owner = await repository.email_owner(session, email)
-    if owner is not None:
-        raise _email_conflict(email, owner)
+    email = canonical_address(data.email, "body.email")
+    await _ensure_free_in_scope(session, lg_code, email)
     contact = Contact(
         **data.model_dump(exclude={"email", "lg_code"}),
         email=email,
@@ -183,7 +193,7 @@ async def update_contact(
     if_match: str | None,
 ) -> Contact:
     contact = await _contact(session, principal, contact_id)
-    check_if_match(if_match, contact_etag(contact))
+    check_if_match(if_match, contact_etag(contact, principal))
     changes = data.model_dump(exclude_unset=True)
     for name in ("name", "email", "organisation", "stakeholder_category"):
         if name in changes and changes[name] is None:
@@ -191,14 +201,17 @@ async def update_contact(
                 f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
             )
     if changes.get("email") is not None:
-        changes["email"] = normalise_email(changes["email"], "body.email")
-        owner = await repository.email_owner(session, changes["email"])
-        if owner is not None and owner != contact.id:
-            raise _email_conflict(changes["email"], owner)
+        changes["email"] = canonical_address(changes["email"], "body.email")
     if changes.get("lg_code") is not None:
         changes["lg_code"] = await known_lg_code(session, changes["lg_code"], "body.lg_code")
     if "lg_code" in changes:
         _ensure_own(principal, changes["lg_code"])
+    # Only after the new owner is known to be the caller's may its scope be looked into.
+    if "email" in changes or "lg_code" in changes:
+        lg_code = changes.get("lg_code", contact.lg_code)
+        await _ensure_free_in_scope(
+            session, lg_code, changes.get("email", contact.email), contact.id
+        )
     before = snapshot(contact)
     for name, value in changes.items():
         setattr(contact, name, value)
@@ -250,7 +263,7 @@ async def remove_link(
     link = next((ln for ln in contact.links if ln.id == link_id), None)
     if link is None:
         raise NotFound(f"関連付けが見つかりません（no link {link_id} on contact {contact_id}）")
-    check_if_match(if_match, contact_etag(contact))
+    check_if_match(if_match, contact_etag(contact, principal))
     before = {"project_id": str(link.project_id), "council_id": str(link.council_id)}
     contact.links.remove(link)
     await _save_checked(session, contact)
@@ -285,8 +298,8 @@ async def suppress_address(
     session: AsyncSession, *, principal: Principal, data: SuppressionByEmail
 ) -> tuple[str, list[Contact], int]:
     """Suppress every contact with this address (any case): the mailbox is one and the same."""
-    email = normalise_email(data.email, "body.email")
-    contacts = await repository.with_address(session, email)
+    email = canonical_address(data.email, "body.email")
+    contacts = await repository.with_address(session, address_key(email))
     if not contacts:
         raise NotFound(f"このアドレスの連絡先はありません（no contact has {email}）")
     changed = 0
@@ -299,7 +312,7 @@ async def lift_suppression(
     session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID, if_match: str | None
 ) -> Contact:
     contact = await _contact(session, principal, contact_id)
-    check_if_match(if_match, contact_etag(contact))
+    check_if_match(if_match, contact_etag(contact, principal))
     if contact.suppression is None:
         return contact
     before = snapshot(contact)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.councils import service
 from services.registry.councils.models import Council, CouncilMember
@@ -122,18 +122,18 @@ async def list_councils(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[CouncilOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.uuid)
     councils = await service.list_councils(
         session,
         principal=principal,
         organisation=organisation,
         project_id=project_id,
-        after_id=uuid.UUID(str(after[0])) if after else None,
+        after_id=after[0] if after else None,
         limit=limit + 1,
     )
     more = len(councils) > limit
     councils = councils[:limit]
-    next_cursor = encode_cursor([str(councils[-1].id)]) if more and councils else None
+    next_cursor = encode_cursor(request, [councils[-1].id]) if more and councils else None
     return Page[CouncilOut](
         items=[council_out(c) for c in councils], next=next_link(request.url, next_cursor)
     )

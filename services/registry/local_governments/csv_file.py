@@ -1,23 +1,21 @@
 """Reading the official code list's CSV (団体コード, 都道府県名（漢字）, …) or a simpler layout.
 
-Only decoding and the layout live here; what makes a row valid is the service's business.
+Only the layout lives here (reading within the caps is ``libs.common.csv_upload``); what makes a row
+valid is the service's business.
 """
 
 from __future__ import annotations
 
-import _csv
-import csv
-import io
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from libs.common import csv_upload
 from libs.common.errors import InvalidInput
 
-MAX_BYTES = 10 * 1024 * 1024  # the official list is about 100 kB
-# UTF-8 first: cp932 would also "decode" many UTF-8 files into mojibake, never the reverse.
-ENCODINGS = ("utf-8-sig", "cp932")
+# Caps (docs/registry.md): the official list is about 100 kB and about 1,800 rows.
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 5000
 
 
 class Column(StrEnum):
@@ -69,23 +67,7 @@ class CsvTable:
 
 
 def decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise InvalidInput.field(
-            "file",
-            "too_large",
-            f"ファイルが大きすぎます（file larger than {MAX_BYTES // (1024 * 1024)} MB）",
-        )
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput.field(
-        "file",
-        "encoding",
-        "文字コードを判別できません。UTF-8 または Shift_JIS で保存してください"
-        "（expected UTF-8, UTF-8 with BOM or Shift_JIS/cp932）",
-    )
+    return csv_upload.decode(data, max_bytes=MAX_BYTES)
 
 
 def _header_key(text: str) -> str:
@@ -109,39 +91,27 @@ def _map_headers(header: list[str]) -> dict[Column, int]:
     return positions
 
 
-def checked_rows(reader: _csv.Reader) -> Iterator[list[str]]:
-    """The reader's rows; a file the csv module cannot read (a field over its 128 KiB limit, say)
-    is a 422 naming the line."""
-    try:
-        yield from reader
-    except csv.Error as exc:
-        raise InvalidInput.field(
-            f"line[{reader.line_num}]", "csv", f"CSV として読めません（{exc}）"
-        ) from exc
-
-
 def read_table(data: bytes) -> CsvTable:
-    """Decode and split ``data``; a missing header or no data row is a 422 for the whole file."""
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
-    lines = checked_rows(reader)
-    header = next(lines, None)
+    """Decode and split ``data`` within the byte and row caps; a missing header or no data row is
+    a 422 for the whole file."""
+    reader = csv_upload.CsvReader(decode(data), max_rows=MAX_ROWS)
+    header = reader.header
     if header is None:
         raise InvalidInput.field("file", "empty", "ファイルが空です（the file is empty）")
     positions = _map_headers(header)
     rows: list[CsvRow] = []
-    for cells in lines:
-        if not any(cell.strip() for cell in cells):
-            continue
+    for row in reader:
+        cells = row.cells
 
         def cell(column: Column, cells: list[str] = cells) -> str | None:
             index = positions.get(column)
             if index is None:
                 return None
-            return cells[index].strip() if index < len(cells) else ""
+            return cells[index] if index < len(cells) else ""
 
         rows.append(
             CsvRow(
-                line=reader.line_num,
+                line=row.line,
                 code=cell(Column.CODE) or "",
                 prefecture=cell(Column.PREFECTURE) or "",
                 municipality=cell(Column.MUNICIPALITY) or "",

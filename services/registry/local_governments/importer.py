@@ -1,7 +1,7 @@
 """Importing the official code list: every row is checked before anything is stored.
 
-One bad row refuses the whole file (a 422 listing each bad row by line, column and rule), so a
-file is never half imported; a good file is upserted by code in the caller's one transaction.
+One bad row refuses the whole file (a 422 listing the first bad rows by line, column and rule, and
+how many there were), so a file is never half imported; a good file is upserted by code in the caller's one transaction.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import FieldProblem, InvalidInput
+from libs.common.csv_upload import FileProblems
+from libs.common.errors import FieldProblem
 from services.registry.local_governments.csv_file import Column, CsvRow, CsvTable, read_table
 from services.registry.local_governments.schemas import ImportResultOut
 from services.registry.local_governments.service import (
@@ -67,11 +68,10 @@ def _row_problems(table: CsvTable, row: CsvRow) -> tuple[Entry | None, list[Fiel
     return (entry if not found else None), list(found.values())
 
 
-def check_table(table: CsvTable) -> tuple[list[Entry], list[FieldProblem], list[int]]:
-    """(entries, problems, bad line numbers) of a whole file."""
+def check_table(table: CsvTable) -> tuple[list[Entry], FileProblems]:
+    """The entries of a whole file, and its problems (bounded: ``libs.common.csv_upload``)."""
     entries: list[Entry] = []
-    problems: list[FieldProblem] = []
-    bad_lines: list[int] = []
+    problems = FileProblems()
     first_line_of: dict[str, int] = {}
     for row in table.rows:
         entry, row_problems = _row_problems(table, row)
@@ -87,12 +87,12 @@ def check_table(table: CsvTable) -> tuple[list[Entry], list[FieldProblem], list[
                 )
             )
         if row_problems:
-            problems += row_problems
-            bad_lines.append(row.line)
+            problems.add(row.line, row_problems)
         elif entry is not None:
             first_line_of[entry.code] = row.line
-            entries.append(entry)
-    return entries, problems, bad_lines
+            if not problems:  # a file that will be refused keeps no entries
+                entries.append(entry)
+    return entries, problems
 
 
 async def import_csv(
@@ -102,13 +102,7 @@ async def import_csv(
     actor: Principal | str,
     progress: Progress | None = None,
 ) -> ImportResultOut:
-    table = read_table(data)
-    entries, problems, bad_lines = check_table(table)
+    entries, problems = check_table(read_table(data))
     if problems:
-        raise InvalidInput(
-            f"{len(bad_lines)}行に誤りがあるため、何も取り込んでいません"
-            f"（{len(bad_lines)} bad rows; nothing was imported）",
-            errors=problems,
-            lines=bad_lines,
-        )
+        raise problems.refuse()
     return await upsert_entries(session, entries, actor=actor, progress=progress)

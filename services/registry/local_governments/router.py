@@ -16,7 +16,7 @@ from libs.common.errors import (
     problem_doc,
 )
 from libs.common.lg_code import LocalGovernmentCodeError, LocalGovernmentKind, validate_lg_code
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.local_governments import importer, service
 from services.registry.local_governments.schemas import (
@@ -80,18 +80,18 @@ async def list_local_governments(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[LocalGovernmentOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.text)
     rows = await service.list_local_governments(
         session,
         prefecture=prefecture,
         kind=kind,
         q=q,
-        after_code=str(after[0]) if after else None,
+        after_code=after[0] if after else None,
         limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1].code]) if more and rows else None
+    next_cursor = encode_cursor(request, [rows[-1].code]) if more and rows else None
     return Page[LocalGovernmentOut](
         items=[LocalGovernmentOut.model_validate(r) for r in rows],
         next=next_link(request.url, next_cursor),
@@ -168,8 +168,10 @@ async def _uploaded_bytes(request: Request) -> bytes:
     description="Columns 団体コード, 都道府県名（漢字）, 市区町村名（漢字）, 都道府県名（カナ）, "
     "市区町村名（カナ） (or code, 都道府県名, 市区町村名, カナ); UTF-8, UTF-8 with BOM or "
     "Shift_JIS; half-width kana accepted. Rows are upserted by code in one transaction. If any "
-    "row is bad, nothing is imported and the 422 lists every bad row (`lines`, and `errors` "
-    "with `line[N].<column>`, rule and message).",
+    "row is bad, nothing is imported and the 422 lists the first 100 problems (`errors` with "
+    "`line[N].<column>`, rule and message) and bad lines (`lines`), with `error_count` and "
+    "`line_count` for all of them. At most 10 MB (`too_large`) and 5,000 data rows "
+    "(`too_many_rows`).",
     responses={**PROBLEM_RESPONSES, 415: problem_doc("Neither text/csv nor multipart/form-data")},
     openapi_extra={
         "requestBody": {

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.programmes import service
 from services.registry.programmes.schemas import (
@@ -35,9 +35,9 @@ Reader = Annotated[
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such programme or grant scheme")}
 
 
-def _after(cursor: str | None) -> str | None:
-    values = decode_cursor(cursor)
-    return str(values[0]) if values else None
+def _after(request: Request, cursor: str | None) -> str | None:
+    values = decode_cursor(request, cursor, Key.text)
+    return values[0] if values else None
 
 
 @programmes_router.get(
@@ -56,11 +56,11 @@ async def list_programmes(
     cursor: str | None = None,
 ) -> Page[ProgrammeOut]:
     rows = await service.list_programmes(
-        session, mark=mark, after_id=_after(cursor), limit=limit + 1
+        session, mark=mark, after_id=_after(request, cursor), limit=limit + 1
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1].id]) if more and rows else None
+    next_cursor = encode_cursor(request, [rows[-1].id]) if more and rows else None
     return Page[ProgrammeOut](
         items=[programme_out(r) for r in rows], next=next_link(request.url, next_cursor)
     )
@@ -122,11 +122,11 @@ async def list_grant_schemes(
     cursor: str | None = None,
 ) -> Page[GrantSchemeOut]:
     rows = await service.list_grant_schemes(
-        session, grant=grant, after_id=_after(cursor), limit=limit + 1
+        session, grant=grant, after_id=_after(request, cursor), limit=limit + 1
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1].id]) if more and rows else None
+    next_cursor = encode_cursor(request, [rows[-1].id]) if more and rows else None
     return Page[GrantSchemeOut](
         items=[grant_scheme_out(r) for r in rows], next=next_link(request.url, next_cursor)
     )

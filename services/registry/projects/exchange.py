@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import FieldProblem, InvalidInput
+from libs.common.csv_upload import CsvReader, FileProblems, decode
+from libs.common.errors import InvalidInput
 from libs.common.fiscal_year import (
     FiscalYearError,
     JapaneseDateError,
@@ -26,7 +23,7 @@ from libs.common.fiscal_year import (
     support_term_start,
 )
 from libs.common.lg_code import PREFECTURES, LocalGovernmentCodeError, validate_lg_code
-from services.registry.local_governments.csv_file import checked_rows
+from libs.common.spreadsheet import XLSX_MEDIA_TYPE, Table, to_csv, to_xlsx
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects import repository
 from services.registry.projects.models import Project
@@ -54,7 +51,14 @@ IMPORT_REQUIRED = ("選定年度", "提案者", "提案タイトル")
 IMPORT_OPTIONAL = ("主な活用技術", "支援開始", "支援終了")
 EXPORT_ONLY = ("事業ID", "状態")  # present in an edited export: read past, never imported
 MAX_EXTENSIONS = 10
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Caps of an import (docs/registry.md): the scheme has dozens of projects, so a file of a thousand
+# rows is already far past any real one.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 1000
+MAX_LIST_ITEMS = 20  # 提案者 or 主な活用技術 of one row (real ones name a handful)
+MAX_TITLE = 300  # ProjectCreate.title
+LOOKUP_CHUNK = 5000  # names or codes per query (PostgreSQL takes at most 32,767 parameters)
+XLSX = XLSX_MEDIA_TYPE
 _LIST_SEPARATORS = re.compile(r"[・、]")
 
 
@@ -71,71 +75,48 @@ def _row(project: Project) -> list[str | date]:
     ]
 
 
+def _table(projects: Sequence[Project]) -> Table:
+    return Table(
+        title="事業一覧",
+        headers=HEADERS,
+        rows=(_row(project) for project in projects),
+        widths=(38, 12, 30, 60, 24, 12, 12, 10),
+    )
+
+
 def export_csv(projects: Sequence[Project]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for project in projects:
-        writer.writerow([v.isoformat() if isinstance(v, date) else v for v in _row(project)])
-    # UTF-8 with a BOM: Excel opens it as UTF-8 instead of guessing Shift_JIS.
-    return buffer.getvalue().encode("utf-8-sig")
+    return to_csv(_table(projects))
 
 
 def export_xlsx(projects: Sequence[Project]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "事業一覧"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for project in projects:
-        sheet.append(_row(project))
-        for cell in sheet[sheet.max_row][5:7]:
-            cell.number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEFGH", (38, 12, 30, 60, 24, 12, 12, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return to_xlsx(_table(projects))
 
 
 @dataclass
 class _Line:
     number: int
     values: dict[str, str]
-    problems: list[FieldProblem] = field(default_factory=list)
+    problems: FileProblems  # the file's, shared by its lines
+    bad: bool = False
+    tokens: list[str] = field(default_factory=list)  # 提案者, split
     data: ProjectCreate | None = None
     extensions: int = 0
 
     def problem(self, column: str, rule: str, message: str) -> None:
         # Same shape as the local-government import: line[N].<column>, "N行目 <column>: …".
-        self.problems.append(
-            FieldProblem(
-                field=f"line[{self.number}].{column}",
-                rule=rule,
-                message=f"{self.number}行目 {column}: {message}",
-            )
+        self.bad = True
+        self.problems.report(
+            self.number,
+            f"line[{self.number}].{column}",
+            rule,
+            f"{self.number}行目 {column}: {message}",
         )
 
 
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):  # Excel in Japan saves CSV as Shift_JIS (cp932)
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput.field(
-        "file", "encoding", "文字コードを判別できません（save the CSV as UTF-8 or Shift_JIS）"
-    )
-
-
-def _lines(text: str) -> Iterator[_Line]:
-    # newline="": a quoted field may hold a line break (the csv module's documented requirement).
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = checked_rows(reader)
-    header = [h.strip() for h in next(rows, [])]
+def _lines(content: bytes, problems: FileProblems) -> list[_Line]:
+    """Every data row, read within the byte and row caps (a refused file is refused here)."""
+    reader = CsvReader(decode(content, max_bytes=MAX_IMPORT_BYTES), max_rows=MAX_IMPORT_ROWS)
+    header = reader.header or []
     missing = [h for h in IMPORT_REQUIRED if h not in header]
     unknown = [h for h in header if h not in (*IMPORT_REQUIRED, *IMPORT_OPTIONAL, *EXPORT_ONLY)]
     if missing or unknown:
@@ -145,12 +126,11 @@ def _lines(text: str) -> Iterator[_Line]:
             f"見出し行が不正です（missing: {'、'.join(missing) or '-'}; "
             f"unknown: {'、'.join(unknown) or '-'}）",
         )
-    start = reader.line_num + 1
-    for values in rows:
-        if any(v.strip() for v in values):
-            padded = [*values, *[""] * (len(header) - len(values))]
-            yield _Line(start, {h: v.strip() for h, v in zip(header, padded, strict=False)})
-        start = reader.line_num + 1
+    padding = [""] * len(header)
+    return [
+        _Line(row.line, dict(zip(header, [*row.cells, *padding], strict=False)), problems)
+        for row in reader
+    ]
 
 
 class _Proposers:
@@ -178,9 +158,45 @@ class _Proposers:
         return f"地方公共団体が見つかりません: {token}（unknown local government）"
 
 
-def _tokens(text: str) -> list[str]:
-    normalised = unicodedata.normalize("NFKC", text)
-    return [t.strip() for t in _LIST_SEPARATORS.split(normalised) if t.strip()]
+def _tokens(line: _Line, column: str) -> list[str]:
+    """The column's list, split on ・ and 、; a list longer than any project has is a problem
+    (and is not looked at further, so a huge cell costs nothing more)."""
+    normalised = unicodedata.normalize("NFKC", line.values.get(column, ""))
+    tokens = [t.strip() for t in _LIST_SEPARATORS.split(normalised) if t.strip()]
+    if len(tokens) > MAX_LIST_ITEMS:
+        line.problem(column, "too_many", f"{MAX_LIST_ITEMS}件までです（{len(tokens)} given）")
+        return []
+    return tokens
+
+
+def _chunks(values: set[str]) -> Iterator[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        yield ordered[start : start + LOOKUP_CHUNK]
+
+
+async def _proposer_lookup(
+    session: AsyncSession, lines: Sequence[_Line]
+) -> tuple[_Proposers, set[str]]:
+    """Every local government the file's 提案者 may name, and the registered codes among those it
+    gives as codes: a few queries for the whole file, not two per line."""
+    names: set[str] = set()
+    codes: set[str] = set()
+    for line in lines:
+        line.tokens = _tokens(line, "提案者")
+        if not line.tokens and not line.bad:
+            line.problem("提案者", "required", "提案者がありません（at least one proposer）")
+        for token in line.tokens:
+            (codes if token.isdigit() else names).add(_Proposers.split(token)[1])
+    candidates = [
+        lg
+        for chunk in _chunks(names)
+        for lg in await repository.local_governments_named(session, chunk)
+    ]
+    known = {lg.code for lg in candidates}
+    for chunk in _chunks(codes):
+        known.update(await repository.local_governments(session, chunk))
+    return _Proposers(candidates), known
 
 
 def _code_of(token: str, proposers: _Proposers) -> str:
@@ -196,15 +212,10 @@ def _code_of(token: str, proposers: _Proposers) -> str:
     return resolved.code
 
 
-async def _codes(session: AsyncSession, line: _Line) -> list[str]:
+def _codes(line: _Line, proposers: _Proposers, known: set[str]) -> list[str]:
     """Proposer codes in file order (the first is the lead)."""
-    tokens = _tokens(line.values["提案者"])
-    if not tokens:
-        line.problem("提案者", "required", "提案者がありません（at least one proposer）")
-    names = {_Proposers.split(t)[1] for t in tokens if not t.isdigit()}
-    proposers = _Proposers(await repository.local_governments_named(session, names))
     codes: list[str] = []
-    for token in tokens:
+    for token in line.tokens:
         try:
             code = _code_of(token, proposers)
         except ValueError as exc:
@@ -213,7 +224,6 @@ async def _codes(session: AsyncSession, line: _Line) -> list[str]:
         if code in codes:
             line.problem("提案者", "duplicate", f"提案者が重複しています: {token}")
         codes.append(code)
-    known = await repository.local_governments(session, codes)
     for code in dict.fromkeys(codes):
         if code not in known:
             line.problem("提案者", "unknown", f"地方公共団体が登録されていません: {code}")
@@ -250,26 +260,33 @@ def _extensions(line: _Line, fy: int) -> int:
     return 0
 
 
-async def _parse(session: AsyncSession, line: _Line) -> None:
-    """Fill ``line.data``/``line.extensions``, or record the line's problems."""
+def _title(line: _Line) -> str:
     title = line.values["提案タイトル"]
     if not title:
         line.problem("提案タイトル", "required", "提案タイトルがありません")
+    elif len(title) > MAX_TITLE:
+        line.problem("提案タイトル", "max_length", f"提案タイトルは{MAX_TITLE}文字までです")
+    return title
+
+
+def _parse(line: _Line, proposers: _Proposers, known: set[str]) -> None:
+    """Fill ``line.data``/``line.extensions``, or report the line's problems."""
+    title = _title(line)
     fy: int | None = None
     try:
         fy = parse_fiscal_year(line.values["選定年度"])
     except FiscalYearError as exc:
         line.problem("選定年度", "fiscal_year", exc.message)
     technologies = []
-    for token in _tokens(line.values.get("主な活用技術", "")):
+    for token in _tokens(line, "主な活用技術"):
         try:
             technologies.append(parse_technology(token))
         except ValueError as exc:
             line.problem("主な活用技術", "technology", str(exc))
-    codes = await _codes(session, line)
+    codes = _codes(line, proposers, known)
     if fy is not None:
         line.extensions = _extensions(line, fy)
-    if line.problems or fy is None:
+    if line.bad or fy is None:
         return
     line.data = ProjectCreate(
         title=title,
@@ -295,22 +312,20 @@ def _check_duplicates(lines: Sequence[_Line], existing: set[tuple[int, str]]) ->
 
 
 async def import_csv(session: AsyncSession, *, actor: Principal, content: bytes) -> ImportResult:
-    """Every row is checked before any is stored; one bad row and nothing is imported."""
-    lines = list(_lines(_decode(content)))
+    """Every row is checked before any is stored; one bad row and nothing is imported. The file
+    is read within its caps and checked with a few queries in all; a refused file builds no
+    project and answers with the first problems and their count (``libs.common.csv_upload``)."""
+    problems = FileProblems()
+    lines = _lines(content, problems)
     if not lines:
         raise InvalidInput.field("file", "empty", "取り込む行がありません（no data rows）")
+    proposers, known = await _proposer_lookup(session, lines)
     for line in lines:
-        await _parse(session, line)
+        _parse(line, proposers, known)
     keys = [(ln.data.selection_fiscal_year, ln.data.title) for ln in lines if ln.data]
     _check_duplicates(lines, await repository.existing_titles(session, keys))
-    bad = [line for line in lines if line.problems]
-    if bad:
-        raise InvalidInput(
-            f"{len(bad)}行に誤りがあるため、何も取り込んでいません"
-            f"（{len(bad)} bad rows; nothing was imported）",
-            errors=[p for line in bad for p in line.problems],
-            lines=[line.number for line in bad],
-        )
+    if problems:
+        raise problems.refuse()
     created = [
         await create_project(session, actor=actor, data=line.data, extensions=line.extensions)
         for line in lines

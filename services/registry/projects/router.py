@@ -31,7 +31,7 @@ from libs.common.etag import IfMatch
 from libs.common.fast_path import fast_path
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute, driver_connection
 from services.registry.projects import exchange, queries, reports, repository, service
 from services.registry.projects.schemas import (
@@ -47,7 +47,7 @@ from services.registry.projects.schemas import (
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_BYTES = exchange.MAX_IMPORT_BYTES
 CSV_EXAMPLE = (
     "選定年度,提案者,提案タイトル,主な活用技術\n"
     "令和2年度,埼玉県秩父市,山間地域におけるスマートモビリティによる生活交通・物流融合事業,"
@@ -139,10 +139,17 @@ async def list_projects(
     cursor: str | None = None,
 ) -> Response:
     items, last = await queries.list_documents(
-        session, filters=filters, after=decode_cursor(cursor), limit=limit, day=_as_of(as_of)
+        session,
+        filters=filters,
+        after=decode_cursor(request, cursor, Key.integer, Key.text, Key.uuid),
+        limit=limit,
+        day=_as_of(as_of),
     )
     return _json(
-        {"items": items, "next": next_link(request.url, encode_cursor(last) if last else None)}
+        {
+            "items": items,
+            "next": next_link(request.url, encode_cursor(request, last) if last else None),
+        }
     )
 
 
@@ -240,7 +247,9 @@ async def _uploaded_csv(request: Request) -> bytes:
     description="Columns 選定年度, 提案者, 提案タイトル (required), 主な活用技術, 支援開始, 支援終了 "
     "(事業ID and 状態 of an export are read past). 提案者: names or codes separated by ・ or 、, "
     "the lead first. UTF-8 (with or without BOM) or Shift_JIS. If any row is bad nothing is "
-    "imported and the 422 lists every bad row (`lines`; `errors` with `line[N].<column>`).",
+    "imported and the 422 lists the first 100 problems (`errors` with `line[N].<column>`) and "
+    "bad lines (`lines`), with `error_count` and `line_count` for all of them. At most 5 MB "
+    "(`too_large`) and 1,000 data rows (`too_many_rows`).",
     responses={**PROBLEM_RESPONSES, 415: problem_doc("Neither text/csv nor multipart/form-data")},
     openapi_extra={
         "requestBody": {

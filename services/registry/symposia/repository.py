@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -48,22 +48,21 @@ async def list_symposia(
 async def audience(
     session: AsyncSession, *, categories: Sequence[str], after_address: str | None, limit: int
 ) -> list[tuple[Contact, str]]:
-    """Contacts in ``categories``, one per address (case-insensitive), ordered by address.
+    """Contacts in ``categories``, one per mailbox (its identity key), ordered by that key.
 
-    An address is left out when any contact holding it is suppressed: an unsubscribe or a bounce
+    A mailbox may be a contact of several owners (local governments, the office): it is invited
+    once. It is left out when any contact holding it is suppressed: an unsubscribe or a bounce
     belongs to the mailbox, not to one of its records. Of duplicates the oldest record is kept.
-    Each row comes with its address as the database lower-cases it, for the next cursor.
+    Each row comes with its identity key, for the next cursor.
     """
-    address = func.lower(Contact.email)
+    address = Contact.email_key
     suppressed = aliased(Contact)
     query = (
         select(Contact, address)
         .ext(distinct_on(address))
         .where(
             Contact.stakeholder_category.in_(list(categories)),
-            ~exists().where(
-                func.lower(suppressed.email) == address, suppressed.suppression.isnot(None)
-            ),
+            ~exists().where(suppressed.email_key == address, suppressed.suppression.isnot(None)),
         )
         .order_by(address, Contact.created_at, Contact.id)
         .limit(limit)

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
-from libs.common.fiscal_year import TOKYO, fiscal_year_label
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.symposia import service
 from services.registry.symposia.models import Symposium
@@ -23,6 +22,7 @@ from services.registry.symposia.schemas import (
     SymposiumOut,
     SymposiumPublicOut,
     SymposiumUpdate,
+    full_view,
 )
 
 router = APIRouter(prefix="/v1/symposia", tags=["symposia"], route_class=UnitOfWorkRoute)
@@ -33,9 +33,7 @@ Reader = Annotated[
 ]
 AudienceReader = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 AnySymposiumOut = SymposiumOut | SymposiumPublicOut
-# The join URL admits anyone who has it: operators run the symposium and notify (the service
-# token) mails it to the invited; everyone else reads the public record, where it is absent.
-SEES_JOIN_URL = frozenset({Role.operator, Role.service})
+SEES_JOIN_URL = service.SEES_JOIN_URL
 MAX_AUDIENCE_PAGE = 1000
 
 
@@ -50,46 +48,13 @@ CHANGE_RESPONSES: Responses = {
 }
 
 
-def public_out(symposium: Symposium) -> SymposiumPublicOut:
-    return SymposiumPublicOut.model_validate(_public_fields(symposium))
-
-
-def full_out(symposium: Symposium) -> SymposiumOut:
-    return SymposiumOut.model_validate(
-        {
-            **_public_fields(symposium),
-            "join_url": symposium.join_url,
-            "version": symposium.version,
-        }
-    )
-
-
-def _public_fields(symposium: Symposium) -> dict[str, Any]:
-    return {
-        "id": symposium.id,
-        "fiscal_year": symposium.fiscal_year,
-        "fiscal_year_label": fiscal_year_label(symposium.fiscal_year),
-        "number": symposium.number,
-        "theme": symposium.theme,
-        "starts_at": symposium.starts_at.astimezone(TOKYO),
-        "ends_at": symposium.ends_at.astimezone(TOKYO),
-        "format": symposium.format,
-        "audience": list(symposium.audience),
-        "capacity": symposium.capacity,
-        "tentative": symposium.tentative,
-        "status": symposium.status,
-        "sequence": symposium.sequence,
-    }
-
-
 def symposium_out(
     symposium: Symposium, principal: Principal, response: Response | None = None
 ) -> AnySymposiumOut:
-    """The full record for operators and services; for the other roles the public one (no join
-    URL: an invitee finds it in the invitation mail and its calendar entry)."""
+    """What ``service.present`` gives the caller, with the ETag of that representation."""
     if response is not None:
-        response.headers["ETag"] = service.symposium_etag(symposium)
-    return full_out(symposium) if principal.role in SEES_JOIN_URL else public_out(symposium)
+        response.headers["ETag"] = service.symposium_etag(symposium, principal)
+    return service.present(symposium, principal)
 
 
 SYMPOSIUM = "/v1/symposia/{symposium_id}"
@@ -119,8 +84,8 @@ async def create_symposium(
 ) -> SymposiumOut:
     symposium = await service.create_symposium(session, principal=principal, data=body)
     response.headers["Location"] = f"/v1/symposia/{symposium.id}"
-    response.headers["ETag"] = service.symposium_etag(symposium)
-    return full_out(symposium)
+    response.headers["ETag"] = service.symposium_etag(symposium, principal)
+    return full_view(symposium)
 
 
 VISIBILITY = (
@@ -140,18 +105,18 @@ async def list_symposia(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[SymposiumOut] | Page[SymposiumPublicOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.integer, Key.integer)
     symposia = await service.list_symposia(
         session,
         fiscal_year=fiscal_year,
-        after=(int(after[0]), int(after[1])) if after else None,
+        after=(after[0], after[1]) if after else None,
         limit=limit + 1,
     )
     more = len(symposia) > limit
     symposia = symposia[:limit]
     last = symposia[-1] if more and symposia else None
     next_url = next_link(
-        request.url, encode_cursor([last.fiscal_year, last.number]) if last else None
+        request.url, encode_cursor(request, [last.fiscal_year, last.number]) if last else None
     )
     items = [symposium_out(s, principal) for s in symposia]
     if principal.role in SEES_JOIN_URL:
@@ -185,8 +150,8 @@ async def update_symposium(
     symposium = await service.update_symposium(
         session, principal=principal, symposium_id=symposium_id, data=body, if_match=if_match
     )
-    response.headers["ETag"] = service.symposium_etag(symposium)
-    return full_out(symposium)
+    response.headers["ETag"] = service.symposium_etag(symposium, principal)
+    return full_view(symposium)
 
 
 @router.post(
@@ -209,8 +174,8 @@ async def cancel_symposium(
         data=body or Cancellation(),
         if_match=if_match,
     )
-    response.headers["ETag"] = service.symposium_etag(symposium)
-    return full_out(symposium)
+    response.headers["ETag"] = service.symposium_etag(symposium, principal)
+    return full_view(symposium)
 
 
 @router.get(
@@ -228,16 +193,16 @@ async def get_audience(
     limit: Annotated[int, Query(ge=1, le=MAX_AUDIENCE_PAGE)] = MAX_AUDIENCE_PAGE,
     cursor: str | None = None,
 ) -> Page[AudienceMember]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.text)
     rows = await service.audience(
         session,
         symposium_id=symposium_id,
-        after_address=str(after[0]) if after else None,
+        after_address=after[0] if after else None,
         limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1][1]]) if more and rows else None
+    next_cursor = encode_cursor(request, [rows[-1][1]]) if more and rows else None
     items = [
         AudienceMember.model_validate(
             {

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from libs.common.fiscal_year import TOKYO, fiscal_year_label
 from services.registry.contacts.schemas import CATEGORY_HELP, StakeholderCategory
+
+if TYPE_CHECKING:
+    from services.registry.symposia.models import Symposium
 
 SymposiumFormat = Literal["web", "in_person", "hybrid"]
 SymposiumStatus = Literal["scheduled", "cancelled"]
@@ -86,3 +90,35 @@ class AudienceMember(BaseModel):
     organisation: str
     stakeholder_category: StakeholderCategory
     lg_code: str | None
+
+
+def public_view(symposium: Symposium) -> SymposiumPublicOut:
+    return SymposiumPublicOut.model_validate(_public_fields(symposium))
+
+
+def full_view(symposium: Symposium) -> SymposiumOut:
+    return SymposiumOut.model_validate(
+        {
+            **_public_fields(symposium),
+            "join_url": symposium.join_url,
+            "version": symposium.version,
+        }
+    )
+
+
+def _public_fields(symposium: Symposium) -> dict[str, Any]:
+    return {
+        "id": symposium.id,
+        "fiscal_year": symposium.fiscal_year,
+        "fiscal_year_label": fiscal_year_label(symposium.fiscal_year),
+        "number": symposium.number,
+        "theme": symposium.theme,
+        "starts_at": symposium.starts_at.astimezone(TOKYO),
+        "ends_at": symposium.ends_at.astimezone(TOKYO),
+        "format": symposium.format,
+        "audience": list(symposium.audience),
+        "capacity": symposium.capacity,
+        "tentative": symposium.tentative,
+        "status": symposium.status,
+        "sequence": symposium.sequence,
+    }

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Principal
+from libs.common.auth import Principal, Role
 from libs.common.errors import Conflict, InvalidInput, NotFound
-from libs.common.etag import check_if_match, etag_for
+from libs.common.etag import check_if_match, representation_etag
 from libs.common.fiscal_year import (
     TOKYO,
     FiscalYearError,
@@ -22,14 +22,34 @@ from services.registry.audit.service import record
 from services.registry.contacts.models import Contact
 from services.registry.symposia import repository
 from services.registry.symposia.models import Symposium
-from services.registry.symposia.schemas import Cancellation, SymposiumCreate, SymposiumUpdate
+from services.registry.symposia.schemas import (
+    Cancellation,
+    SymposiumCreate,
+    SymposiumOut,
+    SymposiumPublicOut,
+    SymposiumUpdate,
+    full_view,
+    public_view,
+)
 
 # A change of any of these changes the calendar event, so invitees' calendars must update.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "format", "join_url")
 
 
-def symposium_etag(symposium: Symposium) -> str:
-    return etag_for("symposium", symposium.id, symposium.version)
+# The join URL admits anyone who has it: operators run the symposium and notify (the service
+# token) mails it to the invited; everyone else reads the public record, where it is absent.
+SEES_JOIN_URL = frozenset({Role.operator, Role.service})
+
+
+def present(symposium: Symposium, principal: Principal) -> SymposiumOut | SymposiumPublicOut:
+    """The full record for operators and services; for the other roles the public one (no join
+    URL: an invitee finds it in the invitation mail and its calendar entry)."""
+    return full_view(symposium) if principal.role in SEES_JOIN_URL else public_view(symposium)
+
+
+def symposium_etag(symposium: Symposium, principal: Principal) -> str:
+    """The ETag of the representation ``principal`` receives (see libs/common/etag.py)."""
+    return representation_etag("symposium", symposium.id, present(symposium, principal))
 
 
 def checked_fiscal_year(value: int | str, field: str) -> int:
@@ -162,7 +182,7 @@ async def update_symposium(
     if_match: str | None,
 ) -> Symposium:
     symposium = await _symposium(session, symposium_id)
-    check_if_match(if_match, symposium_etag(symposium))
+    check_if_match(if_match, symposium_etag(symposium, principal))
     if symposium.status == "cancelled":
         raise Conflict("中止されたシンポジウムは変更できません（the symposium is cancelled）")
     changes = {
@@ -204,7 +224,7 @@ async def cancel_symposium(
     """Cancel once; a repeat changes nothing. If-Match is honoured when sent."""
     symposium = await _symposium(session, symposium_id)
     if if_match is not None:
-        check_if_match(if_match, symposium_etag(symposium))
+        check_if_match(if_match, symposium_etag(symposium, principal))
     if symposium.status == "cancelled":
         return symposium
     before = snapshot(symposium)
@@ -226,7 +246,7 @@ async def cancel_symposium(
 async def audience(
     session: AsyncSession, *, symposium_id: uuid.UUID, after_address: str | None, limit: int
 ) -> list[tuple[Contact, str]]:
-    """One page of the audience: (contact, its lower-cased address) ordered by address."""
+    """One page of the audience: (contact, its address identity key) ordered by that key."""
     symposium = await _symposium(session, symposium_id)
     return await repository.audience(
         session, categories=symposium.audience, after_address=after_address, limit=limit

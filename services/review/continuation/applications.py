@@ -19,6 +19,7 @@ from libs.common.errors import (
 from libs.common.etag import check_if_match, etag_for
 from services.review.audit.service import record
 from services.review.continuation import repository
+from services.review.continuation.assessments import visible_assignment
 from services.review.continuation.cycles import load as load_cycle
 from services.review.continuation.cycles import subject_of
 from services.review.continuation.models import (
@@ -29,6 +30,7 @@ from services.review.continuation.models import (
 from services.review.continuation.notices import datetime_label, tokyo_iso
 from services.review.continuation.schemas import ApplicationCreate, ApplicationUpdate, Attachment
 from services.review.continuation.states import Event, State, transition
+from services.review.registry_client import RegistryClient
 
 SECTIONS = {"future_vision": "目指す将来像", "achievements": "事業成果", "plan": "今後の事業計画"}
 APPLICATION = "継続申請書"
@@ -230,9 +232,13 @@ async def submit_application(
 
 
 async def load_for_reader(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    registry: RegistryClient,
 ) -> tuple[ContinuationApplication, CycleProject, ContinuationCycle]:
-    """Operators read any application; the lead proposer its own; reviewers those assigned."""
+    """Operators read any application; the lead proposer its own; a reviewer those assigned to
+    them that no conflict of interest hides. Any other is a 404: its existence is not disclosed."""
     application = await repository.application(session, application_id)
     if application is None:
         raise _not_found(application_id)
@@ -240,8 +246,6 @@ async def load_for_reader(
     assert entry is not None  # a foreign key guarantees it
     if principal.role is Role.municipality and principal.lg_code != entry.lead_lg_code:
         raise _not_found(application_id)
-    if principal.role is Role.reviewer and (
-        await repository.assignment(session, application.id, principal.subject) is None
-    ):
-        raise Forbidden("担当していない継続申請書です（you are not assigned to this application）")
+    if principal.role is Role.reviewer:
+        await visible_assignment(session, principal, application, registry)
     return application, entry, await load_cycle(session, application.cycle_id)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Operator, Principal, Role, require
+from libs.common.auth import Operator, Principal
 from libs.common.errors import PROBLEM_RESPONSES, NotFound, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Page
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation import applications, assessments, decisions, repository
-from services.review.continuation.dependencies import AssignedReviewer, Municipality, Reader
+from services.review.continuation.dependencies import (
+    AssessmentReader,
+    AssignedReviewer,
+    Municipality,
+    Reader,
+)
 from services.review.continuation.models import ContinuationAssignment as Assignment
 from services.review.continuation.schemas import (
     ApplicationOut,
@@ -41,7 +46,11 @@ router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
 )
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such application")}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: problem_doc(
+        "No such application, or not yours to see (a reviewer: not assigned, or conflicted)"
+    )
+}
 CHANGE: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     **NOT_FOUND,
@@ -68,10 +77,14 @@ ASSIGN = {
     responses={**PROBLEM_RESPONSES, **NOT_FOUND},
 )
 async def get_application(
-    application_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+    application_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    response: Response,
+    registry: RegistryDep,
 ) -> ApplicationOut:
     application, entry, cycle = await applications.load_for_reader(
-        session, principal, application_id
+        session, principal, application_id, registry
     )
     decision = await repository.decision_for(session, application.id)
     response.headers["ETag"] = applications.application_etag(application)
@@ -172,7 +185,7 @@ async def list_assignments(
 @router.put(
     "/{application_id}/assessment",
     summary="Save your assessment as a draft (assigned reviewer; If-Match to replace a draft)",
-    responses={**CHANGE, 403: problem_doc("You are not assigned to this application")},
+    responses={**CHANGE, 403: problem_doc("Not a registered reviewer of the token's programme")},
 )
 async def save_assessment(
     application_id: uuid.UUID,
@@ -181,6 +194,7 @@ async def save_assessment(
     principal: AssignedReviewer,
     response: Response,
     now: NowDep,
+    registry: RegistryDep,
     if_match: IfMatch = None,
 ) -> AssessmentOut:
     assignment = await assessments.save_assessment(
@@ -190,6 +204,7 @@ async def save_assessment(
         data=body,
         if_match=if_match,
         now=now,
+        registry=registry,
     )
     return await _assessment(session, principal, response, assignment)
 
@@ -197,7 +212,7 @@ async def save_assessment(
 @router.post(
     "/{application_id}/assessment/submission",
     summary="Submit your assessment (assigned reviewer; If-Match)",
-    responses={**CHANGE, 403: problem_doc("You are not assigned to this application")},
+    responses={**CHANGE, 403: problem_doc("Not a registered reviewer of the token's programme")},
 )
 async def submit_assessment(
     application_id: uuid.UUID,
@@ -205,10 +220,16 @@ async def submit_assessment(
     principal: AssignedReviewer,
     response: Response,
     now: NowDep,
+    registry: RegistryDep,
     if_match: IfMatch = None,
 ) -> AssessmentOut:
     assignment = await assessments.submit_assessment(
-        session, principal=principal, application_id=application_id, if_match=if_match, now=now
+        session,
+        principal=principal,
+        application_id=application_id,
+        if_match=if_match,
+        now=now,
+        registry=registry,
     )
     return await _assessment(session, principal, response, assignment)
 
@@ -230,10 +251,11 @@ async def _assessment(
 async def list_assessments(
     application_id: uuid.UUID,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(require(Role.operator, Role.reviewer))],
+    principal: AssessmentReader,
+    registry: RegistryDep,
 ) -> AssessmentList:
     rows, others_visible = await assessments.visible_assessments(
-        session, principal=principal, application_id=application_id
+        session, principal=principal, application_id=application_id, registry=registry
     )
     return AssessmentList(
         items=[assessment_out(a, r) for a, r in rows], others_visible=others_visible
@@ -282,9 +304,11 @@ async def decide(
     responses={**PROBLEM_RESPONSES, 404: problem_doc("No such application, or not decided yet")},
 )
 async def get_decision(
-    application_id: uuid.UUID, session: SessionDep, principal: Reader
+    application_id: uuid.UUID, session: SessionDep, principal: Reader, registry: RegistryDep
 ) -> DecisionOut:
-    application, entry, _ = await applications.load_for_reader(session, principal, application_id)
+    application, entry, _ = await applications.load_for_reader(
+        session, principal, application_id, registry
+    )
     decision = await repository.decision_for(session, application.id)
     if decision is None:
         raise NotFound("まだ決定されていません（the application has not been decided）")

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from libs.common.errors import Conflict, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
 from services.review.audit.service import record
 from services.review.continuation import repository
@@ -18,6 +18,7 @@ from services.review.continuation.schemas import AssessmentIn
 from services.review.continuation.states import Event, State, transition
 from services.review.registry_client import RegistryClient
 from services.review.reviewers import repository as reviewers
+from services.review.reviewers.access import hidden_from, registered_reviewer
 from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
 from services.review.reviewers.models import Reviewer
 
@@ -141,13 +142,38 @@ async def _record_assignment(
         await session.flush()
 
 
+async def visible_assignment(
+    session: AsyncSession,
+    principal: Principal,
+    application: ContinuationApplication,
+    registry: RegistryClient,
+    *,
+    lock: bool = False,
+) -> ContinuationAssignment:
+    """The reviewer's assignment to an application they may see: assigned to it, and not
+    conflicted on it with the council as it is now (it may have grown since the assignment).
+    Otherwise the application is not theirs to see: 404 (``reviewers/access.py``)."""
+    reviewer = await registered_reviewer(session, principal)
+    assignment = await repository.assignment(session, application.id, reviewer.subject, lock=lock)
+    if assignment is not None:
+        entry = await repository.cycle_project(
+            session, application.cycle_id, application.project_id
+        )
+        assert entry is not None  # a foreign key guarantees it
+        subject = await conflict_subject(entry.snapshot, application.project_id, registry)
+        if not hidden_from(reviewer, subject):
+            return assignment
+    raise NotFound(f"継続申請書が見つかりません: {application.id}（no such application）")
+
+
 async def _own_assignment(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    registry: RegistryClient,
 ) -> tuple[ContinuationApplication, ContinuationAssignment]:
     application = await _application(session, application_id)
-    assignment = await repository.assignment(session, application_id, principal.subject, lock=True)
-    if principal.role is not Role.reviewer or assignment is None:
-        raise Forbidden("担当していない継続申請書です（you are not assigned to this application）")
+    assignment = await visible_assignment(session, principal, application, registry, lock=True)
     return application, assignment
 
 
@@ -159,9 +185,10 @@ async def save_assessment(
     data: AssessmentIn,
     if_match: str | None,
     now: datetime,
+    registry: RegistryClient,
 ) -> ContinuationAssignment:
     """Create or replace the reviewer's draft; replacing a draft needs its ETag."""
-    application, assignment = await _own_assignment(session, principal, application_id)
+    application, assignment = await _own_assignment(session, principal, application_id, registry)
     transition(application.state, Event.assess, subject=APPLICATION)
     next_state = transition(assignment.state, Event.save_assessment, subject=ASSESSMENT)
     if assignment.state != State.assigned:
@@ -190,8 +217,9 @@ async def submit_assessment(
     application_id: uuid.UUID,
     if_match: str | None,
     now: datetime,
+    registry: RegistryClient,
 ) -> ContinuationAssignment:
-    application, assignment = await _own_assignment(session, principal, application_id)
+    application, assignment = await _own_assignment(session, principal, application_id, registry)
     transition(application.state, Event.assess, subject=APPLICATION)
     next_state = transition(assignment.state, Event.submit_assessment, subject=ASSESSMENT)
     check_if_match(if_match, assessment_etag(assignment))
@@ -212,17 +240,21 @@ async def submit_assessment(
 
 
 async def visible_assessments(
-    session: AsyncSession, *, principal: Principal, application_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    registry: RegistryClient,
 ) -> tuple[list[tuple[ContinuationAssignment, Reviewer]], bool]:
     """Operators see every assessment; a reviewer sees their own, and others' submitted ones only
     once their own is submitted (so no one is swayed before judging)."""
-    await _application(session, application_id)
+    application = await _application(session, application_id)
+    if principal.role is not Role.operator:
+        await visible_assignment(session, principal, application, registry)
     rows = await repository.assignments_with_reviewers(session, application_id)
     if principal.role is Role.operator:
         return rows, True
-    own = next((a for a, _ in rows if a.reviewer_subject == principal.subject), None)
-    if principal.role is not Role.reviewer or own is None:
-        raise Forbidden("担当していない継続申請書です（you are not assigned to this application）")
+    own = next(a for a, _ in rows if a.reviewer_subject == principal.subject)
     others_visible = own.state == State.assessed
     return [
         (a, r) for a, r in rows if a is own or (others_visible and a.state == State.assessed)

@@ -4,15 +4,15 @@ checked against the scheme's rules as the registry states them; who may see whic
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
 from libs.common.errors import Forbidden, InvalidInput, NotFound, RuleViolation
-from libs.common.etag import etag_for
+from libs.common.etag import representation_etag
 from libs.common.fiscal_year import TOKYO, fiscal_year_label, now_tokyo
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.search_text import normalise_search_key
@@ -29,11 +29,15 @@ from services.review.joint_review.schemas import (
     MemberOut,
     RegionIn,
 )
+from services.review.joint_review.visibility import selected_programmes
 from services.review.registry_client import RegistryClient
+from services.review.reviewers.access import hidden_from, registered_reviewer
+from services.review.reviewers.conflicts import ConflictSubject
 
 
-def application_etag(application: JointApplication) -> str:
-    return etag_for("joint-application", application.id, application.version)
+def application_etag(application: JointApplication, out: ApplicationOut) -> str:
+    """The ETag of the representation ``out`` of the application (one per representation)."""
+    return representation_etag("joint-application", application.id, out)
 
 
 def _check_window(round_: JointReviewRound, now: datetime) -> None:
@@ -233,6 +237,23 @@ def can_see(principal: Principal, application: JointApplication) -> bool:
     return False
 
 
+def conflict_subject(application: JointApplication) -> ConflictSubject:
+    """What a reviewer's conflicts of interest are judged against: the region's codes and names."""
+    names = [m["name"] for m in application.members]
+    names += [m["prefecture"] + m["name"] for m in application.members]
+    return ConflictSubject.of(proposer_lg_codes=application.lg_codes, proposer_names=names)
+
+
+async def _hidden_by_conflict(
+    session: AsyncSession, principal: Principal
+) -> Callable[[JointApplication], bool]:
+    """What hides an application from this caller beyond ``can_see``: a reviewer's conflicts."""
+    if principal.role is not Role.reviewer:
+        return lambda _: False
+    reviewer = await registered_reviewer(session, principal)
+    return lambda application: hidden_from(reviewer, conflict_subject(application))
+
+
 async def visible_application(
     session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, app_id: uuid.UUID
 ) -> JointApplication:
@@ -242,9 +263,35 @@ async def visible_application(
         application is None
         or application.round_id != round_id
         or not can_see(principal, application)
+        or (await _hidden_by_conflict(session, principal))(application)
     ):
         raise NotFound(f"申請がありません（no application {app_id} visible to you）")
     return application
+
+
+async def list_visible(
+    session: AsyncSession,
+    principal: Principal,
+    round_id: uuid.UUID,
+    programme: str | None,
+    *,
+    after: str | None,
+    limit: int,
+) -> list[JointApplication]:
+    """Up to ``limit`` applications the caller may see, in id order after ``after``.
+
+    SQL filters by the caller's programme or code; a reviewer's conflicts are judged here, because
+    ``conflicts.py`` compares normalised names, which SQL cannot. A batch that loses rows to them
+    is topped up from the rows that follow, so a page stays full and its cursor exact."""
+    hidden = await _hidden_by_conflict(session, principal)
+    filters = list_filter(principal, round_id, programme)
+    found: list[JointApplication] = []
+    while True:
+        rows = await repository.list_applications(session, filters, after=after, limit=limit)
+        found += [application for application in rows if not hidden(application)]
+        if len(found) >= limit or len(rows) < limit:
+            return found[:limit]
+        after = str(rows[-1].id)
 
 
 def list_filter(
@@ -257,9 +304,24 @@ def list_filter(
     return repository.ApplicationFilter(round_id=round_id, programme_id=programme)
 
 
+async def views(
+    session: AsyncSession,
+    principal: Principal,
+    round_id: uuid.UUID,
+    rows: Sequence[JointApplication],
+    today: date,
+) -> list[tuple[ApplicationOut, str]]:
+    """Each application as this caller may see it, with that representation's ETag."""
+    round_ = await get_round(session, round_id)
+    chosen = await selected_programmes(session, principal, round_, [a.id for a in rows], today)
+    outs = [to_out(a, round_, None if chosen is None else chosen.get(a.id, [])) for a in rows]
+    return [(out, application_etag(a, out)) for a, out in zip(rows, outs, strict=True)]
+
+
 def to_out(
-    application: JointApplication, round_: JointReviewRound, selected: Sequence[str]
+    application: JointApplication, round_: JointReviewRound, selected: Sequence[str] | None
 ) -> ApplicationOut:
+    """``selected`` None (embargo, see visibility): every ``programmes[].selected`` is null."""
     marks = {p.programme_id: p.mark for p in round_.programmes}
     members: list[dict[str, Any]] = application.members
     return ApplicationOut(
@@ -277,7 +339,11 @@ def to_out(
         ],
         applicant_kind=application.applicant_kind,  # type: ignore[arg-type]
         programmes=[
-            ApplicationProgrammeOut(programme_id=p, mark=marks.get(p, ""), selected=p in selected)
+            ApplicationProgrammeOut(
+                programme_id=p,
+                mark=marks.get(p, ""),
+                selected=None if selected is None else p in selected,
+            )
             for p in application.programme_ids
         ],
         scheme_id=application.scheme_id,

@@ -11,20 +11,17 @@ from fastapi import APIRouter, Query, Request, Response
 from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
-from services.review.joint_review import applications, assessments, repository, rounds
+from services.review.joint_review import applications, assessments, rounds
 from services.review.joint_review.dependencies import (
     Applicant,
     Assessor,
     Participant,
     Responses,
     Reviewer,
-    cursor_of,
-    uuid_text,
 )
-from services.review.joint_review.models import JointApplication
 from services.review.joint_review.schemas import (
     ApplicationCreate,
     ApplicationOut,
@@ -45,17 +42,6 @@ RULES: Responses = {
         "application_window, with the numbers"
     )
 }
-
-
-async def _outs(
-    session: SessionDep, round_id: uuid.UUID, rows: list[JointApplication]
-) -> list[ApplicationOut]:
-    round_ = await rounds.get_round(session, round_id)
-    chosen = await repository.selections_of(session, [a.id for a in rows])
-    return [
-        applications.to_out(a, round_, [s.programme_id for s in chosen if s.application_id == a.id])
-        for a in rows
-    ]
 
 
 @router.post(
@@ -84,10 +70,12 @@ async def submit_application(
         session, registry=registry, principal=principal, round_id=round_id, body=body, now=now
     )
     await session.refresh(application)
-    out = (await _outs(session, round_id, [application]))[0]
+    [(out, etag)] = await applications.views(
+        session, principal, round_id, [application], now.date()
+    )
     headers = {
         "Location": f"/v1/joint-review-rounds/{round_id}/applications/{application.id}",
-        "ETag": applications.application_etag(application),
+        "ETag": etag,
     }
     return await idem.remember(json_body(out), status_code=201, headers=headers)
 
@@ -95,6 +83,7 @@ async def submit_application(
 @router.get(
     "",
     summary="List applications (a reviewer sees only their programme's)",
+    description="`programmes[].selected` is null before publication, except for operators.",
     responses={**PROBLEM_RESPONSES, **NOT_FOUND},
 )
 async def list_applications(
@@ -102,31 +91,39 @@ async def list_applications(
     request: Request,
     session: SessionDep,
     principal: Participant,
+    now: NowDep,
     programme: Annotated[
         str | None, Query(description="Operators: only this programme's (id)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[ApplicationOut]:
+    after = decode_cursor(request, cursor, Key.uuid)
     await rounds.get_round(session, round_id)
-    after = cursor_of(cursor, uuid_text)
-    rows = await repository.list_applications(
+    rows = await applications.list_visible(
         session,
-        applications.list_filter(principal, round_id, programme),
+        principal,
+        round_id,
+        programme,
         after=str(after[0]) if after else None,
         limit=limit + 1,
     )
     page = rows[:limit]
     last = [str(page[-1].id)] if len(rows) > limit and page else None
     return Page[ApplicationOut](
-        items=await _outs(session, round_id, page),
-        next=next_link(request.url, encode_cursor(last) if last else None),
+        items=[
+            out
+            for out, _ in await applications.views(session, principal, round_id, page, now.date())
+        ],
+        next=next_link(request.url, encode_cursor(request, last) if last else None),
     )
 
 
 @router.get(
     "/{app_id}",
     summary="Get an application (404 when it is not yours to see)",
+    description="`programmes[].selected` is null before publication, except for operators; the "
+    "ETag is that of the representation the caller is shown.",
     responses={**PROBLEM_RESPONSES, **NOT_FOUND},
 )
 async def get_application(
@@ -135,12 +132,16 @@ async def get_application(
     session: SessionDep,
     response: Response,
     principal: Participant,
+    now: NowDep,
 ) -> ApplicationOut:
     application = await applications.visible_application(
         session, principal=principal, round_id=round_id, app_id=app_id
     )
-    response.headers["ETag"] = applications.application_etag(application)
-    return (await _outs(session, round_id, [application]))[0]
+    [(out, etag)] = await applications.views(
+        session, principal, round_id, [application], now.date()
+    )
+    response.headers["ETag"] = etag
+    return out
 
 
 @router.put(
@@ -149,8 +150,9 @@ async def get_application(
     summary="Score an application for your programme (1–5 on three criteria)",
     description="Criteria: innovation (先進性・モデル性), feasibility (実現可能性・持続性), spread "
     "(横展開・連携の可能性), each a score 1–5 with a comment. Creates your assessment (201) or "
-    "replaces it (200, If-Match required). 403 `conflict_of_interest` when you belong to a "
-    "proposing local government.",
+    "replaces it (200, If-Match required). 403 unless you are the registered reviewer of the "
+    "token's programme; 404 for an application a conflict of interest hides from you (you "
+    "belong to a proposing local government).",
     responses={
         **PROBLEM_RESPONSES,
         **NOT_FOUND,

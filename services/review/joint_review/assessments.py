@@ -1,5 +1,6 @@
 """評価 — reviewers score the applications of their own programme (1–5 on three criteria, with
-comments), unless a conflict of interest bars them (the continuation review's rules)."""
+comments), unless a conflict of interest hides the application from them
+(``services/review/reviewers/access.py``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden
 from libs.common.etag import check_if_match, etag_for
 from services.review.joint_review import repository
 from services.review.joint_review.applications import visible_application
-from services.review.joint_review.models import JointApplication, JointAssessment
+from services.review.joint_review.models import JointAssessment
 from services.review.joint_review.rounds import get_round, require_open
 from services.review.joint_review.schemas import (
     CRITERIA,
@@ -20,33 +20,11 @@ from services.review.joint_review.schemas import (
     AssessmentOut,
     CriterionOut,
 )
-from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
-from services.review.reviewers.models import Reviewer
+from services.review.reviewers.access import registered_reviewer
 
 
 def assessment_etag(assessment: JointAssessment) -> str:
     return etag_for("joint-assessment", assessment.id, assessment.version)
-
-
-async def registered_reviewer(session: AsyncSession, principal: Principal) -> Reviewer:
-    """The reviewer row of the token, bound to the same programme as the token's claim."""
-    reviewer = await repository.get_reviewer(session, principal.subject)
-    if reviewer is None or reviewer.programme != principal.programme:
-        raise Forbidden(
-            "この事業の審査員として登録されていません"
-            "（no reviewer record for this subject and programme）",
-            programme=principal.programme,
-        )
-    return reviewer
-
-
-def conflicts(reviewer: Reviewer, application: JointApplication) -> list[str]:
-    names = [m["name"] for m in application.members]
-    names += [m["prefecture"] + m["name"] for m in application.members]
-    subject = ConflictSubject.of(proposer_lg_codes=application.lg_codes, proposer_names=names)
-    return conflict_reasons(
-        organisation=reviewer.organisation, lg_code=reviewer.lg_code, subject=subject
-    )
 
 
 async def put_assessment(
@@ -58,19 +36,11 @@ async def put_assessment(
     body: AssessmentIn,
     if_match: str | None,
 ) -> tuple[JointAssessment, bool]:
-    """Create the reviewer's assessment, or replace it (If-Match). Returns (row, created)."""
+    """Create the reviewer's assessment, or replace it (If-Match). Returns (row, created). An
+    application of another programme, or one a conflict of interest hides, is a 404."""
     reviewer = await registered_reviewer(session, principal)
-    application = await visible_application(
-        session, principal=principal, round_id=round_id, app_id=app_id
-    )
+    await visible_application(session, principal=principal, round_id=round_id, app_id=app_id)
     require_open(await get_round(session, round_id))
-    reasons = conflicts(reviewer, application)
-    if reasons:
-        raise Forbidden(
-            "利益相反のため評価できません（conflict of interest）",
-            rule="conflict_of_interest",
-            reasons=reasons,
-        )
     assessment = await repository.get_assessment(session, app_id, reviewer.subject)
     created = assessment is None
     if assessment is None:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.errors import Conflict, FieldProblem, InvalidInput
 from libs.common.fiscal_year import fiscal_year_label, now_tokyo
 from libs.common.search_text import normalise_search_key
+from libs.common.spreadsheet import as_written
 from services.review.joint_review import repository
 from services.review.joint_review.export import HEADERS
 from services.review.joint_review.models import (
@@ -71,7 +72,8 @@ def _row(
     values: list[str], line: int, known: set[str]
 ) -> tuple[TableRow | None, list[FieldProblem]]:
     problems: list[FieldProblem] = []
-    cells = [v.strip() for v in values] + [""] * (4 - len(values))
+    # as_written: a label exported with the spreadsheet writer's apostrophe reads back as written.
+    cells = [as_written(v).strip() for v in values] + [""] * (4 - len(values))
     number, label, this_year, earlier = cells[:4]
     if not number.isdigit():
         problems.append(

@@ -21,7 +21,6 @@ from services.review.joint_review.models import (
     JointSelection,
 )
 from services.review.joint_review.rules import QuotaUse
-from services.review.reviewers.models import Reviewer
 
 
 async def get_round(
@@ -163,10 +162,6 @@ async def find_selection(
         JointSelection.application_id == app_id, JointSelection.programme_id == programme_id
     )
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def get_reviewer(session: AsyncSession, subject: str) -> Reviewer | None:
-    return await session.get(Reviewer, subject)
 
 
 async def get_assessment(

@@ -24,7 +24,8 @@ from libs.common.search_text import normalise_search_key
 from services.review.joint_review import repository
 from services.review.joint_review.models import JointApplication, JointReviewRound
 from services.review.joint_review.registry import Record, projects
-from services.review.joint_review.rounds import FUTURE_TECH_MARK, is_published
+from services.review.joint_review.rounds import FUTURE_TECH_MARK
+from services.review.joint_review.visibility import is_published
 from services.review.registry_client import RegistryClient
 
 # The legend's order in the published tables (☆ 内閣府, □ 総務省, ○ 経産省, ● 国交省総政, ■ 国交省都市).

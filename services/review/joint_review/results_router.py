@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from libs.common.auth import Principal, Role
-from libs.common.errors import PROBLEM_RESPONSES, NotFound, problem_doc
+from libs.common.auth import Principal
+from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
-from services.review.joint_review import export, rounds
+from services.review.joint_review import export, rounds, visibility
 from services.review.joint_review.dependencies import Anyone, Responses
 from services.review.joint_review.results import ResultsOut, round_results
 
@@ -42,13 +42,7 @@ async def _results(
     now: datetime,
 ) -> ResultsOut:
     round_ = await rounds.get_round(session, round_id)
-    if principal.role is not Role.operator and not rounds.is_published(round_, now.date()):
-        raise NotFound(
-            "選定結果は公表前です（the results are embargoed until the announcement）",
-            announcement_effective_on=round_.announcement_effective_on.isoformat()
-            if round_.announcement_effective_on
-            else None,
-        )
+    visibility.require_results_visible(principal, round_, now.date())
     return await round_results(session, registry=registry, round_=round_, today=now.date())
 
 

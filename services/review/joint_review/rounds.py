@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.closed_days import deadline_on_open_day, next_open_day
 from libs.common.errors import Conflict, InvalidInput, NotFound
-from libs.common.etag import check_if_match, etag_for
-from libs.common.fiscal_year import fiscal_year_label, now_tokyo, today_tokyo
+from libs.common.etag import check_if_match, representation_etag
+from libs.common.fiscal_year import fiscal_year_label, now_tokyo
 from libs.common.outbox import add_message
 from services.review.joint_review import repository
 from services.review.joint_review.models import (
@@ -22,18 +22,25 @@ from services.review.joint_review.models import (
     JointRoundProgramme,
 )
 from services.review.joint_review.schemas import RoundCreate, RoundOut, RoundProgrammeOut
+from services.review.joint_review.visibility import (
+    CLOSED,
+    Usage,
+    is_published,
+    selection_usage,
+)
 from services.review.models import outbox
 from services.review.registry_client import RegistryClient
 
-OPEN, CLOSED = "open", "closed"
+OPEN = "open"
 # The Cabinet Office programme (内閣府 未来技術社会実装事業): the registry's projects are its
 # selections, so its selected regions become registry projects and its earlier projects count
 # as earlier-year marks.
 FUTURE_TECH_MARK = "☆"
 
 
-def round_etag(round_: JointReviewRound) -> str:
-    return etag_for("joint-review-round", round_.id, round_.version)
+def round_etag(round_: JointReviewRound, out: RoundOut) -> str:
+    """The ETag of the representation ``out`` of the round (one per representation)."""
+    return representation_etag("joint-review-round", round_.id, out)
 
 
 def default_title(fiscal_year: int) -> str:
@@ -101,15 +108,6 @@ def require_open(round_: JointReviewRound) -> None:
         )
 
 
-def is_published(round_: JointReviewRound, today: date | None = None) -> bool:
-    """Public once published, or once a closed round's announcement day has come (the sweep that
-    sets ``published_at`` may not have run yet; visibility does not wait for it)."""
-    if round_.published_at is not None:
-        return True
-    day = round_.announcement_effective_on
-    return round_.status == CLOSED and day is not None and day <= (today or today_tokyo())
-
-
 def programme_of(round_: JointReviewRound, ref: str, field: str) -> JointRoundProgramme:
     """A participating programme named by id or mark."""
     for programme in round_.programmes:
@@ -123,8 +121,16 @@ def programme_of(round_: JointReviewRound, ref: str, field: str) -> JointRoundPr
     )
 
 
-async def round_out(session: AsyncSession, round_: JointReviewRound, today: date) -> RoundOut:
-    usage = await repository.programme_usage(session, round_.id)
+async def round_view(
+    session: AsyncSession, principal: Principal, round_: JointReviewRound, today: date
+) -> tuple[RoundOut, str]:
+    """The round as this caller may see it, and that representation's ETag."""
+    out = round_out(round_, today, await selection_usage(session, principal, round_, today))
+    return out, round_etag(round_, out)
+
+
+def round_out(round_: JointReviewRound, today: date, usage: Usage | None) -> RoundOut:
+    """``usage`` None (embargo): the selection counts and amounts are null."""
     return RoundOut(
         id=round_.id,
         fiscal_year=round_.fiscal_year,
@@ -149,8 +155,8 @@ async def round_out(session: AsyncSession, round_: JointReviewRound, today: date
                 name=p.name,
                 quota=p.quota,
                 budget_yen=p.budget_yen,
-                selected=usage.get(p.programme_id, (0, 0))[0],
-                selected_amount_yen=usage.get(p.programme_id, (0, 0))[1],
+                selected=None if usage is None else usage.get(p.programme_id, (0, 0))[0],
+                selected_amount_yen=None if usage is None else usage.get(p.programme_id, (0, 0))[1],
             )
             for p in round_.programmes
         ],
@@ -164,9 +170,11 @@ async def close_round(
 ) -> JointReviewRound:
     """Selections become final; if the announcement day has already come, results publish now."""
     round_ = await get_round(session, round_id, for_update=True)
-    check_if_match(if_match, round_etag(round_))
-    require_open(round_)
     now = now or now_tokyo()
+    # Only operators close, and they are shown the selections: theirs is the representation read.
+    read = round_out(round_, now.date(), await repository.programme_usage(session, round_id))
+    check_if_match(if_match, round_etag(round_, read))
+    require_open(round_)
     round_.status = CLOSED
     round_.closed_at = now
     if round_.announcement_effective_on is not None and round_.announcement_effective_on <= (

@@ -9,22 +9,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from libs.common.auth import Operator
+from libs.common.auth import Operator, Principal
 from libs.common.errors import PROBLEM_RESPONSES, InvalidInput, problem_doc
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review import repository, rounds, selections
 from services.review.joint_review.applications_router import router as applications_router
-from services.review.joint_review.dependencies import (
-    Anyone,
-    Responses,
-    cursor_of,
-    uuid_text,
-)
+from services.review.joint_review.dependencies import Anyone, Responses
 from services.review.joint_review.results_router import router as results_router
 from services.review.joint_review.schemas import RoundCreate, RoundOut, SelectionIn, SelectionOut
 
@@ -40,11 +35,16 @@ PRECONDITIONS: Responses = {
 
 
 async def _one(
-    session: SessionDep, round_id: uuid.UUID, response: Response, now: datetime
+    session: SessionDep,
+    principal: Principal,
+    round_id: uuid.UUID,
+    response: Response,
+    now: datetime,
 ) -> RoundOut:
     round_ = await rounds.get_round(session, round_id)
-    response.headers["ETag"] = rounds.round_etag(round_)
-    return await rounds.round_out(session, round_, now.date())
+    out, etag = await rounds.round_view(session, principal, round_, now.date())
+    response.headers["ETag"] = etag
+    return out
 
 
 @rounds_router.post(
@@ -70,8 +70,8 @@ async def create_round(
         return replayed
     round_ = await rounds.create_round(session, registry=registry, principal=principal, body=body)
     round_ = await rounds.get_round(session, round_.id)
-    out = await rounds.round_out(session, round_, now.date())
-    headers = {"Location": f"{PREFIX}/{round_.id}", "ETag": rounds.round_etag(round_)}
+    out, etag = await rounds.round_view(session, principal, round_, now.date())
+    headers = {"Location": f"{PREFIX}/{round_.id}", "ETag": etag}
     return await idem.remember(json_body(out), status_code=201, headers=headers)
 
 
@@ -85,12 +85,15 @@ def _fiscal_year(value: str | None) -> int | None:
 
 
 @rounds_router.get(
-    "", summary="List rounds (newest fiscal year first)", responses=PROBLEM_RESPONSES
+    "",
+    summary="List rounds (newest fiscal year first)",
+    description="Selection counts and amounts are null before publication, except for operators.",
+    responses=PROBLEM_RESPONSES,
 )
 async def list_rounds(
     request: Request,
     session: SessionDep,
-    _: Anyone,
+    principal: Anyone,
     now: NowDep,
     fiscal_year: Annotated[str | None, Query(examples=["R3"])] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -99,24 +102,28 @@ async def list_rounds(
     rows = await repository.list_rounds(
         session,
         fiscal_year=_fiscal_year(fiscal_year),
-        after=cursor_of(cursor, int, uuid_text),
+        after=decode_cursor(request, cursor, Key.integer, Key.uuid),
         limit=limit + 1,
     )
     page = rows[:limit]
-    last = [page[-1].fiscal_year, str(page[-1].id)] if len(rows) > limit and page else None
+    last = (page[-1].fiscal_year, page[-1].id) if len(rows) > limit and page else None
     return Page[RoundOut](
-        items=[await rounds.round_out(session, r, now.date()) for r in page],
-        next=next_link(request.url, encode_cursor(last) if last else None),
+        items=[(await rounds.round_view(session, principal, r, now.date()))[0] for r in page],
+        next=next_link(request.url, encode_cursor(request, last) if last else None),
     )
 
 
 @rounds_router.get(
-    "/{round_id}", summary="Get a round", responses={**PROBLEM_RESPONSES, **NOT_FOUND}
+    "/{round_id}",
+    summary="Get a round",
+    description="Selection counts and amounts are null before publication, except for operators "
+    "(the embargo); the ETag is that of the representation the caller is shown.",
+    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
 )
 async def get_round(
-    round_id: uuid.UUID, session: SessionDep, response: Response, _: Anyone, now: NowDep
+    round_id: uuid.UUID, session: SessionDep, response: Response, principal: Anyone, now: NowDep
 ) -> RoundOut:
-    return await _one(session, round_id, response, now)
+    return await _one(session, principal, round_id, response, now)
 
 
 @rounds_router.post(
@@ -130,12 +137,12 @@ async def close_round(
     round_id: uuid.UUID,
     session: SessionDep,
     response: Response,
-    _: Operator,
+    principal: Operator,
     now: NowDep,
     if_match: IfMatch = None,
 ) -> RoundOut:
     await rounds.close_round(session, round_id=round_id, if_match=if_match, now=now)
-    return await _one(session, round_id, response, now)
+    return await _one(session, principal, round_id, response, now)
 
 
 @rounds_router.post(

@@ -129,8 +129,16 @@ class RoundProgrammeOut(BaseModel):
     name: str = Field(examples=["未来技術社会実装事業"])
     quota: int | None = Field(description="null for imported rounds", examples=[9])
     budget_yen: int | None = Field(examples=[80_000_000])
-    selected: int = Field(description="選定済み件数", examples=[3])
-    selected_amount_yen: int = Field(description="選定済みの初年度国費の合計", examples=[0])
+    selected: int | None = Field(
+        description="選定済み件数。公表前は運営者以外には null（embargoed: null for everyone but "
+        "operators until the results are published）",
+        examples=[3],
+    )
+    selected_amount_yen: int | None = Field(
+        description="選定済みの初年度国費の合計。公表前は運営者以外には null（embargoed like "
+        "`selected`）",
+        examples=[30_000_000],
+    )
 
 
 class RoundOut(BaseModel):
@@ -226,7 +234,11 @@ class FundingYearOut(BaseModel):
 class ApplicationProgrammeOut(BaseModel):
     programme_id: str
     mark: str
-    selected: bool
+    selected: bool | None = Field(
+        description="この事業に選定されたか。公表前は運営者以外には null（embargoed: null for "
+        "everyone but operators until the results are published）",
+        examples=[True],
+    )
 
 
 class ApplicationOut(BaseModel):

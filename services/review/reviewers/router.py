@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from libs.common.auth import Operator
 from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.reviewers import service
 from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
@@ -53,16 +53,16 @@ async def list_reviewers(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[ReviewerOut]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(request, cursor, Key.text)
     rows = await service.list_reviewers(
         session,
         programme=programme,
-        after_subject=str(after[0]) if after else None,
+        after_subject=after[0] if after else None,
         limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor([rows[-1].subject]) if more and rows else None
+    next_cursor = encode_cursor(request, [rows[-1].subject]) if more and rows else None
     return Page[ReviewerOut](
         items=[ReviewerOut.model_validate(r) for r in rows],
         next=next_link(request.url, next_cursor),

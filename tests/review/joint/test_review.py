@@ -1,4 +1,4 @@
-"""Reviewers see and score only their programme's applications; conflicts of interest bar scoring."""
+"""Reviewers see and score only their programme's applications; a conflict of interest hides one."""
 
 from __future__ import annotations
 
@@ -58,7 +58,10 @@ async def test_a_reviewer_lists_and_reads_only_their_programmes_applications(
     review: httpx.AsyncClient,
     auth: Callable[..., dict[str, str]],
     applications: dict[str, Any],
+    session: AsyncSession,
 ) -> None:
+    await _reviewer(session, "rev-mirai", "mirai-gijutsu")
+    await _reviewer(session, "rev-maas", "meti-maas")
     base = f"/v1/joint-review-rounds/{applications['round']}/applications"
     mirai = auth(Role.reviewer, programme="mirai-gijutsu", subject="rev-mirai")
     listed = await review.get(base, headers=mirai)
@@ -121,7 +124,7 @@ async def test_a_reviewer_scores_their_programmes_application_and_replaces_with_
     assert [a["total"] for a in listed.json()] == [11]
 
 
-async def test_conflict_of_interest_bars_scoring(
+async def test_a_conflict_of_interest_hides_the_application(
     review: httpx.AsyncClient,
     auth: Callable[..., dict[str, str]],
     applications: dict[str, Any],
@@ -132,12 +135,14 @@ async def test_conflict_of_interest_bars_scoring(
     base = f"/v1/joint-review-rounds/{applications['round']}/applications"
     for subject in ("rev-asahikawa", "rev-by-name"):
         headers = auth(Role.reviewer, programme="mirai-gijutsu", subject=subject)
-        response = await review.put(
-            f"{base}/{applications['mirai']}/assessment", json=SCORES, headers=headers
-        )
-        assert response.status_code == 403, response.text
-        assert response.json()["rule"] == "conflict_of_interest"
-        assert "提案団体" in response.json()["reasons"][0]
+        # By code or by name, 旭川市's application is not theirs to see, nor to score.
+        url = f"{base}/{applications['mirai']}"
+        for method, path in (("PUT", "/assessment"), ("GET", ""), ("GET", "/assessments")):
+            body = SCORES if method == "PUT" else None
+            response = await review.request(method, url + path, json=body, headers=headers)
+            assert response.status_code == 404, response.text
+        listed = (await review.get(base, headers=headers)).json()["items"]
+        assert [a["id"] for a in listed] == [applications["both"]]
         # The same reviewer may score an application of another region.
         fine = await review.put(
             f"{base}/{applications['both']}/assessment", json=SCORES, headers=headers

@@ -1,0 +1,73 @@
+"""審査員のアクセス — what a ``reviewer`` token may reach, one rule for both reviews.
+
+1. Registered. A reviewer token acts only as the reviewer row the office registered: the row's
+   subject is the token's ``sub`` and its programme the token's ``programme`` claim. A row without
+   a programme is a continuation-only reviewer, whose token claims the continuation review's
+   programme, ☆. Anything else is a 403 before a single row of the review is read — a
+   ``programme`` claim alone opens nothing. Every review route a reviewer may call takes its
+   caller from :func:`require_caller` (the role aliases of ``continuation/dependencies.py`` and
+   ``joint_review/dependencies.py``), so no route can forget it.
+2. A conflict of interest hides. An application the reviewer is conflicted on (``conflicts.py``)
+   is not theirs to see: 404 on it and on everything under it, and absent from lists — as an
+   application of another programme is. Each review asks :func:`hidden_from` where it decides
+   what a reviewer sees (the continuation review with the council as it is now, which may have
+   grown since the assignment; the joint review with the applying region).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.auth import Principal, Role, require
+from libs.common.errors import Forbidden
+from libs.common.unit_of_work import SessionDep
+from services.review.reviewers import repository
+from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
+from services.review.reviewers.models import Reviewer
+
+# The continuation review is 未来技術社会実装事業's, by the registry's mark.
+CONTINUATION_PROGRAMME = "☆"
+
+
+def token_matches(reviewer: Reviewer, principal: Principal) -> bool:
+    if reviewer.programme is None:
+        return principal.programme == CONTINUATION_PROGRAMME
+    return reviewer.programme == principal.programme
+
+
+async def registered_reviewer(session: AsyncSession, principal: Principal) -> Reviewer:
+    """The reviewer row the token names (the session's identity map makes a second call free)."""
+    reviewer = await repository.get(session, principal.subject)
+    if reviewer is None or not token_matches(reviewer, principal):
+        raise Forbidden(
+            "この事業の審査員として登録されていません"
+            "（no reviewer record for this subject and programme）",
+            programme=principal.programme,
+        )
+    return reviewer
+
+
+def require_caller(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """``libs.common.auth.require``, and a reviewer must be registered (rule 1 above)."""
+    allowed = require(*roles)
+
+    # A default, not an ``Annotated`` hint: the hint would be a string (``from __future__``) that
+    # FastAPI resolves in the module's globals, where ``allowed`` is not.
+    async def dependency(session: SessionDep, principal: Principal = Depends(allowed)) -> Principal:
+        if principal.role is Role.reviewer:
+            await registered_reviewer(session, principal)
+        return principal
+
+    return dependency
+
+
+def hidden_from(reviewer: Reviewer, subject: ConflictSubject) -> bool:
+    """Whether a conflict of interest hides an application tied to ``subject`` (rule 2)."""
+    return bool(
+        conflict_reasons(
+            organisation=reviewer.organisation, lg_code=reviewer.lg_code, subject=subject
+        )
+    )
