@@ -7,14 +7,12 @@ tests that need committed data across connections use ``committed`` and clean up
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from arq.connections import ArqRedis
-from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,10 +22,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from libs.common.auth import Role, mint_token
-from libs.common.db import async_url
 from libs.common.migrations import upgrade
 from libs.common.queue import connect
 from libs.common.settings import SERVICE_NAMES, ServiceName, Settings, load_settings
+from tests.databases import scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -54,18 +52,10 @@ def server_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 @pytest.fixture(scope="session")
 async def database_url(server_urls: tuple[str, str]) -> AsyncIterator[str]:
     """A fresh database for this run, migrated to head for every service."""
-    admin_url = make_url(async_url(server_urls[0]))
-    name = f"jisso_test_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    for service in SERVICE_NAMES:
-        await upgrade(service, url)
-    yield url
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(server_urls[0]) as url:
+        for service in SERVICE_NAMES:
+            await upgrade(service, url)
+        yield url
 
 
 @pytest.fixture(scope="session")

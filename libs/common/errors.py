@@ -8,10 +8,11 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -206,7 +207,19 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(500, body)
 
 
+# nginx's "client closed request": the metric and the access log say who ended the exchange.
+CLIENT_CLOSED_REQUEST = 499
+
+
+async def client_disconnected(request: Request, exc: Exception) -> Response:
+    """The client went away while its body was read (a cancelled upload, a proxy that refused
+    the request): nobody is left to answer, and nothing failed on our side, so no 500."""
+    log.info("client_disconnected", path=request.url.path)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ClientDisconnect, client_disconnected)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -13,8 +13,8 @@ two checks added where the bytes arrive:
 - while a head is still incomplete, the bytes fed since it began are counted after every read:
   past the limit the request is refused before the next read, so a head never holds more than the
   limit plus one read (uvicorn reads at most 256 KiB at a time);
-- once a head is complete, its exact size (request target, names, values, ``": "`` and CRLF per
-  field) and its field count are checked before any app code runs.
+- once a head is complete, its exact size (every byte from the method to the blank line, fields
+  written ``name: value``) and its field count are checked before any app code runs.
 
 A refused request never reaches the app (no handler, no log line of it but a warning, no metric),
 the same as uvicorn's own 400 for a malformed request.
@@ -37,8 +37,9 @@ from libs.common.errors import PROBLEM_JSON
 from libs.common.logging import REQUEST_ID_HEADER
 
 STATUS = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-# The method, spaces and "HTTP/1.1" of a request line, which the parser does not hand over.
-_REQUEST_LINE_OVERHEAD = 16
+# What the parser does not hand over besides the method: the request line's two spaces, "HTTP/1.1"
+# and CRLF, and the blank line that ends the head.
+_HEAD_OVERHEAD = 14
 
 
 class _HeadRefused(Exception):
@@ -61,12 +62,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self._head_complete = False
         self._head_bytes = 0
+        self._heads_completed = 0
         self._refusal: str | None = None
 
     def data_received(self, data: bytes) -> None:
         # uvicorn's own data_received, with the refusal and the count of an incomplete head.
         self._unset_keepalive_if_required()
+        # Only a read that ends inside the head it began in is counted: once a head completes
+        # (measured exactly below), the rest of that read is body or the next pipelined request.
         counting = not self._head_complete
+        heads_before = self._heads_completed
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -83,7 +88,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
             return
-        if counting and not self._head_complete:
+        if counting and not self._head_complete and self._heads_completed == heads_before:
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
                 self._refuse(f"request head over {self.max_head_bytes} bytes")
@@ -95,7 +100,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_complete = True
-        size = _REQUEST_LINE_OVERHEAD + len(self.url)
+        self._heads_completed += 1
+        size = len(self.parser.get_method()) + _HEAD_OVERHEAD + len(self.url)
         size += sum(len(name) + len(value) + 4 for name, value in self.headers)
         if len(self.headers) > self.max_fields:
             self._refusal = f"more than {self.max_fields} header fields"
@@ -120,7 +126,7 @@ def refusal_response(reason: str) -> bytes:
     """The whole 431 answer: problem+json, a fresh request id, and ``Connection: close``."""
     body = json.dumps(
         {
-            "type": "about:blank",
+            "type": "/problems/request-head-too-large",
             "title": STATUS.phrase,
             "status": STATUS.value,
             "detail": f"リクエストヘッダーが大きすぎます（{reason}）",

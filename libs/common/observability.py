@@ -16,10 +16,10 @@ import time
 import structlog
 from opentelemetry import context, propagate, trace
 from opentelemetry.trace import SpanKind
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.common.errors import unexpected_error
+from libs.common.errors import client_disconnected, unexpected_error
 from libs.common.logging import REQUEST_ID_HEADER, bind_request_id, plain_request_id
 from libs.common.metrics import ServiceMetrics
 from libs.common.tracing import access_log, tracer
@@ -65,7 +65,8 @@ class ObservabilityMiddleware:
         except Exception as exc:
             if started_response:  # too late for an answer: the server ends the response
                 raise
-            answer = await unexpected_error(Request(scope, receive), exc)
+            handler = client_disconnected if isinstance(exc, ClientDisconnect) else unexpected_error
+            answer = await handler(Request(scope, receive), exc)
             await answer(scope, receive, send_observed)
         finally:
             route = getattr(scope.get("route"), "path", None)

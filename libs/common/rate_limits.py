@@ -7,10 +7,12 @@ several separated by ``;``; empty: no limit):
   and subject (one budget per caller wherever it calls from; many callers behind one address do
   not share one). Generous by default (6000/minute): it stops a runaway client, not normal work.
   Service tokens (our own processes calling each other inside the cluster) are not limited.
-- ``RATE_LIMIT_UNAUTHENTICATED`` — failed authentication, keyed by client address: each answer
-  401 to a request without a valid token counts, and once the budget is spent every request from
-  that address without a valid token is refused until the window moves on. Token guessing is
-  slowed to the budget; callers with a valid token are never held up by it.
+- ``RATE_LIMIT_UNAUTHENTICATED`` — failed authentication, keyed by client address: each 401 to a
+  request that presented a bearer token which did not verify counts, and once the budget is spent
+  every request from that address presenting such a token is refused until the window moves on.
+  Token guessing is slowed to the budget. A request without any ``Authorization`` header guesses
+  nothing and is never held up (probes, /docs, the RSVP and unsubscribe pages a colleague behind
+  the same office NAT opens), and callers with a valid token are never held up either.
 - ``RATE_LIMIT_PUBLIC`` — the pages opened from letters without a login (RSVP, unsubscribe), keyed
   by client address; a route declares it with ``Depends(public_link_limit)``.
 
@@ -62,6 +64,7 @@ _STATE_KEY = "rate_limit_headers"
 # Service tokens are minted by our own processes for calls inside the cluster (review, notify and
 # the workers asking the registry, at the pace of a campaign or a sweep): not limited.
 _INTERNAL = "internal"
+_NO_CREDENTIALS = "anonymous"
 
 
 class TooManyRequests(DomainError):
@@ -219,7 +222,7 @@ class RateLimitMiddleware:
             return
         subject = self._subject(scope)
         address = _client_address(scope)
-        if subject == _INTERNAL:
+        if subject in (_INTERNAL, _NO_CREDENTIALS):
             verdict = Verdict()
         elif subject is not None:
             verdict = await self.limiter.hit(self.limiter.authenticated, subject, report=False)
@@ -248,7 +251,8 @@ class RateLimitMiddleware:
             await self.limiter.count(self.limiter.unauthenticated, address)
 
     def _subject(self, scope: Scope) -> str | None:
-        """``role:subject`` of a valid bearer token, else None (verified tokens are cached)."""
+        """``role:subject`` of a valid bearer token; None for credentials that do not verify;
+        ``_NO_CREDENTIALS`` without an ``Authorization`` header (verified tokens are cached)."""
         for name, value in scope["headers"]:
             if name == b"authorization":
                 scheme, _, token = value.decode("latin-1").partition(" ")
@@ -261,7 +265,7 @@ class RateLimitMiddleware:
                 if principal.role is Role.service:
                     return _INTERNAL
                 return f"{principal.role}:{principal.subject}"
-        return None
+        return _NO_CREDENTIALS
 
 
 def _client_address(scope: Scope) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 import httpx
 import jwt
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +38,11 @@ async def create_thing(body: Thing, principal: Operator, session: SessionDep) ->
     if body.count == 409:
         raise Conflict("the thing conflicts", thing=body.name)
     return {"actor": principal.actor}
+
+
+@router.post("/v1/uploads")
+async def upload(request: Request) -> dict[str, int]:
+    return {"bytes": len(await request.body())}
 
 
 @router.get("/v1/boom")
@@ -216,3 +221,33 @@ async def test_a_web_front_end_on_an_allowed_origin_passes_cors(
     exposed = answer.headers["access-control-expose-headers"]
     assert {"ETag", "Location", "X-Request-ID", "Link"} <= {h.strip() for h in exposed.split(",")}
     assert 'method="OPTIONS",route="cors_preflight"' in metrics
+
+
+async def test_a_client_that_leaves_mid_body_is_no_server_error(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A client gone while its body is read (a cancelled upload; a request the HTTP protocol
+    refused after the app had started on it) is counted as 499, not as a 500 with a trace."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    messages = iter([{"type": "http.request", "body": b"part", "more_body": True}])
+
+    async def receive() -> dict[str, object]:
+        return next(messages, {"type": "http.disconnect"})
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/uploads", "raw_path": b"/v1/uploads", "query_string": b"",
+        "root_path": "", "headers": [(b"content-length", b"100")], "client": ("127.0.0.1", 1),
+        "server": ("t", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 499
+    metrics = (await render(app)).decode()
+    counted = [line for line in metrics.splitlines() if "_count{" in line and "/v1/uploads" in line]
+    assert counted and all('status="499"' in line for line in counted), counted
+    assert "unhandled_error" not in capsys.readouterr().out

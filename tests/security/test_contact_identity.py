@@ -16,14 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from libs.common.auth import Role
-from libs.common.db import async_url
 from libs.common.migrations import upgrade
 from services.notify.deliveries.models import Delivery
+from tests.databases import scratch_database
 from tests.notify.symposium_data import future_symposium
 from tests.registry.test_contacts import CHICHIBU, TOKYO_TO, add_local_governments, bearer, person
 from tests.security.wiring import Wired
@@ -165,57 +165,54 @@ async def test_the_migration_merges_an_owners_case_twins_into_the_oldest(
 ) -> None:
     """``registry_0006`` on rows written before it: twins of one owner become the oldest record,
     which keeps the suppression either had; the unique index then holds."""
-    admin_url = make_url(async_url(server_urls[0]))
-    name = f"jisso_migration_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = create_async_engine(url)
-    try:
-        await upgrade("registry", url, "registry_0005")
-        insert = text(
-            "INSERT INTO registry.contacts (id, name, email, organisation, search_key, "
-            "stakeholder_category, suppression, version, created_at) VALUES (:id, 'x', :email, "
-            "'', '', 'other', :suppression, 1, now() - make_interval(mins => :age))"
-        )
-        oldest, twin, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        async with engine.begin() as conn:
-            for id_, email, suppression, age in (
-                (oldest, "Twin@example.jp", None, 30),
-                (twin, "twin@example.jp", "bounced", 20),
-                (other, "other@example.jp", None, 10),
-            ):
-                await conn.execute(
-                    insert, {"id": id_, "email": email, "suppression": suppression, "age": age}
-                )
-        await upgrade("registry", url)
-        async with engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    text("SELECT id, email, email_key, suppression FROM registry.contacts")
-                )
-            ).all()
-            assert sorted(rows, key=lambda r: r.email_key) == [
-                (other, "other@example.jp", "other@example.jp", None),
-                (oldest, "Twin@example.jp", "twin@example.jp", "bounced"),
-            ]
-            merged = (
-                await conn.execute(
-                    text(
-                        "SELECT subject_id, after FROM registry.audit_events "
-                        "WHERE action = 'contact.merged'"
+    async with scratch_database(server_urls[0], "jisso_migration") as url:
+        engine = create_async_engine(url)
+        try:
+            await upgrade("registry", url, "registry_0005")
+            insert = text(
+                "INSERT INTO registry.contacts (id, name, email, organisation, search_key, "
+                "stakeholder_category, suppression, version, created_at) VALUES (:id, 'x', :email, "
+                "'', '', 'other', :suppression, 1, now() - make_interval(mins => :age))"
+            )
+            oldest, twin, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+            async with engine.begin() as conn:
+                for id_, email, suppression, age in (
+                    (oldest, "Twin@example.jp", None, 30),
+                    (twin, "twin@example.jp", "bounced", 20),
+                    (other, "other@example.jp", None, 10),
+                ):
+                    await conn.execute(
+                        insert, {"id": id_, "email": email, "suppression": suppression, "age": age}
                     )
-                )
-            ).all()
-            assert merged == [(str(twin), {"merged_into": str(oldest)})]
-            with pytest.raises(IntegrityError):
-                await conn.execute(
-                    insert,
-                    {"id": uuid.uuid4(), "email": "TWIN@example.jp", "suppression": None, "age": 0},
-                )
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+            await upgrade("registry", url)
+            async with engine.begin() as conn:
+                rows = (
+                    await conn.execute(
+                        text("SELECT id, email, email_key, suppression FROM registry.contacts")
+                    )
+                ).all()
+                assert sorted(rows, key=lambda r: r.email_key) == [
+                    (other, "other@example.jp", "other@example.jp", None),
+                    (oldest, "Twin@example.jp", "twin@example.jp", "bounced"),
+                ]
+                merged = (
+                    await conn.execute(
+                        text(
+                            "SELECT subject_id, after FROM registry.audit_events "
+                            "WHERE action = 'contact.merged'"
+                        )
+                    )
+                ).all()
+                assert merged == [(str(twin), {"merged_into": str(oldest)})]
+                with pytest.raises(IntegrityError):
+                    await conn.execute(
+                        insert,
+                        {
+                            "id": uuid.uuid4(),
+                            "email": "TWIN@example.jp",
+                            "suppression": None,
+                            "age": 0,
+                        },
+                    )
+        finally:
+            await engine.dispose()

@@ -140,12 +140,18 @@ async def test_a_municipality_reaches_only_its_own_projects_councils_and_contact
     assert not wrong, "\n".join(wrong)
 
 
+STORED = "the-programme-id-the-reviewer-was-stored-under"
+
+
 @pytest.mark.parametrize(
     ("subject", "programme", "expected"),
     [
-        (REVIEWER, "☆", 404),  # the programme's reviewer: past the check, no such round
+        # Registered by the mark ☆, stored (and claimed by the token) as the programme's id
+        # (STORED: the id the registration answered with).
+        (REVIEWER, STORED, 404),  # the programme's reviewer: past the check, no such round
+        (REVIEWER, "☆", 403),  # a mark is no id: the token claims what was stored
         (REVIEWER, OTHER_PROGRAMME, 403),  # the same person claiming another programme
-        ("unregistered-reviewer", "☆", 403),
+        ("unregistered-reviewer", STORED, 403),
     ],
 )
 async def test_a_reviewer_assesses_only_for_the_programme_they_are_registered_in(
@@ -158,6 +164,12 @@ async def test_a_reviewer_assesses_only_for_the_programme_they_are_registered_in
     expected: int,
 ) -> None:
     await make_world(wired, session, token)
+    if programme == STORED:
+        registered = await wired.clients["review"].get(
+            f"/v1/reviewers/{REVIEWER}", headers=bearer(token(Role.operator))
+        )
+        programme = registered.json()["programme"]
+        assert programme not in (STORED, "☆")
     headers = bearer(token(Role.reviewer, subject=subject, programme=programme))
     url = f"/v1/joint-review-rounds/{NOWHERE}/applications/{NOWHERE}/assessment"
     status, changed = await call(connection, wired.clients["review"], "PUT", url, SCORES, headers)

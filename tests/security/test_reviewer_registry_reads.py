@@ -339,3 +339,23 @@ async def test_a_continuation_only_reviewer_reads_with_the_continuation_programm
             programme,
             status,
         )
+
+
+async def test_a_reviewer_registered_by_a_mark_is_stored_under_the_programmes_id(
+    wired: Wired, world: World, token: Callable[..., str]
+) -> None:
+    """Registered by its mark (☆), a reviewer was stored under the mark and, the joint review
+    naming programmes by id, saw nothing at all: the mark is stored as the id; an unknown one is
+    a 422 naming ``programme`` that registers nothing."""
+    review = wired.clients["review"]
+    operator = {"Authorization": f"Bearer {token(Role.operator)}"}
+    body = {**_reviewer("registered"), "subject": "rv-by-mark", "programme": "☆"}
+    created = ok(await review.post("/v1/reviewers", json=body, headers=operator), 201)
+    assert created["programme"] == "mirai-gijutsu"
+    unknown = {**body, "subject": "rv-unknown", "programme": "◎"}
+    refused = await review.post("/v1/reviewers", json=unknown, headers=operator)
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [
+        ("body.programme", "unknown_programme")
+    ]
+    assert (await review.get("/v1/reviewers/rv-unknown", headers=operator)).status_code == 404

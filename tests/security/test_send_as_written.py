@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from libs.common.auth import Role
-from libs.common.db import async_url
 from libs.common.embedded import EmbeddedSmtp
 from libs.common.migrations import upgrade
 from libs.common.settings import Settings
 from services.notify.deliveries.sender import send_due
 from services.registry.local_governments.models import LocalGovernment
+from tests.databases import scratch_database
 from tests.notify.committed_world import World, committed_world
 from tests.notify.conftest import SmtpServer, maildir_messages
 from tests.notify.symposium_data import future_symposium
@@ -230,65 +230,59 @@ async def test_the_migration_keys_existing_rows_by_the_kernel_rule(
 ) -> None:
     """``notify_0004`` on rows written before it: ASCII rows keyed in SQL, others in Python, both
     exactly as ``address_key``; then one row per mailbox and campaign, one answer per symposium."""
-    admin_url = make_url(async_url(server_urls[0]))
-    name = f"jisso_migration_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = create_async_engine(url)
-    campaign, symposium = uuid.uuid4(), uuid.uuid4()
-    delivery = text(
-        "INSERT INTO notify.deliveries (id, campaign_id, dedupe_key, kind, contact_id, email, "
-        "name, state, attempts, smtp_message_id) VALUES (gen_random_uuid(), :campaign, "
-        "gen_random_uuid()::text, 'symposium_invitation', gen_random_uuid(), :email, '', "
-        "'sent', 1, gen_random_uuid()::text)"
-    )
-    try:
-        await upgrade("notify", url, "notify_0003")
-        async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO notify.campaigns (id, symposium_id, kind, status, symposium, "
-                    "sequence, context, recipient_count, created_by, version) VALUES (:id, "
-                    "gen_random_uuid(), 'invitation', 'done', '{}', 0, '{}', 3, 'x', 1)"
-                ),
-                {"id": campaign},
-            )
-            for email in ("hanako@example.jp", "Taro.IZU@example.jp", "ÉLODIE@example.jp"):
-                await conn.execute(delivery, {"campaign": campaign, "email": email})
-            await conn.execute(
-                text(
-                    "INSERT INTO notify.rsvps (id, symposium_id, email, name, response, version)"
-                    " VALUES (gen_random_uuid(), :symposium, 'Jiro@example.jp', '', 'attending', 1)"
-                ),
-                {"symposium": symposium},
-            )
-        await upgrade("notify", url)
-        async with engine.begin() as conn:
-            keys = await conn.execute(text("SELECT email, email_key FROM notify.deliveries"))
-            assert {tuple(row) for row in keys} == {
-                ("hanako@example.jp", "hanako@example.jp"),
-                ("Taro.IZU@example.jp", "taro.izu@example.jp"),
-                ("ÉLODIE@example.jp", "élodie@example.jp"),  # keyed in Python
-            }
-            answer = await conn.execute(text("SELECT email, email_key FROM notify.rsvps"))
-            assert [tuple(row) for row in answer] == [("Jiro@example.jp", "jiro@example.jp")]
-        twins = (  # a second spelling of a mailbox: in the campaign, in the symposium's answers
-            "INSERT INTO notify.deliveries (id, campaign_id, dedupe_key, kind, email, email_key, "
-            "name, state, attempts, smtp_message_id) VALUES (gen_random_uuid(), :campaign, 'twin', "
-            "'symposium_invitation', 'TARO.izu@example.jp', 'taro.izu@example.jp', '', 'queued', "
-            "0, 'twin')",
-            "INSERT INTO notify.rsvps (id, symposium_id, email, email_key, name, response, "
-            "version) VALUES (gen_random_uuid(), :symposium, 'JIRO@example.jp', "
-            "'jiro@example.jp', '', 'declined', 1)",
+    async with scratch_database(server_urls[0], "jisso_migration") as url:
+        engine = create_async_engine(url)
+        campaign, symposium = uuid.uuid4(), uuid.uuid4()
+        delivery = text(
+            "INSERT INTO notify.deliveries (id, campaign_id, dedupe_key, kind, contact_id, email, "
+            "name, state, attempts, smtp_message_id) VALUES (gen_random_uuid(), :campaign, "
+            "gen_random_uuid()::text, 'symposium_invitation', gen_random_uuid(), :email, '', "
+            "'sent', 1, gen_random_uuid()::text)"
         )
-        for twin in twins:
-            with pytest.raises(IntegrityError):
-                async with engine.begin() as conn:
-                    await conn.execute(text(twin), {"campaign": campaign, "symposium": symposium})
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        try:
+            await upgrade("notify", url, "notify_0003")
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO notify.campaigns (id, symposium_id, kind, status, symposium, "
+                        "sequence, context, recipient_count, created_by, version) VALUES (:id, "
+                        "gen_random_uuid(), 'invitation', 'done', '{}', 0, '{}', 3, 'x', 1)"
+                    ),
+                    {"id": campaign},
+                )
+                for email in ("hanako@example.jp", "Taro.IZU@example.jp", "ÉLODIE@example.jp"):
+                    await conn.execute(delivery, {"campaign": campaign, "email": email})
+                await conn.execute(
+                    text(
+                        "INSERT INTO notify.rsvps (id, symposium_id, email, name, response, version)"
+                        " VALUES (gen_random_uuid(), :symposium, 'Jiro@example.jp', '', 'attending', 1)"
+                    ),
+                    {"symposium": symposium},
+                )
+            await upgrade("notify", url)
+            async with engine.begin() as conn:
+                keys = await conn.execute(text("SELECT email, email_key FROM notify.deliveries"))
+                assert {tuple(row) for row in keys} == {
+                    ("hanako@example.jp", "hanako@example.jp"),
+                    ("Taro.IZU@example.jp", "taro.izu@example.jp"),
+                    ("ÉLODIE@example.jp", "élodie@example.jp"),  # keyed in Python
+                }
+                answer = await conn.execute(text("SELECT email, email_key FROM notify.rsvps"))
+                assert [tuple(row) for row in answer] == [("Jiro@example.jp", "jiro@example.jp")]
+            twins = (  # a second spelling of a mailbox: in the campaign, in the symposium's answers
+                "INSERT INTO notify.deliveries (id, campaign_id, dedupe_key, kind, email, email_key, "
+                "name, state, attempts, smtp_message_id) VALUES (gen_random_uuid(), :campaign, 'twin', "
+                "'symposium_invitation', 'TARO.izu@example.jp', 'taro.izu@example.jp', '', 'queued', "
+                "0, 'twin')",
+                "INSERT INTO notify.rsvps (id, symposium_id, email, email_key, name, response, "
+                "version) VALUES (gen_random_uuid(), :symposium, 'JIRO@example.jp', "
+                "'jiro@example.jp', '', 'declined', 1)",
+            )
+            for twin in twins:
+                with pytest.raises(IntegrityError):
+                    async with engine.begin() as conn:
+                        await conn.execute(
+                            text(twin), {"campaign": campaign, "symposium": symposium}
+                        )
+        finally:
+            await engine.dispose()

@@ -12,12 +12,14 @@ from libs.common.errors import PROBLEM_RESPONSES, problem_doc
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.dependencies import RegistryDep
 from services.review.reviewers import service
 from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
 
 router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"], route_class=UnitOfWorkRoute)
 CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: problem_doc("A reviewer with this subject exists")
+    409: problem_doc("A reviewer with this subject exists"),
+    503: problem_doc("The registry did not answer (the programme is checked against it)"),
 }
 
 
@@ -29,11 +31,17 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     response_model=ReviewerOut,
 )
 async def create_reviewer(
-    body: ReviewerCreate, session: SessionDep, principal: Operator, idempotency: IdempotencyDep
+    body: ReviewerCreate,
+    session: SessionDep,
+    principal: Operator,
+    idempotency: IdempotencyDep,
+    registry: RegistryDep,
 ) -> Response:
     if (replayed := await idempotency.replay()) is not None:
         return replayed
-    reviewer = await service.create_reviewer(session, principal=principal, data=body)
+    reviewer = await service.create_reviewer(
+        session, principal=principal, data=body, registry=registry
+    )
     headers = {
         "ETag": service.reviewer_etag(reviewer),
         # A subject may be any text; a header carries only Latin-1, so the path is percent-encoded.

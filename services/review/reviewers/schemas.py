@@ -49,8 +49,10 @@ class ReviewerCreate(BaseModel):
     programme: str | None = Field(
         default=None,
         max_length=40,
-        description="合同審査で担当する事業（id か記号）。継続審査のみなら省略",
-        examples=["☆"],
+        description="合同審査で担当する事業（id か記号）。記号は id として保存され、審査員のトークンは"
+        "その id を programme に持つ。継続審査のみなら省略（the joint-review programme, by "
+        "registry id or mark; stored as the id, which the reviewer's token claims）",
+        examples=["mirai-gijutsu"],
     )
 
 

@@ -7,11 +7,12 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, NotFound
+from libs.common.errors import Conflict, InvalidInput, NotFound
 from libs.common.etag import etag_for
 from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
 from services.review.audit.service import record
+from services.review.registry_client import RegistryClient
 from services.review.reviewers import repository
 from services.review.reviewers.models import Reviewer
 from services.review.reviewers.schemas import ReviewerCreate
@@ -22,13 +23,33 @@ def reviewer_etag(reviewer: Reviewer) -> str:
     return etag_for("reviewer", quote(reviewer.subject, safe=""), reviewer.version)
 
 
+async def programme_id_of(registry: RegistryClient, given: str) -> str:
+    """The registry programme ``given`` names, by id or by its mark (☆ □ ○ ● ■): the joint review
+    and a reviewer's token name programmes by id, so a reviewer stored under a mark would be
+    registered and yet see nothing."""
+    programmes = await registry.programmes()
+    for programme in programmes:
+        if given in (programme["id"], programme.get("mark")):
+            return str(programme["id"])
+    known = ", ".join(f"{p['id']} ({p.get('mark')})" for p in programmes)
+    raise InvalidInput.field(
+        "body.programme",
+        "unknown_programme",
+        f"事業が見つかりません: {given}（no programme with this id or mark; known: {known}）",
+    )
+
+
 async def create_reviewer(
-    session: AsyncSession, *, principal: Principal, data: ReviewerCreate
+    session: AsyncSession, *, principal: Principal, data: ReviewerCreate, registry: RegistryClient
 ) -> Reviewer:
     if await repository.get(session, data.subject) is not None:
         raise Conflict(
             f"この審査員は登録済みです: {data.subject}（a reviewer with this subject exists）",
             subject=data.subject,
+        )
+    if data.programme is not None:
+        data = data.model_copy(
+            update={"programme": await programme_id_of(registry, data.programme)}
         )
     reviewer = Reviewer(
         subject=data.subject,
