@@ -125,7 +125,9 @@ def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> N
     lines = ["jisso is up (Ctrl-C stops everything)", f"  data dir  {data_dir}"]
     for name in SERVICE_NAMES:
         url = env[f"{name.upper()}_URL"]
-        lines.append(f"  {name:<9} {url}  (docs: {url}/docs)")
+        metrics = load_settings(name).metrics_listen_port
+        scrape = f", metrics: http://127.0.0.1:{metrics}/metrics" if metrics else ""
+        lines.append(f"  {name:<9} {url}  (docs: {url}/docs{scrape})")
     lines += [
         f"  database  {env['DATABASE_URL']}",
         f"  redis     {env['REDIS_URL']}",

@@ -73,6 +73,7 @@ def test_up_starts_everything_then_stops_leaving_nothing(tmp_path: Path) -> None
     output = proc.stdout.read().decode() if proc.stdout else ""
     assert proc.returncode == 0, output
     assert "loaded the seed facts" in output
+    assert output.count("metrics: http://127.0.0.1:") == 3  # the banner names each API's scrape URL
     assert alive == []
 
     # A second run reuses the data dir (no new initdb, the seed is not loaded again).
