@@ -184,10 +184,6 @@ async def messages_by_id(
     return {m.id: m for m in rows.all()}
 
 
-async def is_suppressed(session: AsyncSession, email_key: str) -> bool:
-    return (await session.get(Suppression, email_key)) is not None
-
-
 async def add_suppression(
     session: AsyncSession,
     *,
