@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from libs.common.pagination import encode_cursor_for
 from tests.fuzz.conftest import Target
+from tests.fuzz.scale import fuzz_settings
 from tests.security.paginated import OPERATIONS, assert_refused_cursor
 from tests.security.wiring import fill
 
-EXAMPLES = 20 * int(os.environ.get("FUZZ_EXAMPLES", "5"))
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize="FUZZ_EXAMPLES" not in os.environ,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+SETTINGS = fuzz_settings(HealthCheck.function_scoped_fixture)
 
 
 def b64(data: bytes) -> str:

@@ -20,7 +20,6 @@ answers on a new connection. ``FUZZ_EXAMPLES`` scales the examples as for the cu
 from __future__ import annotations
 
 import json
-import os
 import re
 import select
 import socket
@@ -31,24 +30,18 @@ from functools import cache
 from itertools import pairwise
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
 from libs.common.auth import Role, mint_token
 from libs.common.logging import plain_request_id
 from libs.common.settings import Settings, load_settings
 from tests.conftest import NO_RATE_LIMITS
+from tests.fuzz.scale import fuzz_settings
 from tests.security.served import Served, jisso_serve
 
 pytestmark = pytest.mark.e2e
-EXAMPLES = 20 * int(os.environ.get("FUZZ_EXAMPLES", "5"))
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize="FUZZ_EXAMPLES" not in os.environ,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = fuzz_settings(HealthCheck.data_too_large)
 LIMIT = Settings().max_header_bytes  # 16 KiB by default
 FIELDS = Settings().max_header_fields  # 100 by default
 MOST_FIELDS = 300
