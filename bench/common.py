@@ -147,7 +147,7 @@ def service_env(ctx: Context, database_url: str, redis_url: str, **extra: str) -
         ENVIRONMENT="production",
         PYTHONPATH=str(ROOT),
         # One token drives thousands of requests a second: the per-caller limit is set far above
-        # that, so its Redis round trip is measured but never refuses (docs/operations.md).
+        # that, so its Redis round trip is measured (ours and the floor make it) but never refuses.
         RATE_LIMIT_AUTHENTICATED="1000000/minute",
     )
     env.update(extra)

@@ -2,7 +2,8 @@
 
 A minimal Starlette app over a raw asyncpg pool, served by uvicorn exactly as ``jisso serve``
 serves the registry (uvloop, httptools, no access log). Each route checks the same bearer JWT,
-runs the SQL the registry runs for the request — for reads the very statement SQLAlchemy emits,
+counts the caller against the same per-token rate limit in the same Redis (the ``limits`` package,
+as shipped: a limit every request must pass), runs the SQL the registry runs for the request — for reads the very statement SQLAlchemy emits,
 related rows aggregated as JSON in it — and answers the same JSON (fields, ETag). What it leaves out is everything
 above the SQL: FastAPI's dependency injection and validation, the ORM, pydantic models, the
 unit-of-work route, the request-id, tracing and metrics middlewares and the access log.
@@ -32,7 +33,9 @@ from starlette.routing import Route
 from bench.generate import plain_url
 from libs.common.etag import etag_for, representation_etag
 from libs.common.fiscal_year import TOKYO, fiscal_year_label, today_tokyo
+from libs.common.metrics import ServiceMetrics
 from libs.common.pagination import encode_cursor, next_link
+from libs.common.rate_limits import RateLimiter
 from libs.common.search_text import normalise_search_key
 from libs.common.settings import load_settings
 
@@ -80,8 +83,8 @@ def _problem(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"status": status, "detail": detail}, status_code=status)
 
 
-def _actor(request: Request) -> str | None:
-    """``role:subject`` of a valid operator token, else None."""
+async def _actor(request: Request) -> str | None:
+    """``role:subject`` of a valid operator token, counted against its rate limit; else None."""
     header = request.headers.get("authorization", "")
     try:
         claims = jwt.decode(
@@ -93,7 +96,12 @@ def _actor(request: Request) -> str | None:
         )
     except jwt.PyJWTError:
         return None
-    return f"{claims['role']}:{claims['sub']}" if claims.get("role") == "operator" else None
+    if claims.get("role") != "operator":
+        return None
+    actor = f"{claims['role']}:{claims['sub']}"
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.hit(limiter.authenticated, actor, report=False)
+    return actor
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -139,7 +147,7 @@ def _project_out(row: asyncpg.Record, day: date) -> dict[str, Any]:
 
 
 async def list_projects(request: Request) -> Response:
-    if _actor(request) is None:
+    if await _actor(request) is None:
         return _problem(401, "a valid operator token is required")
     query = request.query_params
     limit = int(query.get("limit", "50"))
@@ -157,7 +165,7 @@ async def list_projects(request: Request) -> Response:
 
 
 async def get_project(request: Request) -> Response:
-    if _actor(request) is None:
+    if await _actor(request) is None:
         return _problem(401, "a valid operator token is required")
     project_id = uuid.UUID(request.path_params["project_id"])
     row = await request.app.state.pool.fetchrow(GET_SQL, project_id)
@@ -169,7 +177,7 @@ async def get_project(request: Request) -> Response:
 
 async def add_member(request: Request) -> Response:
     """The member row, the council's version step and the audit event, in one transaction."""
-    actor = _actor(request)
+    actor = await _actor(request)
     if actor is None:
         return _problem(401, "a valid operator token is required")
     council_id = uuid.UUID(request.path_params["council_id"])
@@ -223,7 +231,7 @@ CONTACT_COLUMNS = (
 
 async def patch_contact(request: Request) -> Response:
     """Lock, compare the representation's ETag with If-Match, update, audit: one transaction."""
-    actor = _actor(request)
+    actor = await _actor(request)
     if actor is None:
         return _problem(401, "a valid operator token is required")
     contact_id = uuid.UUID(request.path_params["contact_id"])
@@ -287,7 +295,9 @@ def create_app() -> Starlette:
         )
         app.state.secret = os.environ["JWT_SECRET"]
         app.state.settings = load_settings("registry")  # the cursor key, as ours derives it
+        app.state.limiter = RateLimiter(app.state.settings, ServiceMetrics("floor"))
         yield
+        await app.state.limiter.close()
         await app.state.pool.close()
 
     routes = [

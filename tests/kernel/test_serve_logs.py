@@ -8,65 +8,29 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from libs.common.embedded import free_port
+from tests.security.served import jisso_serve
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _wait_until_serving(proc: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"jisso serve exited with {proc.returncode}"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail(f"jisso serve did not answer {url}/healthz within 90 s")
-
-
 def test_every_line_jisso_serve_writes_is_json(
     database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "INFO",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PYTHONPATH": str(ROOT),
-    }
-    out, err = tmp_path / "stdout", tmp_path / "stderr"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", "notify", "--port", str(port)],
-            stdout=stdout,
-            stderr=stderr,
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            _wait_until_serving(proc, url)
-            assert httpx.get(f"{url}/readyz", timeout=10).status_code in (200, 503)
-            assert httpx.get(f"{url}/v1/campaigns", timeout=10).status_code == 401
-            assert httpx.get(f"{url}/no-such-route", timeout=10).status_code == 404
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+    with jisso_serve("notify", database_url, redis_url, tmp_path, LOG_LEVEL="INFO") as served:
+        url = served.url
+        assert httpx.get(f"{url}/readyz", timeout=10).status_code in (200, 503)
+        assert httpx.get(f"{url}/v1/campaigns", timeout=10).status_code == 401
+        assert httpx.get(f"{url}/no-such-route", timeout=10).status_code == 404
 
-    lines = [line for f in (out, err) for line in f.read_text().splitlines() if line.strip()]
+    lines = [line for line in served.log.read_text().splitlines() if line.strip()]
     records = []
     for line in lines:
         try:

@@ -8,6 +8,7 @@ import email.policy
 import mailbox
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -35,13 +36,22 @@ class SmtpServer:
     server: EmbeddedSmtp
 
 
-@pytest.fixture
-def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+@contextmanager
+def running_smtp(tmp_path: Path) -> Iterator[SmtpServer]:
+    """An embedded SMTP server for one test, with its failure and rejection switches."""
     fail_file, reject_file = tmp_path / "smtp-fail", tmp_path / "smtp-reject"
     server = EmbeddedSmtp(tmp_path / "smtp", fail_file=fail_file, reject_addresses_file=reject_file)
     url = server.start()
-    yield SmtpServer(url, server.maildir, fail_file, reject_file, server)
-    server.stop()
+    try:
+        yield SmtpServer(url, server.maildir, fail_file, reject_file, server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
+    with running_smtp(tmp_path) as server:
+        yield server
 
 
 def maildir_messages(maildir: Path) -> list[EmailMessage]:

@@ -26,25 +26,22 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from libs.common.auth import Role
-from libs.common.embedded import EmbeddedSmtp
 from libs.common.migrations import upgrade
 from libs.common.settings import Settings
 from services.notify.deliveries.sender import send_due
 from services.registry.local_governments.models import LocalGovernment
 from tests.databases import scratch_database
 from tests.notify.committed_world import World, committed_world
-from tests.notify.conftest import SmtpServer, maildir_messages
+from tests.notify.conftest import SmtpServer, maildir_messages, running_smtp
 from tests.notify.symposium_data import future_symposium
+from tests.registry.conftest import add_local_government
 from tests.registry.test_contacts import CHICHIBU, bearer, person
 
 
 @pytest.fixture
 def sink(tmp_path: Path) -> Iterator[SmtpServer]:
-    fail_file, reject_file = tmp_path / "smtp-fail", tmp_path / "smtp-reject"
-    server = EmbeddedSmtp(tmp_path / "smtp", fail_file=fail_file, reject_addresses_file=reject_file)
-    url = server.start()
-    yield SmtpServer(url, server.maildir, fail_file, reject_file, server)
-    server.stop()
+    with running_smtp(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture
@@ -53,16 +50,7 @@ async def chichibu(committed: async_sessionmaker[AsyncSession]) -> AsyncIterator
     async with committed() as session, session.begin():
         added = await session.get(LocalGovernment, CHICHIBU) is None
         if added:
-            session.add(
-                LocalGovernment(
-                    code=CHICHIBU,
-                    name="秩父市",
-                    prefecture_code="11",
-                    prefecture="埼玉県",
-                    kind="city",
-                    search_key="秩父市",
-                )
-            )
+            await add_local_government(session, CHICHIBU, "秩父市")
     yield CHICHIBU
     if added:
         async with committed() as session, session.begin():
