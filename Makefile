@@ -1,10 +1,11 @@
-# Every target sets itself up: the first run creates .venv and installs exactly requirements.lock.
+# Every target sets itself up: the first run creates .venv and installs exactly requirements.lock
+# (the dev and `embedded` extras included: `jisso up`'s servers; the production image has neither).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench fuzz openapi clean lock
+.PHONY: run test check lint format bench fuzz openapi clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The edit-test loop: unit and db tests only (no e2e, chaos, browser or fuzz tier).
+check: $(STAMP)
+	$(BIN)/python -m pytest -m "unit or db" $(PYTEST_ARGS)
+
 # Schemathesis with many more examples per operation, a fresh seed and the coverage phase
 # (`make test` runs 5 of each kind with a fixed seed). FUZZ_EXAMPLES=1000 make fuzz for a long run.
 fuzz: $(STAMP)
@@ -30,13 +35,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check libs services tests bench
-	$(BIN)/ruff format --check libs services tests bench
-	$(BIN)/mypy libs services
+	$(BIN)/ruff check libs services devtools tests bench
+	$(BIN)/ruff format --check libs services devtools tests bench
+	$(BIN)/mypy libs services devtools
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix libs services tests bench
-	$(BIN)/ruff format libs services tests bench
+	$(BIN)/ruff check --fix libs services devtools tests bench
+	$(BIN)/ruff format libs services devtools tests bench
 
 openapi: $(STAMP)
 	$(BIN)/jisso openapi
@@ -45,5 +50,5 @@ clean:
 	rm -rf $(VENV) .jisso
 
 lock: $(STAMP)
-	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --extra embedded --python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile -q pyproject.toml -c requirements.lock --python-version 3.11 -o deploy/requirements-runtime.lock

@@ -48,8 +48,8 @@ from bench.common import (
     service_env,
 )
 from bench.generate import plain_url
+from devtools.embedded import EmbeddedSmtp, free_port
 from libs.common.email_identity import address_key
-from libs.common.embedded import EmbeddedSmtp, free_port
 from libs.common.fiscal_year import fiscal_year_of, now_tokyo
 from libs.common.queue import queue_name
 from services.notify.config import NotifySettings

@@ -22,7 +22,7 @@ from bench.b3_delivery import wait_for_worker
 from bench.b4_sweep import RESET_SQL, insert_cycle, snapshot
 from bench.common import Context, Figure, cli, processes, redis_index, run_async, serve, service_env
 from bench.generate import plain_url
-from libs.common.embedded import free_port
+from devtools.embedded import free_port
 from libs.common.fiscal_year import TOKYO
 
 PROJECTS = 4_000

@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 
 from bench.common import ROOT, Context, Figure, cli
-from libs.common.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
-from libs.common.settings import SERVICE_NAMES
+from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
+from services.catalogue import SERVICE_NAMES
 
 RUNS = 3
 CLEARED = ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "JWT_SECRET", "ENVIRONMENT")

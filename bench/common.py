@@ -19,11 +19,12 @@ import psutil
 import redis
 
 from bench.generate import plain_url
+from devtools.embedded import free_port
+from devtools.supervisor import Supervisor
 from libs.common.auth import Role, mint_token
-from libs.common.embedded import free_port
 from libs.common.migrations import upgrade
-from libs.common.settings import SERVICE_NAMES, load_settings
-from libs.common.supervisor import Supervisor
+from libs.common.settings import load_settings
+from services.catalogue import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 # Outside development a service refuses the default secret: the bench runs them as production.

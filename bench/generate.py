@@ -32,7 +32,8 @@ from libs.common.email_identity import address_key
 from libs.common.fiscal_year import support_term_end, support_term_start, today_tokyo
 from libs.common.migrations import upgrade
 from libs.common.search_text import normalise_search_key
-from libs.common.settings import SERVICE_NAMES, load_settings
+from libs.common.settings import load_settings
+from services.catalogue import SERVICE_NAMES
 from services.registry.contacts.service import search_key as contact_search_key
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects.service import search_key_for

@@ -22,7 +22,7 @@ from pathlib import Path
 from bench import report
 from bench.common import ROOT, Context, Figure, create_database, drop_database, run_async
 from bench.generate import generate
-from libs.common.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
 BENCHMARKS = {
     "B1": "bench.b1_reads",

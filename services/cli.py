@@ -19,15 +19,10 @@ from libs.common.auth import Role, mint_token
 from libs.common.header_limits import http_protocol
 from libs.common.logging import configure_logging
 from libs.common.scheduler import run_scheduler
-from libs.common.settings import (
-    DEFAULT_PORTS,
-    SERVICE_NAMES,
-    ServiceName,
-    Settings,
-    get_settings,
-)
+from libs.common.settings import Settings, get_settings
 from libs.common.worker import run_workers
 from services import runtime
+from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES, ServiceName
 from services.registry.cli import app as registry_app
 from services.review.cli import app as review_app
 
@@ -43,7 +38,15 @@ def up(
     ),
 ) -> None:
     """Start the whole system: embedded servers when no URLs are set, migrate, APIs, worker, scheduler."""
-    runtime.up(data_dir)
+    # Development tooling, imported here only: the production image has neither it nor its extra.
+    try:
+        from devtools.up import up as run_everything
+    except ModuleNotFoundError as exc:
+        typer.echo(
+            f"jisso: `up` is development tooling ({exc}); use a checkout: make run", err=True
+        )
+        raise typer.Exit(2) from None
+    run_everything(data_dir)
 
 
 @app.command()
@@ -179,6 +182,15 @@ def openapi(
         path = out_dir / f"{name}.json"
         path.write_text(runtime.openapi_document(name), encoding="utf-8")
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def docs() -> None:
+    """Rewrite the state tables in docs/ from the code's state machines."""
+    from services.state_machines import write_docs
+
+    for page in write_docs():
+        typer.echo(f"wrote {page}")
 
 
 def _settings(service: ServiceName) -> Settings:

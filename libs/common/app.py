@@ -22,6 +22,7 @@ from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging
 from libs.common.metrics import ServiceMetrics
 from libs.common.observability import ObservabilityMiddleware
+from libs.common.outbox import OutboxRelay
 from libs.common.rate_limits import RateLimiter, RateLimitMiddleware
 from libs.common.redis_pool import get_redis
 from libs.common.settings import Settings
@@ -86,6 +87,8 @@ def create_service_app(
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.outbox = outbox
+    # Read at call time: tests rebind the sessionmaker to a connection of theirs.
+    app.state.make_relay = lambda redis: OutboxRelay(app.state.sessionmaker, outbox, redis)
     app.state.idempotency_keys = idempotency_keys
     app.state.metrics = ServiceMetrics(settings.service)
     app.state.rate_limiter = RateLimiter(settings, app.state.metrics)

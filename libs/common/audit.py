@@ -3,14 +3,21 @@
 Each service maps the columns onto its own schema (``class AuditEvent(AuditEventColumns, Base)``)
 and binds an :class:`AuditTrail` to that model; events are written in the same transaction as the
 change they describe, so a change and its record commit together or not at all.
+
+A change of one entity goes through :meth:`AuditTrail.change`, which snapshots it before, lets the
+caller mutate it, steps the version and writes the event with both snapshots: the one way, so no
+service hand-writes a before, an after and a version bump again. ``record`` stays for events that
+are not one entity's before and after (a link) or come in a batch, ``record_many`` for sweeps.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -26,10 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import flag_modified
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES
-from libs.common.fiscal_year import TOKYO
+from libs.common.errors import problems
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.logging import current_request_id
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -55,17 +63,11 @@ class AuditEventColumns:
     request_id: Mapped[str | None] = mapped_column(String(128))
 
 
-def _in_tokyo(value: datetime) -> datetime:
-    return value.astimezone(TOKYO)
-
-
 class AuditEventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: Annotated[datetime, AfterValidator(_in_tokyo)] = Field(
-        examples=["2021-12-17T10:00:00+09:00"]
-    )
+    at: TokyoDatetime = Field(examples=["2021-12-17T10:00:00+09:00"])
     actor: str = Field(examples=["operator:office-1"])
     action: str = Field(examples=["project.updated"])
     subject_type: str = Field(examples=["project"])
@@ -77,6 +79,49 @@ class AuditEventOut(BaseModel):
 
 def actor_name(actor: Principal | str) -> str:
     return actor.actor if isinstance(actor, Principal) else actor
+
+
+T = TypeVar("T")
+ChangeKind = Literal["created", "updated", "removed"]
+
+
+@dataclass
+class Change:
+    """An audited change under way, as the ``async with`` block sees it.
+
+    ``before`` is the snapshot taken on entry (None for a creation). The block may add notes that
+    belong in the event but not in the entity (a reason, a decision id), and may say whether
+    anything changed when it knows better than a comparison of snapshots (``changed``). After the
+    block, ``recorded`` tells whether an event was written.
+    """
+
+    before: dict[str, Any] | None
+    before_note: dict[str, Any] = field(default_factory=dict)
+    after_note: dict[str, Any] = field(default_factory=dict)
+    changed: bool | None = None
+    recorded: bool = False
+
+    def differs(self, now: Callable[[], Mapping[str, Any]], *, always: bool = False) -> bool:
+        """Whether there is a change to record: the block's word, else ``always``, else whether
+        the snapshot ``now`` takes differs from ``before``."""
+        if self.changed is not None:
+            return self.changed
+        return always or dict(now()) != self.before
+
+
+def step_version(row: object) -> None:
+    """Make the next flush UPDATE ``row`` so its ``version_id_col`` steps, even when only its
+    child rows changed (the ETag of an aggregate covers its children). One loaded plain column is
+    marked modified; the version column itself cannot be, or SQLAlchemy would write it back."""
+    state = inspect(row)
+    mapper = state.mapper
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if column.primary_key or column is mapper.version_id_col or prop.key not in state.dict:
+            continue
+        flag_modified(row, prop.key)
+        return
+    raise ValueError(f"{type(row).__name__} has no loaded column to mark for a version step")
 
 
 class AuditTrail:
@@ -108,6 +153,58 @@ class AuditTrail:
         session.add(event)
         await session.flush()
         return event
+
+    @asynccontextmanager
+    async def change(
+        self,
+        session: AsyncSession,
+        entity: T,
+        *,
+        actor: Principal | str,
+        action: str,
+        subject_type: str,
+        snapshot: Callable[[T], Mapping[str, Any]],
+        subject_id: object = None,
+        kind: ChangeKind = "updated",
+        always: bool = False,
+        version_of: object = None,
+        save: Callable[[], Awaitable[object]] | None = None,
+    ) -> AsyncIterator[Change]:
+        """Apply a change to ``entity`` inside the block and audit it.
+
+        - ``created``: the block stores the new entity; the event has only an after.
+        - ``updated``: snapshot before; after the block, nothing is written when nothing changed
+          (``Change.changed``, else the snapshots compared, unless ``always``); otherwise the
+          version of ``version_of`` (the entity or the aggregate it belongs to) is stepped, the
+          change written (``save``, by default a flush: a repository may translate its
+          constraint errors there) and the event written with before and after.
+        - ``removed``: snapshot before; the block deletes; the event has only a before.
+
+        A creation or removal is written by the block itself; only a flush follows it.
+
+        ``subject_id`` defaults to the entity's ``id``, read after the flush (a new row's id may
+        only exist then). An exception in the block propagates and nothing is recorded.
+        """
+        before = None if kind == "created" else dict(snapshot(entity))
+        change = Change(before)
+        yield change
+        if kind == "updated":
+            if not change.differs(lambda: snapshot(entity), always=always):
+                return
+            if version_of is not None:
+                step_version(version_of)
+        await (save() if save is not None and kind == "updated" else session.flush())
+        after = None if kind == "removed" else {**snapshot(entity), **change.after_note}
+        await self.record(
+            session,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=getattr(entity, "id") if subject_id is None else subject_id,  # noqa: B009
+            before=None if before is None else {**before, **change.before_note},
+            after=after,
+        )
+        change.recorded = True
 
     async def record_many(
         self,
@@ -157,7 +254,7 @@ class AuditTrail:
         router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=UnitOfWorkRoute)
         trail = self
 
-        @router.get("", summary="List audit events", responses=PROBLEM_RESPONSES)
+        @router.get("", summary="List audit events", responses=problems())
         async def list_audit_events(
             request: Request,
             session: SessionDep,

@@ -1,10 +1,9 @@
-"""Async SQLAlchemy 2 engine and sessions; one schema per service, one unit of work per request/job."""
+"""Async SQLAlchemy 2 engine and sessions; one schema per service (transactions: unit_of_work.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from enum import StrEnum
 from typing import Any
 
 from asyncpg.exceptions import (
@@ -13,7 +12,7 @@ from asyncpg.exceptions import (
     OperatorInterventionError,
     PostgresConnectionError,
 )
-from sqlalchemy import MetaData, event, exc
+from sqlalchemy import Enum, MetaData, event, exc
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -118,15 +117,14 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-@asynccontextmanager
-async def unit_of_work(
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
-    """Commit once when the block ends without error; roll back otherwise."""
-    async with sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+def state_type(states: type[StrEnum], length: int = 20) -> Enum:
+    """A state column typed with its machine's enum (libs.common.state_machine) and stored as it
+    always was: a plain VARCHAR of ``length`` holding the value, no native type and no CHECK
+    constraint, so typing a column needs no migration."""
+    return Enum(
+        states,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -97,6 +98,10 @@ class PreconditionFailed(DomainError):
 
 class PreconditionRequired(DomainError):
     status, slug, title = 428, "precondition-required", "If-Match ヘッダーが必要です"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "この形式は受け付けられません"
 
 
 class InvalidInput(DomainError):
@@ -228,22 +233,51 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected_error)
 
 
+Responses = dict[int | str, dict[str, Any]]
+"""What a route passes FastAPI as ``responses``: its documented answers by status."""
+
+
 def problem_doc(description: str) -> dict[str, Any]:
     """An OpenAPI ``responses`` entry for a problem+json answer."""
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
-PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    412: problem_doc("If-Match names an older version: read the resource again"),
-    428: problem_doc("If-Match is missing"),
+# Every route behind a token can answer these; a route documents only the problems of its own.
+_COMMON_PROBLEMS: dict[int, str] = {
+    401: "Missing or invalid bearer token",
+    403: "The token's role may not do this",
+    422: "Invalid input: each field and the rule it breaks",
+    429: "Too many requests (rate limits, docs/operations.md): wait Retry-After seconds",
+}
+_PRECONDITION_PROBLEMS: dict[int, str] = {
+    412: "If-Match names an older version: read the resource again",
+    428: "If-Match is missing",
 }
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": desc, "content": {PROBLEM_JSON: {}}}
-    for code, desc in {
-        401: "Missing or invalid bearer token",
-        403: "The token's role may not do this",
-        422: "Invalid input: each field and the rule it breaks",
-        429: "Too many requests (rate limits, docs/operations.md): wait Retry-After seconds",
-    }.items()
-}
+
+def problems(
+    *,
+    not_found: str | None = None,
+    conflict: str | None = None,
+    precondition: bool = False,
+    unavailable: str | None = None,
+    extra: Mapping[int, str] | None = None,
+    success: Responses | None = None,
+) -> Responses:
+    """The ``responses`` of one route, so that the route states only what is its own.
+
+    The common problems (401, 403, 422, 429) always come. ``not_found`` (404), ``conflict``
+    (409) and ``unavailable`` (503, a service this one calls did not answer) describe when the
+    route gives them; ``precondition`` adds 412 and 428 for a change guarded by ``If-Match``.
+    ``extra`` documents any other problem by status, or the route's own wording of one above
+    (it wins). ``success`` documents the successful answers (links, media types) as FastAPI
+    takes them."""
+    described: dict[int, str] = dict(_COMMON_PROBLEMS)
+    named = {404: not_found, 409: conflict, 503: unavailable}
+    described.update({status: text for status, text in named.items() if text is not None})
+    if precondition:
+        described.update(_PRECONDITION_PROBLEMS)
+    described.update(extra or {})
+    responses: Responses = {status: problem_doc(text) for status, text in described.items()}
+    responses.update(success or {})
+    return responses

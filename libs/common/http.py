@@ -16,7 +16,7 @@ import structlog
 from libs.common.auth import Role, mint_token
 from libs.common.errors import ServiceUnavailable
 from libs.common.logging import REQUEST_ID_HEADER, current_request_id
-from libs.common.settings import ServiceName, Settings
+from libs.common.settings import Settings
 from libs.common.tracing import inject_headers
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,7 @@ class ServiceClient:
     def __init__(
         self,
         settings: Settings,
-        target: ServiceName,
+        target: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         backoff_seconds: float = 0.2,

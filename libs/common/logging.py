@@ -28,6 +28,8 @@ class _Stdout:
     stream: TextIO = sys.stdout
 
     def write(self, text: str) -> int:
+        if self.stream.closed:  # a test's captured stdout, gone: never let a log line fail a job
+            self.stream = sys.stdout
         return self.stream.write(text)
 
     def flush(self) -> None:

@@ -6,8 +6,6 @@ Alembic (its cookbook's connection-sharing recipe), so tests and the CLI use the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
@@ -17,13 +15,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from libs.common.db import async_url
-
-SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+from libs.common.settings import service_spec
 
 
 def alembic_config(service: str) -> Config:
+    """The registered service's own Alembic folder; its schema is its name."""
     config = Config()
-    config.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
+    config.set_main_option("script_location", str(service_spec(service).migrations))
     config.attributes["schema"] = service
     return config
 

@@ -12,6 +12,8 @@ accepted decision waits in PostgreSQL for its effect instead of being dropped by
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,12 +41,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.logging import current_request_id
-from libs.common.queue import publish
+from libs.common.queue import connect, publish
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier
+from libs.common.unit_of_work import note_outbox_messages, unit_of_work
 
 log = structlog.get_logger(__name__)
-
-PENDING_OUTBOX_IDS = "pending_outbox_ids"
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -83,13 +84,26 @@ async def add_message(
     payload: dict[str, Any],
 ) -> uuid.UUID:
     """Write a message in the caller's transaction; it is published only if that commits."""
-    message_id = uuid.uuid4()
-    body = {**payload, "_request_id": current_request_id(), TRACE_CARRIER_KEY: current_carrier()}
-    await session.execute(
-        insert(outbox).values(id=message_id, queue=queue, function=function, payload=body)
-    )
-    session.info.setdefault(PENDING_OUTBOX_IDS, []).append(message_id)
+    (message_id,) = await add_messages(session, outbox, [(queue, function, payload)])
     return message_id
+
+
+async def add_messages(
+    session: AsyncSession, outbox: Table, messages: Sequence[tuple[str, str, dict[str, Any]]]
+) -> list[uuid.UUID]:
+    """Many messages ``(queue, function, payload)`` in one INSERT (a sweep's thousands), each
+    carrying the request id and trace context of whoever caused it."""
+    if not messages:
+        return []
+    envelope = {"_request_id": current_request_id(), TRACE_CARRIER_KEY: current_carrier()}
+    ids = [uuid.uuid4() for _ in messages]
+    rows = [
+        {"id": message_id, "queue": queue, "function": function, "payload": {**payload, **envelope}}
+        for message_id, (queue, function, payload) in zip(ids, messages, strict=True)
+    ]
+    await session.execute(insert(outbox), rows)
+    note_outbox_messages(session, ids)
+    return ids
 
 
 async def rearm(
@@ -107,7 +121,7 @@ async def rearm(
     """
     message_id = uuid.uuid4()
     body = {**payload, "_rearmed": int(payload.get("_rearmed", 0)) + 1}
-    async with sessionmaker() as session, session.begin():
+    async with unit_of_work(sessionmaker) as session:
         await session.execute(
             insert(outbox).values(
                 id=message_id,
@@ -118,6 +132,31 @@ async def rearm(
             )
         )
     return message_id
+
+
+@dataclass
+class OutboxRelay:
+    """Publishes the rows a unit of work wrote (``libs.common.unit_of_work.Relay``): through
+    ``redis`` if given, else over a connection to ``redis_url`` opened for the purpose (CLI
+    commands, which hold none). ``limit`` rows per transaction bounds the relay's memory."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    outbox: Table
+    redis: ArqRedis | None = None
+    redis_url: str | None = None
+    limit: int = 50
+
+    async def publish(self, ids: list[uuid.UUID]) -> None:
+        if self.redis is not None:
+            await relay(self.sessionmaker, self.outbox, self.redis, ids=ids, limit=self.limit)
+            return
+        if self.redis_url is None:
+            return
+        redis = await connect(self.redis_url)
+        try:
+            await relay(self.sessionmaker, self.outbox, redis, ids=ids, limit=self.limit)
+        finally:
+            await redis.aclose()
 
 
 async def relay(

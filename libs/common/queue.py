@@ -21,11 +21,11 @@ from arq.worker import Retry
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.db import unit_of_work
 from libs.common.errors import ServiceUnavailable
 from libs.common.logging import bind_request_id, current_request_id
 from libs.common.metrics import observe_job
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier, job_span
+from libs.common.unit_of_work import unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -98,7 +98,8 @@ def retry_delay(job_try: int) -> float:
 def job(
     fn: Callable[[AsyncSession, Payload, JobContext], Awaitable[Any]],
 ) -> Callable[[JobContext, Payload], Awaitable[Any]]:
-    """Run a job in one unit of work: its effects and its effect keys commit together.
+    """Run a job in one unit of work: its effects and its effect keys commit together, and the
+    messages it wrote are published at once (``ctx["relay"]``, set by libs.common.worker).
 
     A transient failure rolls the unit back and runs the job again later; arq would otherwise
     record any exception as the job's final result, and the effect (a term extension waiting for
@@ -114,7 +115,7 @@ def job(
         with job_span(fn.__name__, payload.get(TRACE_CARRIER_KEY)):
             log.info("job_started", function=fn.__name__)
             try:
-                async with unit_of_work(sessionmaker) as session:
+                async with unit_of_work(sessionmaker, relay=ctx.get("relay")) as session:
                     result = await fn(session, payload, ctx)
             except Exception as exc:
                 if not transient(exc):

@@ -7,7 +7,10 @@ environment serves the whole system; each service may override any of them with 
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -20,12 +23,47 @@ DEVELOPMENT_LINK_SECRET = "jisso-development-link-secret-change-me-0123456789"
 # Public (they are in this file): refused in every key variable outside development.
 DEVELOPMENT_SECRETS = frozenset({DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET})
 
-ServiceName = Literal["registry", "review", "notify"]
-SERVICE_NAMES: tuple[ServiceName, ...] = ("registry", "review", "notify")
-DEFAULT_PORTS: dict[str, int] = {"registry": 8001, "review": 8002, "notify": 8003}
-# Prometheus metrics of each API, on a port apart from the API's (libs/common/metrics_endpoint.py);
-# the worker's `--metrics-port` is 9100 by convention.
-DEFAULT_METRICS_PORTS: dict[str, int] = {"registry": 9101, "review": 9102, "notify": 9103}
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service of the system, as the kernel needs to know it.
+
+    The kernel declares no service of its own: the composition root (services/catalogue.py) hands
+    it these with `register_services`, so the names, ports and migration folders live in one place
+    outside the kernel. The name is also the service's schema, its variable prefix
+    (``<NAME>_DATABASE_URL``) and its peers' ``<NAME>_URL``."""
+
+    name: str
+    port: int  # the API's default port
+    # Prometheus metrics, on a port apart from the API's (libs/common/metrics_endpoint.py); the
+    # worker's `--metrics-port` is 9100 by convention.
+    metrics_port: int
+    migrations: Path  # the service's Alembic folder
+
+
+_registered: dict[str, ServiceSpec] = {}
+
+
+def register_services(*specs: ServiceSpec) -> None:
+    """Make these services known to settings and migrations (the composition root calls it)."""
+    for spec in specs:
+        _registered[spec.name] = spec
+
+
+def service_spec(name: str) -> ServiceSpec:
+    try:
+        return _registered[name]
+    except KeyError:
+        known = ", ".join(_registered) or "none registered: importing `services` registers them"
+        raise LookupError(f"unknown service {name!r} ({known})") from None
+
+
+def _peer_urls() -> dict[str, str]:
+    """Each registered service's base URL: its ``<NAME>_URL`` variable, else its local port."""
+    return {
+        name: os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{spec.port}")
+        for name, spec in _registered.items()
+    }
 
 
 class Settings(BaseSettings):
@@ -33,7 +71,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
 
-    service: ServiceName = "registry"
+    service: str = ""  # a registered ServiceSpec's name (load_settings checks it)
     environment: Literal["development", "test", "staging", "production"] = "development"
     database_url: str = ""
     redis_url: str = ""
@@ -52,9 +90,8 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=3600, ge=1)
     cors_origins: str = ""
     log_level: str = "INFO"
-    registry_url: str = "http://127.0.0.1:8001"
-    review_url: str = "http://127.0.0.1:8002"
-    notify_url: str = "http://127.0.0.1:8003"
+    # Peers by service name (`url_of`), each from its own variable (``<NAME>_URL``, not this field).
+    service_urls: dict[str, str] = Field(default_factory=_peer_urls)
     public_base_url: str = ""
     http_timeout_seconds: float = 5.0
     http_retries: int = 3
@@ -71,7 +108,7 @@ class Settings(BaseSettings):
     # answers 431 before the head is read whole (libs/common/header_limits.py).
     max_header_bytes: int = Field(default=16_384, ge=1024)
     max_header_fields: int = Field(default=100, ge=10)
-    # Empty: the service's own port (DEFAULT_METRICS_PORTS); 0: no metrics server.
+    # Empty: the service's own port (its ServiceSpec's metrics_port); 0: no metrics server.
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     # Peers whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the address the
     # rate limits key on. "*" only where nothing but the ingress controller reaches the API port.
@@ -133,7 +170,7 @@ class Settings(BaseSettings):
     def metrics_listen_port(self) -> int:
         """The port of the metrics server; 0 when there is none."""
         if self.metrics_port is None:
-            return DEFAULT_METRICS_PORTS[self.service]
+            return service_spec(self.service).metrics_port
         return self.metrics_port
 
     @property
@@ -148,32 +185,38 @@ class Settings(BaseSettings):
     def link_verification_secrets(self) -> list[str]:
         return [self.link_secret, *_listed(self.link_previous_secrets)]
 
-    def url_of(self, service: ServiceName) -> str:
-        return {
-            "registry": self.registry_url,
-            "review": self.review_url,
-            "notify": self.notify_url,
-        }[service]
+    def url_of(self, service: str) -> str:
+        """The base URL of a service, this one included (``<NAME>_URL``)."""
+        try:
+            return self.service_urls[service]
+        except KeyError:
+            raise LookupError(f"no URL for service {service!r}") from None
 
 
 def _listed(secrets: str) -> list[str]:
     return [s.strip() for s in secrets.split(",") if s.strip()]
 
 
-def load_settings(service: ServiceName, **overrides: object) -> Settings:
-    """Shared variables first, then the service's prefixed variables win."""
+def load_settings(service: str, **overrides: object) -> Settings:
+    """Shared variables first, then the service's prefixed variables win, then `overrides`.
+
+    An override ``<name>_url`` (``registry_url=…``) sets that peer's entry in `service_urls`."""
+    service_spec(service)  # a registered service, or a LookupError naming the known ones
     shared = Settings(service=service)
     prefixed = _PrefixedSettings.for_service(service)
     values = shared.model_dump()
     values.update({k: v for k, v in prefixed.items() if v not in (None, "")})
-    values.update(overrides)
-    values["service"] = service
+    urls = dict(shared.service_urls)
+    for name in _registered:
+        if f"{name}_url" in overrides:
+            urls[name] = str(overrides.pop(f"{name}_url"))
+    values.update(overrides, service_urls=urls, service=service)
     return Settings(**values)
 
 
 class _PrefixedSettings:
     @staticmethod
-    def for_service(service: ServiceName) -> dict[str, object]:
+    def for_service(service: str) -> dict[str, object]:
         class Prefixed(BaseSettings):
             model_config = SettingsConfigDict(env_prefix=f"{service.upper()}_", extra="ignore")
             database_url: str | None = None
@@ -187,5 +230,5 @@ class _PrefixedSettings:
 
 
 @lru_cache
-def get_settings(service: ServiceName) -> Settings:
+def get_settings(service: str) -> Settings:
     return load_settings(service)

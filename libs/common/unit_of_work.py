@@ -1,19 +1,24 @@
-"""One unit of work per request: the route commits once, before the response leaves.
+"""The one transaction boundary (単一のトランザクション境界): requests, jobs, CLI commands, the seed
+and the mail sender all change data through :func:`unit_of_work`.
 
-FastAPI runs the exit code of ``yield`` dependencies after the response may already be on its way,
-so a failed commit could follow a 2xx. Committing in the route handler instead means a client only
-sees success for what is durably stored; endpoints themselves never commit.
+It begins, yields a session, commits once and then relays the outbox messages the transaction
+wrote — inline (jobs, commands, the sender: their follow-up messages leave at once) or in the
+background (requests: the response is not held for Redis; bounded, the outbox sweep covers what
+is skipped). Stale data (``version_id_col``) becomes 412 and a lost connection 503.
 
-Reads made of single statements need no unit of work: they run in autocommit (``ReadOnly``,
-``driver_connection``); a hot one may have a fast path (``libs/common/fast_path.py``).
+Requests go through :class:`UnitOfWorkRoute`, which commits *before* the response is sent:
+FastAPI runs the exit code of ``yield`` dependencies after the response may already be on its
+way, so a failed commit could follow a 2xx; endpoints never commit. Reads made of single
+statements need no unit of work: they run in autocommit (``ReadOnly``, ``driver_connection``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import asyncpg
 import structlog
@@ -26,41 +31,78 @@ from sqlalchemy.util import greenlet_spawn
 
 from libs.common.db import connection_lost
 from libs.common.errors import PreconditionFailed, ServiceUnavailable
-from libs.common.outbox import PENDING_OUTBOX_IDS, relay
 
 log = structlog.get_logger(__name__)
+
+_PENDING_OUTBOX_IDS = "jisso.pending_outbox_ids"
+# Background relays in flight per process; past this the outbox sweep (every 5 s) publishes.
+MAX_BACKGROUND_RELAYS = 64
 _background: set[asyncio.Task[Any]] = set()
 
 
-class UnitOfWorkRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+class Relay(Protocol):
+    """What publishes committed outbox rows (``libs.common.outbox.OutboxRelay``)."""
 
-        async def run_in_unit_of_work(request: Request) -> Response:
-            sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-            async with sessionmaker() as session:
-                request.state.session = session
-                try:
-                    response = await handler(request)
-                    if response.status_code >= 400:
-                        await session.rollback()
-                        return response
-                    await session.commit()
-                except StaleDataError as exc:
-                    await session.rollback()
-                    raise PreconditionFailed("the resource changed while this request ran") from exc
-                except DBAPIError as exc:
-                    await session.rollback()
-                    if exc.connection_invalidated:
-                        raise _connection_lost(exc) from exc
-                    raise
-                except BaseException:
-                    await session.rollback()
-                    raise
-                _relay_soon(request, session.info.pop(PENDING_OUTBOX_IDS, []))
-                return response
+    async def publish(self, ids: list[uuid.UUID]) -> None: ...
 
-        return run_in_unit_of_work
+
+def note_outbox_messages(session: AsyncSession, ids: Iterable[uuid.UUID]) -> None:
+    """Remember outbox rows written in this transaction, for the boundary to relay after commit."""
+    session.info.setdefault(_PENDING_OUTBOX_IDS, []).extend(ids)
+
+
+async def discard(session: AsyncSession) -> None:
+    """Roll back what the unit did so far (a dry run, a refused request); nothing is relayed."""
+    session.info.pop(_PENDING_OUTBOX_IDS, None)
+    await session.rollback()
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    relay: Relay | None = None,
+    background: bool = False,
+) -> AsyncIterator[AsyncSession]:
+    """Commit once when the block ends without error, roll back otherwise; then relay."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except StaleDataError as exc:
+            await session.rollback()
+            raise PreconditionFailed("the resource changed while this request ran") from exc
+        except DBAPIError as exc:
+            await session.rollback()
+            if exc.connection_invalidated:
+                raise _connection_lost(exc) from exc
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        ids: list[uuid.UUID] = session.info.pop(_PENDING_OUTBOX_IDS, [])
+    if relay is None or not ids:
+        return
+    if background:
+        _relay_in_background(relay, ids)
+    else:
+        await _relay_now(relay, ids)
+
+
+async def _relay_now(relay: Relay, ids: list[uuid.UUID]) -> None:
+    try:
+        await relay.publish(ids)
+    except Exception as exc:  # committed already: the outbox sweep publishes it later
+        log.warning("outbox_prompt_relay_failed", error=str(exc), messages=len(ids))
+
+
+def _relay_in_background(relay: Relay, ids: list[uuid.UUID]) -> None:
+    if len(_background) >= MAX_BACKGROUND_RELAYS:
+        log.info("outbox_relay_left_to_sweep", messages=len(ids))
+        return
+    task = asyncio.create_task(_relay_now(relay, ids))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def _connection_lost(exc: Exception) -> ServiceUnavailable:
@@ -74,22 +116,35 @@ def _connection_lost(exc: Exception) -> ServiceUnavailable:
     )
 
 
-def _relay_soon(request: Request, ids: list[Any]) -> None:
-    """Publish just-committed outbox rows now; the worker's sweep covers any that this misses."""
-    outbox = getattr(request.app.state, "outbox", None)
+class UnitOfWorkRoute(APIRoute):
+    """Each request in one :func:`unit_of_work`; an error response rolls it back."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_unit_of_work(request: Request) -> Response:
+            state = request.app.state
+            async with unit_of_work(
+                state.sessionmaker, relay=request_relay(request), background=True
+            ) as session:
+                request.state.session = session
+                response = await handler(request)
+                if response.status_code >= 400:
+                    await discard(session)
+                return response
+
+        return run_in_unit_of_work
+
+
+def request_relay(request: Request) -> Relay | None:
+    """The app's relay once Redis has been reached (``libs.common.redis_pool``); until then the
+    outbox sweep publishes."""
+    make_relay = getattr(request.app.state, "make_relay", None)
     redis = getattr(request.app.state, "redis", None)
-    if not ids or outbox is None or redis is None:
-        return
-
-    async def publish() -> None:
-        try:
-            await relay(request.app.state.sessionmaker, outbox, redis, ids=ids)
-        except Exception as exc:
-            log.warning("outbox_prompt_relay_failed", error=str(exc))
-
-    task = asyncio.create_task(publish())
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+    if make_relay is None or redis is None:
+        return None
+    relay: Relay = make_relay(redis)
+    return relay
 
 
 async def get_session(request: Request) -> AsyncSession:

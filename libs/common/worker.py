@@ -17,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import Table
 
 from libs.common.db import create_engine, create_sessionmaker
-from libs.common.outbox import rearm, relay
+from libs.common.outbox import OutboxRelay, rearm, relay
 from libs.common.queue import (
     MAX_TRIES,
     JobContext,
@@ -60,6 +60,8 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
         ctx["engine"] = create_engine(spec.settings)
         ctx["sessionmaker"] = create_sessionmaker(ctx["engine"])
         ctx["outbox"] = spec.outbox
+        # Jobs publish the messages their unit of work wrote at once (libs.common.queue.job).
+        ctx["relay"] = OutboxRelay(ctx["sessionmaker"], spec.outbox, ctx.get("redis"))
         ctx["rearm"] = functools.partial(
             rearm, ctx["sessionmaker"], spec.outbox, queue=spec.settings.service
         )

@@ -10,11 +10,11 @@ from libs.common.settings import Settings, get_settings
 from services.notify.campaigns.router import router as campaigns_router
 from services.notify.deliveries.metrics import install_delivery_metrics
 from services.notify.deliveries.router import router as deliveries_router
+from services.notify.letters.smtp import check_smtp
 from services.notify.messages.router import router as messages_router
 from services.notify.models import idempotency_keys, load_all_models, outbox
 from services.notify.previews.router import router as previews_router
 from services.notify.rsvp.router import router as rsvp_router
-from services.notify.smtp import check_smtp
 
 load_all_models()
 

@@ -10,9 +10,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from libs.common.db import create_engine, create_sessionmaker, unit_of_work
+from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import InvalidInput
+from libs.common.outbox import OutboxRelay
 from libs.common.settings import get_settings
+from libs.common.unit_of_work import unit_of_work
+from libs.common.uploads import on_disk
 from services.registry.local_governments.schemas import ImportResultOut
 
 app = typer.Typer(help="台帳 (registry) commands", no_args_is_help=True)
@@ -20,7 +23,7 @@ app = typer.Typer(help="台帳 (registry) commands", no_args_is_help=True)
 
 async def _import_local_governments(data: bytes, progress: Progress) -> ImportResultOut:
     from services.registry.local_governments.importer import import_csv
-    from services.registry.models import load_all_models
+    from services.registry.models import load_all_models, outbox
 
     load_all_models()
     task = progress.add_task("地方公共団体を取り込み中", total=None)
@@ -28,9 +31,12 @@ async def _import_local_governments(data: bytes, progress: Progress) -> ImportRe
     def advance(done: int, total: int) -> None:
         progress.update(task, completed=done, total=total)
 
-    engine = create_engine(get_settings("registry"))
+    settings = get_settings("registry")
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        async with unit_of_work(sessionmaker, relay=relay) as session:
             return await import_csv(
                 session, data=data, actor=f"cli:{getpass.getuser()}", progress=advance
             )
@@ -51,10 +57,13 @@ def import_local_governments(
     ],
 ) -> None:
     """Import 全国地方公共団体コード from a CSV: all rows or, if any row is bad, none."""
+    from services.registry.local_governments.csv_file import MAX_BYTES
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
         with Progress(*columns) as progress:
-            result = asyncio.run(_import_local_governments(file.read_bytes(), progress))
+            data = on_disk(file, max_bytes=MAX_BYTES)
+            result = asyncio.run(_import_local_governments(data, progress))
     except InvalidInput as err:
         for problem in err.errors or []:
             typer.echo(f"{problem.message} [{problem.rule}]", err=True)

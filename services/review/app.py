@@ -8,8 +8,10 @@ from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
 from services.review.audit.router import router as audit_router
-from services.review.continuation.applications_router import router as applications_router
-from services.review.continuation.router import router as continuation_router
+from services.review.continuation.applications.router import router as applications_router
+from services.review.continuation.assessments.router import router as assessments_router
+from services.review.continuation.cycles.router import router as cycles_router
+from services.review.continuation.decisions.router import router as decisions_router
 from services.review.joint_review.router import router as joint_review_router
 from services.review.models import idempotency_keys, load_all_models, outbox
 from services.review.reviewers.router import router as reviewers_router
@@ -19,8 +21,10 @@ load_all_models()
 ROUTERS: list[APIRouter] = [
     joint_review_router,
     reviewers_router,
-    continuation_router,
+    cycles_router,
     applications_router,
+    assessments_router,
+    decisions_router,
     audit_router,
 ]
 

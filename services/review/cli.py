@@ -33,7 +33,9 @@ def import_joint_review_results(
     ],
 ) -> None:
     """Load a published joint-review results table as a closed round of a fiscal year."""
+    from libs.common.uploads import on_disk
     from services.review.joint_review.commands import import_results_file
+    from services.review.joint_review.results.importer import MAX_BYTES
 
     try:
         fy = parse_fiscal_year(fiscal_year)
@@ -46,7 +48,7 @@ def import_joint_review_results(
             results = asyncio.run(
                 import_results_file(
                     get_settings("review"),
-                    content=file.read_bytes(),
+                    content=on_disk(file, max_bytes=MAX_BYTES),
                     fiscal_year=fy,
                     actor=f"cli:{getpass.getuser()}",
                     source=file.name,
@@ -83,7 +85,7 @@ def sweep(
 
     from services.review.config import get_review_settings
     from services.review.continuation.commands import run_sweep
-    from services.review.continuation.sweeps import STEPS, effect_label, parse_as_of
+    from services.review.continuation.sweeps.service import STEPS, effect_label, parse_as_of
 
     try:
         moment = parse_as_of(as_of)

@@ -19,9 +19,10 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from libs.common.embedded import EmbeddedPostgres, free_port
+from devtools.embedded import EmbeddedPostgres, free_port
 from libs.common.migrations import upgrade
-from libs.common.settings import SERVICE_NAMES, load_settings
+from libs.common.settings import load_settings
+from services.catalogue import SERVICE_NAMES
 from tests.chaos.harness import System
 
 TEMPLATE = "chaos_template"

@@ -28,11 +28,12 @@ from arq.jobs import Job
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from devtools.embedded import EmbeddedRedis, EmbeddedSmtp, free_port
+from devtools.supervisor import Child, log_path, reap, start_child, stop_child
 from libs.common.auth import Role, mint_token
-from libs.common.embedded import EmbeddedRedis, EmbeddedSmtp, free_port
 from libs.common.queue import connect, deserialize, publish, queue_name
-from libs.common.settings import SERVICE_NAMES, ServiceName, Settings, load_settings
-from libs.common.supervisor import Child, log_path, reap, start_child, stop_child
+from libs.common.settings import Settings, load_settings
+from services.catalogue import SERVICE_NAMES, ServiceName
 
 ROOT = Path(__file__).resolve().parents[2]
 PENDING_DELIVERY = ("queued", "sending", "retrying")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from libs.common.embedded import EmbeddedRedis, free_port
+from devtools.embedded import EmbeddedRedis, free_port
+from devtools.supervisor import Child, log_path, reap, start_child, stop_child
 from libs.common.queue import connect
-from libs.common.supervisor import Child, log_path, reap, start_child, stop_child
 from services.runtime import periodic_sweeps
 
 pytestmark = pytest.mark.chaos

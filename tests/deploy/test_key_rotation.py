@@ -117,7 +117,7 @@ def test_skipping_the_accept_step_breaks_calls_during_the_rollout() -> None:
 
 
 def unsubscribe_link(signing: Settings) -> str:
-    from services.notify.links import sign_link
+    from services.notify.letters.links import sign_link
 
     return sign_link(
         signing,
@@ -131,7 +131,7 @@ def unsubscribe_link(signing: Settings) -> str:
 def test_links_in_mails_follow_the_link_key_rotation() -> None:
     """RSVP and unsubscribe links are signed with LINK_SECRET and live until the symposium ends or
     for a year: dropping the old link key earlier breaks the links in mails already sent."""
-    from services.notify.links import InvalidLink, verify_link
+    from services.notify.letters.links import InvalidLink, verify_link
 
     sent_before = unsubscribe_link(settings(NEW, link_secret=OLD))
     rotating = settings(NEW, link_secret=NEW, link_previous=OLD)
@@ -142,7 +142,7 @@ def test_links_in_mails_follow_the_link_key_rotation() -> None:
 
 def test_rotating_the_jwt_key_leaves_mailed_links_working() -> None:
     """API keys are rotated far more often than a year: links do not depend on them."""
-    from services.notify.links import verify_link
+    from services.notify.letters.links import verify_link
 
     sent_before = unsubscribe_link(settings(OLD))
     rotated = settings(NEW)  # OLD dropped from JWT_PREVIOUS_SECRETS, LINK_SECRET unchanged

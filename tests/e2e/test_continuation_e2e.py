@@ -30,12 +30,13 @@ import redis
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from devtools.embedded import EmbeddedSmtp, free_port
 from libs.common.auth import Role, mint_token
 from libs.common.db import async_url
-from libs.common.embedded import EmbeddedSmtp, free_port
 from libs.common.fiscal_year import TOKYO, fiscal_year_end, fiscal_year_of, now_tokyo
 from libs.common.migrations import upgrade
-from libs.common.settings import SERVICE_NAMES, load_settings
+from libs.common.settings import load_settings
+from services.catalogue import SERVICE_NAMES
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,8 +20,8 @@ import psutil
 import pytest
 import redis.asyncio as aioredis
 
-from libs.common.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
-from libs.common.supervisor import Child, Supervisor
+from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
+from devtools.supervisor import Child, Supervisor
 
 pytestmark = pytest.mark.e2e
 

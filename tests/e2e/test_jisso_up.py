@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from libs.common.embedded import free_port
+from devtools.embedded import free_port
 
 pytestmark = pytest.mark.e2e
 SERVICES = ("registry", "review", "notify")

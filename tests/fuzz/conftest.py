@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from libs.common.auth import Role
 from libs.common.settings import Settings
-from tests.registry.projects_support import prepare
+from tests.fixtures.world import prepare
 from tests.security.wiring import Wired, in_process_apps
 
 

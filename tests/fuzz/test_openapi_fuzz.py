@@ -18,7 +18,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from libs.common.settings import SERVICE_NAMES
+from services.catalogue import SERVICE_NAMES
 from tests.fuzz.conftest import Target
 from tests.fuzz.transport import CHECKS, send
 from tests.security.wiring import fingerprint

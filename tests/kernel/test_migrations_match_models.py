@@ -13,7 +13,7 @@ from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from libs.common.db import async_url
-from libs.common.settings import SERVICE_NAMES
+from services.catalogue import SERVICE_NAMES
 
 
 def _differences(connection: Connection, service: str, metadata: MetaData) -> list[Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from libs.common.settings import SERVICE_NAMES
+from services.catalogue import SERVICE_NAMES
 from services.runtime import openapi_document
 
 OPENAPI_DIR = Path(__file__).resolve().parents[2] / "openapi"

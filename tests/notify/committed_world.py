@@ -23,7 +23,9 @@ from services.notify.rsvp.models import Rsvp
 from services.registry.audit.models import AuditEvent
 from services.registry.contacts.models import Contact
 from services.registry.symposia.models import Symposium
-from tests.notify.conftest import SmtpServer, fast_notify_settings, remove_tagged
+from tests.fixtures.apps import build_app, client_of
+from tests.fixtures.smtp import SmtpServer
+from tests.fixtures.workers import fast_notify_settings, remove_tagged, worker_context
 from tests.notify.symposium_data import create_contact, create_symposium
 
 
@@ -67,31 +69,23 @@ async def committed_world(
     token: Callable[..., str],
     **notify_knobs: Any,
 ) -> AsyncIterator[World]:
-    from services.notify.app import create_app as notify_app
-    from services.registry.app import create_app as registry_app
-
-    registry = registry_app(make_settings("registry"))
-    registry.state.sessionmaker = committed
-    registry_transport = httpx.ASGITransport(app=registry)
+    registry_app = build_app("registry", make_settings("registry"), committed)
     service_client = ServiceClient(
-        make_settings("notify"), "registry", transport=registry_transport
+        make_settings("notify"), "registry", transport=httpx.ASGITransport(app=registry_app)
     )
-    notify = notify_app(make_settings("notify"))
-    notify.state.sessionmaker = committed
-    notify.state.registry = RegistryClient(service_client)
-    ctx = {
-        "settings": make_settings("notify", smtp_url=smtp_server.url),
-        "engine": engine,
-        "sessionmaker": committed,
-        "outbox": outbox,
-        "registry": notify.state.registry,
-        "notify_settings": fast_notify_settings(**notify_knobs),
-    }
+    registry = RegistryClient(service_client)
+    notify_app = build_app("notify", make_settings("notify"), committed, registry=registry)
+    ctx = worker_context(
+        "notify",
+        make_settings("notify", smtp_url=smtp_server.url),
+        committed,
+        engine=engine,
+        registry=registry,
+        notify_settings=fast_notify_settings(**notify_knobs),
+    )
     async with (
-        httpx.AsyncClient(transport=registry_transport, base_url="http://registry") as registry_api,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=notify), base_url="http://notify"
-        ) as notify_api,
+        client_of(registry_app, "registry") as registry_api,
+        client_of(notify_app, "notify") as notify_api,
     ):
         world = World(uuid.uuid4().hex[:10], registry_api, notify_api, ctx, token)
         try:

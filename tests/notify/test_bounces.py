@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,11 +16,6 @@ from services.notify.deliveries.tasks import record_suppression_in_registry
 from services.notify.messages.models import Message
 from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
-
-
-@pytest.fixture
-def notify(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("notify")
 
 
 def auth(token: Callable[..., str], role: Role = Role.service) -> dict[str, str]:
@@ -81,12 +74,9 @@ async def test_a_dsn_hard_bounce_suppresses_here_and_in_the_registry(
     token: Callable[..., str],
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
-    registry_app: Any,
-    registry_client: RegistryClient,
+    registry: httpx.AsyncClient,
+    notify_registry_client: RegistryClient,
 ) -> None:
-    registry = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=registry_app), base_url="http://r"
-    )
     contact = await registry.post(
         "/v1/contacts",
         json={
@@ -124,7 +114,7 @@ async def test_a_dsn_hard_bounce_suppresses_here_and_in_the_registry(
     assert job.function == "record_suppression_in_registry"
 
     # The job the outbox publishes, run as the worker runs it, against the real registry.
-    ctx = {"sessionmaker": sessionmaker, "registry": registry_client}
+    ctx = {"sessionmaker": sessionmaker, "registry": notify_registry_client}
     await record_suppression_in_registry(ctx, job.payload)
     await record_suppression_in_registry(ctx, job.payload)  # arq may run it twice
     got = await registry.get(

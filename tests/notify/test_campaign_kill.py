@@ -42,7 +42,8 @@ from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
 from services.registry.contacts.models import Contact
 from services.registry.symposia.models import Symposium
-from tests.notify.conftest import SmtpServer
+from tests.fixtures.apps import build_app, client_of
+from tests.fixtures.smtp import SmtpServer
 
 pytestmark = pytest.mark.e2e
 RECIPIENTS = 2_000
@@ -93,20 +94,12 @@ async def notify_committed(
     make_settings: Callable[..., Settings], committed: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """notify's API over committing sessions, asking the registry app (also committing)."""
-    from services.notify.app import create_app as notify_app
-    from services.registry.app import create_app as registry_app
-
-    registry = registry_app(make_settings("registry"))
-    registry.state.sessionmaker = committed
+    registry = build_app("registry", make_settings("registry"), committed)
     client = ServiceClient(
         make_settings("notify"), "registry", transport=httpx.ASGITransport(app=registry)
     )
-    app = notify_app(make_settings("notify"))
-    app.state.sessionmaker = committed
-    app.state.registry = RegistryClient(client)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://notify"
-    ) as api:
+    app = build_app("notify", make_settings("notify"), committed, registry=RegistryClient(client))
+    async with client_of(app, "notify") as api:
         yield api
     await client.aclose()
 

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,8 +30,8 @@ from services.notify.deliveries.sender import send_due
 from services.notify.deliveries.tasks import record_suppression_in_registry
 from services.notify.models import outbox
 from services.registry.contacts.models import Contact
+from tests.fixtures.smtp import SmtpServer, maildir_messages
 from tests.notify.committed_world import World
-from tests.notify.conftest import SmtpServer, maildir_messages
 from tests.notify.symposium_data import (
     FOURTH_FY2021,
     create_symposium,
@@ -40,11 +39,6 @@ from tests.notify.symposium_data import (
     local_government_staff,
     operator,
 )
-
-
-@pytest.fixture
-def registry(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
 
 
 async def campaign_rows(
@@ -55,7 +49,7 @@ async def campaign_rows(
 
 
 async def draft(
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     symposium_id: str,
     kind: str,
@@ -63,7 +57,7 @@ async def draft(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    response = await notify_api.post(
+    response = await notify.post(
         "/v1/campaigns",
         json={"symposium_id": symposium_id, "kind": kind, **extra},
         headers=headers or operator(token),
@@ -75,10 +69,10 @@ async def draft(
 
 
 async def approve(
-    notify_api: httpx.AsyncClient, token: Callable[..., str], campaign_id: str
+    notify: httpx.AsyncClient, token: Callable[..., str], campaign_id: str
 ) -> httpx.Response:
-    current = await notify_api.get(f"/v1/campaigns/{campaign_id}", headers=operator(token))
-    return await notify_api.post(
+    current = await notify.get(f"/v1/campaigns/{campaign_id}", headers=operator(token))
+    return await notify.post(
         f"/v1/campaigns/{campaign_id}/approval",
         headers={**operator(token), "If-Match": current.headers["ETag"]},
     )
@@ -152,15 +146,15 @@ async def test_fourth_fy2021_symposium_reaches_local_government_staff_once_each(
 
 async def test_one_click_unsubscribe_leaves_the_next_campaign_and_reaches_the_registry(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     make_settings: Callable[..., Settings],
     session: AsyncSession,
-    job_ctx: dict[str, Any],
+    notify_job_ctx: dict[str, Any],
 ) -> None:
     symposium = await create_symposium(registry, token, future_symposium())
     staff = await local_government_staff(registry, token, 2, "unsub")
-    first = await draft(notify_api, token, symposium["id"], "invitation")
+    first = await draft(notify, token, symposium["id"], "invitation")
     assert first["recipient_count"] == 2
     # The List-Unsubscribe URL the sender puts in staff[0]'s letter (the same helper builds it).
     unsubscribe_url = symposium_links(
@@ -171,7 +165,7 @@ async def test_one_click_unsubscribe_leaves_the_next_campaign_and_reaches_the_re
     path = urlsplit(unsubscribe_url).path
 
     # What a mail client does for RFC 8058: POST the fixed body, no cookies, no token.
-    response = await notify_api.post(
+    response = await notify.post(
         path,
         content=b"List-Unsubscribe=One-Click",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -183,7 +177,7 @@ async def test_one_click_unsubscribe_leaves_the_next_campaign_and_reaches_the_re
     assert suppression.reason == "one-click unsubscribe"
 
     # notify's own table already keeps the address out, before the registry has heard of it.
-    second = await draft(notify_api, token, symposium["id"], "invitation")
+    second = await draft(notify, token, symposium["id"], "invitation")
     assert second["recipient_count"] == 1
     assert second["preview"]["email"] == staff[1]["email"]
 
@@ -199,7 +193,7 @@ async def test_one_click_unsubscribe_leaves_the_next_campaign_and_reaches_the_re
         .all()
     )
     assert [(j["email"], j["state"]) for j in jobs] == [(staff[0]["email"], "unsubscribed")]
-    await record_suppression_in_registry(job_ctx, jobs[0])
+    await record_suppression_in_registry(notify_job_ctx, jobs[0])
     contact = await registry.get(f"/v1/contacts/{staff[0]['id']}", headers=operator(token))
     assert contact.json()["suppression"] == "unsubscribed"
     audience = await registry.get(
@@ -207,7 +201,7 @@ async def test_one_click_unsubscribe_leaves_the_next_campaign_and_reaches_the_re
     )
     assert [c["email"] for c in audience.json()["items"]] == [staff[1]["email"]]
 
-    again = await notify_api.post(path)
+    again = await notify.post(path)
     assert again.status_code == 200
     recorded = select(func.count()).where(outbox.c.function == "record_suppression_in_registry")
     assert await session.scalar(recorded) == 1
@@ -297,11 +291,11 @@ async def wait_until_due(committed: async_sessionmaker[AsyncSession], *where: An
 
 
 async def test_a_cancelled_symposium_allows_only_a_cancellation(
-    registry: httpx.AsyncClient, notify_api: httpx.AsyncClient, token: Callable[..., str]
+    registry: httpx.AsyncClient, notify: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:
     symposium = await create_symposium(registry, token, future_symposium())
     await local_government_staff(registry, token, 1, "cancel")
-    refused = await notify_api.post(
+    refused = await notify.post(
         "/v1/campaigns",
         json={"symposium_id": symposium["id"], "kind": "cancellation"},
         headers=operator(token),
@@ -316,14 +310,14 @@ async def test_a_cancelled_symposium_allows_only_a_cancellation(
     )
     assert cancelled.status_code == 200, cancelled.text
 
-    invitation = await notify_api.post(
+    invitation = await notify.post(
         "/v1/campaigns",
         json={"symposium_id": symposium["id"], "kind": "invitation"},
         headers=operator(token),
     )
     assert invitation.status_code == 409
     assert invitation.headers["content-type"] == "application/problem+json"
-    notice = await draft(notify_api, token, symposium["id"], "cancellation", reason="荒天のため")
+    notice = await draft(notify, token, symposium["id"], "cancellation", reason="荒天のため")
     assert notice["recipient_count"] == 1
     assert notice["context"] == {"reason": "荒天のため"}
     assert "中止" in notice["preview"]["subject"]
@@ -332,32 +326,39 @@ async def test_a_cancelled_symposium_allows_only_a_cancellation(
 
 async def test_a_draft_can_be_withdrawn_and_is_then_never_sent(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     session: AsyncSession,
 ) -> None:
     symposium = await create_symposium(registry, token, future_symposium())
     await local_government_staff(registry, token, 2, "withdraw")
-    campaign = await draft(notify_api, token, symposium["id"], "invitation")
+    campaign = await draft(notify, token, symposium["id"], "invitation")
     path = f"/v1/campaigns/{campaign['id']}"
 
-    no_etag = await notify_api.post(f"{path}/cancellation", headers=operator(token))
+    no_etag = await notify.post(f"{path}/cancellation", headers=operator(token))
     assert no_etag.status_code == 428
-    current = await notify_api.get(path, headers=operator(token))
-    withdrawn = await notify_api.post(
+    current = await notify.get(path, headers=operator(token))
+    withdrawn = await notify.post(
         f"{path}/cancellation", headers={**operator(token), "If-Match": current.headers["ETag"]}
     )
     assert withdrawn.status_code == 200
     assert withdrawn.json()["status"] == "cancelled"
     assert withdrawn.json()["counts"] == {}
-    refused = await approve(notify_api, token, campaign["id"])
+    refused = await approve(notify, token, campaign["id"])
     assert refused.status_code == 409
+    problem = refused.json()
+    assert (problem["rule"], problem["state"], problem["event"]) == (
+        "state_transition",
+        "cancelled",
+        "approve",
+    )
+    assert problem["allowed_events"] == ["cancel"]
 
-    listed = await notify_api.get(
+    listed = await notify.get(
         "/v1/campaigns", params={"symposium_id": symposium["id"]}, headers=operator(token)
     )
     assert [c["status"] for c in listed.json()["items"]] == ["cancelled"]
-    partner = await notify_api.get(path, headers={"Authorization": f"Bearer {token(Role.partner)}"})
+    partner = await notify.get(path, headers={"Authorization": f"Bearer {token(Role.partner)}"})
     assert partner.status_code == 403
 
 

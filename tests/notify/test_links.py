@@ -23,6 +23,7 @@ from services.notify.deliveries.models import Suppression
 from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
 from services.notify.rsvp.models import Rsvp
+from tests.fixtures.apps import build_app, client_of
 from tests.notify.symposium_data import create_contact, create_symposium, future_symposium
 
 OLD_KEY = "old-link-key-" + "0" * 40
@@ -30,27 +31,18 @@ NEW_KEY = "new-link-key-" + "1" * 40
 
 
 @pytest.fixture
-def registry(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
-
-
-@pytest.fixture
 def notify_with(
     make_settings: Callable[..., Settings],
     sessionmaker: async_sessionmaker[AsyncSession],
-    registry_client: RegistryClient,
+    notify_registry_client: RegistryClient,
 ) -> Callable[..., Any]:
     """A notify API whose settings the test chooses (its keys), in the test's transaction."""
 
     @asynccontextmanager
     async def serve(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        from services.notify.app import create_app
-
-        app = create_app(make_settings("notify", **overrides))
-        app.state.sessionmaker = sessionmaker
-        app.state.registry = registry_client
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notify") as client:
+        settings = make_settings("notify", **overrides)
+        app = build_app("notify", settings, sessionmaker, registry=notify_registry_client)
+        async with client_of(app, "notify") as client:
             yield client
 
     return serve
@@ -179,7 +171,7 @@ def tampered(path: str, contact_id: str) -> str:
 
 async def test_a_tampered_link_is_an_html_error_and_changes_nothing(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     make_settings: Callable[..., Settings],
     session: AsyncSession,
@@ -197,8 +189,8 @@ async def test_a_tampered_link_is_an_html_error_and_changes_nothing(
     }
     for name, path in forged.items():
         for response in (
-            await notify_api.get(path),
-            await notify_api.post(path, data={"response": "attend"}),
+            await notify.get(path),
+            await notify.post(path, data={"response": "attend"}),
         ):
             assert response.status_code == 400, (name, response.text)
             assert response.headers["content-type"] == "text/html; charset=utf-8"

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,11 +29,6 @@ SYMPOSIUM = {
     "ends_at": "2022-02-17T15:00:00+09:00",
     "format": "web",
 }
-
-
-@pytest.fixture
-def notify(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("notify")
 
 
 def auth(token: Callable[..., str], role: Role = Role.operator, **claims: str) -> dict[str, str]:

@@ -18,10 +18,10 @@ from services.notify.campaigns.models import Campaign
 from services.notify.config import NotifySettings
 from services.notify.deliveries.compose import Composer
 from services.notify.deliveries.models import Delivery
-from services.notify.ics import invitation
-from services.notify.links import verify_link
-from services.notify.mime import build_email
-from services.notify.rendering import Recipient, Rendered
+from services.notify.letters.ics import invitation
+from services.notify.letters.links import verify_link
+from services.notify.letters.mime import build_email
+from services.notify.letters.rendering import Recipient, Rendered
 from tests.notify.test_rendering import SYMPOSIUM
 
 SUBJECT = (

@@ -18,8 +18,8 @@ from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.tasks import send_symposium_reminders
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.sender import send_due
+from tests.fixtures.smtp import SmtpServer, maildir_messages
 from tests.notify.committed_world import World
-from tests.notify.conftest import SmtpServer, maildir_messages
 from tests.notify.symposium_data import future_symposium, operator
 from tests.notify.test_campaigns import calendar_event
 from tests.notify.test_rsvp import answer, links_for

@@ -16,10 +16,10 @@ import pytest
 
 from libs.common.errors import InvalidInput
 from services.notify.config import NotifySettings
-from services.notify.ics import IcsMethod, invitation
-from services.notify.kinds import KINDS
-from services.notify.mime import build_email
-from services.notify.rendering import Recipient, render_message
+from services.notify.letters.ics import IcsMethod, invitation
+from services.notify.letters.kinds import KINDS
+from services.notify.letters.mime import build_email
+from services.notify.letters.rendering import Recipient, render_message
 
 SYMPOSIUM_ID = uuid.UUID("6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
 SYMPOSIUM: dict[str, Any] = {

@@ -19,13 +19,13 @@ from libs.common.settings import Settings
 from services.notify.campaigns.context import symposium_links
 from services.notify.deliveries.models import Suppression
 from services.notify.deliveries.sender import send_due
-from services.notify.links import sign_link
+from services.notify.letters.links import sign_link
 from services.notify.messages.models import Message
 from services.notify.models import outbox
 from services.notify.rsvp import service
 from services.notify.rsvp.models import Rsvp
+from tests.fixtures.smtp import SmtpServer, maildir_messages
 from tests.notify.committed_world import World
-from tests.notify.conftest import SmtpServer, maildir_messages
 from tests.notify.symposium_data import (
     create_contact,
     create_symposium,
@@ -33,11 +33,6 @@ from tests.notify.symposium_data import (
     local_government_staff,
     operator,
 )
-
-
-@pytest.fixture
-def registry(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
 
 
 @pytest.fixture
@@ -57,17 +52,15 @@ def links_for(
     return {name: path_of(url) for name, url in found.items()}
 
 
-async def answer(notify_api: httpx.AsyncClient, link: str, response: str) -> httpx.Response:
+async def answer(notify: httpx.AsyncClient, link: str, response: str) -> httpx.Response:
     """What the page's form posts: the link's path, the chosen response."""
-    reply = await notify_api.post(link.split("?")[0], data={"response": response})
+    reply = await notify.post(link.split("?")[0], data={"response": response})
     assert reply.headers["content-type"].startswith("text/html")
     return reply
 
 
-async def summary(
-    notify_api: httpx.AsyncClient, token: Callable[..., str], sid: str
-) -> dict[str, Any]:
-    response = await notify_api.get(f"/v1/symposia/{sid}/rsvp-summary", headers=operator(token))
+async def summary(notify: httpx.AsyncClient, token: Callable[..., str], sid: str) -> dict[str, Any]:
+    response = await notify.get(f"/v1/symposia/{sid}/rsvp-summary", headers=operator(token))
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -138,7 +131,7 @@ async def test_capacity_two_waitlists_the_third_and_a_decline_promotes_them(
 
 async def test_the_page_shows_the_symposium_escaped_in_japan_time_with_a_plain_form(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     settings: Settings,
 ) -> None:
@@ -147,7 +140,7 @@ async def test_the_page_shows_the_symposium_escaped_in_japan_time_with_a_plain_f
     (contact,) = await local_government_staff(registry, token, 1, "page")
     links = links_for(settings, contact, symposium)
 
-    page = await notify_api.get(links["decline"])
+    page = await notify.get(links["decline"])
 
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
@@ -160,14 +153,14 @@ async def test_the_page_shows_the_symposium_escaped_in_japan_time_with_a_plain_f
     assert 'value="decline" checked' in html and 'value="attend" checked' not in html
     assert "定員は30名" in html
 
-    await answer(notify_api, links["attend"], "attend")
-    again = await notify_api.get(links["attend"])
+    await answer(notify, links["attend"], "attend")
+    again = await notify.get(links["attend"])
     assert "現在のご回答：<strong>出席</strong>" in again.text
 
 
 async def test_the_same_answer_twice_keeps_its_place(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     settings: Settings,
 ) -> None:
@@ -175,13 +168,13 @@ async def test_the_same_answer_twice_keeps_its_place(
     staff = await local_government_staff(registry, token, 3, "twice")
     links = [links_for(settings, contact, symposium) for contact in staff]
     for link in links:
-        await answer(notify_api, link["attend"], "attend")
+        await answer(notify, link["attend"], "attend")
 
-    again = await answer(notify_api, links[2]["attend"], "attend")
+    again = await answer(notify, links[2]["attend"], "attend")
 
     assert "キャンセル待ち（2番目）" in again.text
     assert "既に承っております" in again.text
-    assert (await summary(notify_api, token, symposium["id"]))["waitlisted"] == 2
+    assert (await summary(notify, token, symposium["id"]))["waitlisted"] == 2
 
 
 @pytest.mark.parametrize(
@@ -211,15 +204,15 @@ async def test_the_same_answer_twice_keeps_its_place(
     ],
 )
 async def test_a_bad_link_gets_a_japanese_page_not_json(
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     settings: Settings,
     session: AsyncSession,
     make_link: Callable[[Settings, uuid.UUID], str],
 ) -> None:
     link = make_link(settings, uuid.uuid4())
     for response in (
-        await notify_api.get(f"/v1/rsvp/{link}?response=attend"),
-        await notify_api.post(f"/v1/rsvp/{link}", data={"response": "attend"}),
+        await notify.get(f"/v1/rsvp/{link}?response=attend"),
+        await notify.post(f"/v1/rsvp/{link}", data={"response": "attend"}),
     ):
         assert response.status_code == 400
         assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -230,21 +223,21 @@ async def test_a_bad_link_gets_a_japanese_page_not_json(
 
 async def test_a_form_without_a_choice_is_a_page_that_asks_for_one(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     settings: Settings,
 ) -> None:
     symposium = await create_symposium(registry, token, future_symposium())
     (contact,) = await local_government_staff(registry, token, 1, "nochoice")
     link = links_for(settings, contact, symposium)["attend"].split("?")[0]
-    response = await notify_api.post(link, data={"response": "maybe"})
+    response = await notify.post(link, data={"response": "maybe"})
     assert response.status_code == 400
     assert "「出席する」か「欠席する」を選んでから送信してください" in response.text
 
 
 async def test_answers_to_a_cancelled_symposium_are_not_recorded(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     settings: Settings,
     session: AsyncSession,
@@ -258,8 +251,8 @@ async def test_answers_to_a_cancelled_symposium_are_not_recorded(
     )
     links = links_for(settings, contact, symposium)
 
-    page = await notify_api.get(links["attend"])
-    posted = await answer(notify_api, links["attend"], "attend")
+    page = await notify.get(links["attend"])
+    posted = await answer(notify, links["attend"], "attend")
 
     assert "開催中止" in page.text and "<form" not in page.text
     assert posted.status_code == 200 and "開催中止" in posted.text
@@ -268,7 +261,7 @@ async def test_answers_to_a_cancelled_symposium_are_not_recorded(
 
 async def test_the_unsubscribe_page_only_asks_and_its_form_unsubscribes(
     registry: httpx.AsyncClient,
-    notify_api: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
     token: Callable[..., str],
     settings: Settings,
     session: AsyncSession,
@@ -277,12 +270,12 @@ async def test_the_unsubscribe_page_only_asks_and_its_form_unsubscribes(
     symposium = {"id": str(uuid.uuid4()), "ends_at": "2099-01-01T00:00:00+09:00"}
     link = links_for(settings, contact, symposium)["unsubscribe"]
 
-    page = await notify_api.get(link)
+    page = await notify.get(link)
     assert page.status_code == 200
     assert 'name="List-Unsubscribe" value="One-Click"' in page.text
     assert await session.get(Suppression, "page.reader@example.jp") is None
 
-    done = await notify_api.post(link, data={"List-Unsubscribe": "One-Click"})
+    done = await notify.post(link, data={"List-Unsubscribe": "One-Click"})
     assert "配信を停止しました" in done.text
     suppression = await session.get(Suppression, "page.reader@example.jp")
     assert suppression is not None
@@ -290,12 +283,12 @@ async def test_the_unsubscribe_page_only_asks_and_its_form_unsubscribes(
 
 
 async def test_rsvp_counts_are_for_operators(
-    notify_api: httpx.AsyncClient, token: Callable[..., str]
+    notify: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:
     path = f"/v1/symposia/{uuid.uuid4()}/rsvp-summary"
-    assert (await notify_api.get(path)).status_code == 401
+    assert (await notify.get(path)).status_code == 401
     partner = {"Authorization": f"Bearer {token(Role.partner)}"}
-    assert (await notify_api.get(path, headers=partner)).status_code == 403
+    assert (await notify.get(path, headers=partner)).status_code == 403
 
 
 async def test_concurrent_acceptances_never_exceed_capacity(

@@ -13,7 +13,7 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.embedded import free_port
+from devtools.embedded import free_port
 from libs.common.settings import Settings
 from services.notify.campaigns.context import symposium_links
 from services.notify.rsvp.models import Rsvp
@@ -25,11 +25,6 @@ NO_CHROMIUM = (
     "no chromium binary: RSVP browser tests skipped (apt-get install -y chromium to run them)"
 )
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
-
-
-@pytest.fixture
-def registry(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
 
 
 @pytest.fixture

@@ -12,16 +12,17 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libs.common.embedded import free_port
+from devtools.embedded import free_port
 from services.notify.campaigns.models import Campaign
 from services.notify.deliveries.held_data import HeldMessage, hold_message
 from services.notify.deliveries.models import Delivery, Suppression
 from services.notify.deliveries.tasks import send_due_deliveries
-from services.notify.links import verify_link
+from services.notify.letters.links import verify_link
+from services.notify.letters.smtp import SmtpTarget
 from services.notify.messages.tasks import send_transactional
 from services.notify.models import outbox
-from services.notify.smtp import SmtpTarget
-from tests.notify.conftest import Committed, SmtpServer, fast_notify_settings, maildir_messages
+from tests.fixtures.smtp import SmtpServer, maildir_messages
+from tests.fixtures.workers import Committed, fast_notify_settings
 
 DECISION = {
     "project_name": "ドローン物流実装事業",

@@ -12,12 +12,15 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from services.notify.deliveries.models import Delivery
 from services.notify.messages.tasks import send_transactional
-from tests.notify.conftest import Committed, SmtpServer, maildir_messages
+from tests.fixtures.smtp import SmtpServer, maildir_messages
+from tests.fixtures.workers import Committed
 
+pytestmark = pytest.mark.e2e  # it starts sender processes and kills them
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 300
 

@@ -17,12 +17,9 @@ from services.registry.councils.models import Council
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
 from services.registry.projects.models import Project, ProjectProposer
+from tests.fixtures.clients import bearer
 
 CHICHIBU, TOKYO_TO = "112071", "130001"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def add_local_governments(session: AsyncSession) -> None:
@@ -64,17 +61,10 @@ async def add_project_with_council(session: AsyncSession, proposer: str) -> tupl
     return project, council
 
 
-@pytest.fixture
-async def client(
-    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
-) -> httpx.AsyncClient:
+@pytest.fixture(autouse=True)
+async def chichibu_and_tokyo(session: AsyncSession) -> None:
+    """Every test here keeps contacts of 秩父市 and 東京都."""
     await add_local_governments(session)
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> dict[str, str]:
-    return bearer(token(Role.operator))
 
 
 def person(email: str, **fields: Any) -> dict[str, Any]:
@@ -90,22 +80,22 @@ def person(email: str, **fields: Any) -> dict[str, Any]:
 
 
 async def test_email_is_validated_normalised_and_unique(
-    client: httpx.AsyncClient, operator: dict[str, str], session: AsyncSession
+    registry: httpx.AsyncClient, operator: dict[str, str], session: AsyncSession
 ) -> None:
-    created = await client.post(
+    created = await registry.post(
         "/v1/contacts", json=person("Ｈａｎａｋｏ@Example.JP"), headers=operator
     )
     assert created.status_code == 201, created.text
     assert created.json()["email"] == "Hanako@example.jp"
     assert created.headers["ETag"].startswith(f'"contact-{created.json()["id"]}-')
-    again = await client.get(f"/v1/contacts/{created.json()['id']}", headers=operator)
+    again = await registry.get(f"/v1/contacts/{created.json()['id']}", headers=operator)
     assert again.headers["ETag"] == created.headers["ETag"]  # one representation, one ETag
 
-    invalid = await client.post("/v1/contacts", json=person("not-an-address"), headers=operator)
+    invalid = await registry.post("/v1/contacts", json=person("not-an-address"), headers=operator)
     assert invalid.status_code == 422
     assert [(e["field"], e["rule"]) for e in invalid.json()["errors"]] == [("body.email", "email")]
 
-    duplicate = await client.post(
+    duplicate = await registry.post(
         "/v1/contacts", json=person("Hanako@EXAMPLE.jp", name="別人"), headers=operator
     )
     assert duplicate.status_code == 409
@@ -114,19 +104,21 @@ async def test_email_is_validated_normalised_and_unique(
     count = await session.scalar(select(func.count()).select_from(AuditEvent))
     assert count == 1
 
-    bad_category = await client.post(
+    bad_category = await registry.post(
         "/v1/contacts", json=person("x@example.jp", stakeholder_category="press"), headers=operator
     )
     assert bad_category.json()["errors"][0]["field"] == "body.stakeholder_category"
 
 
 async def test_partner_never_sees_email_or_phone(
-    client: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    created = await client.post("/v1/contacts", json=person("hanako@example.jp"), headers=operator)
+    created = await registry.post(
+        "/v1/contacts", json=person("hanako@example.jp"), headers=operator
+    )
     partner = bearer(token(Role.partner))
 
-    one = await client.get(f"/v1/contacts/{created.json()['id']}", headers=partner)
+    one = await registry.get(f"/v1/contacts/{created.json()['id']}", headers=partner)
     assert one.status_code == 200
     assert set(one.json()) == {
         "id",
@@ -136,74 +128,74 @@ async def test_partner_never_sees_email_or_phone(
         "lg_code",
         "links",
     }
-    listed = await client.get("/v1/contacts", headers=partner)
+    listed = await registry.get("/v1/contacts", headers=partner)
     assert [set(item) for item in listed.json()["items"]] == [set(one.json())]
     assert "hanako" not in listed.text and "0494" not in listed.text
-    assert (await client.get("/v1/contacts?suppressed=true", headers=partner)).status_code == 403
-    writing = await client.post("/v1/contacts", json=person("p@example.jp"), headers=partner)
+    assert (await registry.get("/v1/contacts?suppressed=true", headers=partner)).status_code == 403
+    writing = await registry.post("/v1/contacts", json=person("p@example.jp"), headers=partner)
     assert writing.status_code == 403
 
-    full = await client.get(f"/v1/contacts/{created.json()['id']}", headers=operator)
+    full = await registry.get(f"/v1/contacts/{created.json()['id']}", headers=operator)
     assert full.json()["email"] == "hanako@example.jp"
     assert full.json()["phone"] == "0494-22-2211"
 
 
 async def test_municipality_reaches_only_its_own_contacts(
-    client: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    ours = await client.post("/v1/contacts", json=person("ours@example.jp"), headers=operator)
-    theirs = await client.post(
+    ours = await registry.post("/v1/contacts", json=person("ours@example.jp"), headers=operator)
+    theirs = await registry.post(
         "/v1/contacts", json=person("theirs@example.jp", lg_code=TOKYO_TO), headers=operator
     )
     chichibu = bearer(token(Role.municipality, lg_code=CHICHIBU))
 
     assert (
-        await client.get(f"/v1/contacts/{ours.json()['id']}", headers=chichibu)
+        await registry.get(f"/v1/contacts/{ours.json()['id']}", headers=chichibu)
     ).status_code == 200
-    denied = await client.get(f"/v1/contacts/{theirs.json()['id']}", headers=chichibu)
+    denied = await registry.get(f"/v1/contacts/{theirs.json()['id']}", headers=chichibu)
     assert denied.status_code == 403
-    patch = await client.patch(
+    patch = await registry.patch(
         f"/v1/contacts/{theirs.json()['id']}",
         json={"name": "x"},
         headers={**chichibu, "If-Match": theirs.headers["ETag"]},
     )
     assert patch.status_code == 403
-    listed = await client.get("/v1/contacts", headers=chichibu)
+    listed = await registry.get("/v1/contacts", headers=chichibu)
     assert [c["email"] for c in listed.json()["items"]] == ["ours@example.jp"]
     assert (
-        await client.get(f"/v1/contacts?lg_code={TOKYO_TO}", headers=chichibu)
+        await registry.get(f"/v1/contacts?lg_code={TOKYO_TO}", headers=chichibu)
     ).status_code == 403
 
-    own_new = await client.post(
+    own_new = await registry.post(
         "/v1/contacts", json=person("new@example.jp", lg_code=None), headers=chichibu
     )
     assert own_new.status_code == 201
     assert own_new.json()["lg_code"] == CHICHIBU
-    foreign_new = await client.post(
+    foreign_new = await registry.post(
         "/v1/contacts", json=person("f@example.jp", lg_code=TOKYO_TO), headers=chichibu
     )
     assert foreign_new.status_code == 403
 
 
 async def test_patch_needs_if_match_and_keeps_email_rules(
-    client: httpx.AsyncClient, operator: dict[str, str]
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    first = await client.post("/v1/contacts", json=person("a@example.jp"), headers=operator)
-    await client.post("/v1/contacts", json=person("b@example.jp"), headers=operator)
+    first = await registry.post("/v1/contacts", json=person("a@example.jp"), headers=operator)
+    await registry.post("/v1/contacts", json=person("b@example.jp"), headers=operator)
     url = f"/v1/contacts/{first.json()['id']}"
 
-    assert (await client.patch(url, json={"name": "新"}, headers=operator)).status_code == 428
-    stale = await client.patch(url, json={"name": "新"}, headers={**operator, "If-Match": '"x"'})
+    assert (await registry.patch(url, json={"name": "新"}, headers=operator)).status_code == 428
+    stale = await registry.patch(url, json={"name": "新"}, headers={**operator, "If-Match": '"x"'})
     assert stale.status_code == 412
-    taken = await client.patch(
+    taken = await registry.patch(
         url, json={"email": "b@EXAMPLE.JP"}, headers={**operator, "If-Match": first.headers["ETag"]}
     )
     assert taken.status_code == 409
-    invalid = await client.patch(
+    invalid = await registry.patch(
         url, json={"email": "a@@example"}, headers={**operator, "If-Match": first.headers["ETag"]}
     )
     assert invalid.json()["errors"][0]["field"] == "body.email"
-    ok = await client.patch(
+    ok = await registry.patch(
         url,
         json={"organisation": "スマートシティ推進室", "email": "A2@EXAMPLE.JP"},
         headers={**operator, "If-Match": first.headers["ETag"]},
@@ -213,58 +205,60 @@ async def test_patch_needs_if_match_and_keeps_email_rules(
     assert ok.json()["email"] == "A2@example.jp"
     assert ok.json()["version"] == 2
     assert ok.headers["ETag"] != first.headers["ETag"]
-    found = await client.get("/v1/contacts", params={"q": "ｽﾏｰﾄ ｼﾃｨ"}, headers=operator)
+    found = await registry.get("/v1/contacts", params={"q": "ｽﾏｰﾄ ｼﾃｨ"}, headers=operator)
     assert [c["id"] for c in found.json()["items"]] == [first.json()["id"]]
-    old = await client.get("/v1/contacts", params={"q": "未来技術推進課"}, headers=operator)
+    old = await registry.get("/v1/contacts", params={"q": "未来技術推進課"}, headers=operator)
     assert len(old.json()["items"]) == 1  # only the untouched contact still has it
 
 
 async def test_links_to_projects_and_councils(
-    client: httpx.AsyncClient,
+    registry: httpx.AsyncClient,
     operator: dict[str, str],
     session: AsyncSession,
     token: Callable[..., str],
 ) -> None:
     project, council = await add_project_with_council(session, CHICHIBU)
     other_project, _ = await add_project_with_council(session, TOKYO_TO)
-    created = await client.post("/v1/contacts", json=person("l@example.jp"), headers=operator)
+    created = await registry.post("/v1/contacts", json=person("l@example.jp"), headers=operator)
     contact_id = created.json()["id"]
     links_url = f"/v1/contacts/{contact_id}/links"
 
-    neither = await client.post(links_url, json={}, headers=operator)
+    neither = await registry.post(links_url, json={}, headers=operator)
     assert neither.status_code == 422
-    to_project = await client.post(
+    to_project = await registry.post(
         links_url, json={"project_id": str(project.id)}, headers=operator
     )
     assert to_project.status_code == 201
-    again = await client.post(links_url, json={"project_id": str(project.id)}, headers=operator)
+    again = await registry.post(links_url, json={"project_id": str(project.id)}, headers=operator)
     assert again.status_code == 409
-    to_council = await client.post(
+    to_council = await registry.post(
         links_url, json={"council_id": str(council.id)}, headers=operator
     )
     assert to_council.status_code == 201
     chichibu = bearer(token(Role.municipality, lg_code=CHICHIBU))
-    foreign = await client.post(
+    foreign = await registry.post(
         links_url, json={"project_id": str(other_project.id)}, headers=chichibu
     )
     assert foreign.status_code == 403
 
-    by_council = await client.get(
+    by_council = await registry.get(
         "/v1/contacts", params={"council_id": str(council.id)}, headers=operator
     )
     assert [c["id"] for c in by_council.json()["items"]] == [contact_id]
-    by_project = await client.get(
+    by_project = await registry.get(
         "/v1/contacts", params={"project_id": str(other_project.id)}, headers=operator
     )
     assert by_project.json()["items"] == []
 
-    current = await client.get(f"/v1/contacts/{contact_id}", headers=operator)
+    current = await registry.get(f"/v1/contacts/{contact_id}", headers=operator)
     assert len(current.json()["links"]) == 2
     link_url = f"{links_url}/{to_project.json()['id']}"
-    assert (await client.delete(link_url, headers=operator)).status_code == 428
-    stale = await client.delete(link_url, headers={**operator, "If-Match": created.headers["ETag"]})
+    assert (await registry.delete(link_url, headers=operator)).status_code == 428
+    stale = await registry.delete(
+        link_url, headers={**operator, "If-Match": created.headers["ETag"]}
+    )
     assert stale.status_code == 412
-    removed = await client.delete(
+    removed = await registry.delete(
         link_url, headers={**operator, "If-Match": current.headers["ETag"]}
     )
     assert removed.status_code == 200
@@ -272,39 +266,39 @@ async def test_links_to_projects_and_councils(
 
 
 async def test_suppression_by_id_is_idempotent_and_can_be_lifted(
-    client: httpx.AsyncClient,
+    registry: httpx.AsyncClient,
     operator: dict[str, str],
     token: Callable[..., str],
     session: AsyncSession,
 ) -> None:
     service = bearer(token(Role.service))
-    one = await client.post("/v1/contacts", json=person("one@example.jp"), headers=operator)
-    await client.post("/v1/contacts", json=person("two@example.jp"), headers=operator)
+    one = await registry.post("/v1/contacts", json=person("one@example.jp"), headers=operator)
+    await registry.post("/v1/contacts", json=person("two@example.jp"), headers=operator)
     url = f"/v1/contacts/{one.json()['id']}/suppression"
 
-    first = await client.post(
+    first = await registry.post(
         url, json={"state": "unsubscribed", "reason": "本人希望"}, headers=service
     )
     assert first.status_code == 200
     assert first.json()["suppression"] == "unsubscribed"
     assert first.json()["suppressed_at"].endswith("+09:00")
-    repeat = await client.post(
+    repeat = await registry.post(
         url, json={"state": "unsubscribed", "reason": "再送"}, headers=service
     )
     assert repeat.status_code == 200
     assert repeat.json()["suppression_reason"] == "本人希望"
     assert repeat.headers["ETag"] == first.headers["ETag"]
     municipality = bearer(token(Role.municipality, lg_code=CHICHIBU))
-    denied = await client.post(url, json={"state": "bounced"}, headers=municipality)
+    denied = await registry.post(url, json={"state": "bounced"}, headers=municipality)
     assert denied.status_code == 403
 
-    suppressed = await client.get("/v1/contacts", params={"suppressed": "true"}, headers=operator)
+    suppressed = await registry.get("/v1/contacts", params={"suppressed": "true"}, headers=operator)
     assert [c["id"] for c in suppressed.json()["items"]] == [one.json()["id"]]
-    assert (await client.delete(url, headers=operator)).status_code == 428
-    lifted = await client.delete(url, headers={**operator, "If-Match": repeat.headers["ETag"]})
+    assert (await registry.delete(url, headers=operator)).status_code == 428
+    lifted = await registry.delete(url, headers={**operator, "If-Match": repeat.headers["ETag"]})
     assert lifted.status_code == 200
     assert lifted.json()["suppression"] is None
-    reachable = await client.get("/v1/contacts", params={"suppressed": "false"}, headers=operator)
+    reachable = await registry.get("/v1/contacts", params={"suppressed": "false"}, headers=operator)
     assert len(reachable.json()["items"]) == 2
     actions = await session.scalars(
         select(AuditEvent.action).where(AuditEvent.action.like("contact.%suppressed"))
@@ -313,41 +307,41 @@ async def test_suppression_by_id_is_idempotent_and_can_be_lifted(
 
 
 async def test_suppression_by_address_reaches_every_spelling(
-    client: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
     service = bearer(token(Role.service))
-    one = await client.post("/v1/contacts", json=person("Bounce@example.jp"), headers=operator)
-    two = await client.post(  # the same mailbox, held apart by another owner
+    one = await registry.post("/v1/contacts", json=person("Bounce@example.jp"), headers=operator)
+    two = await registry.post(  # the same mailbox, held apart by another owner
         "/v1/contacts",
         json=person("bounce@example.jp", name="同じ箱", lg_code=TOKYO_TO),
         headers=operator,
     )
     body = {"email": "BOUNCE@example.jp", "state": "bounced", "reason": "550 user unknown"}
 
-    by_address = await client.post("/v1/contacts/suppressions", json=body, headers=service)
+    by_address = await registry.post("/v1/contacts/suppressions", json=body, headers=service)
     assert by_address.status_code == 200
     assert by_address.json()["email"] == "BOUNCE@example.jp"
     assert set(by_address.json()["contact_ids"]) == {one.json()["id"], two.json()["id"]}
     assert by_address.json()["changed"] == 2
-    replay = await client.post("/v1/contacts/suppressions", json=body, headers=service)
+    replay = await registry.post("/v1/contacts/suppressions", json=body, headers=service)
     assert (replay.status_code, replay.json()["changed"]) == (200, 0)
-    unknown = await client.post(
+    unknown = await registry.post(
         "/v1/contacts/suppressions", json={**body, "email": "nobody@example.jp"}, headers=service
     )
     assert unknown.status_code == 404
-    invalid = await client.post(
+    invalid = await registry.post(
         "/v1/contacts/suppressions", json={**body, "email": "nobody"}, headers=service
     )
     assert invalid.json()["errors"][0]["field"] == "body.email"
     partner = bearer(token(Role.partner))
     assert (
-        await client.post("/v1/contacts/suppressions", json=body, headers=partner)
+        await registry.post("/v1/contacts/suppressions", json=body, headers=partner)
     ).status_code == 403
 
 
-async def test_list_pages_by_cursor(client: httpx.AsyncClient, operator: dict[str, str]) -> None:
+async def test_list_pages_by_cursor(registry: httpx.AsyncClient, operator: dict[str, str]) -> None:
     for index in range(5):
-        await client.post(
+        await registry.post(
             "/v1/contacts",
             json=person(f"p{index}@example.jp", name=f"名前{index}"),
             headers=operator,
@@ -355,7 +349,7 @@ async def test_list_pages_by_cursor(client: httpx.AsyncClient, operator: dict[st
     seen: list[str] = []
     url: str | None = "/v1/contacts?limit=2"
     while url:
-        page = (await client.get(url, headers=operator)).json()
+        page = (await registry.get(url, headers=operator)).json()
         seen += [c["name"] for c in page["items"]]
         url = page["next"]
     assert seen == [f"名前{index}" for index in range(5)]

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,14 +17,11 @@ from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
 from services.registry.projects.models import Project, ProjectProposer
 from services.registry.seed.councils import COUNCIL_NAME, PROJECT_TITLE, seed_councils
+from tests.fixtures.clients import bearer
 
 CHICHIBU, SAITAMA, TOKYO_TO = "112071", "110001", "130001"
 NAMES = {CHICHIBU: ("秩父市", "11", "埼玉県"), SAITAMA: ("埼玉県", "11", "埼玉県")}
 NAMES[TOKYO_TO] = ("東京都", "13", "東京都")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def add_local_government(session: AsyncSession, code: str) -> None:
@@ -66,20 +62,10 @@ async def add_project(
     return project
 
 
-@pytest.fixture
-def client(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> dict[str, str]:
-    return bearer(token(Role.operator))
-
-
 async def create_council(
-    client: httpx.AsyncClient, headers: dict[str, str], project: Project
+    registry: httpx.AsyncClient, headers: dict[str, str], project: Project
 ) -> httpx.Response:
-    response = await client.post(
+    response = await registry.post(
         f"/v1/projects/{project.id}/council", json={"name": "テスト協議会"}, headers=headers
     )
     assert response.status_code == 201, response.text
@@ -87,116 +73,116 @@ async def create_council(
 
 
 async def test_one_council_per_project_and_found_by_project(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> None:
     project = await add_project(session)
-    created = await create_council(client, operator, project)
+    created = await create_council(registry, operator, project)
     body = created.json()
     assert body["project_id"] == str(project.id)
     assert body["members"] == []
     assert created.headers["ETag"] == f'"council-{body["id"]}-v1"'
 
-    again = await client.post(
+    again = await registry.post(
         f"/v1/projects/{project.id}/council", json={"name": "二つ目"}, headers=operator
     )
     assert again.status_code == 409
 
-    by_project = await client.get(f"/v1/projects/{project.id}/council", headers=operator)
+    by_project = await registry.get(f"/v1/projects/{project.id}/council", headers=operator)
     assert by_project.status_code == 200
     assert by_project.json()["id"] == body["id"]
-    missing = await client.post(
+    missing = await registry.post(
         f"/v1/projects/{uuid.uuid4()}/council", json={"name": "x"}, headers=operator
     )
     assert missing.status_code == 404
 
 
 async def test_municipality_sees_only_councils_of_its_projects(
-    client: httpx.AsyncClient,
+    registry: httpx.AsyncClient,
     session: AsyncSession,
     operator: dict[str, str],
     token: Callable[..., str],
 ) -> None:
     project = await add_project(session)
-    council_id = (await create_council(client, operator, project)).json()["id"]
+    council_id = (await create_council(registry, operator, project)).json()["id"]
     await add_local_government(session, TOKYO_TO)
     own = bearer(token(Role.municipality, lg_code=CHICHIBU))
     other = bearer(token(Role.municipality, lg_code=TOKYO_TO))
 
-    assert (await client.get(f"/v1/councils/{council_id}", headers=own)).status_code == 200
-    denied = await client.get(f"/v1/councils/{council_id}", headers=other)
+    assert (await registry.get(f"/v1/councils/{council_id}", headers=own)).status_code == 200
+    denied = await registry.get(f"/v1/councils/{council_id}", headers=other)
     assert denied.status_code == 403
     assert denied.headers["content-type"] == "application/problem+json"
-    by_project = await client.get(f"/v1/projects/{project.id}/council", headers=other)
+    by_project = await registry.get(f"/v1/projects/{project.id}/council", headers=other)
     assert by_project.status_code == 403
-    member = await client.post(
+    member = await registry.post(
         f"/v1/councils/{council_id}/members",
         json={"organisation": "東京都", "category": "local_government"},
         headers=other,
     )
     assert member.status_code == 403
-    listed = await client.get("/v1/councils", headers=other)
+    listed = await registry.get("/v1/councils", headers=other)
     assert listed.json()["items"] == []
-    listed_own = await client.get("/v1/councils", headers=own)
+    listed_own = await registry.get("/v1/councils", headers=own)
     assert [c["id"] for c in listed_own.json()["items"]] == [council_id]
     partner = bearer(token(Role.partner))
-    public = await client.get(f"/v1/councils/{council_id}", headers=partner)
+    public = await registry.get(f"/v1/councils/{council_id}", headers=partner)
     assert public.status_code == 200
-    patch = await client.patch(
+    patch = await registry.patch(
         f"/v1/councils/{council_id}", json={"name": "x"}, headers={**partner, "If-Match": "*"}
     )
     assert patch.status_code == 403
 
 
 async def test_council_patch_needs_if_match(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> None:
     project = await add_project(session)
-    created = await create_council(client, operator, project)
+    created = await create_council(registry, operator, project)
     url = f"/v1/councils/{created.json()['id']}"
 
-    missing = await client.patch(url, json={"name": "新しい名称"}, headers=operator)
+    missing = await registry.patch(url, json={"name": "新しい名称"}, headers=operator)
     assert missing.status_code == 428
-    stale = await client.patch(
+    stale = await registry.patch(
         url, json={"name": "新しい名称"}, headers={**operator, "If-Match": '"council-x-v9"'}
     )
     assert stale.status_code == 412
-    ok = await client.patch(
+    ok = await registry.patch(
         url, json={"name": "新しい名称"}, headers={**operator, "If-Match": created.headers["ETag"]}
     )
     assert ok.status_code == 200
     assert ok.json()["name"] == "新しい名称"
     assert ok.headers["ETag"] != created.headers["ETag"]
-    replay = await client.patch(
+    replay = await registry.patch(
         url, json={"name": "三つ目"}, headers={**operator, "If-Match": created.headers["ETag"]}
     )
     assert replay.status_code == 412
-    assert (await client.get(url, headers=operator)).json()["name"] == "新しい名称"
+    assert (await registry.get(url, headers=operator)).json()["name"] == "新しい名称"
 
 
 async def new_council_members_url(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> tuple[httpx.Response, str]:
-    created = await create_council(client, operator, await add_project(session))
+    created = await create_council(registry, operator, await add_project(session))
     return created, f"/v1/councils/{created.json()['id']}/members"
 
 
 async def test_member_category_role_and_code_are_validated(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> None:
-    _, members_url = await new_council_members_url(client, session, operator)
+    _, members_url = await new_council_members_url(registry, session, operator)
 
-    bad_category = await client.post(
+    bad_category = await registry.post(
         members_url, json={"organisation": "某団体", "category": "ngo"}, headers=operator
     )
     assert bad_category.status_code == 422
     assert bad_category.json()["errors"][0]["field"] == "body.category"
-    bad_role = await client.post(
+    bad_role = await registry.post(
         members_url,
         json={"organisation": "某団体", "category": "other", "role": "boss"},
         headers=operator,
     )
     assert bad_role.json()["errors"][0]["field"] == "body.role"
-    bad_code = await client.post(
+    bad_code = await registry.post(
         members_url,
         json={"organisation": "秩父市", "category": "local_government", "lg_code": "112072"},
         headers=operator,
@@ -205,14 +191,14 @@ async def test_member_category_role_and_code_are_validated(
     error = bad_code.json()["errors"][0]
     assert (error["field"], error["rule"]) == ("body.lg_code", "check_digit")
     assert bad_code.json()["expected_check_digit"] == 1
-    code_on_company = await client.post(
+    code_on_company = await registry.post(
         members_url,
         json={"organisation": "(株)某社", "category": "private_company", "lg_code": CHICHIBU},
         headers=operator,
     )
     assert code_on_company.json()["errors"][0]["rule"] == "category"
 
-    city = await client.post(
+    city = await registry.post(
         members_url,
         json={"organisation": "秩父市", "category": "local_government", "lg_code": "１１２０７１"},
         headers=operator,
@@ -220,7 +206,7 @@ async def test_member_category_role_and_code_are_validated(
     assert city.status_code == 201, city.text
     assert (city.json()["lg_code"], city.json()["role"]) == (CHICHIBU, "member")
     assert city.json()["organisation_key"] == "秩父市"
-    duplicate = await client.post(
+    duplicate = await registry.post(
         members_url,
         json={"organisation": "秩父 市", "category": "local_government"},
         headers=operator,
@@ -230,15 +216,15 @@ async def test_member_category_role_and_code_are_validated(
 
 
 async def test_members_change_with_their_own_etags(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> None:
-    created, members_url = await new_council_members_url(client, session, operator)
-    city = await client.post(
+    created, members_url = await new_council_members_url(registry, session, operator)
+    city = await registry.post(
         members_url,
         json={"organisation": "秩父市", "category": "local_government", "role": "chair"},
         headers=operator,
     )
-    lead = await client.post(
+    lead = await registry.post(
         members_url,
         json={"organisation": "内閣府地方創生推進事務局", "category": "ministry"},
         headers=operator,
@@ -247,10 +233,10 @@ async def test_members_change_with_their_own_etags(
     member_url = f"{members_url}/{lead.json()['id']}"
     change = {"role": "onsite_support_lead"}
 
-    assert (await client.patch(member_url, json=change, headers=operator)).status_code == 428
+    assert (await registry.patch(member_url, json=change, headers=operator)).status_code == 428
     stale = {**operator, "If-Match": city.headers["ETag"]}
-    assert (await client.patch(member_url, json=change, headers=stale)).status_code == 412
-    changed = await client.patch(
+    assert (await registry.patch(member_url, json=change, headers=stale)).status_code == 412
+    changed = await registry.patch(
         member_url, json=change, headers={**operator, "If-Match": lead.headers["ETag"]}
     )
     assert changed.status_code == 200
@@ -258,19 +244,19 @@ async def test_members_change_with_their_own_etags(
     assert changed.json()["etag"] == changed.headers["ETag"] != lead.headers["ETag"]
 
     # The council's ETag covers its members: an edit based on a read before them is refused.
-    rename = await client.patch(
+    rename = await registry.patch(
         members_url.removesuffix("/members"),
         json={"name": "x"},
         headers={**operator, "If-Match": created.headers["ETag"]},
     )
     assert rename.status_code == 412
 
-    assert (await client.delete(member_url, headers=operator)).status_code == 428
-    deleted = await client.delete(
+    assert (await registry.delete(member_url, headers=operator)).status_code == 428
+    deleted = await registry.delete(
         member_url, headers={**operator, "If-Match": changed.headers["ETag"]}
     )
     assert deleted.status_code == 204
-    council = (await client.get(members_url.removesuffix("/members"), headers=operator)).json()
+    council = (await registry.get(members_url.removesuffix("/members"), headers=operator)).json()
     assert [(m["organisation"], m["role"]) for m in council["members"]] == [("秩父市", "chair")]
     actions = await session.scalars(
         select(AuditEvent.action)
@@ -286,35 +272,35 @@ async def test_members_change_with_their_own_etags(
 
 
 async def test_councils_found_by_organisation_key(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> None:
     first = await add_project(session, title="一つ目")
     second = await add_project(session, title="二つ目")
     for project in (first, second):
-        council_id = (await create_council(client, operator, project)).json()["id"]
-        await client.post(
+        council_id = (await create_council(registry, operator, project)).json()["id"]
+        await registry.post(
             f"/v1/councils/{council_id}/members",
             json={"organisation": "早稲田大学", "category": "university"},
             headers=operator,
         )
-    await client.post(
+    await registry.post(
         f"/v1/councils/{council_id}/members",
         json={"organisation": "(株)三菱総合研究所", "category": "private_company"},
         headers=operator,
     )
-    both = await client.get(
+    both = await registry.get(
         "/v1/councils", params={"organisation": "早稲田 大学"}, headers=operator
     )
     assert {c["project_id"] for c in both.json()["items"]} == {str(first.id), str(second.id)}
-    one = await client.get(
+    one = await registry.get(
         "/v1/councils", params={"organisation": "（株）三菱総合研究所"}, headers=operator
     )
     assert [c["project_id"] for c in one.json()["items"]] == [str(second.id)]
-    paged = await client.get(
+    paged = await registry.get(
         "/v1/councils", params={"organisation": "早稲田大学", "limit": 1}, headers=operator
     )
     assert len(paged.json()["items"]) == 1
-    rest = await client.get(paged.json()["next"], headers=operator)
+    rest = await registry.get(paged.json()["next"], headers=operator)
     assert len(rest.json()["items"]) == 1
     assert rest.json()["next"] is None
     assert rest.json()["items"][0]["id"] != paged.json()["items"][0]["id"]

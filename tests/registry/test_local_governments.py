@@ -18,26 +18,13 @@ from services.cli import app as jisso_cli
 from services.registry.audit.models import AuditEvent
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.seed.local_governments import seed_local_governments
-from tests.registry.conftest import add_local_government
+from tests.fixtures.clients import bearer
+from tests.fixtures.world import add_local_government
 
 URL = "/v1/local-governments"
 OFFICIAL_HEADER = (
     "団体コード,都道府県名（漢字）,市区町村名（漢字）,都道府県名（カナ）,市区町村名（カナ）"
 )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def registry(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> dict[str, str]:
-    return bearer(token(Role.operator))
 
 
 async def count_local_governments(session: AsyncSession) -> int:

@@ -23,28 +23,13 @@ from services.registry.programmes.models import (
 from services.registry.programmes.schemas import oku_label
 from services.registry.seed.local_governments import seed_local_governments
 from services.registry.seed.programmes import seed_programmes
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+from tests.fixtures.clients import bearer
 
 
 @pytest.fixture
-async def registry(
-    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
-) -> httpx.AsyncClient:
+async def seeded_programmes(session: AsyncSession) -> None:
+    """The seed's programmes and grant schemes, which the API reads (it creates none)."""
     await seed_programmes(session)
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> dict[str, str]:
-    return bearer(token(Role.operator))
-
-
-@pytest.fixture
-def partner(token: Callable[..., str]) -> dict[str, str]:
-    return bearer(token(Role.partner))
 
 
 async def get_json(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Any:
@@ -61,6 +46,7 @@ def test_oku_label(yen: int, label: str) -> None:
     assert oku_label(yen) == label
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_partner_reads_the_five_programmes(
     registry: httpx.AsyncClient, partner: dict[str, str]
 ) -> None:
@@ -77,6 +63,7 @@ async def test_partner_reads_the_five_programmes(
     assert [(p["ministry"], p["bureau"]) for p in marked["items"]] == [("国土交通省", "総合政策局")]
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_future_tech_programme_holds_cohorts_and_budget(
     registry: httpx.AsyncClient, partner: dict[str, str]
 ) -> None:
@@ -100,6 +87,7 @@ async def test_future_tech_programme_holds_cohorts_and_budget(
     assert body["contact"] == "未来技術実装担当 電話：03-6206-6175"
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_budgets_given_as_text_keep_no_amount(
     registry: httpx.AsyncClient, partner: dict[str, str]
 ) -> None:
@@ -119,6 +107,7 @@ async def test_budgets_given_as_text_keep_no_amount(
     ]
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_patch_programme_needs_if_match_and_bumps_the_etag(
     registry: httpx.AsyncClient, operator: dict[str, str], partner: dict[str, str]
 ) -> None:
@@ -146,6 +135,7 @@ async def test_patch_programme_needs_if_match_and_bumps_the_etag(
     assert [y["fiscal_year"] for y in again["fiscal_years"]] == [2018, 2019, 2020, 2021, 2022]
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_patch_refuses_an_unreadable_fiscal_year(
     registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
@@ -170,6 +160,7 @@ def quotas_of(scheme: dict[str, Any]) -> list[tuple[str, int, int | None]]:
     return [(q["applicant_kind"], q["max_new"], q["max_wide_area"]) for q in scheme["quotas"]]
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_senku_and_yokotenkai_caps_years_and_shared_quota(
     registry: httpx.AsyncClient, partner: dict[str, str]
 ) -> None:
@@ -192,6 +183,7 @@ async def test_senku_and_yokotenkai_caps_years_and_shared_quota(
     assert (senku["outside_quota"], senku["subsidy_rate"]) == (False, None)
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_society5_is_outside_the_quota_with_four_conditions(
     registry: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:
@@ -212,6 +204,7 @@ async def test_society5_is_outside_the_quota_with_four_conditions(
     ]
 
 
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_digital_implementation_types_have_quotas_and_no_invented_caps(
     registry: httpx.AsyncClient, partner: dict[str, str]
 ) -> None:

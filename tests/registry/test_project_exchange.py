@@ -9,10 +9,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
-from tests.registry.projects_support import CHICHIBU_TITLE, bearer, create, prepare
+from tests.fixtures.clients import bearer
+from tests.registry.projects_support import CHICHIBU_TITLE, create
 
 HEADERS = [
     "事業ID",
@@ -26,43 +26,34 @@ HEADERS = [
 ]
 
 
-@pytest.fixture
-async def client(
-    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
-) -> httpx.AsyncClient:
-    await prepare(session)
-    return api("registry")
+# Every test here starts from the proposers' local governments and the ☆ programme.
+pytestmark = pytest.mark.usefixtures("project_world")
 
 
-@pytest.fixture
-def operator(token: Callable[..., str]) -> str:
-    return token(Role.operator)
-
-
-async def all_titles(client: httpx.AsyncClient, token: str) -> list[str]:
-    response = await client.get("/v1/projects", params={"limit": 200}, headers=bearer(token))
+async def all_titles(registry: httpx.AsyncClient, caller: dict[str, str]) -> list[str]:
+    response = await registry.get("/v1/projects", params={"limit": 200}, headers=caller)
     return sorted(i["title"] for i in response.json()["items"])
 
 
-async def upload(client: httpx.AsyncClient, token: str, text: str) -> httpx.Response:
-    return await client.post(
+async def upload(registry: httpx.AsyncClient, caller: dict[str, str], text: str) -> httpx.Response:
+    return await registry.post(
         "/v1/projects/imports",
         files={"file": ("projects.csv", text.encode("utf-8-sig"), "text/csv")},
-        headers=bearer(token),
+        headers=caller,
     )
 
 
 async def test_csv_export_has_japanese_headers_a_bom_and_the_filters(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    project = (await create(client, operator, proposers=[
+    project = (await create(registry, operator, proposers=[
         {"lg_code": "112071", "is_lead": True}, {"lg_code": "220001"}
     ])).json()  # fmt: skip
-    await create(client, operator, title="仙北市の事業", selection_fiscal_year="R1",
+    await create(registry, operator, title="仙北市の事業", selection_fiscal_year="R1",
                  proposers=[{"lg_code": "052159"}])  # fmt: skip
 
-    response = await client.get(
-        "/v1/projects/export.csv", params={"fiscal_year": "R2"}, headers=bearer(operator)
+    response = await registry.get(
+        "/v1/projects/export.csv", params={"fiscal_year": "R2"}, headers=operator
     )
 
     assert response.status_code == 200
@@ -86,11 +77,11 @@ async def test_csv_export_has_japanese_headers_a_bom_and_the_filters(
 
 
 async def test_xlsx_export_opens_with_the_same_columns(
-    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    await create(client, operator)
+    await create(registry, operator)
 
-    response = await client.get("/v1/projects/export.xlsx", headers=bearer(token(Role.partner)))
+    response = await registry.get("/v1/projects/export.xlsx", headers=bearer(token(Role.partner)))
 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -102,7 +93,7 @@ async def test_xlsx_export_opens_with_the_same_columns(
 
 
 async def test_a_bad_line_imports_nothing_and_is_named(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
     text = (
         "選定年度,提案者,提案タイトル,主な活用技術\n"
@@ -111,7 +102,7 @@ async def test_a_bad_line_imports_nothing_and_is_named(
         "H30,052159,もう一つの良い行,\n"
     )
 
-    response = await upload(client, operator, text)
+    response = await upload(registry, operator, text)
 
     assert response.status_code == 422
     problem = response.json()
@@ -120,11 +111,11 @@ async def test_a_bad_line_imports_nothing_and_is_named(
         ("line[3].提案者", "unknown"),
         ("line[3].主な活用技術", "technology"),
     }
-    assert await all_titles(client, operator) == []
+    assert await all_titles(registry, operator) == []
 
 
 async def test_import_creates_every_row_with_the_lead_first(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
     text = (
         "選定年度,提案者,提案タイトル,主な活用技術,支援開始,支援終了\n"
@@ -132,11 +123,11 @@ async def test_import_creates_every_row_with_the_lead_first(
         "R2,埼玉県秩父市、112089,山間地域の事業,IoT、ﾄﾞﾛｰﾝ,,\n"
     )
 
-    response = await upload(client, operator, text)
+    response = await upload(registry, operator, text)
 
     assert response.status_code == 201, response.text
     assert response.json()["created"] == 2
-    listed = await client.get("/v1/projects", headers=bearer(operator))
+    listed = await registry.get("/v1/projects", headers=operator)
     by_title = {i["title"]: i for i in listed.json()["items"]}
     shizuoka = by_title["「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY"]
     assert (shizuoka["term_end"], shizuoka["extensions"], shizuoka["status"]) == (
@@ -151,18 +142,18 @@ async def test_import_creates_every_row_with_the_lead_first(
     ]
     assert chichibu["technologies"] == ["IoT", "ドローン"]
 
-    again = await upload(client, operator, text)
+    again = await upload(registry, operator, text)
     assert again.status_code == 422
     assert again.json()["lines"] == [2, 3]
 
 
 async def test_import_refuses_a_term_that_does_not_follow_the_rule(
-    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
     text = "選定年度,提案者,提案タイトル,支援終了\nR2,秩父市,事業,2024-03-31\n"
 
-    response = await upload(client, operator, text)
-    by_partner = await upload(client, token(Role.partner), text)
+    response = await upload(registry, operator, text)
+    by_partner = await upload(registry, bearer(token(Role.partner)), text)
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "line[2].支援終了"
@@ -170,13 +161,15 @@ async def test_import_refuses_a_term_that_does_not_follow_the_rule(
     assert by_partner.status_code == 403
 
 
-async def test_import_takes_a_shift_jis_body(client: httpx.AsyncClient, operator: str) -> None:
+async def test_import_takes_a_shift_jis_body(
+    registry: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
     text = "選定年度,提案者,提案タイトル\r\n令和3年度,岐阜市,岐阜の事業\r\n"
 
-    response = await client.post(
+    response = await registry.post(
         "/v1/projects/imports",
         content=text.encode("cp932"),
-        headers={**bearer(operator), "Content-Type": "text/csv"},
+        headers={**operator, "Content-Type": "text/csv"},
     )
 
     assert response.status_code == 201, response.text

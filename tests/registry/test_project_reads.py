@@ -18,22 +18,14 @@ from libs.common.pagination import Page
 from services.registry.app import ROUTERS
 from services.registry.projects import repository, service
 from services.registry.projects.schemas import ProjectOut
-from tests.registry.projects_support import bearer, create, prepare
+from tests.fixtures.clients import bearer
+from tests.registry.projects_support import create
 
 AS_OF = date(2021, 8, 24)
 
 
-@pytest.fixture
-async def client(
-    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
-) -> httpx.AsyncClient:
-    await prepare(session)
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> str:
-    return token(Role.operator)
+# Every test here starts from the proposers' local governments and the ☆ programme.
+pytestmark = pytest.mark.usefixtures("project_world")
 
 
 async def _models(session: AsyncSession, ids: list[str]) -> list[ProjectOut]:
@@ -42,14 +34,14 @@ async def _models(session: AsyncSession, ids: list[str]) -> list[ProjectOut]:
 
 
 async def test_a_project_reads_as_its_response_model_serialises_it(
-    client: httpx.AsyncClient, operator: str, session: AsyncSession
+    registry: httpx.AsyncClient, operator: dict[str, str], session: AsyncSession
 ) -> None:
     proposers = [{"lg_code": "112089"}, {"lg_code": "112071", "is_lead": True}]
     initiatives = [{"title": "ドローン物流", "description": "医薬品"}, {"title": "MaaS"}]
-    body = (await create(client, operator, proposers=proposers, initiatives=initiatives)).json()
+    body = (await create(registry, operator, proposers=proposers, initiatives=initiatives)).json()
 
-    response = await client.get(
-        f"/v1/projects/{body['id']}", params={"as_of": "2021-08-24"}, headers=bearer(operator)
+    response = await registry.get(
+        f"/v1/projects/{body['id']}", params={"as_of": "2021-08-24"}, headers=operator
     )
 
     (expected,) = await _models(session, [body["id"]])
@@ -59,16 +51,16 @@ async def test_a_project_reads_as_its_response_model_serialises_it(
 
 
 async def test_a_page_reads_as_its_response_model_serialises_it(
-    client: httpx.AsyncClient, operator: str, session: AsyncSession
+    registry: httpx.AsyncClient, operator: dict[str, str], session: AsyncSession
 ) -> None:
-    await create(client, operator, title="初めの事業", initiatives=[])
-    await create(client, operator, title="次の事業", selection_fiscal_year="R1")
-    await create(client, operator, title="最後の事業", technologies=["AI"])
+    await create(registry, operator, title="初めの事業", initiatives=[])
+    await create(registry, operator, title="次の事業", selection_fiscal_year="R1")
+    await create(registry, operator, title="最後の事業", technologies=["AI"])
 
-    first = await client.get(
-        "/v1/projects", params={"limit": 2, "as_of": "2021-08-24"}, headers=bearer(operator)
+    first = await registry.get(
+        "/v1/projects", params={"limit": 2, "as_of": "2021-08-24"}, headers=operator
     )
-    last = await client.get(first.json()["next"], headers=bearer(operator))
+    last = await registry.get(first.json()["next"], headers=operator)
 
     for page in (first, last):
         ids = [item["id"] for item in page.json()["items"]]
@@ -84,30 +76,32 @@ def _answer(response: httpx.Response) -> tuple[int, str | None, str | None]:
 
 
 async def test_the_fast_path_answers_as_the_declared_endpoint_does(
-    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
     """``GET /v1/projects/{id}`` in canonical form takes the fast path (libs/common/fast_path.py);
     the same id in capitals goes through FastAPI to the declared endpoint. Every answer, errors
     included, is the same."""
     assert [r.path for r in fast_routes(ROUTERS[0].routes)] == ["/v1/projects/{project_id}"]
-    created = await create(client, operator, proposers=[{"lg_code": "112089"}])
+    created = await create(registry, operator, proposers=[{"lg_code": "112089"}])
     project_id = created.json()["id"]
     unknown = str(uuid.uuid4())
     cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
-        (project_id, bearer(operator), {}),
-        (project_id, bearer(operator), {"as_of": "令和3年8月24日"}),
+        (project_id, operator, {}),
+        (project_id, operator, {"as_of": "令和3年8月24日"}),
         (project_id, bearer(token(Role.municipality, lg_code="112089")), {}),
         (project_id, bearer(token(Role.municipality, lg_code="112071")), {}),  # 403
-        (project_id, bearer(operator), {"as_of": "someday"}),  # 422 query.as_of
+        (project_id, operator, {"as_of": "someday"}),  # 422 query.as_of
         (project_id, {}, {}),  # 401
         (project_id, {"Authorization": "Basic b3A6cHc="}, {}),  # 401
         (project_id, bearer("not-a-token"), {}),  # 401
-        (unknown, bearer(operator), {}),  # 404
+        (unknown, operator, {}),  # 404
     ]
     statuses = []
     for given, headers, params in cases:
-        fast = await client.get(f"/v1/projects/{given}", headers=headers, params=params)
-        declared = await client.get(f"/v1/projects/{given.upper()}", headers=headers, params=params)
+        fast = await registry.get(f"/v1/projects/{given}", headers=headers, params=params)
+        declared = await registry.get(
+            f"/v1/projects/{given.upper()}", headers=headers, params=params
+        )
         assert _answer(fast) == _answer(declared), (given, headers, params)
         if fast.status_code >= 400:  # the problem names the path it was asked for
             problem, other = fast.json(), declared.json()
@@ -119,21 +113,21 @@ async def test_the_fast_path_answers_as_the_declared_endpoint_does(
 
 
 async def test_paths_that_are_not_project_ids_reach_their_own_routes(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    stats = await client.get("/v1/projects/stats", headers=bearer(operator))
+    stats = await registry.get("/v1/projects/stats", headers=operator)
     assert stats.status_code == 200, stats.text
     assert "by_selection_fiscal_year" in stats.json()
-    not_an_id = await client.get("/v1/projects/12345", headers=bearer(operator))
+    not_an_id = await registry.get("/v1/projects/12345", headers=operator)
     assert not_an_id.status_code == 422
     assert not_an_id.json()["errors"][0]["field"] == "path.project_id"
 
 
 async def test_a_fast_read_is_measured_by_its_route_template(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    project_id = (await create(client, operator)).json()["id"]
-    assert (await client.get(f"/v1/projects/{project_id}", headers=bearer(operator))).is_success
-    metrics = (await render(client._transport.app)).decode()  # type: ignore[attr-defined]
+    project_id = (await create(registry, operator)).json()["id"]
+    assert (await registry.get(f"/v1/projects/{project_id}", headers=operator)).is_success
+    metrics = (await render(registry._transport.app)).decode()  # type: ignore[attr-defined]
     counted = 'method="GET",route="/v1/projects/{project_id}",service="registry",status="200"} 1.0'
     assert f"jisso_http_request_duration_seconds_count{{{counted}" in metrics

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -21,63 +20,46 @@ from services.registry.projects import repository, service, terms
 from services.registry.projects.models import ActivityReport, Project, TermChange
 from services.registry.projects.schemas import ProjectCreate, ProposerIn
 from services.registry.seed.projects import seed_projects
-from tests.registry.projects_support import (
-    CHICHIBU_TITLE,
-    bearer,
-    create,
-    ensure_local_governments,
-    ensure_programme,
-    prepare,
-)
+from tests.fixtures.world import RegistryWorld, ensure_local_governments, ensure_programme
+from tests.registry.projects_support import CHICHIBU_TITLE, create
 
 OPERATOR = Principal(subject="test", role=Role.operator)
 
 
-@pytest.fixture
-async def client(
-    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
-) -> httpx.AsyncClient:
-    await prepare(session)
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> str:
-    return token(Role.operator)
-
-
-@pytest.fixture
-def review(token: Callable[..., str]) -> str:
-    return token(Role.service)
-
-
 async def post(
-    client: httpx.AsyncClient, token: str, project_id: str, route: str, **body: Any
+    registry: httpx.AsyncClient, caller: dict[str, str], project_id: str, route: str, **body: Any
 ) -> httpx.Response:
-    return await client.post(f"/v1/projects/{project_id}/{route}", json=body, headers=bearer(token))
+    return await registry.post(f"/v1/projects/{project_id}/{route}", json=body, headers=caller)
 
 
-async def read(client: httpx.AsyncClient, token: str, project_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/projects/{project_id}", headers=bearer(token))
+async def read(
+    registry: httpx.AsyncClient, caller: dict[str, str], project_id: str
+) -> dict[str, Any]:
+    response = await registry.get(f"/v1/projects/{project_id}", headers=caller)
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_an_extension_adds_two_fiscal_years_once_per_decision(
-    client: httpx.AsyncClient, operator: str, review: str
+    registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
-    project = (await create(client, operator, selection_fiscal_year="R1")).json()
+    project = (await create(registry, operator, selection_fiscal_year="R1")).json()
 
-    first = await post(client, review, project["id"], "term-extensions", decision_id="d-1")
-    again = await post(client, review, project["id"], "term-extensions", decision_id="d-1")
+    first = await post(
+        registry, service_caller, project["id"], "term-extensions", decision_id="d-1"
+    )
+    again = await post(
+        registry, service_caller, project["id"], "term-extensions", decision_id="d-1"
+    )
 
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert first.json()["previous_term_end"] == "2022-03-31"
     assert first.json()["new_term_end"] == "2024-03-31"
-    after = await read(client, operator, project["id"])
+    after = await read(registry, operator, project["id"])
     assert (after["term_end"], after["extensions"], after["status"]) == (
         "2024-03-31",
         1,
@@ -85,28 +67,37 @@ async def test_an_extension_adds_two_fiscal_years_once_per_decision(
     )
     assert after["version"] == 2
 
-    second = await post(client, review, project["id"], "term-extensions", decision_id="d-2")
+    second = await post(
+        registry, service_caller, project["id"], "term-extensions", decision_id="d-2"
+    )
     assert second.json()["new_term_end"] == "2026-03-31"
-    assert (await read(client, operator, project["id"]))["extensions"] == 2
+    assert (await read(registry, operator, project["id"]))["extensions"] == 2
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_an_end_is_final_and_replays_its_first_result(
-    client: httpx.AsyncClient, operator: str, review: str
+    registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
-    project = (await create(client, operator, selection_fiscal_year="H30")).json()
+    project = (await create(registry, operator, selection_fiscal_year="H30")).json()
     end = {"decision_id": "end-1", "reason": "継続申請なし"}
 
-    first = await post(client, review, project["id"], "term-end", **end)
-    again = await post(client, review, project["id"], "term-end", **end, effective_on="2020-01-01")
-    other = await post(client, review, project["id"], "term-end", decision_id="end-2", reason="x")
-    extend = await post(client, review, project["id"], "term-extensions", decision_id="ext-9")
+    first = await post(registry, service_caller, project["id"], "term-end", **end)
+    again = await post(
+        registry, service_caller, project["id"], "term-end", **end, effective_on="2020-01-01"
+    )
+    other = await post(
+        registry, service_caller, project["id"], "term-end", decision_id="end-2", reason="x"
+    )
+    extend = await post(
+        registry, service_caller, project["id"], "term-extensions", decision_id="ext-9"
+    )
 
     assert first.status_code == 200
     assert first.json()["ended_on"] == "2021-03-31"
     assert first.json()["status"] == "ended"
     assert again.json() == first.json()
     assert (other.status_code, extend.status_code) == (409, 409)
-    after = await read(client, operator, project["id"])
+    after = await read(registry, operator, project["id"])
     assert (after["status"], after["ended_on"], after["end_reason"]) == (
         "ended",
         "2021-03-31",
@@ -115,56 +106,64 @@ async def test_an_end_is_final_and_replays_its_first_result(
     assert after["version"] == 2
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_a_decision_id_cannot_name_two_changes(
-    client: httpx.AsyncClient, operator: str, review: str
+    registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
-    a = (await create(client, operator, title="A")).json()
-    b = (await create(client, operator, title="B")).json()
+    a = (await create(registry, operator, title="A")).json()
+    b = (await create(registry, operator, title="B")).json()
 
-    await post(client, review, a["id"], "term-extensions", decision_id="same")
-    reused = await post(client, review, b["id"], "term-extensions", decision_id="same")
-    other_kind = await post(client, review, a["id"], "term-end", decision_id="same", reason="x")
+    await post(registry, service_caller, a["id"], "term-extensions", decision_id="same")
+    reused = await post(registry, service_caller, b["id"], "term-extensions", decision_id="same")
+    other_kind = await post(
+        registry, service_caller, a["id"], "term-end", decision_id="same", reason="x"
+    )
 
     assert (reused.status_code, other_kind.status_code) == (409, 409)
-    assert (await read(client, operator, b["id"]))["extensions"] == 0
+    assert (await read(registry, operator, b["id"]))["extensions"] == 0
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_term_changes_are_for_the_review_service_only(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    project = (await create(client, operator)).json()
+    project = (await create(registry, operator)).json()
 
-    response = await post(client, operator, project["id"], "term-extensions", decision_id="d")
+    response = await post(registry, operator, project["id"], "term-extensions", decision_id="d")
 
     assert response.status_code == 403
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_an_early_end_must_fall_within_the_term(
-    client: httpx.AsyncClient, operator: str, review: str
+    registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
-    project = (await create(client, operator, selection_fiscal_year="R2")).json()
+    project = (await create(registry, operator, selection_fiscal_year="R2")).json()
 
-    late = await post(client, review, project["id"], "term-end", decision_id="e1", reason="x",
+    late = await post(registry, service_caller, project["id"], "term-end", decision_id="e1", reason="x",
                       effective_on="2023-04-01")  # fmt: skip
-    early = await post(client, review, project["id"], "term-end", decision_id="e2", reason="辞退",
+    early = await post(registry, service_caller, project["id"], "term-end", decision_id="e2", reason="辞退",
                        effective_on="令和3年9月30日")  # fmt: skip
 
     assert late.status_code == 422
     assert late.json()["errors"][0]["field"] == "body.effective_on"
     assert early.json()["ended_on"] == "2021-09-30"
-    status = await client.get(
-        f"/v1/projects/{project['id']}", params={"as_of": "2021-10-01"}, headers=bearer(operator)
+    status = await registry.get(
+        f"/v1/projects/{project['id']}", params={"as_of": "2021-10-01"}, headers=operator
     )
     assert status.json()["status_as_of"] == "ended"
     assert status.json()["term_end"] == "2021-09-30"
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_a_batch_of_term_ends_applies_replays_and_refuses_item_by_item(
-    client: httpx.AsyncClient, operator: str, review: str
+    registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
-    ending = (await create(client, operator, title="A", selection_fiscal_year="R1")).json()
-    ended = (await create(client, operator, title="B", selection_fiscal_year="R1")).json()
-    await post(client, review, ended["id"], "term-end", decision_id="b-end", reason="辞退")
+    ending = (await create(registry, operator, title="A", selection_fiscal_year="R1")).json()
+    ended = (await create(registry, operator, title="B", selection_fiscal_year="R1")).json()
+    await post(
+        registry, service_caller, ended["id"], "term-end", decision_id="b-end", reason="辞退"
+    )
     unknown = str(uuid.uuid4())
     items = [
         {"project_id": ending["id"], "decision_id": "a-end", "reason": "継続申請なし"},
@@ -173,11 +172,11 @@ async def test_a_batch_of_term_ends_applies_replays_and_refuses_item_by_item(
         {"project_id": unknown, "decision_id": "nobody", "reason": "x"},
     ]
 
-    first = await client.post(
-        "/v1/projects/term-ends", json={"items": items}, headers=bearer(review)
+    first = await registry.post(
+        "/v1/projects/term-ends", json={"items": items}, headers=service_caller
     )
-    again = await client.post(
-        "/v1/projects/term-ends", json={"items": items}, headers=bearer(review)
+    again = await registry.post(
+        "/v1/projects/term-ends", json={"items": items}, headers=service_caller
     )
 
     assert first.status_code == again.status_code == 200
@@ -185,40 +184,45 @@ async def test_a_batch_of_term_ends_applies_replays_and_refuses_item_by_item(
     assert outcomes == [("applied", None), ("replayed", None), ("refused", 409), ("refused", 404)]
     assert [i["outcome"] for i in again.json()["items"]][:2] == ["replayed", "replayed"]
     assert again.json()["items"][0]["change"] == first.json()["items"][0]["change"]
-    after = await read(client, operator, ending["id"])
+    after = await read(registry, operator, ending["id"])
     assert (after["status"], after["ended_on"], after["end_reason"], after["version"]) == (
         "ended",
         "2022-03-31",
         "継続申請なし",
         2,
     )
-    audit = await client.get("/v1/audit", params={"subject": f"project:{ending['id']}"},
-                             headers=bearer(operator))  # fmt: skip
+    audit = await registry.get("/v1/audit", params={"subject": f"project:{ending['id']}"},
+                             headers=operator)  # fmt: skip
     assert [e["action"] for e in audit.json()["items"]].count("project.term_ended") == 1
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_a_batch_names_each_decision_once_and_is_for_the_review_service(
-    client: httpx.AsyncClient, operator: str, review: str
+    registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
-    project = (await create(client, operator)).json()
+    project = (await create(registry, operator)).json()
     item = {"project_id": project["id"], "decision_id": "twice", "reason": "x"}
 
-    twice = await client.post(
-        "/v1/projects/term-ends", json={"items": [item, item]}, headers=bearer(review)
+    twice = await registry.post(
+        "/v1/projects/term-ends", json={"items": [item, item]}, headers=service_caller
     )
-    as_operator = await client.post(
-        "/v1/projects/term-ends", json={"items": [item]}, headers=bearer(operator)
+    as_operator = await registry.post(
+        "/v1/projects/term-ends", json={"items": [item]}, headers=operator
     )
 
     assert twice.status_code == 422
     assert twice.json()["errors"][0]["field"] == "body.items"
     assert twice.json()["errors"][0]["rule"] == "unique"
     assert as_operator.status_code == 403
-    assert (await read(client, operator, project["id"]))["status"] != "ended"
+    assert (await read(registry, operator, project["id"]))["status"] != "ended"
 
 
+@pytest.mark.usefixtures("project_world")
 async def test_stats_count_the_seed_cohorts_from_the_rows(
-    client: httpx.AsyncClient, session: AsyncSession, operator: str, review: str
+    registry: httpx.AsyncClient,
+    session: AsyncSession,
+    operator: dict[str, str],
+    service_caller: dict[str, str],
 ) -> None:
     cohorts = {2018: 14, 2019: 8, 2020: 12, 2021: 9}
     ids: dict[int, list[uuid.UUID]] = {}
@@ -234,15 +238,15 @@ async def test_stats_count_the_seed_cohorts_from_the_rows(
     for n, project_id in enumerate(ids[2018]):
         if n < 9:
             done = await post(
-                client, review, str(project_id), "term-extensions", decision_id=f"x{n}"
+                registry, service_caller, str(project_id), "term-extensions", decision_id=f"x{n}"
             )
         else:
-            done = await post(client, review, str(project_id), "term-end", decision_id=f"e{n}",
+            done = await post(registry, service_caller, str(project_id), "term-end", decision_id=f"e{n}",
                               reason="継続申請なし")  # fmt: skip
         assert done.status_code == 200, done.text
 
-    stats = await client.get(
-        "/v1/projects/stats", params={"as_of": "2021-08-24"}, headers=bearer(operator)
+    stats = await registry.get(
+        "/v1/projects/stats", params={"as_of": "2021-08-24"}, headers=operator
     )
 
     assert stats.json() == {
@@ -255,14 +259,14 @@ async def test_stats_count_the_seed_cohorts_from_the_rows(
             {"fiscal_year": 2021, "fiscal_year_label": "令和3年度", "supported": 9},
         ],
     }
-    before = await client.get(
-        "/v1/projects/stats", params={"as_of": "令和3年3月31日"}, headers=bearer(operator)
+    before = await registry.get(
+        "/v1/projects/stats", params={"as_of": "令和3年3月31日"}, headers=operator
     )
     assert before.json()["total"] == 14 + 8 + 12
-    listed = await client.get(
+    listed = await registry.get(
         "/v1/projects",
         params={"supported_as_of": "2021-08-24", "fiscal_year": "H30", "limit": 200},
-        headers=bearer(operator),
+        headers=operator,
     )
     assert len(listed.json()["items"]) == 9
     assert {i["status"] for i in listed.json()["items"]} == {"extended"}
@@ -317,14 +321,10 @@ async def committed_project(
     async with committed() as session, session.begin():
         had_lg = await session.get(LocalGovernment, code) is not None
         had_programme = await repository.programme(session, "☆") is not None
-        await ensure_local_governments(session, code)
-        programme_id = await ensure_programme(session)
-        data = ProjectCreate(
-            title=f"並行テスト {uuid.uuid4().hex[:6]}",
-            proposers=[ProposerIn(lg_code=code)],
-            selection_fiscal_year=2020,
-        )
-        project_id = (await service.create_project(session, actor=OPERATOR, data=data)).id
+        world = RegistryWorld(session)
+        programme_id = await world.programme()
+        title = f"並行テスト {uuid.uuid4().hex[:6]}"
+        project_id = (await world.project(title=title, proposer=code)).id
     yield project_id
     async with committed() as session, session.begin():
         await session.execute(delete(TermChange).where(TermChange.project_id == project_id))

@@ -7,27 +7,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
-from tests.registry.projects_support import CHICHIBU_TITLE, bearer, create, prepare, project_body
+from tests.fixtures.clients import bearer
+from tests.registry.projects_support import CHICHIBU_TITLE, create, project_body
+
+# Every test here starts from the proposers' local governments and the ☆ programme.
+pytestmark = pytest.mark.usefixtures("project_world")
 
 
-@pytest.fixture
-async def client(
-    api: Callable[[str], httpx.AsyncClient], session: AsyncSession
-) -> httpx.AsyncClient:
-    await prepare(session)
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> str:
-    return token(Role.operator)
-
-
-async def titles(client: httpx.AsyncClient, token: str, **params: Any) -> list[str]:
-    response = await client.get("/v1/projects", params=params, headers=bearer(token))
+async def titles(registry: httpx.AsyncClient, caller: dict[str, str], **params: Any) -> list[str]:
+    response = await registry.get("/v1/projects", params=params, headers=caller)
     assert response.status_code == 200, response.text
     return sorted(item["title"] for item in response.json()["items"])
 
@@ -42,9 +32,15 @@ async def titles(client: httpx.AsyncClient, token: str, **params: Any) -> list[s
     ],
 )
 async def test_support_term_is_derived_from_the_selection_fiscal_year(
-    client: httpx.AsyncClient, operator: str, given: str, fy: int, label: str, start: str, end: str
+    registry: httpx.AsyncClient,
+    operator: dict[str, str],
+    given: str,
+    fy: int,
+    label: str,
+    start: str,
+    end: str,
 ) -> None:
-    response = await create(client, operator, selection_fiscal_year=given)
+    response = await create(registry, operator, selection_fiscal_year=given)
 
     body = response.json()
     assert (body["selection_fiscal_year"], body["selection_fiscal_year_label"]) == (fy, label)
@@ -59,28 +55,28 @@ async def test_support_term_is_derived_from_the_selection_fiscal_year(
 
 
 async def test_a_create_repeated_with_its_idempotency_key_creates_one_project(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    headers = {**bearer(operator), "Idempotency-Key": "create-once"}
+    headers = {**operator, "Idempotency-Key": "create-once"}
     body = project_body(title="一度だけ")
 
-    first = await client.post("/v1/projects", json=body, headers=headers)
-    again = await client.post("/v1/projects", json=body, headers=headers)
-    other = await client.post("/v1/projects", json=project_body(title="別"), headers=headers)
+    first = await registry.post("/v1/projects", json=body, headers=headers)
+    again = await registry.post("/v1/projects", json=body, headers=headers)
+    other = await registry.post("/v1/projects", json=project_body(title="別"), headers=headers)
 
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["Location"] == first.headers["Location"]
     assert (other.status_code, other.json()["errors"][0]["rule"]) == (422, "idempotency_key_reused")
-    assert await titles(client, operator, q="一度だけ") == ["一度だけ"]
+    assert await titles(registry, operator, q="一度だけ") == ["一度だけ"]
 
 
 async def test_lead_comes_first_and_sections_are_kept(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
     proposers = [{"lg_code": "112089"}, {"lg_code": "112071", "is_lead": True}]
-    body = (await create(client, operator, proposers=proposers)).json()
+    body = (await create(registry, operator, proposers=proposers)).json()
 
     assert [(p["lg_code"], p["is_lead"]) for p in body["proposers"]] == [
         ("112071", True),
@@ -108,11 +104,13 @@ async def test_lead_comes_first_and_sections_are_kept(
     ],
 )  # fmt: skip
 async def test_invalid_input_names_the_field_and_rule(
-    client: httpx.AsyncClient, operator: str, overrides: dict[str, Any], field: str, rule: str
+    registry: httpx.AsyncClient,
+    operator: dict[str, str],
+    overrides: dict[str, Any],
+    field: str,
+    rule: str,
 ) -> None:
-    response = await client.post(
-        "/v1/projects", json=project_body(**overrides), headers=bearer(operator)
-    )
+    response = await registry.post("/v1/projects", json=project_body(**overrides), headers=operator)
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -122,9 +120,9 @@ async def test_invalid_input_names_the_field_and_rule(
 
 
 async def test_technologies_match_the_vocabulary_in_any_width_or_case(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    body = (await create(client, operator, technologies=["ｉｏｔ", "ﾄﾞﾛｰﾝ", "maas"])).json()
+    body = (await create(registry, operator, technologies=["ｉｏｔ", "ﾄﾞﾛｰﾝ", "maas"])).json()
 
     assert body["technologies"] == ["IoT", "ドローン", "MaaS"]
 
@@ -139,12 +137,12 @@ async def test_technologies_match_the_vocabulary_in_any_width_or_case(
     ],
 )
 async def test_status_as_of_follows_the_term(
-    client: httpx.AsyncClient, operator: str, as_of: str, expected: str
+    registry: httpx.AsyncClient, operator: dict[str, str], as_of: str, expected: str
 ) -> None:
-    project = (await create(client, operator, selection_fiscal_year="H30")).json()
+    project = (await create(registry, operator, selection_fiscal_year="H30")).json()
 
-    response = await client.get(
-        f"/v1/projects/{project['id']}", params={"as_of": as_of}, headers=bearer(operator)
+    response = await registry.get(
+        f"/v1/projects/{project['id']}", params={"as_of": as_of}, headers=operator
     )
 
     assert response.status_code == 200
@@ -153,18 +151,18 @@ async def test_status_as_of_follows_the_term(
 
 
 async def test_municipality_sees_and_changes_only_its_own_projects(
-    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    chichibu = (await create(client, operator)).json()
+    chichibu = (await create(registry, operator)).json()
     tokorozawa = (
-        await create(client, operator, title="所沢市の事業", proposers=[{"lg_code": "112089"}])
+        await create(registry, operator, title="所沢市の事業", proposers=[{"lg_code": "112089"}])
     ).json()
     own = token(Role.municipality, lg_code="112089")
 
-    assert await titles(client, own) == ["所沢市の事業"]
-    other = await client.get(f"/v1/projects/{chichibu['id']}", headers=bearer(own))
+    assert await titles(registry, bearer(own)) == ["所沢市の事業"]
+    other = await registry.get(f"/v1/projects/{chichibu['id']}", headers=bearer(own))
     assert other.status_code == 403
-    patch = await client.patch(
+    patch = await registry.patch(
         f"/v1/projects/{chichibu['id']}",
         json={"future_vision": "x"},
         headers={**bearer(own), "If-Match": f'"project-{chichibu["id"]}-v1"'},
@@ -172,13 +170,13 @@ async def test_municipality_sees_and_changes_only_its_own_projects(
     assert patch.status_code == 403
 
     etag = f'"project-{tokorozawa["id"]}-v1"'
-    title_change = await client.patch(
+    title_change = await registry.patch(
         f"/v1/projects/{tokorozawa['id']}",
         json={"title": "別名"},
         headers={**bearer(own), "If-Match": etag},
     )
     assert title_change.status_code == 403
-    sections = await client.patch(
+    sections = await registry.patch(
         f"/v1/projects/{tokorozawa['id']}",
         json={"future_vision": "新しい将来像", "initiatives": [{"title": "遠隔医療事業"}]},
         headers={**bearer(own), "If-Match": etag},
@@ -190,54 +188,54 @@ async def test_municipality_sees_and_changes_only_its_own_projects(
 
 
 async def test_partner_reads_but_does_not_write(
-    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    await create(client, operator)
+    await create(registry, operator)
     partner = token(Role.partner)
 
-    assert await titles(client, partner) == [CHICHIBU_TITLE]
-    refused = await client.post("/v1/projects", json=project_body(), headers=bearer(partner))
+    assert await titles(registry, bearer(partner)) == [CHICHIBU_TITLE]
+    refused = await registry.post("/v1/projects", json=project_body(), headers=bearer(partner))
     assert refused.status_code == 403
 
 
 async def test_patch_needs_a_current_if_match_and_is_audited(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    project = (await create(client, operator)).json()
+    project = (await create(registry, operator)).json()
     url = f"/v1/projects/{project['id']}"
     change = {"title": "新しいタイトル", "technologies": ["AI"]}
 
-    missing = await client.patch(url, json=change, headers=bearer(operator))
-    stale = await client.patch(
-        url, json=change, headers={**bearer(operator), "If-Match": '"project-x-v0"'}
+    missing = await registry.patch(url, json=change, headers=operator)
+    stale = await registry.patch(
+        url, json=change, headers={**operator, "If-Match": '"project-x-v0"'}
     )
-    done = await client.patch(
-        url, json=change, headers={**bearer(operator), "If-Match": f'"project-{project["id"]}-v1"'}
+    done = await registry.patch(
+        url, json=change, headers={**operator, "If-Match": f'"project-{project["id"]}-v1"'}
     )
 
     assert (missing.status_code, stale.status_code, done.status_code) == (428, 412, 200)
     assert done.json()["title"] == "新しいタイトル"
     assert done.json()["technologies"] == ["AI"]
-    audit = await client.get(
-        "/v1/audit", params={"subject": f"project:{project['id']}"}, headers=bearer(operator)
+    audit = await registry.get(
+        "/v1/audit", params={"subject": f"project:{project['id']}"}, headers=operator
     )
     events = audit.json()["items"]
     assert [e["action"] for e in events] == ["project.created", "project.updated"]
     assert events[1]["before"]["title"] == CHICHIBU_TITLE
     assert events[1]["after"]["title"] == "新しいタイトル"
-    assert await titles(client, operator, q="新しい") == ["新しいタイトル"]
+    assert await titles(registry, operator, q="新しい") == ["新しいタイトル"]
 
 
 async def test_patching_proposers_moves_the_lead_and_the_search_key(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    project = (await create(client, operator)).json()
+    project = (await create(registry, operator)).json()
     proposers = [{"lg_code": "112071"}, {"lg_code": "112089", "is_lead": True}]
 
-    response = await client.patch(
+    response = await registry.patch(
         f"/v1/projects/{project['id']}",
         json={"proposers": proposers},
-        headers={**bearer(operator), "If-Match": f'"project-{project["id"]}-v1"'},
+        headers={**operator, "If-Match": f'"project-{project["id"]}-v1"'},
     )
 
     assert response.status_code == 200, response.text
@@ -245,14 +243,14 @@ async def test_patching_proposers_moves_the_lead_and_the_search_key(
         ("所沢市", True),
         ("秩父市", False),
     ]
-    assert await titles(client, operator, q="ところざわ") == [CHICHIBU_TITLE]
-    again = await client.patch(
+    assert await titles(registry, operator, q="ところざわ") == [CHICHIBU_TITLE]
+    again = await registry.patch(
         f"/v1/projects/{project['id']}",
         json={"proposers": [{"lg_code": "112089"}]},
-        headers={**bearer(operator), "If-Match": response.headers["ETag"]},
+        headers={**operator, "If-Match": response.headers["ETag"]},
     )
     assert [p["lg_code"] for p in again.json()["proposers"]] == ["112089"]
-    assert await titles(client, operator, q="秩父市") == []
+    assert await titles(registry, operator, q="秩父市") == []
 
 
 @pytest.mark.parametrize(
@@ -267,57 +265,59 @@ async def test_patching_proposers_moves_the_lead_and_the_search_key(
     ],
 )
 async def test_search_finds_chichibu_from_spelling_variants(
-    client: httpx.AsyncClient, operator: str, query: str
+    registry: httpx.AsyncClient, operator: dict[str, str], query: str
 ) -> None:
-    await create(client, operator)
-    await create(client, operator, title="富山市スマートシティ推進基盤利活用促進事業",
+    await create(registry, operator)
+    await create(registry, operator, title="富山市スマートシティ推進基盤利活用促進事業",
                  proposers=[{"lg_code": "162019"}])  # fmt: skip
 
-    assert await titles(client, operator, q=query) == [CHICHIBU_TITLE]
+    assert await titles(registry, operator, q=query) == [CHICHIBU_TITLE]
 
 
 async def test_search_folds_full_width_alphanumerics(
-    client: httpx.AsyncClient, operator: str
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    await create(client, operator, title="秩父版ＭａａＳ事業")
-    await create(client, operator, title="「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY",
+    await create(registry, operator, title="秩父版ＭａａＳ事業")
+    await create(registry, operator, title="「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY",
                  proposers=[{"lg_code": "220001"}])  # fmt: skip
 
-    assert await titles(client, operator, q="maas") == ["秩父版ＭａａＳ事業"]
-    assert await titles(client, operator, q="ｖｉｒｔｕａｌ shizuoka") == [
+    assert await titles(registry, operator, q="maas") == ["秩父版ＭａａＳ事業"]
+    assert await titles(registry, operator, q="ｖｉｒｔｕａｌ shizuoka") == [
         "「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY"
     ]
-    assert await titles(client, operator, q="しずおか") == [
+    assert await titles(registry, operator, q="しずおか") == [
         "「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY"
     ]
 
 
-async def test_list_filters(client: httpx.AsyncClient, operator: str) -> None:
-    await create(client, operator)  # R2, 埼玉県, IoT/自動運転/ドローン
-    await create(client, operator, title="仙北市の事業", selection_fiscal_year="H30",
+async def test_list_filters(registry: httpx.AsyncClient, operator: dict[str, str]) -> None:
+    await create(registry, operator)  # R2, 埼玉県, IoT/自動運転/ドローン
+    await create(registry, operator, title="仙北市の事業", selection_fiscal_year="H30",
                  proposers=[{"lg_code": "052159"}], technologies=["AI"])  # fmt: skip
 
-    assert await titles(client, operator, fiscal_year="R2") == [CHICHIBU_TITLE]
-    assert await titles(client, operator, fiscal_year="平成30年度") == ["仙北市の事業"]
-    assert await titles(client, operator, technology="ドローン") == [CHICHIBU_TITLE]
-    assert await titles(client, operator, prefecture="埼玉県") == [CHICHIBU_TITLE]
-    assert await titles(client, operator, prefecture="5") == ["仙北市の事業"]
-    assert await titles(client, operator, programme="☆", supported_as_of="2021-08-24") == [
+    assert await titles(registry, operator, fiscal_year="R2") == [CHICHIBU_TITLE]
+    assert await titles(registry, operator, fiscal_year="平成30年度") == ["仙北市の事業"]
+    assert await titles(registry, operator, technology="ドローン") == [CHICHIBU_TITLE]
+    assert await titles(registry, operator, prefecture="埼玉県") == [CHICHIBU_TITLE]
+    assert await titles(registry, operator, prefecture="5") == ["仙北市の事業"]
+    assert await titles(registry, operator, programme="☆", supported_as_of="2021-08-24") == [
         CHICHIBU_TITLE
     ]
-    assert await titles(client, operator, supported_as_of="2019-01-01") == ["仙北市の事業"]
-    assert await titles(client, operator, status="ended") == []
-    bad = await client.get("/v1/projects", params={"fiscal_year": "R0"}, headers=bearer(operator))
+    assert await titles(registry, operator, supported_as_of="2019-01-01") == ["仙北市の事業"]
+    assert await titles(registry, operator, status="ended") == []
+    bad = await registry.get("/v1/projects", params={"fiscal_year": "R0"}, headers=operator)
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "query.fiscal_year"
 
 
-async def test_list_pages_with_a_next_link(client: httpx.AsyncClient, operator: str) -> None:
+async def test_list_pages_with_a_next_link(
+    registry: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
     for n in range(3):
-        await create(client, operator, title=f"事業{n}")
+        await create(registry, operator, title=f"事業{n}")
 
-    first = (await client.get("/v1/projects?limit=2", headers=bearer(operator))).json()
-    second = (await client.get(first["next"], headers=bearer(operator))).json()
+    first = (await registry.get("/v1/projects?limit=2", headers=operator)).json()
+    second = (await registry.get(first["next"], headers=operator)).json()
 
     assert [i["title"] for i in first["items"]] == ["事業0", "事業1"]
     assert [i["title"] for i in second["items"]] == ["事業2"]
@@ -325,26 +325,26 @@ async def test_list_pages_with_a_next_link(client: httpx.AsyncClient, operator: 
 
 
 async def test_activity_reports_are_put_per_fiscal_year(
-    client: httpx.AsyncClient, operator: str, token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    project = (await create(client, operator)).json()
+    project = (await create(registry, operator)).json()
     url = f"/v1/projects/{project['id']}/activity-reports"
     chichibu = token(Role.municipality, lg_code="112071")
 
-    created = await client.put(
+    created = await registry.put(
         f"{url}/R2", json={"body": "アンケートを実施"}, headers=bearer(chichibu)
     )
-    replace_blind = await client.put(f"{url}/2020", json={"body": "b"}, headers=bearer(chichibu))
-    replaced = await client.put(
+    replace_blind = await registry.put(f"{url}/2020", json={"body": "b"}, headers=bearer(chichibu))
+    replaced = await registry.put(
         f"{url}/令和2年度",
         json={"body": "デモ走行"},
         headers={**bearer(chichibu), "If-Match": created.headers["ETag"]},
     )
-    outside = await client.put(f"{url}/R5", json={"body": "x"}, headers=bearer(operator))
+    outside = await registry.put(f"{url}/R5", json={"body": "x"}, headers=operator)
 
     assert (created.status_code, replace_blind.status_code, replaced.status_code) == (201, 428, 200)
     assert outside.status_code == 422
-    listed = (await client.get(url, headers=bearer(token(Role.partner)))).json()["items"]
+    listed = (await registry.get(url, headers=bearer(token(Role.partner)))).json()["items"]
     assert listed == [
         {
             "project_id": project["id"],
@@ -356,24 +356,26 @@ async def test_activity_reports_are_put_per_fiscal_year(
     ]
 
 
-async def test_a_withdrawn_project_counts_nowhere(client: httpx.AsyncClient, operator: str) -> None:
-    project = (await create(client, operator, selection_fiscal_year="R3")).json()
+async def test_a_withdrawn_project_counts_nowhere(
+    registry: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    project = (await create(registry, operator, selection_fiscal_year="R3")).json()
 
-    response = await client.patch(
+    response = await registry.patch(
         f"/v1/projects/{project['id']}",
         json={"status": "withdrawn"},
-        headers={**bearer(operator), "If-Match": f'"project-{project["id"]}-v1"'},
+        headers={**operator, "If-Match": f'"project-{project["id"]}-v1"'},
     )
-    again = await client.patch(
+    again = await registry.patch(
         f"/v1/projects/{project['id']}",
         json={"status": "withdrawn"},
-        headers={**bearer(operator), "If-Match": response.headers["ETag"]},
+        headers={**operator, "If-Match": response.headers["ETag"]},
     )
 
     assert response.json()["status_as_of"] == "withdrawn"
     assert again.status_code == 409
-    stats = await client.get(
-        "/v1/projects/stats", params={"as_of": "2021-08-24"}, headers=bearer(operator)
+    stats = await registry.get(
+        "/v1/projects/stats", params={"as_of": "2021-08-24"}, headers=operator
     )
     assert stats.json()["total"] == 0
-    assert await titles(client, operator, supported_as_of="2021-08-24") == []
+    assert await titles(registry, operator, supported_as_of="2021-08-24") == []

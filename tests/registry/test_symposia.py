@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,22 +15,9 @@ from services.registry.contacts.models import Contact
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.seed.symposia import seed_symposia
 from services.registry.symposia.models import Symposium
+from tests.fixtures.clients import bearer
 
 CHICHIBU = "112071"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def client(api: Callable[[str], httpx.AsyncClient]) -> httpx.AsyncClient:
-    return api("registry")
-
-
-@pytest.fixture
-def operator(token: Callable[..., str]) -> dict[str, str]:
-    return bearer(token(Role.operator))
 
 
 def symposium(**fields: Any) -> dict[str, Any]:
@@ -104,12 +90,12 @@ async def add_contacts(session: AsyncSession) -> dict[str, Contact]:
 
 
 async def audience(
-    client: httpx.AsyncClient, headers: dict[str, str], symposium_id: str, limit: int = 1000
+    registry: httpx.AsyncClient, headers: dict[str, str], symposium_id: str, limit: int = 1000
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     url: str | None = f"/v1/symposia/{symposium_id}/audience?limit={limit}"
     while url:
-        response = await client.get(url, headers=headers)
+        response = await registry.get(url, headers=headers)
         assert response.status_code == 200, response.text
         items += response.json()["items"]
         url = response.json()["next"]
@@ -117,9 +103,9 @@ async def audience(
 
 
 async def test_create_takes_any_fiscal_year_form_and_answers_in_jst(
-    client: httpx.AsyncClient, operator: dict[str, str]
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    created = await client.post(
+    created = await registry.post(
         "/v1/symposia",
         json=symposium(starts_at="2021-11-05T04:30:00Z", ends_at="2021-11-05T06:00:00Z"),
         headers=operator,
@@ -131,15 +117,15 @@ async def test_create_takes_any_fiscal_year_form_and_answers_in_jst(
     assert body["ends_at"] == "2021-11-05T15:00:00+09:00"
     assert (body["format"], body["status"], body["sequence"]) == ("web", "scheduled", 0)
 
-    naive = await client.post("/v1/symposia", json=symposium(number=10), headers=operator)
+    naive = await registry.post("/v1/symposia", json=symposium(number=10), headers=operator)
     assert naive.json()["starts_at"] == "2021-11-05T13:30:00+09:00"
-    duplicate = await client.post("/v1/symposia", json=symposium(), headers=operator)
+    duplicate = await registry.post("/v1/symposia", json=symposium(), headers=operator)
     assert duplicate.status_code == 409
-    backwards = await client.post(
+    backwards = await registry.post(
         "/v1/symposia", json=symposium(number=11, ends_at="2021-11-05T13:00:00"), headers=operator
     )
     assert backwards.json()["errors"][0]["field"] == "body.ends_at"
-    outside = await client.post(
+    outside = await registry.post(
         "/v1/symposia",
         json=symposium(number=12, starts_at="2022-04-01T10:00:00", ends_at="2022-04-01T11:00:00"),
         headers=operator,
@@ -148,43 +134,45 @@ async def test_create_takes_any_fiscal_year_form_and_answers_in_jst(
         "body.starts_at",
         "within_fiscal_year",
     )
-    bad_year = await client.post(
+    bad_year = await registry.post(
         "/v1/symposia", json=symposium(fiscal_year="令和ゼロ年度"), headers=operator
     )
     assert bad_year.json()["errors"][0]["field"] == "body.fiscal_year"
-    bad_audience = await client.post(
+    bad_audience = await registry.post(
         "/v1/symposia", json=symposium(number=13, audience=["press"]), headers=operator
     )
     assert bad_audience.status_code == 422
 
-    listed = await client.get("/v1/symposia", params={"fiscal_year": "令和3年度"}, headers=operator)
+    listed = await registry.get(
+        "/v1/symposia", params={"fiscal_year": "令和3年度"}, headers=operator
+    )
     assert [s["number"] for s in listed.json()["items"]] == [9, 10]
-    none = await client.get("/v1/symposia", params={"fiscal_year": "R2"}, headers=operator)
+    none = await registry.get("/v1/symposia", params={"fiscal_year": "R2"}, headers=operator)
     assert none.json()["items"] == []
 
 
 async def test_sequence_rises_on_time_change_not_on_theme_change(
-    client: httpx.AsyncClient, operator: dict[str, str]
+    registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    created = await client.post("/v1/symposia", json=symposium(), headers=operator)
+    created = await registry.post("/v1/symposia", json=symposium(), headers=operator)
     url = f"/v1/symposia/{created.json()['id']}"
 
-    assert (await client.patch(url, json={"theme": "新"}, headers=operator)).status_code == 428
-    stale = await client.patch(url, json={"theme": "新"}, headers={**operator, "If-Match": '"x"'})
+    assert (await registry.patch(url, json={"theme": "新"}, headers=operator)).status_code == 428
+    stale = await registry.patch(url, json={"theme": "新"}, headers={**operator, "If-Match": '"x"'})
     assert stale.status_code == 412
 
-    theme = await client.patch(
+    theme = await registry.patch(
         url, json={"theme": "新テーマ"}, headers={**operator, "If-Match": created.headers["ETag"]}
     )
     assert theme.status_code == 200
     assert (theme.json()["theme"], theme.json()["sequence"]) == ("新テーマ", 0)
-    same_time = await client.patch(
+    same_time = await registry.patch(
         url,
         json={"starts_at": "2021-11-05T04:30:00+00:00"},
         headers={**operator, "If-Match": theme.headers["ETag"]},
     )
     assert same_time.json()["sequence"] == 0  # the same instant written another way
-    moved = await client.patch(
+    moved = await registry.patch(
         url,
         json={"starts_at": "2021-11-05T14:00:00", "ends_at": "2021-11-05T15:30:00+09:00"},
         headers={**operator, "If-Match": same_time.headers["ETag"]},
@@ -192,58 +180,60 @@ async def test_sequence_rises_on_time_change_not_on_theme_change(
     assert moved.status_code == 200
     assert moved.json()["sequence"] == 1
     assert moved.json()["starts_at"] == "2021-11-05T14:00:00+09:00"
-    url_change = await client.patch(
+    url_change = await registry.patch(
         url,
         json={"join_url": "https://meet.example.jp/abc", "format": "hybrid"},
         headers={**operator, "If-Match": moved.headers["ETag"]},
     )
     assert url_change.json()["sequence"] == 2
-    backwards = await client.patch(
+    backwards = await registry.patch(
         url,
         json={"ends_at": "2021-11-05T13:00:00"},
         headers={**operator, "If-Match": url_change.headers["ETag"]},
     )
     assert backwards.status_code == 422
 
-    cancelled = await client.post(f"{url}/cancellation", json={"reason": "中止"}, headers=operator)
+    cancelled = await registry.post(
+        f"{url}/cancellation", json={"reason": "中止"}, headers=operator
+    )
     assert cancelled.status_code == 200
     assert (cancelled.json()["status"], cancelled.json()["sequence"]) == ("cancelled", 3)
-    again = await client.post(f"{url}/cancellation", headers=operator)
+    again = await registry.post(f"{url}/cancellation", headers=operator)
     assert again.json()["sequence"] == 3
-    frozen = await client.patch(
+    frozen = await registry.patch(
         url, json={"theme": "x"}, headers={**operator, "If-Match": again.headers["ETag"]}
     )
     assert frozen.status_code == 409
 
 
 async def test_partner_reads_without_join_url_and_cannot_pull_the_audience(
-    client: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
 ) -> None:
-    created = await client.post(
+    created = await registry.post(
         "/v1/symposia", json=symposium(join_url="https://meet.example.jp/x"), headers=operator
     )
     partner = bearer(token(Role.partner))
-    public = await client.get(f"/v1/symposia/{created.json()['id']}", headers=partner)
+    public = await registry.get(f"/v1/symposia/{created.json()['id']}", headers=partner)
     assert public.status_code == 200
     assert "join_url" not in public.json()
     assert public.json()["theme"] == "テスト"
-    full = await client.get(f"/v1/symposia/{created.json()['id']}", headers=operator)
+    full = await registry.get(f"/v1/symposia/{created.json()['id']}", headers=operator)
     assert full.json()["join_url"] == "https://meet.example.jp/x"
     assert full.headers["ETag"] == created.headers["ETag"]
-    denied = await client.get(f"/v1/symposia/{created.json()['id']}/audience", headers=partner)
+    denied = await registry.get(f"/v1/symposia/{created.json()['id']}/audience", headers=partner)
     assert denied.status_code == 403
 
 
 async def test_fourth_fy2021_symposium_invites_only_local_government_contacts(
-    client: httpx.AsyncClient, session: AsyncSession, token: Callable[..., str]
+    registry: httpx.AsyncClient, session: AsyncSession, token: Callable[..., str]
 ) -> None:
     await seed_symposia(session)
     contacts = await add_contacts(session)
     service = bearer(token(Role.service))
-    listed = await client.get("/v1/symposia", params={"fiscal_year": "2021"}, headers=service)
+    listed = await registry.get("/v1/symposia", params={"fiscal_year": "2021"}, headers=service)
     by_number = {s["number"]: s for s in listed.json()["items"]}
 
-    fourth = await audience(client, service, by_number[4]["id"])
+    fourth = await audience(registry, service, by_number[4]["id"])
     assert all(item["stakeholder_category"] == "local_government" for item in fourth)
     assert sorted(item["email"].lower() for item in fourth) == [
         "city@example.jp",
@@ -260,7 +250,7 @@ async def test_fourth_fy2021_symposium_invites_only_local_government_contacts(
     pref = next(item for item in fourth if item["email"] == "pref@example.jp")
     assert (pref["id"], pref["lg_code"]) == (str(contacts["prefecture"].id), CHICHIBU)
 
-    first = await audience(client, service, by_number[1]["id"], limit=2)
+    first = await audience(registry, service, by_number[1]["id"], limit=2)
     assert sorted(item["email"].lower() for item in first) == [
         "city@example.jp",
         "company@example.jp",
@@ -273,15 +263,15 @@ async def test_fourth_fy2021_symposium_invites_only_local_government_contacts(
     # A bounce on either record of a shared address removes the address.
     contacts["city_twin"].suppression = "bounced"
     await session.flush()
-    fourth = await audience(client, service, by_number[4]["id"])
+    fourth = await audience(registry, service, by_number[4]["id"])
     assert [item["email"] for item in fourth] == ["pref@example.jp"]
 
 
 async def test_seed_holds_the_documented_symposia_and_runs_twice_unchanged(
-    client: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
+    registry: httpx.AsyncClient, session: AsyncSession, operator: dict[str, str]
 ) -> None:
     await seed_symposia(session)
-    fy2021 = (await client.get("/v1/symposia?fiscal_year=R3", headers=operator)).json()["items"]
+    fy2021 = (await registry.get("/v1/symposia?fiscal_year=R3", headers=operator)).json()["items"]
     assert [
         (s["number"], s["theme"], s["starts_at"], s["ends_at"], s["tentative"]) for s in fy2021
     ] == [
@@ -299,7 +289,7 @@ async def test_seed_holds_the_documented_symposia_and_runs_twice_unchanged(
     ]
     assert [s["audience"] for s in fy2021] == [everyone, everyone, everyone, ["local_government"]]
     assert {(s["format"], s["join_url"], s["capacity"]) for s in fy2021} == {("web", None, None)}
-    fy2020 = (await client.get("/v1/symposia?fiscal_year=令和2年度", headers=operator)).json()
+    fy2020 = (await registry.get("/v1/symposia?fiscal_year=令和2年度", headers=operator)).json()
     assert [(s["theme"], s["starts_at"], s["ends_at"]) for s in fy2020["items"]] == [
         ("ドローン", "2020-12-04T10:00:00+09:00", "2020-12-04T11:30:00+09:00"),
         ("自動運転", "2020-12-23T10:00:00+09:00", "2020-12-23T11:45:00+09:00"),

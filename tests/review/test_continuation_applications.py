@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
-from tests.review.conftest import FrozenClock
+from tests.fixtures.apps import FrozenClock
 from tests.review.continuation_support import (
     CHICHIBU,
     CONTINUED,

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,12 +21,12 @@ from services.review.continuation.models import (
     CycleProject,
 )
 from services.review.continuation.tasks import apply_term_ends, continuation_sweep
+from tests.fixtures.apps import FrozenClock, build_app, client_of
 from tests.review.committed_support import (
     committed_application,
     committed_cycle,
     remove_cycle,
 )
-from tests.review.conftest import FrozenClock
 from tests.review.continuation_support import (
     CONTINUED,
     Auth,
@@ -45,13 +44,10 @@ async def committed_review(
     make_settings: Callable[..., Settings], committed: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The review app on sessions that really commit, each request on its own connection."""
-    from services.review.app import create_app
-
-    app: FastAPI = create_app(make_settings("review"))
-    app.state.sessionmaker = committed
-    app.state.clock = FrozenClock("2089-12-17T10:00")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://review") as client:
+    app = build_app(
+        "review", make_settings("review"), committed, clock=FrozenClock("2089-12-17T10:00")
+    )
+    async with client_of(app, "review") as client:
         yield client
 
 
@@ -104,7 +100,7 @@ async def test_a_rejected_project_gets_its_letter_and_ends_at_term_end(
     review: httpx.AsyncClient,
     auth: Auth,
     clock: FrozenClock,
-    job_ctx: dict[str, Any],
+    review_job_ctx: dict[str, Any],
 ) -> None:
     await ensure_programme(session)
     gifu = await create_project(registry, auth, CONTINUED[2], selection_fiscal_year="R1")
@@ -117,7 +113,7 @@ async def test_a_rejected_project_gets_its_letter_and_ends_at_term_end(
     too_early = await steps.decide(application_id, "rejected")  # not under review yet
     assert (too_early.status_code, too_early.json()["rule"]) == (409, "state_transition")
 
-    await continuation_sweep(job_ctx, {"as_of": "2021-11-02T00:00+09:00"})
+    await continuation_sweep(review_job_ctx, {"as_of": "2021-11-02T00:00+09:00"})
     clock.set("2021-12-17T10:00")
     decision = ok(await steps.decide(application_id, "rejected"), 201)
     assert decision["new_term_end"] is None
@@ -139,7 +135,7 @@ async def test_a_rejected_project_gets_its_letter_and_ends_at_term_end(
     again = await steps.decide(application_id, "approved")
     assert again.status_code == 409
 
-    await _ends_at_term_end(session, job_ctx)
+    await _ends_at_term_end(session, review_job_ctx)
 
 
 async def _ends_at_term_end(session: AsyncSession, job_ctx: dict[str, Any]) -> None:

@@ -22,7 +22,9 @@ from services.review.continuation.tasks import (
     apply_term_extension,
     continuation_sweep,
 )
-from tests.review.conftest import FrozenClock, Smtp
+from tests.fixtures.apps import FrozenClock
+from tests.fixtures.smtp import SmtpServer
+from tests.fixtures.workers import Committed
 from tests.review.continuation_support import (
     Auth,
     Project,
@@ -55,9 +57,9 @@ async def test_fy2019_cohort_five_continue_three_end(
     review: httpx.AsyncClient,
     auth: Auth,
     clock: FrozenClock,
-    job_ctx: dict[str, Any],
-    notify_ctx: dict[str, Any],
-    smtp: Smtp,
+    review_job_ctx: dict[str, Any],
+    committed_ctx: Committed,
+    smtp_server: SmtpServer,
 ) -> None:
     continued, ended = await create_cohort(session, registry, auth)
     assert await cohort_2019(registry, auth, "2022-03-31") == 8
@@ -68,19 +70,21 @@ async def test_fy2019_cohort_five_continue_three_end(
 
     clock.set("2021-09-10T10:00")
     drafts = [await steps.draft(cycle["id"], p) for p in continued]
-    assert await sweep(job_ctx, "2021-10-18T18:00+09:00") == {"deadline_reminder_14d": 8}
+    assert await sweep(review_job_ctx, "2021-10-18T18:00+09:00") == {"deadline_reminder_14d": 8}
 
     clock.set("2021-10-20T15:00")
     applications = []
     for (application_id, etag), project in zip(drafts, continued, strict=True):
         ok(await steps.submit(application_id, etag, project.lg_code))
         applications.append(application_id)
-    await _review(steps, clock, job_ctx, applications)
+    await _review(steps, clock, review_job_ctx, applications)
     await _decide(steps, clock, applications)
-    await _apply_extensions(session, registry, review, auth, job_ctx, continued, applications)
+    await _apply_extensions(
+        session, registry, review, auth, review_job_ctx, continued, applications
+    )
 
-    assert await sweep(job_ctx, "2022-04-01T00:00+09:00") == {"term_ended": 3}
-    assert await run_jobs(session, job_ctx, apply_term_ends, "apply_term_ends") == [
+    assert await sweep(review_job_ctx, "2022-04-01T00:00+09:00") == {"term_ended": 3}
+    assert await run_jobs(session, review_job_ctx, apply_term_ends, "apply_term_ends") == [
         {"applied": 3, "refused": 0}
     ]
     for project in ended:
@@ -93,11 +97,11 @@ async def test_fy2019_cohort_five_continue_three_end(
     await _assert_messages(session, continued, ended)
     # Run again: nothing left to do, nothing sent twice.
     before = len(await outbox_rows(session, "send_transactional"))
-    assert await sweep(job_ctx, "2022-04-01T00:00+09:00") == {}
-    assert await sweep(job_ctx, "2022-04-02T10:00+09:00") == {}
+    assert await sweep(review_job_ctx, "2022-04-01T00:00+09:00") == {}
+    assert await sweep(review_job_ctx, "2022-04-02T10:00+09:00") == {}
     assert len(await outbox_rows(session, "send_transactional")) == before
     await _assert_audit(review, auth, cycle["id"], applications[0], ended[0])
-    await _deliver(session, notify_ctx, smtp, continued)
+    await _deliver(session, committed_ctx.ctx, smtp_server, continued)
 
 
 async def _review(
@@ -238,7 +242,7 @@ async def _assert_audit(
 
 
 async def _deliver(
-    session: AsyncSession, ctx: dict[str, Any], smtp: Smtp, continued: list[Project]
+    session: AsyncSession, ctx: dict[str, Any], smtp: SmtpServer, continued: list[Project]
 ) -> None:
     """What the notify worker does with the review's messages; arq may run each job twice."""
     for payload in await outbox_rows(session, "send_transactional"):

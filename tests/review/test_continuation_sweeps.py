@@ -18,7 +18,7 @@ from services.review.audit.models import AuditEvent
 from services.review.config import ReviewSettings
 from services.review.continuation.commands import run_sweep
 from services.review.continuation.models import CycleProject
-from services.review.continuation.sweeps import SweepReport, sweep, window
+from services.review.continuation.sweeps.service import SweepReport, sweep, window
 from services.review.models import applied_effects, outbox
 from tests.review.committed_support import committed_cycle, remove_cycle
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from libs.common.settings import SERVICE_NAMES
+from services.catalogue import SERVICE_NAMES
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from libs.common.embedded import free_port
+from devtools.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

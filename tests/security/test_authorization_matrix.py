@@ -29,7 +29,8 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from libs.common.auth import Role
-from libs.common.settings import SERVICE_NAMES, Settings
+from libs.common.settings import Settings
+from services.catalogue import SERVICE_NAMES
 from tests.security.callers import (
     BAD_CALLERS,
     CALLERS,
@@ -263,7 +264,7 @@ async def test_an_rsvp_link_is_no_api_token_and_an_api_token_no_rsvp_link(
 ) -> None:
     """Both are HS256 JWTs under the same secret; the audience and the required claims keep
     each in its place."""
-    from services.notify.links import sign_link
+    from services.notify.letters.links import sign_link
 
     settings = make_settings("notify")
     link = sign_link(

@@ -24,8 +24,9 @@ from libs.common.auth import Role
 from libs.common.migrations import upgrade
 from services.notify.deliveries.models import Delivery
 from tests.databases import scratch_database
+from tests.fixtures.clients import bearer
 from tests.notify.symposium_data import future_symposium
-from tests.registry.test_contacts import CHICHIBU, TOKYO_TO, add_local_governments, bearer, person
+from tests.registry.test_contacts import CHICHIBU, TOKYO_TO, add_local_governments, person
 from tests.security.wiring import Wired
 
 
@@ -151,7 +152,7 @@ async def test_spellings_differing_only_in_case_are_one_contact_of_an_owner(
 
 def test_one_kernel_rule_says_when_two_addresses_are_one_mailbox() -> None:
     from libs.common.email_identity import address_key, canonical_address
-    from services.notify.addresses import normalise_email
+    from services.notify.letters.addresses import normalise_email
 
     assert canonical_address("Ｈａｎａｋｏ@Example.JP", "body.email") == "Hanako@example.jp"
     assert address_key("Hanako@example.jp") == "hanako@example.jp"

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.app import create_service_app
 from libs.common.auth import Role
 from libs.common.pagination import Key, decode_cursor_for, encode_cursor_for, seal_cursor
-from libs.common.settings import SERVICE_NAMES, Settings
+from libs.common.settings import Settings
+from services.catalogue import SERVICE_NAMES
 from services.registry.models import outbox
 from tests.security.callers import ANOTHER_SECRET
 from tests.security.paginated import OPERATIONS, assert_refused_cursor, paginated_operations

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
+from tests.fixtures.clients import bearer
 from tests.notify.symposium_data import future_symposium
-from tests.registry.test_contacts import CHICHIBU, add_local_governments, bearer, person
+from tests.registry.test_contacts import CHICHIBU, add_local_governments, person
 from tests.security.wiring import Wired
 
 

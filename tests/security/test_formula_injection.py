@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Role
 from libs.common.fiscal_year import TOKYO
 from services.registry.seed import seed_all
-from tests.registry.projects_support import bearer, project_body
+from tests.fixtures.clients import bearer
+from tests.registry.projects_support import project_body
 from tests.review.joint.conftest import application_body, round_body
 from tests.security.wiring import Wired
 

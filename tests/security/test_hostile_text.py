@@ -23,11 +23,13 @@ from libs.common.auth import Role
 from libs.common.settings import Settings
 from services.notify.campaigns.context import symposium_links
 from services.notify.config import NotifySettings
-from services.notify.ics import invitation
-from services.notify.mime import build_email
-from services.notify.rendering import Recipient, Rendered, render_message
+from services.notify.letters.ics import invitation
+from services.notify.letters.mime import build_email
+from services.notify.letters.rendering import Recipient, Rendered, render_message
+from tests.fixtures.clients import bearer
+from tests.fixtures.world import prepare
 from tests.notify.symposium_data import future_symposium
-from tests.registry.projects_support import bearer, prepare, project_body
+from tests.registry.projects_support import project_body
 from tests.security.wiring import Wired
 
 INJECTED = "\r\nBcc: attacker@example.com"

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Role
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects.models import Project
-from tests.registry.projects_support import bearer, prepare
+from tests.fixtures.clients import bearer
+from tests.fixtures.world import prepare
 from tests.security.wiring import Wired
 
 MIB = 1024 * 1024

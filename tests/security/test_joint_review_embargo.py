@@ -34,6 +34,7 @@ from libs.common.auth import Role
 from libs.common.fiscal_year import TOKYO
 from libs.common.settings import Settings
 from services.review.models import outbox
+from tests.fixtures.apps import FrozenClock
 from tests.review.joint.conftest import (
     ASAHIKAWA,
     LOCAL_GOVERNMENTS,
@@ -90,14 +91,6 @@ ANNOUNCED = datetime(2022, 3, 31, 0, 0, tzinfo=TOKYO)
 
 
 @dataclass
-class Clock:
-    now: datetime = datetime(2022, 1, 20, 10, 0, tzinfo=TOKYO)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
 class World:
     review: httpx.AsyncClient
     callers: dict[str, dict[str, str]]
@@ -147,7 +140,7 @@ async def _world(wired: Wired, session: AsyncSession, token: Callable[..., str])
 
     await seed_all(session)
     await session.commit()  # a savepoint inside the test's transaction
-    wired.apps["review"].state.clock = Clock()
+    wired.apps["review"].state.clock = FrozenClock(datetime(2022, 1, 20, 10, 0, tzinfo=TOKYO))
     operator = {"Authorization": f"Bearer {token(Role.operator, subject='embargo-operator')}"}
     for code, name, kana, central in LOCAL_GOVERNMENTS:
         body = {"code": code, "name": name, "kana": kana, "is_central_core_city": central}

@@ -2,7 +2,7 @@
 
 A message's context is written by whoever sends it (another service, an operator's preview); a
 ``javascript:`` URL there must not become a clickable ``href`` in a letter. One function decides
-(``services.notify.hyperlinks.linkable_url``); every link of every template goes through it.
+(``services.notify.letters.hyperlinks.linkable_url``); every link of every template goes through it.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from libs.common.auth import Role
-from services.notify.rendering import TEMPLATE_DIR, Recipient, render_message
+from services.notify.letters.rendering import TEMPLATE_DIR, Recipient, render_message
+from tests.fixtures.clients import bearer
 from tests.notify.symposium_data import FOURTH_FY2021
-from tests.registry.projects_support import bearer
 from tests.security.wiring import Wired
 
 HOSTILE = [

@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.auth import ALGORITHM, MAX_SUBJECT_LENGTH, Role, mint_token
-from libs.common.settings import SERVICE_NAMES, Settings
-from tests.registry.projects_support import bearer
+from libs.common.settings import Settings
+from services.catalogue import SERVICE_NAMES
+from tests.fixtures.clients import bearer
 from tests.security.wiring import Wired, fill
 
 MIB = 1024 * 1024

@@ -1,6 +1,6 @@
 """Prometheus metrics are not on the public API port: ``/metrics`` there is 404 (and absent from
 the OpenAPI documents); each ``jisso serve`` serves them on a port of its own (``METRICS_PORT``),
-which in Kubernetes only the ``monitoring`` namespace reaches (tests/deploy/test_manifests.py).
+which in Kubernetes only the ``monitoring`` namespace reaches (tests/deploy/test_kustomize_*.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from libs.common.settings import DEFAULT_METRICS_PORTS, DEFAULT_PORTS, SERVICE_NAMES, load_settings
+from libs.common.settings import load_settings
+from services.catalogue import DEFAULT_METRICS_PORTS, DEFAULT_PORTS, SERVICE_NAMES
 from tests.security.served import Served, jisso_serve
 from tests.security.wiring import Wired
 

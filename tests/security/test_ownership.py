@@ -20,7 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from libs.common.auth import Role
-from tests.registry.projects_support import bearer, prepare, project_body
+from tests.fixtures.clients import bearer
+from tests.fixtures.world import prepare
+from tests.registry.projects_support import project_body
 from tests.security.callers import OTHER_LG_CODE, OTHER_PROGRAMME
 from tests.security.wiring import Wired, fingerprint
 

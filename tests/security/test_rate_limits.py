@@ -17,9 +17,10 @@ import pytest
 from fastapi import FastAPI
 from limits import parse
 
+from devtools.embedded import free_port
 from libs.common.auth import Role, mint_token
-from libs.common.embedded import free_port
-from libs.common.settings import ServiceName, Settings
+from libs.common.settings import Settings
+from services.catalogue import ServiceName
 
 POLICY = re.compile(r'^"(?P<name>[\w-]+)";q=(?P<q>\d+);w=(?P<w>\d+)$')
 REMAINING = re.compile(r'^"(?P<name>[\w-]+)";r=(?P<r>\d+);t=(?P<t>\d+)$')

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,9 +24,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
-from libs.common.fiscal_year import TOKYO
 from services.registry.seed.local_governments import seed_local_governments
 from services.registry.seed.programmes import seed_programmes
+from tests.fixtures.apps import FrozenClock
 from tests.review.continuation_support import (
     CONTINUED,
     Cohort,
@@ -56,17 +55,6 @@ PROGRAMMES = {
     "conflicted": PROGRAMME,
 }
 CONFLICTED_ORGANISATION = "東北大学"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime(2021, 8, 24, 10, tzinfo=TOKYO)
-
-    def set(self, value: str) -> None:
-        self.at = datetime.fromisoformat(value).replace(tzinfo=TOKYO)
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 @dataclass(frozen=True)
@@ -111,7 +99,7 @@ async def _project(
 
 
 async def _continuation(
-    wired: Wired, auth: Callable[..., dict[str, str]], clock: Clock
+    wired: Wired, auth: Callable[..., dict[str, str]], clock: FrozenClock
 ) -> tuple[str, str, str]:
     review, registry = wired.clients["review"], wired.clients["registry"]
     steps = Steps(review, auth)
@@ -154,7 +142,9 @@ async def _continuation(
     return cycle, a, b
 
 
-async def _joint(wired: Wired, auth: Callable[..., dict[str, str]], clock: Clock) -> list[str]:
+async def _joint(
+    wired: Wired, auth: Callable[..., dict[str, str]], clock: FrozenClock
+) -> list[str]:
     review = wired.clients["review"]
     clock.set("2022-01-20T10:00:00")
     round_id = ok(
@@ -191,7 +181,7 @@ async def world(wired: Wired, session: AsyncSession, token: Callable[..., str]) 
     def auth(role: Role = Role.operator, **claims: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token(role, **claims)}"}
 
-    clock = Clock()
+    clock = FrozenClock()
     wired.apps["review"].state.clock = clock
     for caller, extra in (
         ("registered", {}),

@@ -29,8 +29,8 @@ from services.notify.campaigns.context import symposium_links
 from services.notify.deliveries.tasks import record_suppression_in_registry
 from services.notify.messages.tasks import send_transactional
 from services.notify.models import outbox
+from tests.fixtures.clients import bearer
 from tests.notify.symposium_data import future_symposium
-from tests.registry.projects_support import bearer
 from tests.security.callers import caller_headers
 from tests.security.wiring import Wired
 

@@ -10,9 +10,8 @@ for a suppression and for a bounce. The mail is read back from a real SMTP serve
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,17 +30,12 @@ from libs.common.settings import Settings
 from services.notify.deliveries.sender import send_due
 from services.registry.local_governments.models import LocalGovernment
 from tests.databases import scratch_database
+from tests.fixtures.clients import bearer
+from tests.fixtures.smtp import SmtpServer, maildir_messages
+from tests.fixtures.world import add_local_government
 from tests.notify.committed_world import World, committed_world
-from tests.notify.conftest import SmtpServer, maildir_messages, running_smtp
 from tests.notify.symposium_data import future_symposium
-from tests.registry.conftest import add_local_government
-from tests.registry.test_contacts import CHICHIBU, bearer, person
-
-
-@pytest.fixture
-def sink(tmp_path: Path) -> Iterator[SmtpServer]:
-    with running_smtp(tmp_path) as server:
-        yield server
+from tests.registry.test_contacts import CHICHIBU, person
 
 
 @pytest.fixture
@@ -64,7 +58,7 @@ async def world(
     make_settings: Callable[..., Settings],
     committed: async_sessionmaker[AsyncSession],
     engine: AsyncEngine,
-    sink: SmtpServer,
+    smtp_server: SmtpServer,
     token: Callable[..., str],
     chichibu: str,
 ) -> AsyncIterator[World]:
@@ -72,7 +66,7 @@ async def world(
         make_settings=make_settings,
         committed=committed,
         engine=engine,
-        smtp_server=sink,
+        smtp_server=smtp_server,
         token=token,
     ) as made:
         yield made
@@ -151,7 +145,7 @@ async def message_to(world: World, key: str, *emails: str) -> dict[str, Any]:
 
 
 async def test_a_campaign_writes_to_the_address_as_written_once_per_mailbox(
-    world: World, sink: SmtpServer
+    world: World, smtp_server: SmtpServer
 ) -> None:
     written = f"Hanako.Yamada.{world.tag}@example.jp"
     hanako = await contact(world, f"Hanako.Yamada.{world.tag}@Example.JP", lg_code=None)
@@ -162,7 +156,7 @@ async def test_a_campaign_writes_to_the_address_as_written_once_per_mailbox(
     campaign = await send_invitation(world)
 
     assert [d["email"] for d in await deliveries(world, campaign, written)] == [written]
-    (mail,) = mail_to(sink, world.tag)
+    (mail,) = mail_to(smtp_server, world.tag)
     assert envelope_and_header(mail) == (written, written)
     # The delivery keeps the spelling; any spelling finds it.
     listed = await world.notify.get(
@@ -175,7 +169,7 @@ async def test_a_campaign_writes_to_the_address_as_written_once_per_mailbox(
 
 
 async def test_a_message_writes_as_written_and_a_suppression_in_any_case_stops_the_mailbox(
-    world: World, sink: SmtpServer
+    world: World, smtp_server: SmtpServer
 ) -> None:
     written = f"Hanako.Yamada.{world.tag}@example.jp"
     spellings = (f"Hanako.Yamada.{world.tag}@Example.JP", f"HANAKO.yamada.{world.tag}@example.jp")
@@ -183,7 +177,7 @@ async def test_a_message_writes_as_written_and_a_suppression_in_any_case_stops_t
     first = await message_to(world, "decision", *spellings)
     assert [(d["email"], d["state"]) for d in first["deliveries"]] == [(written, "queued")]
     await send_due(world.ctx)
-    (mail,) = mail_to(sink, world.tag)
+    (mail,) = mail_to(smtp_server, world.tag)
     assert envelope_and_header(mail) == (written, written)
 
     # Queued before the mailbox bounces, claimed after: never sent.
@@ -199,7 +193,7 @@ async def test_a_message_writes_as_written_and_a_suppression_in_any_case_stops_t
     assert outcome["action"] == "suppressed"
     assert outcome["delivery_id"] == first["deliveries"][0]["id"]  # the latest sent to the mailbox
     await send_due(world.ctx)
-    assert len(mail_to(sink, world.tag)) == 1
+    assert len(mail_to(smtp_server, world.tag)) == 1
     operator = bearer(world.token(Role.operator))
     after = await world.notify.get(f"/v1/messages/{queued['id']}", headers=operator)
     assert after.json()["counts"] == {"suppressed": 1}
@@ -210,7 +204,7 @@ async def test_a_message_writes_as_written_and_a_suppression_in_any_case_stops_t
     await contact(world, spellings[0], lg_code=None)
     campaign = await send_invitation(world)
     assert await deliveries(world, campaign, spellings[1]) == []
-    assert len(mail_to(sink, world.tag)) == 1
+    assert len(mail_to(smtp_server, world.tag)) == 1
 
 
 async def test_the_migration_keys_existing_rows_by_the_kernel_rule(

@@ -7,7 +7,6 @@ with ids that name nothing, and a fingerprint of a service's tables to show a ca
 
 from __future__ import annotations
 
-import importlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -20,9 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from libs.common.http import ServiceClient
-from libs.common.settings import SERVICE_NAMES, Settings
+from libs.common.settings import Settings
+from services.catalogue import SERVICE_NAMES
 from services.notify.registry_client import RegistryClient as NotifyRegistryClient
 from services.review.registry_client import RegistryClient as ReviewRegistryClient
+from tests.fixtures.apps import build_app
 from tests.security.callers import OTHER_LG_CODE
 
 # Values for path parameters that name nothing: every allowed call ends in 404 or 422.
@@ -59,11 +60,10 @@ class Wired:
 async def in_process_apps(
     make_settings: Callable[..., Settings], sessionmaker: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[Wired]:
-    apps: dict[str, FastAPI] = {}
-    for service in SERVICE_NAMES:
-        module = importlib.import_module(f"services.{service}.app")
-        apps[service] = module.create_app(make_settings(service))
-        apps[service].state.sessionmaker = sessionmaker
+    apps: dict[str, FastAPI] = {
+        service: build_app(service, make_settings(service), sessionmaker)
+        for service in SERVICE_NAMES
+    }
     to_registry = httpx.ASGITransport(app=apps["registry"])
     review_registry = ReviewRegistryClient.from_settings(
         make_settings("review"), transport=to_registry

@@ -10,8 +10,8 @@ from typing import Any
 
 from libs.common.settings import Settings
 from services.notify.campaigns.models import Campaign
-from services.notify.links import rsvp_url, sign_link, unsubscribe_expiry, unsubscribe_url
-from services.notify.textformat import as_instant
+from services.notify.letters.links import rsvp_url, sign_link, unsubscribe_expiry, unsubscribe_url
+from services.notify.letters.textformat import as_instant
 
 
 def campaign_context(campaign: Campaign) -> dict[str, Any]:

@@ -10,18 +10,22 @@ from sqlalchemy import DateTime, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from libs.common.db import state_type
+from services.notify.campaigns.states import CampaignState
 from services.notify.models import Base
 
 
 class Campaign(Base):
-    """draft → approved → sending → done (or cancelled while a draft)."""
+    """draft → sending → done (or cancelled while a draft): ``states.py``."""
 
     __tablename__ = "campaigns"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     symposium_id: Mapped[uuid.UUID] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(30))  # invitation | reminder | update | cancellation
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[CampaignState] = mapped_column(
+        state_type(CampaignState, 20), default=CampaignState.draft
+    )
     # The symposium as the registry described it when the campaign was drafted (time, sequence…).
     symposium: Mapped[dict[str, Any]] = mapped_column(JSONB)
     sequence: Mapped[int] = mapped_column(Integer, default=0)

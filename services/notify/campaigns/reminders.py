@@ -20,9 +20,9 @@ from libs.common.fiscal_year import TOKYO
 from libs.common.outbox import claim_effect
 from services.notify.campaigns import repository, service
 from services.notify.config import NotifySettings
+from services.notify.letters.textformat import as_instant
 from services.notify.models import applied_effects
 from services.notify.registry_client import RegistryClient
-from services.notify.textformat import as_instant
 
 log = structlog.get_logger(__name__)
 ACTOR = "system:reminders"

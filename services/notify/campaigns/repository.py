@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.email_identity import address_key
 from services.notify.campaigns.models import Campaign
+from services.notify.campaigns.states import ANNOUNCED
 from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.states import DeliveryState
 from services.notify.rsvp.models import Rsvp
-
-ACTIVE = ("sending", "done")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,10 @@ async def save(session: AsyncSession) -> None:
     await session.flush()
 
 
+async def refresh(session: AsyncSession, campaign: Campaign) -> None:
+    await session.refresh(campaign)
+
+
 # One statement for the whole audience: 20,000 rows are one round trip, not 20,000. Suppressed
 # mailboxes are left out here, in the same snapshot the rows are written in; a contact or a
 # mailbox already present (a retried request, a second spelling) is skipped by the unique keys.
@@ -57,7 +61,7 @@ _INSERT_DELIVERIES = text(
         (id, campaign_id, dedupe_key, kind, contact_id, email, email_key, name, state, attempts,
          smtp_message_id, created_at, updated_at)
     SELECT gen_random_uuid(), :campaign_id, 'campaign:' || :campaign_key || ':' || r.contact_id,
-           :kind, r.contact_id, r.email, r.email_key, r.name, 'queued', 0,
+           :kind, r.contact_id, r.email, r.email_key, r.name, :state, 0,
            '<' || gen_random_uuid() || '@jisso>', now(), now()
     FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:emails AS text[]),
                 CAST(:email_keys AS text[]), CAST(:names AS text[]))
@@ -80,6 +84,7 @@ async def insert_deliveries(
             "campaign_id": campaign_id,
             "campaign_key": str(campaign_id),
             "kind": kind,
+            "state": DeliveryState.queued.value,
             "contact_ids": [r.contact_id for r in recipients],
             "emails": [r.email for r in recipients],
             "email_keys": [r.email_key for r in recipients],
@@ -137,7 +142,9 @@ async def invited_symposia(session: AsyncSession, *, starting_after: datetime) -
     query = (
         select(Campaign.symposium_id)
         .where(
-            Campaign.kind == "invitation", Campaign.status.in_(ACTIVE), starts_at > starting_after
+            Campaign.kind == "invitation",
+            Campaign.status.in_(ANNOUNCED),
+            starts_at > starting_after,
         )
         .distinct()
     )
@@ -151,7 +158,7 @@ async def latest_announcement(session: AsyncSession, symposium_id: uuid.UUID) ->
         .where(
             Campaign.symposium_id == symposium_id,
             Campaign.kind.in_(("invitation", "update")),
-            Campaign.status.in_(ACTIVE),
+            Campaign.status.in_(ANNOUNCED),
         )
         .order_by(Campaign.sequence.desc(), Campaign.created_at.desc())
         .limit(1)
@@ -179,8 +186,8 @@ async def invited_recipients(
         .where(
             Campaign.symposium_id == symposium_id,
             Campaign.kind == "invitation",
-            Campaign.status.in_(ACTIVE),
-            Delivery.state == "sent",
+            Campaign.status.in_(ANNOUNCED),
+            Delivery.state == DeliveryState.sent,
             Delivery.contact_id.isnot(None),
         )
         .group_by(Delivery.contact_id, Delivery.email, Delivery.email_key)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
@@ -23,13 +23,9 @@ from services.notify.dependencies import NotifySettingsDep, RegistryDep, Setting
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
 
 
-READ_RESPONSES = {**PROBLEM_RESPONSES, 404: problem_doc("No such campaign")}
-CHANGE_RESPONSES = {
-    **READ_RESPONSES,
-    409: problem_doc("The campaign's status does not allow this"),
-    412: problem_doc("If-Match names an older version"),
-    428: problem_doc("If-Match is missing"),
-}
+NO_SUCH_CAMPAIGN = "No such campaign"
+STATUS_REFUSES = "The campaign's status does not allow this"
+STALE = {412: "If-Match names an older version"}
 
 
 def campaign_out(campaign: Campaign, counts: dict[str, int]) -> CampaignOut:
@@ -57,7 +53,7 @@ def _fields(campaign: Campaign, counts: dict[str, int]) -> dict[str, Any]:
 
 
 async def _one(session: SessionDep, campaign: Campaign, response: Response) -> CampaignOut:
-    await session.refresh(campaign)
+    await service.reload(session, campaign)
     counts = await service.counts(session, [campaign])
     response.headers["ETag"] = service.campaign_etag(campaign)
     return campaign_out(campaign, counts[campaign.id])
@@ -81,13 +77,12 @@ CREATED_LINKS = response_links(
     status_code=201,
     summary="Draft a campaign for a symposium (recipients resolved, first letter previewed)",
     response_model=CampaignDraftOut,
-    responses={
-        **PROBLEM_RESPONSES,
-        201: CREATED_LINKS,
-        404: problem_doc("No such symposium in the registry"),
-        409: problem_doc("A cancelled symposium allows only a cancellation (and only it)"),
-        503: problem_doc("The registry did not answer"),
-    },
+    responses=problems(
+        not_found="No such symposium in the registry",
+        conflict="A cancelled symposium allows only a cancellation (and only it)",
+        unavailable="The registry did not answer",
+        success={201: CREATED_LINKS},
+    ),
 )
 async def create_campaign(
     body: CampaignCreate,
@@ -108,7 +103,7 @@ async def create_campaign(
         kind=body.kind,
         reason=body.reason,
     )
-    await session.refresh(campaign)
+    await service.reload(session, campaign)
     counts = await service.counts(session, [campaign])
     preview = await service.preview(session, campaign=campaign, settings=settings, notify=notify)
     out = CampaignDraftOut.model_validate(
@@ -121,7 +116,7 @@ async def create_campaign(
     return await idem.remember(json_body(out), status_code=201, headers=headers)
 
 
-@router.get("", summary="List campaigns", responses=PROBLEM_RESPONSES)
+@router.get("", summary="List campaigns", responses=problems())
 async def list_campaigns(
     request: Request,
     session: SessionDep,
@@ -151,7 +146,7 @@ async def list_campaigns(
 @router.get(
     "/{campaign_id}",
     summary="Get a campaign with its deliveries counted by state",
-    responses=READ_RESPONSES,
+    responses=problems(not_found=NO_SUCH_CAMPAIGN),
 )
 async def get_campaign(
     campaign_id: uuid.UUID, session: SessionDep, _: Operator, response: Response
@@ -164,7 +159,9 @@ async def get_campaign(
     "/{campaign_id}/approval",
     summary="Approve a draft: it is sent (approving again answers the same and sends nothing)",
     response_model=CampaignOut,
-    responses=CHANGE_RESPONSES,
+    responses=problems(
+        not_found=NO_SUCH_CAMPAIGN, conflict=STATUS_REFUSES, precondition=True, extra=STALE
+    ),
 )
 async def approve_campaign(
     campaign_id: uuid.UUID,
@@ -188,7 +185,9 @@ async def approve_campaign(
 @router.post(
     "/{campaign_id}/cancellation",
     summary="Withdraw a draft (idempotent)",
-    responses=CHANGE_RESPONSES,
+    responses=problems(
+        not_found=NO_SUCH_CAMPAIGN, conflict=STATUS_REFUSES, precondition=True, extra=STALE
+    ),
 )
 async def cancel_campaign(
     campaign_id: uuid.UUID,

@@ -14,18 +14,19 @@ from libs.common.etag import check_if_match, etag_for
 from libs.common.outbox import add_message
 from libs.common.queue import utcnow
 from libs.common.settings import Settings
-from services.notify.addresses import mailbox
 from services.notify.campaigns import repository
 from services.notify.campaigns.context import campaign_context, symposium_links
 from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.repository import Recipient
 from services.notify.campaigns.schemas import Preview
+from services.notify.campaigns.states import CAMPAIGN, CampaignEvent, CampaignState
 from services.notify.config import NotifySettings
-from services.notify.kinds import symposium_template_kind
+from services.notify.letters.addresses import mailbox
+from services.notify.letters.kinds import symposium_template_kind
+from services.notify.letters.rendering import Recipient as LetterRecipient
+from services.notify.letters.rendering import render_message
 from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
-from services.notify.rendering import Recipient as LetterRecipient
-from services.notify.rendering import render_message
 
 log = structlog.get_logger(__name__)
 SEND_JOB = "send_due_deliveries"
@@ -103,7 +104,7 @@ async def draft_campaign(
     campaign = Campaign(
         symposium_id=symposium_id,
         kind=kind,
-        status="draft",
+        status=CampaignState.draft,
         symposium=symposium,
         sequence=int(symposium.get("sequence") or 0),
         context=extra,
@@ -159,6 +160,11 @@ async def get_campaign(
     return campaign
 
 
+async def reload(session: AsyncSession, campaign: Campaign) -> None:
+    """The campaign as stored now (server defaults, the version a flush stepped)."""
+    await repository.refresh(session, campaign)
+
+
 async def counts(
     session: AsyncSession, campaigns: list[Campaign]
 ) -> dict[uuid.UUID, dict[str, int]]:
@@ -178,11 +184,12 @@ async def list_campaigns(
 
 
 async def release(session: AsyncSession, campaign: Campaign, *, actor: str) -> None:
-    """Mark a draft approved and queue the sender; nobody to write to means it is done at once."""
-    campaign.status = "sending" if campaign.recipient_count else "done"
+    """Approve a draft and queue the sender; nobody to write to means it is done at once."""
+    campaign.status = CAMPAIGN.fire(campaign.status, CampaignEvent.approve)
     campaign.approved_by = actor
     campaign.approved_at = utcnow()
-    if campaign.status == "done":
+    if not campaign.recipient_count:
+        campaign.status = CAMPAIGN.fire(campaign.status, CampaignEvent.finish)
         campaign.completed_at = campaign.approved_at
     else:
         await add_message(
@@ -198,12 +205,11 @@ async def release(session: AsyncSession, campaign: Campaign, *, actor: str) -> N
 async def approve_campaign(
     session: AsyncSession, *, campaign_id: uuid.UUID, actor: str, if_match: str | None
 ) -> Campaign:
-    """Approve a draft. Approving an approved campaign again answers its state and sends nothing."""
+    """Approve a draft. Approving an approved campaign again answers its state and sends nothing;
+    a withdrawn one is the machine's 409."""
     campaign = await get_campaign(session, campaign_id, lock=True)
-    if campaign.status in ("sending", "done", "approved"):
-        return campaign
-    if campaign.status == "cancelled":
-        raise Conflict("取り消されたキャンペーンは承認できません（the campaign was cancelled）")
+    if CAMPAIGN.fire(campaign.status, CampaignEvent.approve) == campaign.status:
+        return campaign  # a repeat
     check_if_match(if_match, campaign_etag(campaign))
     await release(session, campaign, actor=actor)
     return campaign
@@ -212,17 +218,14 @@ async def approve_campaign(
 async def cancel_campaign(
     session: AsyncSession, *, campaign_id: uuid.UUID, if_match: str | None
 ) -> Campaign:
-    """Withdraw a draft; its deliveries go, so nothing can ever send them."""
+    """Withdraw a draft; its deliveries go, so nothing can ever send them. Withdrawing again
+    answers the same; an approved campaign is the machine's 409."""
     campaign = await get_campaign(session, campaign_id, lock=True)
-    if campaign.status == "cancelled":
-        return campaign
-    if campaign.status != "draft":
-        raise Conflict(
-            "承認済みのキャンペーンは取り消せません（only a draft can be cancelled）",
-            status=campaign.status,
-        )
+    withdrawn = CAMPAIGN.fire(campaign.status, CampaignEvent.cancel)
+    if withdrawn == campaign.status:
+        return campaign  # a repeat
     check_if_match(if_match, campaign_etag(campaign))
-    campaign.status = "cancelled"
+    campaign.status = withdrawn
     await repository.delete_deliveries(session, campaign.id)
     await repository.save(session)
     return campaign

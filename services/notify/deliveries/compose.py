@@ -11,12 +11,12 @@ from services.notify.campaigns.context import campaign_context, symposium_links
 from services.notify.campaigns.models import Campaign
 from services.notify.config import NotifySettings
 from services.notify.deliveries.models import Delivery
-from services.notify.ics import IcsMethod, Invitation, invitation
-from services.notify.kinds import KINDS, symposium_template_kind
+from services.notify.letters.ics import IcsMethod, Invitation, invitation
+from services.notify.letters.kinds import KINDS, symposium_template_kind
+from services.notify.letters.mime import build_email
+from services.notify.letters.rendering import Recipient, render_message
+from services.notify.letters.textformat import symposium_title
 from services.notify.messages.models import Message
-from services.notify.mime import build_email
-from services.notify.rendering import Recipient, render_message
-from services.notify.textformat import symposium_title
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,8 @@ is woken in them (the cork), so the scheduler has no reason to pause us there.
 
 aiosmtplib's ``SMTP.data()`` writes body and marker in one ``write`` and awaits the reply, so the
 split is rebuilt from its pieces: ``SMTP.mail``/``rcpt``/``execute_command(b"DATA")`` (public),
-the protocol's ``normalize_message_line_endings`` and dot-stuffing (``PERIOD_REGEX``) exactly as
-``SMTPProtocol.execute_data_command`` applies them, ``SMTPProtocol.write`` and
-``read_response``. One protected attribute is touched: ``_response_pending``, which the protocol
-sets before every command so that a reply arriving before ``read_response`` is awaited is kept
-rather than dropped as unsolicited — the marker is a command in all but name.
+then the body, the marker and the final reply through ``library_contract.py``, the one module
+that touches aiosmtplib's protocol (and says why, and is checked on every upgrade).
 """
 
 from __future__ import annotations
@@ -33,11 +30,11 @@ import asyncio
 import socket
 import struct
 import time
-from typing import cast
 
 import aiosmtplib
-from aiosmtplib.protocol import PERIOD_REGEX, SMTPProtocol, normalize_message_line_endings
-from aiosmtplib.response import SMTPResponse
+
+from services.notify.deliveries import library_contract as lib
+from services.notify.deliveries.library_contract import SMTPProtocol
 
 END_OF_DATA = b".\r\n"
 START_INPUT = 354
@@ -55,7 +52,7 @@ class HeldMessage:
 
     @property
     def transport(self) -> asyncio.WriteTransport | None:
-        return cast(asyncio.WriteTransport | None, self.protocol.transport)
+        return lib.smtp_transport(self.protocol)
 
     def stage(self) -> bool:
         """Put the marker in the kernel's send buffer, corked. False if it could not get there
@@ -65,19 +62,19 @@ class HeldMessage:
         if transport is None or transport.is_closing():
             return False
         self._cork(True)
-        self.protocol._response_pending = True
+        lib.expect_reply(self.protocol)  # the marker is a command in all but name
         transport.write(END_OF_DATA)
-        self.staged = transport.get_write_buffer_size() == 0
+        self.staged = lib.unsent_in_process(transport) == 0
         return self.staged
 
     def release(self) -> None:
         """Uncork: the marker leaves now (it would anyway, when the socket closes)."""
         self._cork(False)
 
-    async def reply(self) -> SMTPResponse:
+    async def reply(self) -> aiosmtplib.SMTPResponse:
         """The server's verdict on the message (250, or a 4xx/5xx after the fact)."""
         try:
-            return await self.protocol.read_response(timeout=self.wait)
+            return await lib.read_reply(self.protocol, self.wait)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
             self.client.close()
             raise
@@ -122,11 +119,10 @@ async def hold_message(
     except aiosmtplib.SMTPResponseException:
         await _reset(client, wait)
         raise
-    protocol = client.protocol
-    if protocol is None or protocol.transport is None:
+    protocol = lib.smtp_protocol(client)
+    if protocol is None or lib.smtp_transport(protocol) is None:
         raise aiosmtplib.SMTPServerDisconnected("connection lost before the message body")
-    body = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message))
-    protocol.write(body)
+    lib.write(protocol, lib.data_body(message))
     await _flushed(client, protocol, wait)
     return HeldMessage(client, protocol, wait)
 
@@ -134,9 +130,9 @@ async def hold_message(
 async def _flushed(client: aiosmtplib.SMTP, protocol: SMTPProtocol, wait: float) -> None:
     """Wait until the body is in the kernel's socket buffer, not asyncio's: bytes still in the
     process die with it, and the marker must never overtake them."""
-    transport = cast(asyncio.WriteTransport | None, protocol.transport)
+    transport = lib.smtp_transport(protocol)
     deadline = time.monotonic() + wait
-    while transport is not None and transport.get_write_buffer_size() > 0:
+    while transport is not None and lib.unsent_in_process(transport) > 0:
         if transport.is_closing() or time.monotonic() > deadline:
             client.close()
             raise aiosmtplib.SMTPServerDisconnected("the message body could not be sent")

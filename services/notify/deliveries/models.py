@@ -8,19 +8,23 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from libs.common.db import state_type
 from libs.common.email_identity import address_key
+from services.notify.deliveries.states import DeliveryState
 from services.notify.models import Base
 
 
 class Delivery(Base):
-    """States: queued → sending → sent | retrying → … | failed | bounced | suppressed.
+    """States (``states.py``): queued → sending → sent | retrying → … | failed | bounced |
+    suppressed.
 
     ``sending`` is committed before the message's final DATA terminator is written and ``sent``
     before it is acknowledged, so a crash leaves no row that the SMTP server may have accepted
     unrecorded (see services/notify/deliveries/sender.py).
 
     ``email`` is the address as written, sent to; ``email_key`` is the mailbox's identity
-    (services/notify/addresses.py), which suppressions, bounces and de-duplication compare."""
+    (services/notify/letters/addresses.py), which suppressions, bounces and de-duplication
+    compare."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -44,7 +48,9 @@ class Delivery(Base):
     email: Mapped[str] = mapped_column(String(320))
     email_key: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    state: Mapped[str] = mapped_column(String(20), default="queued")
+    state: Mapped[DeliveryState] = mapped_column(
+        state_type(DeliveryState, 20), default=DeliveryState.queued
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)

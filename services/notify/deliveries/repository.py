@@ -1,23 +1,60 @@
-"""All SQL of deliveries: claiming due rows, recording outcomes, suppressions, listings."""
+"""All SQL of deliveries: the one-sender lock, claiming due rows, recording outcomes (the
+``sent`` that commit_release.py commits too), suppressions, listings.
+
+Every state a statement moves a row from and to is read from the machines (``states.py``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, all_, and_, bindparam, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    DateTime,
+    all_,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.notify.campaigns.models import Campaign
+from services.notify.campaigns.states import CAMPAIGN, SENDABLE, CampaignEvent
 from services.notify.deliveries.models import Delivery, Suppression
+from services.notify.deliveries.states import DELIVERY, PENDING, DeliveryEvent, DeliveryState
+from services.notify.machines import single_move
 from services.notify.messages.models import Message
 
-PENDING = ("queued", "sending", "retrying")
-SENDABLE_CAMPAIGN = ("approved", "sending")
+CLAIM_FROM, CLAIMED = single_move(DELIVERY, DeliveryEvent.claim)
+# (sending, claim): a row whose sender died, claimed again once its lease is over.
+ABANDONED = DeliveryState.sending
+_LOCK_SQL = text("SELECT pg_try_advisory_lock(hashtext('jisso:notify:sender'))")
+_UNLOCK_SQL = text("SELECT pg_advisory_unlock(hashtext('jisso:notify:sender'))")
+
+
+@asynccontextmanager
+async def sender_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
+    """The one-sender lock, on a connection of its own held for the run; PostgreSQL releases
+    it by itself when that connection ends, so a killed worker never leaves it behind."""
+    async with engine.connect() as connection:
+        held = bool(await connection.scalar(_LOCK_SQL))
+        await connection.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                await connection.execute(_UNLOCK_SQL)
+                await connection.commit()
 
 
 def _due(as_of: datetime | None, lease: timedelta) -> Any:
@@ -26,15 +63,16 @@ def _due(as_of: datetime | None, lease: timedelta) -> Any:
     now = func.now()
     cutoff = func.greatest(now, as_of, type_=DateTime(timezone=True)) if as_of else now
     campaign_ready = exists().where(
-        Campaign.id == Delivery.campaign_id, Campaign.status.in_(SENDABLE_CAMPAIGN)
+        Campaign.id == Delivery.campaign_id, Campaign.status.in_(SENDABLE)
     )
+    waiting = [state for state in CLAIM_FROM if state != ABANDONED]
     return and_(
         or_(
             and_(
-                Delivery.state.in_(("queued", "retrying")),
+                Delivery.state.in_(waiting),
                 or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= cutoff),
             ),
-            and_(Delivery.state == "sending", Delivery.claimed_at < cutoff - lease),
+            and_(Delivery.state == ABANDONED, Delivery.claimed_at < cutoff - lease),
         ),
         or_(Delivery.message_id.is_not(None), campaign_ready),
     )
@@ -64,7 +102,7 @@ async def claim_due(
     claim = (
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()))
-        .values(state="sending", claimed_at=func.now(), attempts=Delivery.attempts + 1)
+        .values(state=CLAIMED, claimed_at=func.now(), attempts=Delivery.attempts + 1)
         .returning(Delivery)
         .execution_options(synchronize_session=False)
     )
@@ -79,11 +117,12 @@ async def suppress_claimed(session: AsyncSession, ids: Sequence[uuid.UUID]) -> s
     """Claimed rows whose mailbox was suppressed since they were queued: never sent."""
     if not ids:
         return set()
+    sources, target = single_move(DELIVERY, DeliveryEvent.suppress)
     suppressed = exists().where(Suppression.email == Delivery.email_key)
     result = await session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(list(ids)), suppressed)
-        .values(state="suppressed", last_error="address suppressed before sending")
+        .where(Delivery.id.in_(list(ids)), Delivery.state.in_(sources), suppressed)
+        .values(state=target, last_error="address suppressed before sending")
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
@@ -93,21 +132,53 @@ async def suppress_claimed(session: AsyncSession, ids: Sequence[uuid.UUID]) -> s
 async def start_campaigns(session: AsyncSession, campaign_ids: Sequence[uuid.UUID]) -> None:
     """An approved campaign whose first deliveries were claimed is ``sending``."""
     if campaign_ids:
+        sources, target = single_move(CAMPAIGN, CampaignEvent.start)
         await session.execute(
             update(Campaign)
-            .where(Campaign.id.in_(list(campaign_ids)), Campaign.status == "approved")
-            .values(status="sending", version=Campaign.version + 1)
+            .where(Campaign.id.in_(list(campaign_ids)), Campaign.status.in_(sources))
+            .values(status=target, version=Campaign.version + 1)
             .execution_options(synchronize_session=False)
         )
 
 
-# The sender's hot path runs this on the asyncpg connection itself (see commit_release.py).
-MARK_SENT_SQL = """
+SEND_FROM, SENT = single_move(DELIVERY, DeliveryEvent.send)
+# The sender's hot path runs this on the asyncpg connection itself (SentWrite below). The states
+# are the machine's own values (StrEnum members, never input), written in as literals.
+MARK_SENT_SQL = f"""
 UPDATE notify.deliveries
-SET state = 'sent', sent_at = now(), last_error = NULL, updated_at = now()
-WHERE id = $1 AND state = 'sending' AND claimed_at = $2
+SET state = '{SENT}', sent_at = now(), last_error = NULL, updated_at = now()
+WHERE id = $1 AND state IN ({", ".join(f"'{state}'" for state in SEND_FROM)}) AND claimed_at = $2
 RETURNING id
 """
+
+
+class SentWrite:
+    """``sent`` written on the driver's own connection, in a transaction the caller ends:
+    ``commit_release.py`` writes its COMMIT right behind the end-of-data marker, which is why
+    the COMMIT is handed over as a coroutine not yet started (see ``library_contract.py``)."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver  # asyncpg.Connection
+        self.transaction = driver.transaction()
+
+    @classmethod
+    async def begin(cls, connection: AsyncConnection) -> SentWrite:
+        raw = await connection.get_raw_connection()
+        write = cls(raw.driver_connection)
+        await write.transaction.start()
+        return write
+
+    async def mark(self, delivery_id: uuid.UUID, claimed_at: datetime) -> bool:
+        """``sent``, if this sender still holds the row (its claim is the fence); uncommitted."""
+        return await self.driver.fetchval(MARK_SENT_SQL, delivery_id, claimed_at) is not None
+
+    async def rollback(self) -> None:
+        await self.transaction.rollback()
+
+    def commit(self) -> Coroutine[Any, Any, None]:
+        """The COMMIT, not started: the caller steps it (``library_contract.write_first``)."""
+        commit: Coroutine[Any, Any, None] = self.transaction.commit()
+        return commit
 
 
 async def mark_sent(session: AsyncSession, delivery_id: uuid.UUID, claimed_at: datetime) -> bool:
@@ -117,10 +188,10 @@ async def mark_sent(session: AsyncSession, delivery_id: uuid.UUID, claimed_at: d
         update(Delivery)
         .where(
             Delivery.id == delivery_id,
-            Delivery.state == "sending",
+            Delivery.state.in_(SEND_FROM),
             Delivery.claimed_at == claimed_at,
         )
-        .values(state="sent", sent_at=func.now(), last_error=None)
+        .values(state=SENT, sent_at=func.now(), last_error=None)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
@@ -132,20 +203,22 @@ async def record_outcome(
     delivery_id: uuid.UUID,
     claimed_at: datetime,
     *,
-    state: str,
+    event: DeliveryEvent,
+    source: DeliveryState,
     last_error: str | None,
     next_attempt_at: datetime | None = None,
-    from_states: Sequence[str] = ("sending",),
 ) -> bool:
-    """Move a claimed row on (retrying, failed, bounced…); a no-op if another sender took it."""
+    """Move a claimed row in ``source`` on by ``event`` (retry, fail, bounce…); a no-op if
+    another sender took it. An event the machine does not allow from ``source`` is refused."""
+    target = DELIVERY.fire(source, event)
     result = await session.scalars(
         update(Delivery)
         .where(
             Delivery.id == delivery_id,
-            Delivery.state.in_(list(from_states)),
+            Delivery.state == source,
             Delivery.claimed_at == claimed_at,
         )
-        .values(state=state, last_error=last_error, next_attempt_at=next_attempt_at)
+        .values(state=target, last_error=last_error, next_attempt_at=next_attempt_at)
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     )
@@ -154,12 +227,13 @@ async def record_outcome(
 
 async def finish_campaigns(session: AsyncSession) -> list[uuid.UUID]:
     """Campaigns with deliveries, none of them still queued, sending or retrying, are ``done``."""
+    sources, target = single_move(CAMPAIGN, CampaignEvent.finish)
     pending = exists().where(Delivery.campaign_id == Campaign.id, Delivery.state.in_(PENDING))
     any_delivery = exists().where(Delivery.campaign_id == Campaign.id)
     result = await session.scalars(
         update(Campaign)
-        .where(Campaign.status.in_(SENDABLE_CAMPAIGN), any_delivery, ~pending)
-        .values(status="done", completed_at=func.now(), version=Campaign.version + 1)
+        .where(Campaign.status.in_(sources), any_delivery, ~pending)
+        .values(status=target, completed_at=func.now(), version=Campaign.version + 1)
         .returning(Campaign.id)
         .execution_options(synchronize_session=False)
     )
@@ -212,7 +286,7 @@ async def latest_to(session: AsyncSession, email_key: str) -> Delivery | None:
     """The most recent delivery actually handed to the server for this mailbox."""
     return await session.scalar(
         select(Delivery)
-        .where(Delivery.email_key == email_key, Delivery.state == "sent")
+        .where(Delivery.email_key == email_key, Delivery.state == DeliveryState.sent)
         .order_by(Delivery.sent_at.desc())
         .limit(1)
         .with_for_update()

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from libs.common.auth import Operator, Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES, FieldProblem, InvalidInput
+from libs.common.errors import FieldProblem, InvalidInput, problems
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -50,7 +50,7 @@ BOUNCE_BODY: dict[str, Any] = {
 @router.get(
     "/v1/deliveries",
     summary="List deliveries (filter by campaign, message, state or address)",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def list_deliveries(
     request: Request,
@@ -87,7 +87,7 @@ async def list_deliveries(
     "the address) and suppresses the address here and in the registry. Soft bounces are "
     "acknowledged and ignored. Repeating a report changes nothing.",
     openapi_extra={"requestBody": BOUNCE_BODY},
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def report_bounces(
     request: Request, session: SessionDep, principal: Reporter, idem: IdempotencyDep

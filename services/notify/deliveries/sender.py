@@ -21,20 +21,18 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiosmtplib
 import structlog
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from libs.common.outbox import PENDING_OUTBOX_IDS, relay
 from libs.common.queue import JobContext
 from libs.common.settings import Settings
+from libs.common.unit_of_work import Relay, unit_of_work
 from services.notify.config import NotifySettings, get_notify_settings
 from services.notify.deliveries import repository
 from services.notify.deliveries.commit_release import Committed, commit_sent_and_release
@@ -43,7 +41,8 @@ from services.notify.deliveries.held_data import HeldMessage, hold_message
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.outcomes import Verdict, judge, transient
 from services.notify.deliveries.service import suppress_and_mirror
-from services.notify.smtp import SmtpTarget
+from services.notify.deliveries.states import DeliveryState
+from services.notify.letters.smtp import SmtpTarget
 
 log = structlog.get_logger(__name__)
 SMTP_TIMEOUT = 30.0
@@ -103,7 +102,8 @@ class Sender:
         self.sessionmaker: async_sessionmaker[AsyncSession] = ctx["sessionmaker"]
         self.engine: AsyncEngine = ctx["engine"]
         self.outbox = ctx["outbox"]
-        self.redis = ctx.get("redis")
+        # What this run's transactions write to the outbox leaves at once (libs.common.worker).
+        self.relay: Relay | None = ctx.get("relay")
         self.notify = notify
         self.report = report
         self.limiter = RateLimiter(notify.send_rate_per_second)
@@ -158,7 +158,7 @@ class Sender:
             await queue.put(None)
 
     async def _claim(self, as_of: datetime | None) -> list[Delivery]:
-        async with self.sessionmaker() as session, session.begin():
+        async with unit_of_work(self.sessionmaker) as session:
             batch = await repository.claim_due(
                 session,
                 as_of=as_of,
@@ -169,7 +169,7 @@ class Sender:
             suppressed = await repository.suppress_claimed(session, [d.id for d in batch])
             campaigns = {d.campaign_id for d in batch if d.campaign_id}
             await repository.start_campaigns(session, list(campaigns))
-        self.report["suppressed"] += len(suppressed)
+        self.report[DeliveryState.suppressed] += len(suppressed)
         batch = [d for d in batch if d.id not in suppressed]
         self.in_flight.update(d.id for d in batch)
         return batch
@@ -191,7 +191,7 @@ class Sender:
             return composer.compose(delivery)
         except Exception as exc:  # content that cannot render is not retried
             log.exception("delivery_render_failed", delivery_id=str(delivery.id))
-            await self._record(delivery, Verdict("failed", f"render: {exc}"[:1000]))
+            await self._record(delivery, Verdict(DeliveryState.failed, f"render: {exc}"[:1000]))
             self.in_flight.discard(delivery.id)
             return None
 
@@ -250,12 +250,14 @@ class Sender:
             # could duplicate it), as if this process had died right after the write.
             log.warning("smtp_no_final_reply", delivery_id=str(delivery.id), error=str(exc))
             connection.drop()
-            self.report["sent"] += 1
+            self.report[DeliveryState.sent] += 1
             return
         if 200 <= reply.code < 300:
-            self.report["sent"] += 1
+            self.report[DeliveryState.sent] += 1
             return
-        await self._record(delivery, judge(reply.code, reply.message, stage="data"), "sent")
+        await self._record(
+            delivery, judge(reply.code, reply.message, stage="data"), DeliveryState.sent
+        )
 
     async def _commit_then_release(self, delivery: Delivery, held: HeldMessage) -> Committed:
         """``sent`` committed and the end-of-data marker let go together (commit_release.py);
@@ -280,14 +282,16 @@ class Sender:
     async def _mark_sent_again(self, delivery_id: uuid.UUID, claimed_at: datetime) -> None:
         for attempt in range(3):
             try:
-                async with self.sessionmaker() as session, session.begin():
+                async with unit_of_work(self.sessionmaker) as session:
                     await repository.mark_sent(session, delivery_id, claimed_at)
                 return
             except Exception as exc:  # still unreachable: after its lease the row goes again
                 log.error("sent_not_recorded", delivery_id=str(delivery_id), error=str(exc))
                 await asyncio.sleep(0.5 * 2**attempt)
 
-    async def _record(self, delivery: Delivery, verdict: Verdict, *from_states: str) -> None:
+    async def _record(
+        self, delivery: Delivery, verdict: Verdict, source: DeliveryState = DeliveryState.sending
+    ) -> None:
         verdict = verdict.within(delivery.attempts, self.notify)
         claimed_at = delivery.claimed_at
         assert claimed_at is not None
@@ -297,12 +301,12 @@ class Sender:
                 session,
                 delivery.id,
                 claimed_at,
-                state=verdict.state,
+                event=verdict.event,
+                source=source,
                 last_error=verdict.error,
                 next_attempt_at=verdict.next_attempt_at,
-                from_states=from_states or ("sending",),
             )
-            if moved and verdict.state == "bounced":
+            if moved and verdict.state == DeliveryState.bounced:
                 await suppress_and_mirror(
                     session,
                     self.outbox,
@@ -315,35 +319,8 @@ class Sender:
         self.report[verdict.state] += 1
 
     async def _in_transaction(self, fn: Any) -> Any:
-        async with self.sessionmaker() as session:
-            async with session.begin():
-                result = await fn(session)
-            ids = session.info.pop(PENDING_OUTBOX_IDS, [])
-        if ids and self.redis is not None:
-            try:
-                await relay(self.sessionmaker, self.outbox, self.redis, ids=ids)
-            except Exception as exc:  # the outbox sweep publishes it later
-                log.warning("outbox_prompt_relay_failed", error=str(exc))
-        return result
-
-
-LOCK_SQL = text("SELECT pg_try_advisory_lock(hashtext('jisso:notify:sender'))")
-UNLOCK_SQL = text("SELECT pg_advisory_unlock(hashtext('jisso:notify:sender'))")
-
-
-@asynccontextmanager
-async def sender_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
-    """The one-sender lock, on a connection of its own held for the run; PostgreSQL releases
-    it by itself when that connection ends, so a killed worker never leaves it behind."""
-    async with engine.connect() as connection:
-        held = bool(await connection.scalar(LOCK_SQL))
-        await connection.commit()
-        try:
-            yield held
-        finally:
-            if held:
-                await connection.execute(UNLOCK_SQL)
-                await connection.commit()
+        async with unit_of_work(self.sessionmaker, relay=self.relay) as session:
+            return await fn(session)
 
 
 async def send_due(
@@ -355,7 +332,7 @@ async def send_due(
     report: Counter[str] = Counter()
     deadline = time.monotonic() + RUN_BUDGET_SECONDS
     while True:
-        async with sender_lock(ctx["engine"]) as held:
+        async with repository.sender_lock(ctx["engine"]) as held:
             if not held:
                 return +report
             sender = Sender(ctx, notify, report)

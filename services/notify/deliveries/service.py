@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.email_identity import address_key
 from libs.common.outbox import add_message
-from services.notify.addresses import normalise_email
 from services.notify.deliveries import repository
 from services.notify.deliveries.bounces import BounceReport
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.schemas import BounceOutcome
+from services.notify.deliveries.states import DELIVERY, DeliveryEvent
+from services.notify.letters.addresses import normalise_email
 
 
 async def suppress_and_mirror(
@@ -58,8 +59,8 @@ async def _record_bounce(
         # The remote server keeps trying; a soft bounce changes nothing here.
         return BounceOutcome(email=address, type="soft", action="ignored", delivery_id=None)
     delivery = await _bounced_delivery(session, address, report.message_id)
-    if delivery is not None and delivery.state == "sent":
-        delivery.state = "bounced"
+    if delivery is not None and DELIVERY.can(delivery.state, DeliveryEvent.report_bounce):
+        delivery.state = DELIVERY.fire(delivery.state, DeliveryEvent.report_bounce)
         delivery.last_error = report.reason or "hard bounce"
     new = await suppress_and_mirror(
         session,

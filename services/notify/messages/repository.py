@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.deliveries.models import Delivery, Suppression
+from services.notify.deliveries.states import DeliveryState
 from services.notify.messages.models import Message
 
 
@@ -70,7 +71,9 @@ async def insert_deliveries(
             "email": r.email,
             "email_key": r.email_key,
             "name": r.name,
-            "state": "suppressed" if r.email_key in suppressed else "queued",
+            "state": (
+                DeliveryState.suppressed if r.email_key in suppressed else DeliveryState.queued
+            ),
             "attempts": 0,
             "smtp_message_id": f"<{uuid.uuid4()}@jisso>",
         }

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.deliveries.models import Delivery
@@ -21,10 +21,6 @@ from services.notify.messages.schemas import MessageCreate, MessageOut
 router = APIRouter(prefix="/v1/messages", tags=["messages"], route_class=UnitOfWorkRoute)
 
 Sender = Annotated[Principal, Depends(require(Role.operator, Role.service))]
-READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    404: problem_doc("No such message"),
-}
 
 
 def _out(message: Message, deliveries: list[Delivery]) -> MessageOut:
@@ -48,10 +44,11 @@ def _out(message: Message, deliveries: list[Delivery]) -> MessageOut:
     description="One delivery per distinct address (suppressed addresses are recorded, not "
     "written to). A second message with the same `dedupe_key` sends nothing and answers 200 "
     "with the first; `Idempotency-Key` replays the first response.",
-    responses={
-        **PROBLEM_RESPONSES,
-        200: {"model": MessageOut, "description": "The dedupe_key was known: nothing new sent"},
-    },
+    responses=problems(
+        success={
+            200: {"model": MessageOut, "description": "The dedupe_key was known: nothing new sent"}
+        }
+    ),
 )
 async def create_message(
     body: MessageCreate, session: SessionDep, principal: Sender, idem: IdempotencyDep
@@ -73,6 +70,10 @@ async def create_message(
     )
 
 
-@router.get("/{message_id}", summary="A message and its deliveries", responses=READ_RESPONSES)
+@router.get(
+    "/{message_id}",
+    summary="A message and its deliveries",
+    responses=problems(not_found="No such message"),
+)
 async def get_message(message_id: uuid.UUID, session: SessionDep, principal: Sender) -> MessageOut:
     return _out(*await service.get_message(session, message_id))

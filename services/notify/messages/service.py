@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import InvalidInput, NotFound
 from libs.common.outbox import add_message
-from services.notify.addresses import mailbox
 from services.notify.deliveries.models import Delivery
+from services.notify.letters.addresses import mailbox
+from services.notify.letters.rendering import Recipient, kind_of, render_message
 from services.notify.messages import repository
 from services.notify.messages.models import Message
 from services.notify.messages.repository import NewDelivery
 from services.notify.models import outbox
-from services.notify.rendering import Recipient, kind_of, render_message
 
 SEND_JOB = "send_due_deliveries"
 _DEDUPE_KEY_LENGTH = 300  # the deliveries column

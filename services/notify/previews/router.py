@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_RESPONSES
+from libs.common.errors import problems
 from libs.common.unit_of_work import UnitOfWorkRoute
-from services.notify.addresses import mailbox
 from services.notify.dependencies import NotifySettingsDep, SettingsDep
-from services.notify.links import rsvp_url, unsubscribe_url
+from services.notify.letters.addresses import mailbox
+from services.notify.letters.links import rsvp_url, unsubscribe_url
+from services.notify.letters.rendering import Recipient, kind_of, render_message
 from services.notify.previews.schemas import PreviewOut, PreviewRequest
-from services.notify.rendering import Recipient, kind_of, render_message
 
 router = APIRouter(prefix="/v1/previews", tags=["previews"], route_class=UnitOfWorkRoute)
 
@@ -22,7 +22,7 @@ PREVIEW_TOKEN = "preview"
 @router.post(
     "",
     summary="Render a letter for one recipient (nothing is sent or stored)",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def preview(
     body: PreviewRequest,

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.notify.kinds import KINDS
+from services.notify.letters.kinds import KINDS
 
 KIND_HELP = "; ".join(
     f"{k.name}: {k.description} (context: {', '.join(k.required)}"

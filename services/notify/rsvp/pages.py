@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from libs.common.errors import DomainError
-from services.notify.textformat import symposium_view
+from services.notify.letters.textformat import symposium_view
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "pages"),

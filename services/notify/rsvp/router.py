@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_RESPONSES, DomainError, InvalidInput, problem_doc
+from libs.common.errors import DomainError, InvalidInput, problem_doc, problems
 from libs.common.rate_limits import public_link_limit
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.dependencies import RegistryDep, SettingsDep
@@ -162,7 +162,7 @@ async def unsubscribe(
 @router.get(
     "/symposia/{symposium_id}/rsvp-summary",
     summary="Answers to a symposium counted by response",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def rsvp_summary(symposium_id: uuid.UUID, session: SessionDep, _: Operator) -> RsvpSummary:
     counts = await service.rsvp_summary(session, symposium_id)

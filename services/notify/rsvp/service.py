@@ -17,10 +17,11 @@ from libs.common.errors import NotFound
 from libs.common.outbox import add_message
 from libs.common.queue import utcnow
 from libs.common.settings import Settings
-from services.notify.addresses import mailbox
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.service import suppress_and_mirror
-from services.notify.links import InvalidLink, LinkClaims, verify_link
+from services.notify.deliveries.states import DeliveryState
+from services.notify.letters.addresses import mailbox
+from services.notify.letters.links import InvalidLink, LinkClaims, verify_link
 from services.notify.messages.models import Message
 from services.notify.messages.service import delivery_dedupe_key
 from services.notify.models import outbox
@@ -163,7 +164,7 @@ async def _tell_promoted(session: AsyncSession, rsvp: Rsvp, symposium: dict[str,
         contact_id=rsvp.contact_id,
         email=rsvp.email,
         name=rsvp.name,
-        state="queued",
+        state=DeliveryState.queued,
         attempts=0,
         smtp_message_id=f"<{uuid.uuid4()}@jisso>",
     )

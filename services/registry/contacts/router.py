@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
@@ -40,11 +40,8 @@ Suppressor = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 AnyContactOut = ContactOut | ContactPublicOut
 
 
-Responses = dict[int | str, dict[str, Any]]
-
-
-READ_RESPONSES: Responses = {**PROBLEM_RESPONSES, 404: problem_doc("No such contact or link")}
-DUPLICATE: Responses = {409: problem_doc("The email (or the link) is already registered")}
+NO_SUCH_CONTACT = "No such contact or link"
+DUPLICATE = "The email (or the link) is already registered"
 
 
 def contact_out(
@@ -72,7 +69,7 @@ CREATED_LINKS = response_links(
     "",
     status_code=201,
     summary="Create a contact",
-    responses={**PROBLEM_RESPONSES, **DUPLICATE, 201: CREATED_LINKS},
+    responses=problems(conflict=DUPLICATE, success={201: CREATED_LINKS}),
 )
 async def create_contact(
     body: ContactCreate, session: SessionDep, principal: Editor, response: Response
@@ -83,7 +80,7 @@ async def create_contact(
     return full_view(contact)
 
 
-@router.get("", summary="List contacts", responses=PROBLEM_RESPONSES)
+@router.get("", summary="List contacts", responses=problems())
 async def list_contacts(
     request: Request,
     session: SessionDep,
@@ -137,7 +134,7 @@ async def list_contacts(
     summary="Suppress an address (notify, from bounces and unsubscribes)",
     description="Every contact with this address, in any case, gets the state. Repeating a call "
     "changes nothing and answers the same.",
-    responses=READ_RESPONSES,
+    responses=problems(not_found=NO_SUCH_CONTACT),
 )
 async def suppress_address(
     body: SuppressionByEmail, session: SessionDep, principal: Suppressor
@@ -153,10 +150,10 @@ async def suppress_address(
 @router.get(
     "/{contact_id}",
     summary="Get a contact",
-    responses={
-        **READ_RESPONSES,
-        200: response_links("The contact, with its `ETag`", ChangeContact=CHANGE_CONTACT),
-    },
+    responses=problems(
+        not_found=NO_SUCH_CONTACT,
+        success={200: response_links("The contact, with its `ETag`", ChangeContact=CHANGE_CONTACT)},
+    ),
 )
 async def get_contact(
     contact_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
@@ -168,7 +165,7 @@ async def get_contact(
 @router.patch(
     "/{contact_id}",
     summary="Change a contact",
-    responses={**READ_RESPONSES, **DUPLICATE, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_CONTACT, conflict=DUPLICATE, precondition=True),
 )
 async def update_contact(
     contact_id: uuid.UUID,
@@ -188,7 +185,7 @@ async def update_contact(
     "/{contact_id}/links",
     status_code=201,
     summary="Link a contact to a project or a council",
-    responses={**READ_RESPONSES, **DUPLICATE},
+    responses=problems(not_found=NO_SUCH_CONTACT, conflict=DUPLICATE),
 )
 async def add_link(
     contact_id: uuid.UUID,
@@ -207,7 +204,7 @@ async def add_link(
 @router.delete(
     "/{contact_id}/links/{link_id}",
     summary="Remove a link (If-Match: the contact's ETag)",
-    responses={**READ_RESPONSES, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_CONTACT, precondition=True),
 )
 async def remove_link(
     contact_id: uuid.UUID,
@@ -226,7 +223,7 @@ async def remove_link(
 @router.post(
     "/{contact_id}/suppression",
     summary="Set a contact's suppression state (idempotent)",
-    responses=READ_RESPONSES,
+    responses=problems(not_found=NO_SUCH_CONTACT),
 )
 async def suppress(
     contact_id: uuid.UUID,
@@ -242,7 +239,7 @@ async def suppress(
 @router.delete(
     "/{contact_id}/suppression",
     summary="Lift a contact's suppression (If-Match)",
-    responses={**READ_RESPONSES, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_CONTACT, precondition=True),
 )
 async def lift_suppression(
     contact_id: uuid.UUID,

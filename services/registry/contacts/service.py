@@ -8,17 +8,19 @@ municipality whether another one holds the address (docs/registry.md, "Contacts"
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit import Change, ChangeKind
 from libs.common.auth import Principal, Role
 from libs.common.email_identity import address_key, canonical_address
 from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from libs.common.etag import check_if_match, representation_etag
 from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
-from services.registry.audit.service import record
+from services.registry.audit.service import audited, record
 from services.registry.contacts import repository
 from services.registry.contacts.models import Contact, ContactLink
 from services.registry.contacts.schemas import (
@@ -92,14 +94,15 @@ async def _contact(session: AsyncSession, principal: Principal, contact_id: uuid
     return contact
 
 
-async def _record(
+async def _record_link(
     session: AsyncSession,
-    principal: Principal | str,
+    principal: Principal,
     action: str,
     contact: Contact,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
+    """A link or unlink: an event about the contact's links, not a snapshot of the contact."""
     await record(
         session,
         actor=principal,
@@ -108,6 +111,27 @@ async def _record(
         subject_id=contact.id,
         before=before,
         after=after,
+    )
+
+
+def _audited(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    contact: Contact,
+    kind: ChangeKind = "updated",
+) -> AbstractAsyncContextManager[Change]:
+    """A change of the contact, written by the repository (an address taken in the meantime
+    becomes the 409 of a taken address) and audited."""
+    return audited(
+        session,
+        contact,
+        kind=kind,
+        actor=principal,
+        action=action,
+        subject_type="contact",
+        snapshot=snapshot,
+        save=lambda: _save_checked(session, contact),
     )
 
 
@@ -145,11 +169,11 @@ async def create_contact(
         search_key=search_key(data.name, data.organisation),
         links=[],
     )
-    try:
-        await repository.insert(session, contact)
-    except repository.EmailTaken as exc:
-        raise _email_conflict(email) from exc
-    await _record(session, principal, "contact.created", contact, None, snapshot(contact))
+    async with _audited(session, principal, "contact.created", contact, kind="created"):
+        try:
+            await repository.insert(session, contact)
+        except repository.EmailTaken as exc:
+            raise _email_conflict(email) from exc
     return contact
 
 
@@ -212,13 +236,10 @@ async def update_contact(
         await _ensure_free_in_scope(
             session, lg_code, changes.get("email", contact.email), contact.id
         )
-    before = snapshot(contact)
-    for name, value in changes.items():
-        setattr(contact, name, value)
-    contact.search_key = search_key(contact.name, contact.organisation)
-    if snapshot(contact) != before:
-        await _save_checked(session, contact)
-        await _record(session, principal, "contact.updated", contact, before, snapshot(contact))
+    async with _audited(session, principal, "contact.updated", contact):
+        for name, value in changes.items():
+            setattr(contact, name, value)
+        contact.search_key = search_key(contact.name, contact.organisation)
     return contact
 
 
@@ -247,7 +268,7 @@ async def add_link(
     contact.links.append(link)
     await _save_checked(session, contact)
     after = {"project_id": str(data.project_id), "council_id": str(data.council_id)}
-    await _record(session, principal, "contact.linked", contact, None, after)
+    await _record_link(session, principal, "contact.linked", contact, None, after)
     return contact, link
 
 
@@ -267,7 +288,7 @@ async def remove_link(
     before = {"project_id": str(link.project_id), "council_id": str(link.council_id)}
     contact.links.remove(link)
     await _save_checked(session, contact)
-    await _record(session, principal, "contact.unlinked", contact, before, None)
+    await _record_link(session, principal, "contact.unlinked", contact, before, None)
     return contact
 
 
@@ -277,12 +298,10 @@ async def _suppress(
     """Set the state; repeating the current state changes nothing (notify may retry)."""
     if contact.suppression == data.state:
         return False
-    before = snapshot(contact)
-    contact.suppression = data.state
-    contact.suppression_reason = data.reason
-    contact.suppressed_at = now_tokyo()
-    await _save_checked(session, contact)
-    await _record(session, principal, "contact.suppressed", contact, before, snapshot(contact))
+    async with _audited(session, principal, "contact.suppressed", contact):
+        contact.suppression = data.state
+        contact.suppression_reason = data.reason
+        contact.suppressed_at = now_tokyo()
     return True
 
 
@@ -315,10 +334,8 @@ async def lift_suppression(
     check_if_match(if_match, contact_etag(contact, principal))
     if contact.suppression is None:
         return contact
-    before = snapshot(contact)
-    contact.suppression = None
-    contact.suppression_reason = None
-    contact.suppressed_at = None
-    await _save_checked(session, contact)
-    await _record(session, principal, "contact.unsuppressed", contact, before, snapshot(contact))
+    async with _audited(session, principal, "contact.unsuppressed", contact):
+        contact.suppression = None
+        contact.suppression_reason = None
+        contact.suppressed_at = None
     return contact

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
-from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -32,14 +32,8 @@ Reader = Annotated[
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
 
 
-Responses = dict[int | str, dict[str, Any]]
-
-
-READ_RESPONSES: Responses = {
-    **PROBLEM_RESPONSES,
-    404: problem_doc("No such project, council or member"),
-}
-DUPLICATE_MEMBER: Responses = {409: problem_doc("The organisation is already a member")}
+NO_SUCH_COUNCIL = "No such project, council or member"
+DUPLICATE_MEMBER = "The organisation is already a member"
 
 
 def member_out(member: CouncilMember) -> MemberOut:
@@ -74,7 +68,7 @@ def council_out(council: Council, response: Response | None = None) -> CouncilOu
     "/v1/projects/{project_id}/council",
     status_code=201,
     summary="Create a project's council (地域実装協議会)",
-    responses={**READ_RESPONSES, 409: problem_doc("The project already has a council")},
+    responses=problems(not_found=NO_SUCH_COUNCIL, conflict="The project already has a council"),
 )
 async def create_council(
     project_id: uuid.UUID,
@@ -93,7 +87,7 @@ async def create_council(
 @router.get(
     "/v1/projects/{project_id}/council",
     summary="Get a project's council",
-    responses=READ_RESPONSES,
+    responses=problems(not_found=NO_SUCH_COUNCIL),
 )
 async def get_project_council(
     project_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
@@ -105,7 +99,7 @@ async def get_project_council(
 @router.get(
     "/v1/councils",
     summary="List councils, e.g. those an organisation belongs to",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def list_councils(
     request: Request,
@@ -139,7 +133,11 @@ async def list_councils(
     )
 
 
-@router.get("/v1/councils/{council_id}", summary="Get a council", responses=READ_RESPONSES)
+@router.get(
+    "/v1/councils/{council_id}",
+    summary="Get a council",
+    responses=problems(not_found=NO_SUCH_COUNCIL),
+)
 async def get_council(
     council_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
 ) -> CouncilOut:
@@ -150,7 +148,7 @@ async def get_council(
 @router.patch(
     "/v1/councils/{council_id}",
     summary="Rename a council",
-    responses={**READ_RESPONSES, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_COUNCIL, precondition=True),
 )
 async def update_council(
     council_id: uuid.UUID,
@@ -170,7 +168,7 @@ async def update_council(
     "/v1/councils/{council_id}/members",
     status_code=201,
     summary="Add a member organisation to a council",
-    responses={**READ_RESPONSES, **DUPLICATE_MEMBER},
+    responses=problems(not_found=NO_SUCH_COUNCIL, conflict=DUPLICATE_MEMBER),
 )
 async def add_member(
     council_id: uuid.UUID,
@@ -190,7 +188,7 @@ async def add_member(
 @router.get(
     "/v1/councils/{council_id}/members/{member_id}",
     summary="Get one member of a council",
-    responses=READ_RESPONSES,
+    responses=problems(not_found=NO_SUCH_COUNCIL),
 )
 async def get_member(
     council_id: uuid.UUID,
@@ -209,7 +207,7 @@ async def get_member(
 @router.patch(
     "/v1/councils/{council_id}/members/{member_id}",
     summary="Change a member (If-Match: the member's ETag)",
-    responses={**READ_RESPONSES, **DUPLICATE_MEMBER, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_COUNCIL, conflict=DUPLICATE_MEMBER, precondition=True),
 )
 async def update_member(
     council_id: uuid.UUID,
@@ -236,7 +234,7 @@ async def update_member(
     "/v1/councils/{council_id}/members/{member_id}",
     status_code=204,
     summary="Remove a member (If-Match: the member's ETag)",
-    responses={**READ_RESPONSES, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_COUNCIL, precondition=True),
 )
 async def remove_member(
     council_id: uuid.UUID,

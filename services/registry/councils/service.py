@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, 
 from libs.common.etag import check_if_match, etag_for
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.search_text import normalise_search_key
-from services.registry.audit.service import record
+from services.registry.audit.service import audited, record
 from services.registry.councils import repository
 from services.registry.councils.models import Council, CouncilMember
 from services.registry.councils.schemas import (
@@ -93,7 +94,11 @@ def member_snapshot(member: CouncilMember) -> dict[str, Any]:
 
 
 async def create_council(
-    session: AsyncSession, *, principal: Principal, project_id: uuid.UUID, data: CouncilCreate
+    session: AsyncSession,
+    *,
+    principal: Principal | str,
+    project_id: uuid.UUID,
+    data: CouncilCreate,
 ) -> Council:
     if not await repository.project_exists(session, project_id):
         raise NotFound(f"事業が見つかりません（no project {project_id}）")
@@ -103,16 +108,32 @@ async def create_council(
             project_id=str(project_id),
         )
     council = Council(project_id=project_id, name=data.name, members=[])
-    await repository.add_council(session, council)
-    await record(
+    async with audited(
         session,
+        council,
+        kind="created",
         actor=principal,
         action="council.created",
         subject_type="council",
-        subject_id=council.id,
-        after=council_snapshot(council),
-    )
+        snapshot=council_snapshot,
+    ):
+        await repository.add_council(session, council)
     return council
+
+
+async def find_project_council(
+    session: AsyncSession, *, project_title: str
+) -> tuple[uuid.UUID | None, Council | None]:
+    """The project of this title and its council, each None when absent (the seed looks up)."""
+    project_id = await repository.project_id_by_title(session, project_title)
+    if project_id is None:
+        return None, None
+    return project_id, await repository.get_for_project(session, project_id)
+
+
+async def registered_lg_codes(session: AsyncSession, codes: Iterable[str]) -> set[str]:
+    """Those of ``codes`` whose local government is registered (a member's code needs one)."""
+    return {code for code in codes if await repository.local_government_exists(session, code)}
 
 
 async def get_council(
@@ -168,26 +189,29 @@ async def update_council(
 ) -> Council:
     council = await _council(session, principal, council_id)
     check_if_match(if_match, council_etag(council))
-    before = council_snapshot(council)
-    if data.name is not None and data.name != council.name:
+    if data.name is None or data.name == council.name:
+        return council
+    async with audited(
+        session,
+        council,
+        actor=principal,
+        action="council.updated",
+        subject_type="council",
+        snapshot=council_snapshot,
+    ):
         council.name = data.name
-        await repository.save(session, council)
-        await record(
-            session,
-            actor=principal,
-            action="council.updated",
-            subject_type="council",
-            subject_id=council.id,
-            before=before,
-            after=council_snapshot(council),
-        )
     return council
 
 
 async def _checked_member_fields(
-    session: AsyncSession, council: Council, fields: dict[str, Any], member_id: uuid.UUID | None
+    session: AsyncSession,
+    council: Council,
+    fields: dict[str, Any],
+    member_id: uuid.UUID | None,
+    pending: Sequence[CouncilMember] = (),
 ) -> dict[str, Any]:
-    """Normalise ``lg_code`` and the organisation key; refuse a duplicate organisation."""
+    """Normalise ``lg_code`` and the organisation key; refuse a duplicate organisation (of the
+    council's members or of those being added with it)."""
     if fields.get("lg_code") is not None:
         if fields["category"] != "local_government":
             raise InvalidInput.field(
@@ -198,16 +222,19 @@ async def _checked_member_fields(
             )
         fields["lg_code"] = await known_lg_code(session, fields["lg_code"], "body.lg_code")
     fields["organisation_key"] = normalise_search_key(fields["organisation"])
-    for other in council.members:
-        if other.id != member_id and other.organisation_key == fields["organisation_key"]:
+    others = [*(m for m in council.members if m.id != member_id), *pending]
+    for other in others:
+        if other.organisation_key == fields["organisation_key"]:
             message = (
                 f"この団体は既に構成員です: {other.organisation}"
                 "（the organisation is already a member of this council）"
             )
+            # A member being added with this one has no id yet.
+            extra: dict[str, Any] = {"member_id": str(other.id)} if other.id else {}
             raise Conflict(
                 message,
                 errors=[FieldProblem(field="body.organisation", rule="unique", message=message)],
-                member_id=str(other.id),
+                **extra,
             )
     return fields
 
@@ -220,18 +247,35 @@ async def add_member(
     data: MemberCreate,
 ) -> tuple[Council, CouncilMember]:
     council = await _council(session, principal, council_id)
-    fields = await _checked_member_fields(session, council, data.model_dump(), None)
-    member = CouncilMember(**fields)
-    await repository.add_members(session, council, [member])
-    await record(
-        session,
-        actor=principal,
-        action="council.member_added",
-        subject_type="council_member",
-        subject_id=member.id,
-        after={"council_id": str(council.id), **member_snapshot(member)},
-    )
+    [member] = await add_members(session, actor=principal, council=council, members=[data])
     return council, member
+
+
+async def add_members(
+    session: AsyncSession,
+    *,
+    actor: Principal | str,
+    council: Council,
+    members: Sequence[MemberCreate],
+) -> list[CouncilMember]:
+    """Append members in this order with one version step of the council; one event each."""
+    added: list[CouncilMember] = []
+    for data in members:
+        fields = await _checked_member_fields(session, council, data.model_dump(), None, added)
+        added.append(CouncilMember(**fields))
+    if not added:
+        return added
+    await repository.add_members(session, council, added)
+    for member in added:
+        await record(
+            session,
+            actor=actor,
+            action="council.member_added",
+            subject_type="council_member",
+            subject_id=member.id,
+            after={"council_id": str(council.id), **member_snapshot(member)},
+        )
+    return added
 
 
 async def update_member(
@@ -246,8 +290,23 @@ async def update_member(
     council = await _council(session, principal, council_id)
     member = _member(council, member_id)
     check_if_match(if_match, member_etag(member))
-    before = member_snapshot(member)
-    merged = {**before, **data.model_dump(exclude_unset=True)}
+    changes = data.model_dump(exclude_unset=True)
+    return await revise_member(
+        session, actor=principal, council=council, member=member, changes=changes
+    )
+
+
+async def revise_member(
+    session: AsyncSession,
+    *,
+    actor: Principal | str,
+    council: Council,
+    member: CouncilMember,
+    changes: Mapping[str, Any],
+) -> CouncilMember:
+    """Apply ``changes`` by the rules of a PATCH; a real change steps the council's version too
+    (its ETag covers the members it shows)."""
+    merged = {**member_snapshot(member), **changes}
     for name in ("organisation", "category", "role"):
         if merged[name] is None:
             raise InvalidInput.field(
@@ -256,20 +315,18 @@ async def update_member(
     fields = await _checked_member_fields(session, council, merged, member.id)
     if fields["position"] is None:
         fields["position"] = member.position
-    for key, value in fields.items():
-        if getattr(member, key) != value:
-            setattr(member, key, value)
-    if member_snapshot(member) != before:
-        await repository.save(session, council)
-        await record(
-            session,
-            actor=principal,
-            action="council.member_updated",
-            subject_type="council_member",
-            subject_id=member.id,
-            before=before,
-            after=member_snapshot(member),
-        )
+    async with audited(
+        session,
+        member,
+        version_of=council,
+        actor=actor,
+        action="council.member_updated",
+        subject_type="council_member",
+        snapshot=member_snapshot,
+    ):
+        for key, value in fields.items():
+            if getattr(member, key) != value:
+                setattr(member, key, value)
     return member
 
 
@@ -284,13 +341,15 @@ async def remove_member(
     council = await _council(session, principal, council_id)
     member = _member(council, member_id)
     check_if_match(if_match, member_etag(member))
-    before = member_snapshot(member)
-    await repository.remove_member(session, council, member)
-    await record(
+    async with audited(
         session,
+        member,
+        kind="removed",
         actor=principal,
         action="council.member_removed",
         subject_type="council_member",
         subject_id=member_id,
-        before={"council_id": str(council.id), **before},
-    )
+        snapshot=member_snapshot,
+    ) as change:
+        change.before_note = {"council_id": str(council.id)}
+        await repository.remove_member(session, council, member)

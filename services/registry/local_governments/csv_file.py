@@ -1,6 +1,6 @@
 """Reading the official code list's CSV (団体コード, 都道府県名（漢字）, …) or a simpler layout.
 
-Only the layout lives here (reading within the caps is ``libs.common.csv_upload``); what makes a row
+Only the layout lives here (reading within the caps is ``libs.common.uploads``); what makes a row
 valid is the service's business.
 """
 
@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from libs.common import csv_upload
+from libs.common import uploads
 from libs.common.errors import InvalidInput
 
 # Caps (docs/registry.md): the official list is about 100 kB and about 1,800 rows.
@@ -66,10 +66,6 @@ class CsvTable:
     rows: list[CsvRow]
 
 
-def decode(data: bytes) -> str:
-    return csv_upload.decode(data, max_bytes=MAX_BYTES)
-
-
 def _header_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
@@ -94,7 +90,7 @@ def _map_headers(header: list[str]) -> dict[Column, int]:
 def read_table(data: bytes) -> CsvTable:
     """Decode and split ``data`` within the byte and row caps; a missing header or no data row is
     a 422 for the whole file."""
-    reader = csv_upload.CsvReader(decode(data), max_rows=MAX_ROWS)
+    reader = uploads.read_csv(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     header = reader.header
     if header is None:
         raise InvalidInput.field("file", "empty", "ファイルが空です（the file is empty）")

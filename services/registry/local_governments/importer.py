@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.csv_upload import FileProblems
 from libs.common.errors import FieldProblem
+from libs.common.uploads import FileProblems
 from services.registry.local_governments.csv_file import Column, CsvRow, CsvTable, read_table
 from services.registry.local_governments.schemas import ImportResultOut
 from services.registry.local_governments.service import (
@@ -69,7 +69,7 @@ def _row_problems(table: CsvTable, row: CsvRow) -> tuple[Entry | None, list[Fiel
 
 
 def check_table(table: CsvTable) -> tuple[list[Entry], FileProblems]:
-    """The entries of a whole file, and its problems (bounded: ``libs.common.csv_upload``)."""
+    """The entries of a whole file, and its problems (bounded: ``libs.common.uploads``)."""
     entries: list[Entry] = []
     problems = FileProblems()
     first_line_of: dict[str, int] = {}

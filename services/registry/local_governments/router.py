@@ -5,20 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from starlette.datastructures import UploadFile
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import (
-    PRECONDITION_RESPONSES,
-    PROBLEM_RESPONSES,
-    DomainError,
     InvalidInput,
-    problem_doc,
+    problems,
 )
 from libs.common.lg_code import LocalGovernmentCodeError, LocalGovernmentKind, validate_lg_code
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from services.registry.local_governments import importer, service
+from libs.common.uploads import received
+from services.registry.local_governments import csv_file, importer, service
 from services.registry.local_governments.schemas import (
     ImportResultOut,
     LocalGovernmentCreate,
@@ -37,16 +34,12 @@ Reader = Annotated[
 CodePath = Annotated[str, Path(description="全国地方公共団体コード", examples=["112071"])]
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No local government has this code")}
+NO_SUCH_CODE = "No local government has this code"
 
 CSV_EXAMPLE = (
     "団体コード,都道府県名（漢字）,市区町村名（漢字）,都道府県名（カナ）,市区町村名（カナ）\n"
 )
 CSV_EXAMPLE += "110001,埼玉県,,ｻｲﾀﾏｹﾝ,\n112071,埼玉県,秩父市,ｻｲﾀﾏｹﾝ,ﾁﾁﾌﾞｼ\n"
-
-
-class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "この形式は受け付けられません"
 
 
 def _checked_code(code: str) -> str:
@@ -66,7 +59,7 @@ def _out(response: Response, row: Any) -> LocalGovernmentOut:
     summary="List local governments",
     description="Filter by prefecture (code or name), kind, and `q`: a normalised search over "
     "name and kana (half-width katakana, hiragana and spacing variants all match).",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def list_local_governments(
     request: Request,
@@ -101,7 +94,7 @@ async def list_local_governments(
 @router.get(
     "/{code}",
     summary="Get a local government",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+    responses=problems(not_found=NO_SUCH_CODE),
 )
 async def get_local_government(
     code: CodePath, session: SessionDep, response: Response, _: Reader
@@ -114,7 +107,7 @@ async def get_local_government(
     status_code=201,
     summary="Register a local government",
     description="The code is checked (format and check digit); prefecture and kind follow from it.",
-    responses={**PROBLEM_RESPONSES, 409: problem_doc("The code is registered already")},
+    responses=problems(conflict="The code is registered already"),
 )
 async def create_local_government(
     body: LocalGovernmentCreate, session: SessionDep, response: Response, principal: Operator
@@ -127,7 +120,7 @@ async def create_local_government(
 @router.patch(
     "/{code}",
     summary="Change a local government's name, kana or city flags",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_CODE, precondition=True),
 )
 async def update_local_government(
     code: CodePath,
@@ -143,25 +136,6 @@ async def update_local_government(
     return _out(response, row)
 
 
-async def _uploaded_bytes(request: Request) -> bytes:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise InvalidInput.field(
-                "body.file",
-                "required",
-                "file フィールドに CSV を添付してください（file is required）",
-            )
-        return await upload.read()
-    if media_type in ("text/csv", "text/plain", "application/octet-stream"):
-        return await request.body()
-    raise UnsupportedMediaType(
-        f"text/csv または multipart/form-data で送ってください（got {media_type or 'nothing'}）"
-    )
-
-
 @router.post(
     "/imports",
     summary="Import the official code list (CSV), all or nothing",
@@ -172,7 +146,7 @@ async def _uploaded_bytes(request: Request) -> bytes:
     "`line[N].<column>`, rule and message) and bad lines (`lines`), with `error_count` and "
     "`line_count` for all of them. At most 10 MB (`too_large`) and 5,000 data rows "
     "(`too_many_rows`).",
-    responses={**PROBLEM_RESPONSES, 415: problem_doc("Neither text/csv nor multipart/form-data")},
+    responses=problems(extra={415: "Neither text/csv nor multipart/form-data"}),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -192,5 +166,5 @@ async def _uploaded_bytes(request: Request) -> bytes:
 async def import_local_governments(
     request: Request, session: SessionDep, principal: Operator
 ) -> ImportResultOut:
-    data = await _uploaded_bytes(request)
+    data = await received(request, max_bytes=csv_file.MAX_BYTES)
     return await importer.import_csv(session, data=data, actor=principal)

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import jaconv
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit import Change, ChangeKind
 from libs.common.auth import Principal
 from libs.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
@@ -25,7 +27,7 @@ from libs.common.lg_code import (
     validate_lg_code,
 )
 from libs.common.search_text import normalise_search_key
-from services.registry.audit.service import record
+from services.registry.audit.service import audited, record
 from services.registry.local_governments import repository
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.local_governments.schemas import (
@@ -247,17 +249,29 @@ async def create_local_government(
     row = _new_row(entry)
     row.is_core_city = body.is_core_city
     row.is_central_core_city = body.is_central_core_city
-    await repository.add_all(session, [row])
-    await repository.flush_and_reload(session, row)
-    await record(
+    async with _audited(session, row, principal, "local_government.created", kind="created"):
+        await repository.add_all(session, [row])
+        await repository.flush_and_reload(session, row)
+    return row
+
+
+def _audited(
+    session: AsyncSession,
+    row: LocalGovernment,
+    actor: Principal | str,
+    action: str,
+    kind: ChangeKind = "updated",
+) -> AbstractAsyncContextManager[Change]:
+    return audited(
         session,
-        actor=principal,
-        action="local_government.created",
+        row,
+        kind=kind,
+        actor=actor,
+        action=action,
         subject_type="local_government",
         subject_id=row.code,
-        after=snapshot(row),
+        snapshot=snapshot,
     )
-    return row
 
 
 async def update_local_government(
@@ -288,23 +302,15 @@ async def update_local_government(
     )
     if entry is None or problems:
         raise _body_error(problems)
-    before = snapshot(row)
-    changed = _apply_entry(row, entry)
-    for flag in ("is_core_city", "is_central_core_city"):
-        if flag in changes and getattr(row, flag) != changes[flag]:
-            setattr(row, flag, changes[flag])
-            changed = True
-    if changed:
+    async with _audited(session, row, principal, "local_government.updated") as change:
+        change.changed = _apply_entry(row, entry)
+        for flag in ("is_core_city", "is_central_core_city"):
+            if flag in changes and getattr(row, flag) != changes[flag]:
+                setattr(row, flag, changes[flag])
+                change.changed = True
+    if change.recorded:
+        # The response shows the server-set timestamps.
         await repository.flush_and_reload(session, row)
-        await record(
-            session,
-            actor=principal,
-            action="local_government.updated",
-            subject_type="local_government",
-            subject_id=row.code,
-            before=before,
-            after=snapshot(row),
-        )
     return row
 
 
@@ -324,18 +330,9 @@ async def upsert_entries(
         if row is None:
             created.append(_new_row(entry))
         else:
-            before = snapshot(row)
-            if _apply_entry(row, entry):
-                updated += 1
-                await record(
-                    session,
-                    actor=actor,
-                    action="local_government.updated",
-                    subject_type="local_government",
-                    subject_id=row.code,
-                    before=before,
-                    after=snapshot(row),
-                )
+            async with _audited(session, row, actor, "local_government.updated") as change:
+                change.changed = _apply_entry(row, entry)
+            updated += change.recorded
         if progress is not None:
             progress(done, len(entries))
     await repository.add_all(session, created)

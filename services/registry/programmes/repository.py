@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -64,5 +64,5 @@ async def add(session: AsyncSession, row: Programme | GrantScheme) -> None:
     await session.flush()
 
 
-async def flush(session: AsyncSession) -> None:
-    await session.flush()
+async def any_programme(session: AsyncSession) -> bool:
+    return bool(await session.scalar(select(exists().where(Programme.id.isnot(None)))))

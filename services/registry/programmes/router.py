@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
-from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.programmes import service
@@ -32,7 +32,7 @@ Reader = Annotated[
 ]
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No such programme or grant scheme")}
+NO_SUCH_PROGRAMME = "No such programme or grant scheme"
 
 
 def _after(request: Request, cursor: str | None) -> str | None:
@@ -45,7 +45,7 @@ def _after(request: Request, cursor: str | None) -> str | None:
     summary="List the smart-city programmes",
     description="The programmes of the joint review (合同審査) with budgets and selection counts "
     "by fiscal year. Readable by every role.",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def list_programmes(
     request: Request,
@@ -69,7 +69,7 @@ async def list_programmes(
 @programmes_router.get(
     "/{programme_id}",
     summary="Get a programme",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+    responses=problems(not_found=NO_SUCH_PROGRAMME),
 )
 async def get_programme(
     programme_id: Annotated[str, Path(examples=["mirai-gijutsu"])],
@@ -87,7 +87,7 @@ async def get_programme(
     summary="Change a programme",
     description="Only the fields sent change; `fiscal_years` upserts the fiscal years it names "
     "(any accepted form: 2022, R4, 令和4年度). Needs If-Match.",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND, **PRECONDITION_RESPONSES},
+    responses=problems(not_found=NO_SUCH_PROGRAMME, precondition=True),
 )
 async def update_programme(
     programme_id: Annotated[str, Path(examples=["mirai-gijutsu"])],
@@ -109,7 +109,7 @@ async def update_programme(
     summary="List grant schemes and their rules",
     description="Caps by applicant kind, maximum years, subsidy rate, new-application quotas, "
     "quota groups and required conditions, as the review service applies them.",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def list_grant_schemes(
     request: Request,
@@ -135,7 +135,7 @@ async def list_grant_schemes(
 @grant_schemes_router.get(
     "/{scheme_id}",
     summary="Get a grant scheme and its rules",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+    responses=problems(not_found=NO_SUCH_PROGRAMME),
 )
 async def get_grant_scheme(
     scheme_id: Annotated[str, Path(examples=["suishin-senku"])],

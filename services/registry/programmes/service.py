@@ -10,13 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
 
 from libs.common.auth import Principal
 from libs.common.errors import FieldProblem, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
-from services.registry.audit.service import record
+from services.registry.audit.service import audited
 from services.registry.programmes import repository
 from services.registry.programmes.models import (
     GrantScheme,
@@ -72,6 +71,11 @@ async def get_programme(session: AsyncSession, programme_id: str) -> Programme:
     if programme is None:
         raise NotFound(f"事業 {programme_id} はありません（no programme {programme_id}）")
     return programme
+
+
+async def has_programmes(session: AsyncSession) -> bool:
+    """Whether the registry holds any programme yet (an empty registry is seeded)."""
+    return await repository.any_programme(session)
 
 
 async def list_programmes(
@@ -143,6 +147,14 @@ async def update_programme(
     return programme
 
 
+def _programme_snapshot(programme: Programme) -> dict[str, Any]:
+    return programme_out(programme).model_dump(mode="json")
+
+
+def _scheme_snapshot(scheme: GrantScheme) -> dict[str, Any]:
+    return grant_scheme_out(scheme).model_dump(mode="json")
+
+
 async def _save_programme(
     session: AsyncSession,
     programme: Programme,
@@ -151,24 +163,18 @@ async def _save_programme(
     fields: Mapping[str, Any],
     fiscal_years: FiscalYearValues,
 ) -> bool:
-    before = programme_out(programme).model_dump(mode="json")
-    changed = assign(programme, fields)
-    changed |= _upsert_fiscal_years(programme, fiscal_years)
-    if not changed:
-        return False
     # A change of the fiscal-year rows alone must still give the programme a new version (ETag).
-    flag_modified(programme, "name")
-    await repository.flush(session)
-    await record(
+    async with audited(
         session,
+        programme,
+        version_of=programme,
         actor=actor,
         action="programme.updated",
         subject_type="programme",
-        subject_id=programme.id,
-        before=before,
-        after=programme_out(programme).model_dump(mode="json"),
-    )
-    return True
+        snapshot=_programme_snapshot,
+    ) as change:
+        change.changed = assign(programme, fields) | _upsert_fiscal_years(programme, fiscal_years)
+    return change.recorded
 
 
 async def save_programme(
@@ -187,15 +193,16 @@ async def save_programme(
         )
     programme = Programme(id=programme_id, fiscal_years=[], **fields)
     _upsert_fiscal_years(programme, fiscal_years)
-    await repository.add(session, programme)
-    await record(
+    async with audited(
         session,
+        programme,
+        kind="created",
         actor=actor,
         action="programme.created",
         subject_type="programme",
-        subject_id=programme.id,
-        after=programme_out(programme).model_dump(mode="json"),
-    )
+        snapshot=_programme_snapshot,
+    ):
+        await repository.add(session, programme)
     return True
 
 
@@ -232,24 +239,20 @@ async def save_grant_scheme(
     created = scheme is None
     if scheme is None:
         scheme = GrantScheme(id=scheme_id, caps=[], quotas=[], **fields)
-        before = None
-    else:
-        before = grant_scheme_out(scheme).model_dump(mode="json")
-    changed = assign(scheme, fields)
-    changed |= _exact_rows(scheme.caps, caps, GrantSchemeCap)
-    changed |= _exact_rows(scheme.quotas, quotas, GrantSchemeQuota)
-    if not (created or changed):
-        return False
-    if not created:
-        flag_modified(scheme, "name")
-    await repository.add(session, scheme)
-    await record(
+    async with audited(
         session,
+        scheme,
+        kind="created" if created else "updated",
+        version_of=scheme,
         actor=actor,
         action="grant_scheme.created" if created else "grant_scheme.updated",
         subject_type="grant_scheme",
-        subject_id=scheme.id,
-        before=before,
-        after=grant_scheme_out(scheme).model_dump(mode="json"),
-    )
-    return True
+        snapshot=_scheme_snapshot,
+    ) as change:
+        changed = assign(scheme, fields)
+        changed |= _exact_rows(scheme.caps, caps, GrantSchemeCap)
+        changed |= _exact_rows(scheme.quotas, quotas, GrantSchemeQuota)
+        change.changed = changed
+        if created:
+            await repository.add(session, scheme)
+    return change.recorded

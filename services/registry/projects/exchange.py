@@ -11,7 +11,6 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.csv_upload import CsvReader, FileProblems, decode
 from libs.common.errors import InvalidInput
 from libs.common.fiscal_year import (
     FiscalYearError,
@@ -24,11 +23,11 @@ from libs.common.fiscal_year import (
 )
 from libs.common.lg_code import PREFECTURES, LocalGovernmentCodeError, validate_lg_code
 from libs.common.spreadsheet import XLSX_MEDIA_TYPE, Table, to_csv, to_xlsx
+from libs.common.uploads import FileProblems, read_csv
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects import repository
 from services.registry.projects.models import Project
 from services.registry.projects.schemas import (
-    STATUS_LABELS,
     ImportedProject,
     ImportResult,
     ProjectCreate,
@@ -36,6 +35,7 @@ from services.registry.projects.schemas import (
     parse_technology,
 )
 from services.registry.projects.service import create_project, display_name
+from services.registry.projects.states import STATUS_LABELS
 
 HEADERS = (
     "事業ID",
@@ -88,6 +88,14 @@ def export_csv(projects: Sequence[Project]) -> bytes:
     return to_csv(_table(projects))
 
 
+async def export_filtered(
+    session: AsyncSession, *, filters: repository.ProjectFilters, xlsx: bool
+) -> bytes:
+    """The projects the list would show for ``filters``, as one CSV or XLSX file."""
+    projects = await repository.list_projects(session, filters)
+    return export_xlsx(projects) if xlsx else export_csv(projects)
+
+
 def export_xlsx(projects: Sequence[Project]) -> bytes:
     return to_xlsx(_table(projects))
 
@@ -115,7 +123,7 @@ class _Line:
 
 def _lines(content: bytes, problems: FileProblems) -> list[_Line]:
     """Every data row, read within the byte and row caps (a refused file is refused here)."""
-    reader = CsvReader(decode(content, max_bytes=MAX_IMPORT_BYTES), max_rows=MAX_IMPORT_ROWS)
+    reader = read_csv(content, max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS)
     header = reader.header or []
     missing = [h for h in IMPORT_REQUIRED if h not in header]
     unknown = [h for h in header if h not in (*IMPORT_REQUIRED, *IMPORT_OPTIONAL, *EXPORT_ONLY)]
@@ -314,7 +322,7 @@ def _check_duplicates(lines: Sequence[_Line], existing: set[tuple[int, str]]) ->
 async def import_csv(session: AsyncSession, *, actor: Principal, content: bytes) -> ImportResult:
     """Every row is checked before any is stored; one bad row and nothing is imported. The file
     is read within its caps and checked with a few queries in all; a refused file builds no
-    project and answers with the first problems and their count (``libs.common.csv_upload``)."""
+    project and answers with the first problems and their count (``libs.common.uploads``)."""
     problems = FileProblems()
     lines = _lines(content, problems)
     if not lines:

@@ -9,8 +9,10 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from libs.common.db import state_type
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.models import Base
+from services.registry.projects.states import ProjectStatus
 
 
 class Project(Base):
@@ -25,8 +27,8 @@ class Project(Base):
     term_start: Mapped[date] = mapped_column(Date)
     term_end: Mapped[date] = mapped_column(Date, index=True)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
-    # supported | extended | ended | withdrawn; ``ended_on`` is the last supported day.
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    # The machine of projects/states.py; ``ended_on`` is the last supported day.
+    status: Mapped[ProjectStatus] = mapped_column(state_type(ProjectStatus, 20), index=True)
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(Text)
     technologies: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)

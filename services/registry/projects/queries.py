@@ -28,7 +28,6 @@ from services.registry.projects.schemas import (
     CohortCount,
     ProjectOut,
     ProjectStats,
-    ProjectStatus,
     parse_technology,
 )
 from services.registry.projects.service import (
@@ -38,6 +37,7 @@ from services.registry.projects.service import (
     resolve_programme,
     status_as_of,
 )
+from services.registry.projects.states import ProjectStatus
 
 
 def parse_query_date(value: str | None, field: str) -> date | None:
@@ -96,7 +96,7 @@ async def parse_filters(
         programme_id=await resolve_programme(session, programme, "query.programme")
         if programme
         else None,
-        status=str(status) if status else None,
+        status=status,
         search_key=normalise_search_key(q) if q else None,
         proposer_lg_code=principal.lg_code if principal.role is Role.municipality else None,
     )

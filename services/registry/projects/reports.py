@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +11,7 @@ from libs.common.auth import Principal
 from libs.common.errors import InvalidInput, PreconditionFailed
 from libs.common.etag import check_if_match, etag_for
 from libs.common.fiscal_year import fiscal_year_label, fiscal_year_of
-from services.registry.audit.service import record
+from services.registry.audit.service import audited
 from services.registry.projects import repository
 from services.registry.projects.models import ActivityReport
 from services.registry.projects.schemas import ActivityReportOut
@@ -29,6 +30,10 @@ def report_out(report: ActivityReport) -> ActivityReportOut:
         body=report.body,
         version=report.version,
     )
+
+
+def _snapshot(report: ActivityReport) -> dict[str, Any]:
+    return report_out(report).model_dump(mode="json")
 
 
 async def list_reports(
@@ -61,25 +66,27 @@ async def put_report(
             f"（fiscal year must be {project.selection_fiscal_year}–{last}）",
         )
     report = await repository.activity_report(session, project_id, fiscal_year)
+    created = report is None
     if report is None:
         if if_match is not None:
             # RFC 9110: If-Match (even "*") fails when there is no current representation.
             raise PreconditionFailed("この年度の活動報告はまだありません（no report to match）")
         report = ActivityReport(project_id=project_id, fiscal_year=fiscal_year, body=body)
-        await repository.add_activity_report(session, report)
-        before = None
     else:
         check_if_match(if_match, report_etag(report))
-        before = report_out(report).model_dump(mode="json")
-        report.body = body
-        await session.flush()
-    await record(
+    # A replacement is recorded even when the text is the same: the caller did replace it.
+    async with audited(
         session,
+        report,
+        kind="created" if created else "updated",
+        always=True,
         actor=principal,
         action="project.activity_report_saved",
         subject_type="project",
         subject_id=project_id,
-        before=before,
-        after=report_out(report).model_dump(mode="json"),
-    )
-    return report, before is None
+        snapshot=_snapshot,
+    ):
+        if created:
+            await repository.add_activity_report(session, report)
+        report.body = body
+    return report, created

@@ -41,6 +41,7 @@ from services.registry.projects.models import (
     ProjectProposer,
     TermChange,
 )
+from services.registry.projects.states import ProjectStatus
 
 _LOADED = (
     selectinload(Project.proposers).selectinload(ProjectProposer.local_government),
@@ -57,7 +58,7 @@ class ProjectFilters:
     technology: str | None = None
     prefecture_code: str | None = None
     programme_id: str | None = None
-    status: str | None = None
+    status: ProjectStatus | None = None
     search_key: str | None = None
     proposer_lg_code: str | None = None
 
@@ -68,7 +69,7 @@ def supported_on(day: date) -> ColumnElement[bool]:
         Project.term_start <= day,
         Project.term_end >= day,
         or_(Project.ended_on.is_(None), Project.ended_on >= day),
-        Project.status != "withdrawn",
+        Project.status != ProjectStatus.withdrawn,
     )
 
 

@@ -17,15 +17,11 @@ from fastapi import (
     status,
 )
 from pydantic_core import to_json
-from starlette.datastructures import UploadFile
 
 from libs.common.auth import Operator, Principal, Role, principal_of, require
 from libs.common.errors import (
-    PRECONDITION_RESPONSES,
-    PROBLEM_RESPONSES,
-    DomainError,
     InvalidInput,
-    problem_doc,
+    problems,
 )
 from libs.common.etag import IfMatch
 from libs.common.fast_path import fast_path
@@ -33,6 +29,7 @@ from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_to
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute, driver_connection
+from libs.common.uploads import received
 from services.registry.projects import exchange, queries, reports, repository, service
 from services.registry.projects.schemas import (
     ActivityReportIn,
@@ -41,9 +38,9 @@ from services.registry.projects.schemas import (
     ProjectCreate,
     ProjectOut,
     ProjectStats,
-    ProjectStatus,
     ProjectUpdate,
 )
+from services.registry.projects.states import ProjectStatus
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
@@ -55,11 +52,7 @@ CSV_EXAMPLE = (
 )
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem_doc("No project with this id")}
-CHANGE: dict[int | str, dict[str, Any]] = {
-    **NOT_FOUND,
-    **PRECONDITION_RESPONSES,
-}
+NO_SUCH_PROJECT = "No project with this id"
 _read_role = require(*service.READERS)
 Reader = Annotated[Principal, Depends(_read_role)]
 # The review service registers the regions the Cabinet Office programme selects in the joint review.
@@ -127,7 +120,7 @@ def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
     "",
     summary="List projects",
     response_model=Page[ProjectOut],
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
     dependencies=[ReadOnly],
 )
 async def list_projects(
@@ -160,7 +153,7 @@ async def list_projects(
     description="With an `Idempotency-Key`, a repeat of the same request returns the first "
     "answer (`Idempotent-Replayed: true`) and creates nothing.",
     response_model=ProjectOut,
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def create_project(
     body: ProjectCreate, session: SessionDep, principal: Creator, idempotency: IdempotencyDep
@@ -180,7 +173,7 @@ async def create_project(
 @router.get(
     "/stats",
     summary="Supported projects by selection cohort on a date",
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def project_stats(session: SessionDep, _: Reader, as_of: AsOf = None) -> ProjectStats:
     return await queries.stats(session, as_of=_as_of(as_of))
@@ -199,45 +192,22 @@ def _download(content: bytes, media_type: str, extension: str) -> Response:
     "/export.csv",
     summary="Export projects as CSV (UTF-8 with BOM, Japanese headers)",
     response_class=Response,
-    responses={**PROBLEM_RESPONSES, 200: {"content": {"text/csv": {}}}},
+    responses=problems(success={200: {"content": {"text/csv": {}}}}),
 )
 async def export_csv(session: SessionDep, filters: Filters) -> Response:
-    projects = await repository.list_projects(session, filters)
-    return _download(exchange.export_csv(projects), "text/csv; charset=utf-8", "csv")
+    content = await exchange.export_filtered(session, filters=filters, xlsx=False)
+    return _download(content, "text/csv; charset=utf-8", "csv")
 
 
 @router.get(
     "/export.xlsx",
     summary="Export projects as an Excel workbook (Japanese headers)",
     response_class=Response,
-    responses={**PROBLEM_RESPONSES, 200: {"content": {exchange.XLSX: {}}}},
+    responses=problems(success={200: {"content": {exchange.XLSX: {}}}}),
 )
 async def export_xlsx(session: SessionDep, filters: Filters) -> Response:
-    projects = await repository.list_projects(session, filters)
-    return _download(exchange.export_xlsx(projects), exchange.XLSX, "xlsx")
-
-
-class UnsupportedMediaType(DomainError):
-    status, slug, title = 415, "unsupported-media-type", "この形式は受け付けられません"
-
-
-async def _uploaded_csv(request: Request) -> bytes:
-    """The CSV as a ``text/csv`` body or as the ``file`` part of a multipart form."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
-        upload = (await request.form()).get("file")
-        if not isinstance(upload, UploadFile):
-            raise InvalidInput.field(
-                "body.file",
-                "required",
-                "file フィールドに CSV を添付してください（file is required）",
-            )
-        return await upload.read(MAX_IMPORT_BYTES + 1)
-    if media_type in ("text/csv", "text/plain", "application/octet-stream"):
-        return await request.body()
-    raise UnsupportedMediaType(
-        f"text/csv または multipart/form-data で送ってください（got {media_type or 'nothing'}）"
-    )
+    content = await exchange.export_filtered(session, filters=filters, xlsx=True)
+    return _download(content, exchange.XLSX, "xlsx")
 
 
 @router.post(
@@ -250,7 +220,7 @@ async def _uploaded_csv(request: Request) -> bytes:
     "imported and the 422 lists the first 100 problems (`errors` with `line[N].<column>`) and "
     "bad lines (`lines`), with `error_count` and `line_count` for all of them. At most 5 MB "
     "(`too_large`) and 1,000 data rows (`too_many_rows`).",
-    responses={**PROBLEM_RESPONSES, 415: problem_doc("Neither text/csv nor multipart/form-data")},
+    responses=problems(extra={415: "Neither text/csv nor multipart/form-data"}),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -270,11 +240,7 @@ async def _uploaded_csv(request: Request) -> bytes:
 async def import_projects(
     request: Request, session: SessionDep, principal: Operator
 ) -> ImportResult:
-    content = await _uploaded_csv(request)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise InvalidInput.field(
-            "file", "too_large", "ファイルは5MBまでです（file larger than 5 MB）"
-        )
+    content = await received(request, max_bytes=MAX_IMPORT_BYTES)
     return await exchange.import_csv(session, actor=principal, content=content)
 
 
@@ -308,7 +274,7 @@ async def _get_project_fast(request: Request) -> Response | None:
     "/{project_id}",
     summary="Get a project, with its status on a date",
     response_model=ProjectOut,
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+    responses=problems(not_found=NO_SUCH_PROJECT),
     dependencies=[ReadOnly],
 )
 @fast_path(_get_project_fast)
@@ -325,7 +291,9 @@ async def get_project(
 @router.patch(
     "/{project_id}",
     summary="Change a project (municipalities: summary sections of their own projects)",
-    responses={**PROBLEM_RESPONSES, **CHANGE, 409: problem_doc("The project has ended")},
+    responses=problems(
+        not_found=NO_SUCH_PROJECT, conflict="The project has ended", precondition=True
+    ),
 )
 async def update_project(
     project_id: uuid.UUID,
@@ -345,7 +313,7 @@ async def update_project(
 @router.get(
     "/{project_id}/activity-reports",
     summary="List a project's yearly activity reports",
-    responses={**PROBLEM_RESPONSES, **NOT_FOUND},
+    responses=problems(not_found=NO_SUCH_PROJECT),
 )
 async def list_activity_reports(
     project_id: uuid.UUID, session: SessionDep, principal: Reader
@@ -357,11 +325,11 @@ async def list_activity_reports(
 @router.put(
     "/{project_id}/activity-reports/{fiscal_year}",
     summary="Create or replace the activity report of a fiscal year (replace needs If-Match)",
-    responses={
-        **PROBLEM_RESPONSES,
-        **CHANGE,
-        201: {"model": ActivityReportOut, "description": "Created"},
-    },
+    responses=problems(
+        not_found=NO_SUCH_PROJECT,
+        precondition=True,
+        success={201: {"model": ActivityReportOut, "description": "Created"}},
+    ),
 )
 async def put_activity_report(
     project_id: uuid.UUID,

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from libs.common.errors import Problem
-from libs.common.fiscal_year import (
-    TOKYO,
-    FiscalYearError,
-    JapaneseDateError,
-    parse_fiscal_year,
-    parse_japanese_date,
-)
+from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime
 from libs.common.search_text import normalise_search_key
+from services.registry.projects.states import ProjectStatus
 
 
 class Technology(StrEnum):
@@ -39,21 +34,7 @@ class Technology(StrEnum):
     DATA_PLATFORM = "データ連携基盤"
 
 
-class ProjectStatus(StrEnum):
-    supported = "supported"  # 支援中
-    extended = "extended"  # 支援延長中（継続承認済み）
-    ended = "ended"  # 支援終了
-    withdrawn = "withdrawn"  # 取下げ
-
-
 StatusAsOf = Literal["not_started", "supported", "extended", "ended", "withdrawn"]
-
-STATUS_LABELS: dict[str, str] = {
-    "supported": "支援中",
-    "extended": "支援延長",
-    "ended": "支援終了",
-    "withdrawn": "取下げ",
-}
 
 # Matching by search key lets "iot", "ＩｏＴ" or "ﾄﾞﾛｰﾝ" name the same technology.
 _TECHNOLOGY_BY_KEY = {normalise_search_key(t.value): t for t in Technology}
@@ -77,50 +58,11 @@ def _technology(value: object) -> Technology:
         raise PydanticCustomError("technology", str(exc)) from None
 
 
-def _fiscal_year(value: Any) -> int:
-    try:
-        return parse_fiscal_year(value)
-    except FiscalYearError as exc:
-        raise PydanticCustomError("fiscal_year", exc.message) from None
-
-
-def _date(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return parse_japanese_date(value)
-    except JapaneseDateError as exc:
-        raise PydanticCustomError("date", exc.message) from None
-
-
-def _in_tokyo(value: datetime) -> datetime:
-    return value.astimezone(TOKYO)
-
-
 TechnologyIn = Annotated[
     Technology,
     BeforeValidator(_technology),
     WithJsonSchema({"type": "string", "enum": [t.value for t in Technology]}),
 ]
-FiscalYearIn = Annotated[
-    int,
-    BeforeValidator(_fiscal_year),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "integer"}, {"type": "string"}],
-            "description": "年度: 2021, R3, 令和3年度, H30, 平成30年度, R元 …",
-            "examples": ["令和2年度", 2020, "R2"],
-        }
-    ),
-]
-DateIn = Annotated[
-    date,
-    BeforeValidator(_date),
-    WithJsonSchema(
-        {"type": "string", "format": "date", "examples": ["2021-03-31", "令和3年3月31日"]}
-    ),
-]
-TokyoDatetime = Annotated[datetime, AfterValidator(_in_tokyo)]
 Tag = Annotated[str, Field(min_length=1, max_length=60)]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from libs.common.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
 from libs.common.fiscal_year import (
     fiscal_year_label,
@@ -22,7 +22,7 @@ from libs.common.fiscal_year import (
 )
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.search_text import normalise_search_key
-from services.registry.audit.service import record
+from services.registry.audit.service import audited
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects import repository
 from services.registry.projects.models import Project, ProjectInitiative, ProjectProposer
@@ -31,13 +31,13 @@ from services.registry.projects.schemas import (
     Initiative,
     ProjectCreate,
     ProjectOut,
-    ProjectStatus,
     ProjectUpdate,
     ProposerIn,
     ProposerOut,
     StatusAsOf,
     Technology,
 )
+from services.registry.projects.states import PROJECT, ProjectEvent, ProjectStatus, initial_status
 
 FUTURE_TECH_MARK = "☆"
 """内閣府 未来技術社会実装事業 — the programme a project belongs to when none is named."""
@@ -165,6 +165,11 @@ async def load(
     return project
 
 
+async def find_project(session: AsyncSession, *, fiscal_year: int, title: str) -> Project | None:
+    """The project of this selection year and title (the seed's key), if stored."""
+    return await repository.find_by_title(session, fiscal_year, title)
+
+
 async def resolve_programme(session: AsyncSession, key: str | None, field: str) -> str:
     programme = await repository.programme(session, key or FUTURE_TECH_MARK)
     if programme is None:
@@ -261,7 +266,7 @@ async def create_project(
         term_start=support_term_start(fy),
         term_end=support_term_end(fy, extensions),
         extensions=extensions,
-        status=ProjectStatus.extended if extensions else ProjectStatus.supported,
+        status=initial_status(extensions),
         ended_on=None,
         end_reason=None,
         technologies=[str(t) for t in dict.fromkeys(data.technologies)],
@@ -276,15 +281,16 @@ async def create_project(
         initiatives=_initiatives(data.initiatives),
     )
     _set_proposers(project, resolved)
-    await repository.add(session, project)
-    await record(
+    async with audited(
         session,
+        project,
+        kind="created",
         actor=actor,
         action="project.created",
         subject_type="project",
-        subject_id=project.id,
-        after=snapshot(project),
-    )
+        snapshot=snapshot,
+    ):
+        await repository.add(session, project)
     return project
 
 
@@ -300,33 +306,26 @@ def _reject_nulls(data: ProjectUpdate) -> set[str]:
     return fields
 
 
-def _check_editable(principal: Principal, project: Project, fields: set[str]) -> None:
+def _checked_status(principal: Principal, project: Project, fields: set[str]) -> ProjectStatus:
+    """The status after this change; a municipality may change the summary sections only, and a
+    withdrawal or a new selection year must be allowed by the project's machine."""
     if principal.role is Role.municipality and fields - SUMMARY_SECTIONS:
         names = ", ".join(sorted(fields - SUMMARY_SECTIONS))
         raise Forbidden(
             f"地方公共団体は概要欄のみ変更できます: {names}"
             "（municipalities may change future_vision, regional_issues, summary, initiatives）"
         )
-    closed = project.status in (ProjectStatus.ended, ProjectStatus.withdrawn)
-    if closed and fields & {"selection_fiscal_year", "status"}:
-        raise Conflict(
-            f"支援を終了した事業の選定年度・状態は変更できません（project is {project.status}）"
-        )
+    status = project.status
+    if "status" in fields:
+        status = PROJECT.fire(status, ProjectEvent.withdraw)
+    if "selection_fiscal_year" in fields:
+        PROJECT.fire(project.status, ProjectEvent.change_selection_year)
+    return status
 
 
-async def update_project(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    project_id: uuid.UUID,
-    data: ProjectUpdate,
-    if_match: str | None,
-) -> Project:
-    project = await load(session, principal, project_id)
-    check_if_match(if_match, project_etag(project))
-    fields = _reject_nulls(data)
-    _check_editable(principal, project, fields)
-    before = snapshot(project)
+async def _apply_update(
+    session: AsyncSession, project: Project, data: ProjectUpdate, fields: set[str]
+) -> None:
     if "programme" in fields:
         project.programme_id = await resolve_programme(session, data.programme, "body.programme")
     if data.proposers is not None:
@@ -341,22 +340,37 @@ async def update_project(
         project.tags = list(dict.fromkeys(data.tags))
     if data.initiatives is not None:
         project.initiatives = _initiatives(data.initiatives)
-    for name in ("title", "future_vision", "regional_issues", "summary", "status"):
+    for name in ("title", "future_vision", "regional_issues", "summary"):
         if name in fields:
             setattr(project, name, getattr(data, name))
     project.search_key = search_key_for(
         project.title, [p.local_government for p in project.proposers]
     )
-    # Always touch the row: a change to initiatives alone must still bump the version (ETag).
-    project.updated_at = now_tokyo()
-    await session.flush()
-    await record(
+
+
+async def update_project(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    project_id: uuid.UUID,
+    data: ProjectUpdate,
+    if_match: str | None,
+) -> Project:
+    project = await load(session, principal, project_id)
+    check_if_match(if_match, project_etag(project))
+    fields = _reject_nulls(data)
+    status = _checked_status(principal, project, fields)
+    # Always recorded and always a new version: a change to initiatives alone must move the ETag.
+    async with audited(
         session,
+        project,
+        always=True,
         actor=principal,
         action="project.updated",
         subject_type="project",
-        subject_id=project.id,
-        before=before,
-        after=snapshot(project),
-    )
+        snapshot=snapshot,
+    ):
+        await _apply_update(session, project, data, fields)
+        project.status = status
+        project.updated_at = now_tokyo()
     return project

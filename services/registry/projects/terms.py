@@ -27,13 +27,9 @@ from libs.common.fiscal_year import now_tokyo, support_term_end
 from services.registry.audit.service import record, record_many
 from services.registry.projects import repository
 from services.registry.projects.models import Project, TermChange
-from services.registry.projects.schemas import (
-    ProjectStatus,
-    TermChangeOut,
-    TermEndItemIn,
-    TermEndOutcome,
-)
+from services.registry.projects.schemas import TermChangeOut, TermEndItemIn, TermEndOutcome
 from services.registry.projects.service import load, may_see
+from services.registry.projects.states import PROJECT, ProjectEvent
 
 Kind = Literal["extension", "end"]
 AuditChange = tuple[uuid.UUID, dict[str, Any], dict[str, Any]]
@@ -63,17 +59,10 @@ def _replayed(
     return TermChangeOut.model_validate(earlier.result)
 
 
-def _refuse_if_closed(project: Project, decision_id: str) -> None:
-    if project.status in (ProjectStatus.ended, ProjectStatus.withdrawn):
-        raise Conflict(
-            f"支援が終了した事業の支援期間は変更できません: {decision_id}"
-            f"（project is {project.status}; ended_on {project.ended_on}）",
-            project_status=project.status,
-        )
-
-
 def _end(project: Project, *, reason: str, effective_on: date | None) -> None:
-    """End support on ``effective_on`` (default: the current term end), the last supported day."""
+    """End support on ``effective_on`` (default: the current term end), the last supported day;
+    the machine refuses a project already ended or withdrawn."""
+    ended = PROJECT.fire(project.status, ProjectEvent.end_term)
     last_day = effective_on or project.term_end
     if not project.term_start <= last_day <= project.term_end:
         raise InvalidInput.field(
@@ -82,7 +71,7 @@ def _end(project: Project, *, reason: str, effective_on: date | None) -> None:
             f"最終支援日は支援期間内の日付です: {last_day}"
             f"（must be within {project.term_start} – {project.term_end}）",
         )
-    project.status = ProjectStatus.ended
+    project.status = ended
     project.ended_on = last_day
     project.term_end = last_day
     project.end_reason = reason
@@ -106,7 +95,7 @@ def _change(
         project_id=project.id,
         previous_term_end=previous,
         new_term_end=project.term_end,
-        status=ProjectStatus(project.status),
+        status=project.status,
         extensions=project.extensions,
         ended_on=project.ended_on,
         reason=reason,
@@ -163,11 +152,11 @@ async def extend_term(
     earlier = await repository.term_change(session, decision_id)
     if (replay := _replayed(earlier, project_id, decision_id, "extension")) is not None:
         return replay, True
-    _refuse_if_closed(project, decision_id)
+    extended = PROJECT.fire(project.status, ProjectEvent.extend_term)
     before, previous = _term_fields(project), project.term_end
     project.extensions += 1
     project.term_end = support_term_end(project.selection_fiscal_year, project.extensions)
-    project.status = ProjectStatus.extended
+    project.status = extended
     result, change, audit = _change(
         project,
         decision_id=decision_id,
@@ -195,7 +184,6 @@ async def end_term(
     earlier = await repository.term_change(session, decision_id)
     if (replay := _replayed(earlier, project_id, decision_id, "end")) is not None:
         return replay, True
-    _refuse_if_closed(project, decision_id)
     before, previous = _term_fields(project), project.term_end
     _end(project, reason=reason, effective_on=effective_on)
     result, change, audit = _change(
@@ -225,7 +213,6 @@ def _end_one(
         raise Forbidden("この事業を変更する権限がありません（not allowed to change this project）")
     if (replay := _replayed(earlier, project.id, item.decision_id, "end")) is not None:
         return replay, None, None
-    _refuse_if_closed(project, item.decision_id)
     before, previous = _term_fields(project), project.term_end
     _end(project, reason=item.reason, effective_on=item.effective_on)
     return _change(

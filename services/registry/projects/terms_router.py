@@ -4,12 +4,12 @@ decision id): one project's extension or end, and a batch of term ends from the 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.projects import terms
 from services.registry.projects.schemas import (
@@ -22,10 +22,8 @@ from services.registry.projects.schemas import (
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
-TERM: dict[int | str, dict[str, Any]] = {
-    404: problem_doc("No project with this id"),
-    409: problem_doc("The project has ended, or the decision id names another change"),
-}
+NO_SUCH_PROJECT = "No project with this id"
+ENDED_OR_ANOTHER = "The project has ended, or the decision id names another change"
 ReviewService = Annotated[Principal, Depends(require(Role.service))]
 
 
@@ -44,7 +42,7 @@ def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> Te
         "`POST /v1/projects/{project_id}/term-end`; a refused item carries the problem that call "
         "would have answered, and the others still apply."
     ),
-    responses=PROBLEM_RESPONSES,
+    responses=problems(),
 )
 async def end_terms(body: TermEndsIn, session: SessionDep, principal: ReviewService) -> TermEndsOut:
     return TermEndsOut(items=await terms.end_terms(session, principal=principal, items=body.items))
@@ -53,7 +51,7 @@ async def end_terms(body: TermEndsIn, session: SessionDep, principal: ReviewServ
 @router.post(
     "/{project_id}/term-extensions",
     summary="Extend the support term by two fiscal years (review service; idempotent by decision id)",
-    responses={**PROBLEM_RESPONSES, **TERM},
+    responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
 async def extend_term(
     project_id: uuid.UUID,
@@ -75,7 +73,7 @@ async def extend_term(
 @router.post(
     "/{project_id}/term-end",
     summary="End support (review service; idempotent by decision id)",
-    responses={**PROBLEM_RESPONSES, **TERM},
+    responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
 async def end_term(
     project_id: uuid.UUID,

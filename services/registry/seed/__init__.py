@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import create_engine, create_sessionmaker, unit_of_work
+from libs.common.db import create_engine, create_sessionmaker
+from libs.common.outbox import OutboxRelay
 from libs.common.settings import Settings
-from services.registry.models import load_all_models
+from libs.common.unit_of_work import unit_of_work
+from services.registry.models import load_all_models, outbox
+from services.registry.programmes.service import has_programmes
 from services.registry.seed.councils import seed_councils
 from services.registry.seed.local_governments import seed_local_governments
 from services.registry.seed.programmes import seed_programmes
@@ -27,25 +32,28 @@ async def seed_all(session: AsyncSession) -> None:
     await seed_symposia(session)
 
 
-async def run_seed(settings: Settings) -> None:
+@asynccontextmanager
+async def _seed_unit(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """The seed writes through the one boundary, as a request would (its messages relayed)."""
     engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
-            await seed_all(session)
+        async with unit_of_work(sessionmaker, relay=relay) as session:
+            yield session
     finally:
         await engine.dispose()
+
+
+async def run_seed(settings: Settings) -> None:
+    async with _seed_unit(settings) as session:
+        await seed_all(session)
 
 
 async def seed_if_empty(settings: Settings) -> bool:
     """Seed only a registry that holds no programme yet; True when it seeded."""
-    from services.registry.programmes.models import Programme
-
-    engine = create_engine(settings)
-    try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
-            if await session.scalar(select(exists().where(Programme.id.isnot(None)))):
-                return False
-            await seed_all(session)
-            return True
-    finally:
-        await engine.dispose()
+    async with _seed_unit(settings) as session:
+        if await has_programmes(session):
+            return False
+        await seed_all(session)
+        return True

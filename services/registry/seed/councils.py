@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.search_text import normalise_search_key
-from services.registry.audit.service import record
-from services.registry.councils import repository
-from services.registry.councils.models import Council, CouncilMember
-from services.registry.councils.service import member_snapshot
+from services.registry.councils import service
+from services.registry.councils.schemas import (
+    CouncilCreate,
+    MemberCategory,
+    MemberCreate,
+    MemberRole,
+)
 
 ACTOR = "seed"
 PROJECT_TITLE = "山間地域におけるスマートモビリティによる生活交通・物流融合事業"
@@ -24,8 +27,8 @@ COUNCIL_NAME = "秩父市 未来技術社会実装協議会"
 @dataclass(frozen=True)
 class SeedMember:
     organisation: str
-    category: str
-    role: str = "member"
+    category: MemberCategory
+    role: MemberRole = "member"
     lg_code: str | None = None
 
 
@@ -59,69 +62,35 @@ MEMBERS: tuple[SeedMember, ...] = (
 
 
 async def seed_councils(session: AsyncSession) -> None:
-    """Create or complete the Chichibu council; skipped while the project is not in the registry."""
-    project_id = await repository.project_id_by_title(session, PROJECT_TITLE)
+    """Create or complete the Chichibu council through the councils service; skipped while the
+    project is not in the registry. A member the council has gets only a missing code filled."""
+    project_id, council = await service.find_project_council(session, project_title=PROJECT_TITLE)
     if project_id is None:
         return
-    council = await repository.get_for_project(session, project_id)
     if council is None:
-        council = Council(project_id=project_id, name=COUNCIL_NAME, members=[])
-        await repository.add_council(session, council)
-        await record(
-            session,
-            actor=ACTOR,
-            action="council.created",
-            subject_type="council",
-            subject_id=council.id,
-            after={"project_id": str(project_id), "name": COUNCIL_NAME},
+        council = await service.create_council(
+            session, principal=ACTOR, project_id=project_id, data=CouncilCreate(name=COUNCIL_NAME)
         )
-    missing: list[CouncilMember] = []
-    for seed in MEMBERS:
-        member = await _seed_member(session, council, seed)
-        if member is not None:
-            missing.append(member)
-    if missing:
-        await repository.add_members(session, council, missing)
-    for member in missing:
-        await record(
-            session,
-            actor=ACTOR,
-            action="council.member_added",
-            subject_type="council_member",
-            subject_id=member.id,
-            after={"council_id": str(council.id), **member_snapshot(member)},
-        )
-
-
-async def _seed_member(
-    session: AsyncSession, council: Council, seed: SeedMember
-) -> CouncilMember | None:
-    """A new member to add, or None when the council has it (then only a missing code is filled)."""
-    key = normalise_search_key(seed.organisation)
     # The code is linked only once that local government is registered (its FK needs the row).
-    lg_code = seed.lg_code
-    if lg_code and not await repository.local_government_exists(session, lg_code):
-        lg_code = None
-    existing = next((m for m in council.members if m.organisation_key == key), None)
-    if existing is None:
-        return CouncilMember(
-            organisation=seed.organisation,
-            organisation_key=key,
-            category=seed.category,
-            role=seed.role,
-            lg_code=lg_code,
-        )
-    if existing.lg_code is None and lg_code is not None:
-        before = member_snapshot(existing)
-        existing.lg_code = lg_code
-        await repository.save(session, council)
-        await record(
-            session,
-            actor=ACTOR,
-            action="council.member_updated",
-            subject_type="council_member",
-            subject_id=existing.id,
-            before=before,
-            after=member_snapshot(existing),
-        )
-    return None
+    registered = await service.registered_lg_codes(
+        session, {m.lg_code for m in MEMBERS if m.lg_code}
+    )
+    missing: list[MemberCreate] = []
+    for seed in MEMBERS:
+        lg_code = seed.lg_code if seed.lg_code in registered else None
+        key = normalise_search_key(seed.organisation)
+        existing = next((m for m in council.members if m.organisation_key == key), None)
+        if existing is None:
+            missing.append(
+                MemberCreate(
+                    organisation=seed.organisation,
+                    category=seed.category,
+                    role=seed.role,
+                    lg_code=lg_code,
+                )
+            )
+        elif existing.lg_code is None and lg_code is not None:
+            await service.revise_member(
+                session, actor=ACTOR, council=council, member=existing, changes={"lg_code": lg_code}
+            )
+    await service.add_members(session, actor=ACTOR, council=council, members=missing)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
-from services.registry.projects import reports, repository, service, terms
+from libs.common.errors import InvalidInput
+from services.registry.projects import reports, service, terms
 from services.registry.projects.schemas import Initiative, ProjectCreate, ProposerIn, Technology
 
 SEED = Principal(subject="seed", role=Role.operator)
@@ -100,7 +101,7 @@ CHICHIBU_REPORT = "\n".join(  # 2020年度の主な取組 (as written, including
 
 
 async def _continuation(session: AsyncSession, item: Continuation) -> None:
-    if await repository.find_by_title(session, 2019, item.title) is not None:
+    if await service.find_project(session, fiscal_year=2019, title=item.title) is not None:
         return
     data = ProjectCreate(
         title=item.title,
@@ -118,7 +119,7 @@ async def _continuation(session: AsyncSession, item: Continuation) -> None:
 
 
 async def _chichibu(session: AsyncSession) -> None:
-    if await repository.find_by_title(session, 2020, CHICHIBU.title) is not None:
+    if await service.find_project(session, fiscal_year=2020, title=CHICHIBU.title) is not None:
         return
     project = await service.create_project(session, actor=SEED, data=CHICHIBU)
     await reports.put_report(
@@ -133,8 +134,10 @@ async def _chichibu(session: AsyncSession) -> None:
 
 async def seed_projects(session: AsyncSession) -> None:
     """Needs the ☆ programme and the six proposers' local governments seeded first."""
-    if await repository.programme(session, service.FUTURE_TECH_MARK) is None:
-        raise RuntimeError("seed the programmes first: no programme has the mark ☆")
+    try:
+        await service.resolve_programme(session, service.FUTURE_TECH_MARK, "programme")
+    except InvalidInput as err:
+        raise RuntimeError("seed the programmes first: no programme has the mark ☆") from err
     for item in CONTINUATIONS:
         await _continuation(session, item)
     await _chichibu(session)

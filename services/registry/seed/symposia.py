@@ -14,10 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.fiscal_year import TOKYO
-from services.registry.audit.service import record
-from services.registry.symposia import repository
-from services.registry.symposia.models import Symposium
-from services.registry.symposia.service import CALENDAR_FIELDS, snapshot
+from services.registry.symposia import service
 
 ACTOR = "seed"
 # 国、地方公共団体、学校、民間企業、住民代表等
@@ -66,53 +63,24 @@ SYMPOSIA: tuple[SeedSymposium, ...] = (
 
 
 async def seed_symposia(session: AsyncSession) -> None:
-    """Insert each missing symposium; bring a stored one back to the seed's facts if it drifted.
+    """Add each missing symposium; bring a stored one back to the seed's facts if it drifted.
 
-    Fields the seed does not state (join URL, capacity, status) are left as operators set them.
+    Both go through the symposia service, as an operator's would. Fields the seed does not state
+    (join URL, capacity, status) are left as operators set them.
     """
     for seed in SYMPOSIA:
-        existing = await repository.get_by_number(session, seed.fiscal_year, seed.number)
+        existing = await service.find_symposium(
+            session, fiscal_year=seed.fiscal_year, number=seed.number
+        )
         if existing is None:
-            await _create(session, seed)
+            await service.add_symposium(
+                session,
+                actor=ACTOR,
+                fiscal_year=seed.fiscal_year,
+                number=seed.number,
+                details=seed.fields(),
+            )
         else:
-            await _correct(session, existing, seed)
-
-
-async def _create(session: AsyncSession, seed: SeedSymposium) -> None:
-    symposium = Symposium(
-        fiscal_year=seed.fiscal_year,
-        number=seed.number,
-        status="scheduled",
-        sequence=0,
-        **seed.fields(),
-    )
-    await repository.add(session, symposium)
-    await record(
-        session,
-        actor=ACTOR,
-        action="symposium.created",
-        subject_type="symposium",
-        subject_id=symposium.id,
-        after=snapshot(symposium),
-    )
-
-
-async def _correct(session: AsyncSession, symposium: Symposium, seed: SeedSymposium) -> None:
-    changes = {k: v for k, v in seed.fields().items() if getattr(symposium, k) != v}
-    if not changes:
-        return
-    before = snapshot(symposium)
-    for name, value in changes.items():
-        setattr(symposium, name, value)
-    if any(name in changes for name in CALENDAR_FIELDS):
-        symposium.sequence += 1
-    await repository.save(session)
-    await record(
-        session,
-        actor=ACTOR,
-        action="symposium.updated",
-        subject_type="symposium",
-        subject_id=symposium.id,
-        before=before,
-        after=snapshot(symposium),
-    )
+            await service.correct_symposium(
+                session, actor=ACTOR, symposium=existing, facts=seed.fields()
+            )

@@ -9,7 +9,9 @@ from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from libs.common.db import state_type
 from services.registry.models import Base
+from services.registry.symposia.states import SymposiumState
 
 
 class Symposium(Base):
@@ -28,7 +30,9 @@ class Symposium(Base):
     audience: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
     capacity: Mapped[int | None] = mapped_column(Integer)
     tentative: Mapped[bool] = mapped_column(default=False)  # （予定）
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
+    status: Mapped[SymposiumState] = mapped_column(
+        state_type(SymposiumState, 20), default=SymposiumState.scheduled
+    )
     # Raised on every change of time or place, for the ICS SEQUENCE.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(default=1)

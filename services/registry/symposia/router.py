@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
-from libs.common.errors import PRECONDITION_RESPONSES, PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
@@ -37,15 +37,7 @@ SEES_JOIN_URL = service.SEES_JOIN_URL
 MAX_AUDIENCE_PAGE = 1000
 
 
-Responses = dict[int | str, dict[str, Any]]
-
-
-READ_RESPONSES: Responses = {**PROBLEM_RESPONSES, 404: problem_doc("No such symposium")}
-CHANGE_RESPONSES: Responses = {
-    **READ_RESPONSES,
-    409: problem_doc("The symposium is cancelled"),
-    **PRECONDITION_RESPONSES,
-}
+NO_SUCH_SYMPOSIUM = "No such symposium"
 
 
 def symposium_out(
@@ -73,11 +65,7 @@ CREATED_LINKS = response_links(
     "",
     status_code=201,
     summary="Create a symposium",
-    responses={
-        **PROBLEM_RESPONSES,
-        409: problem_doc("This fiscal year and number exist"),
-        201: CREATED_LINKS,
-    },
+    responses=problems(conflict="This fiscal year and number exist", success={201: CREATED_LINKS}),
 )
 async def create_symposium(
     body: SymposiumCreate, session: SessionDep, principal: Operator, response: Response
@@ -94,7 +82,7 @@ VISIBILITY = (
 )
 
 
-@router.get("", summary="List symposia", description=VISIBILITY, responses=PROBLEM_RESPONSES)
+@router.get("", summary="List symposia", description=VISIBILITY, responses=problems())
 async def list_symposia(
     request: Request,
     session: SessionDep,
@@ -125,7 +113,10 @@ async def list_symposia(
 
 
 @router.get(
-    "/{symposium_id}", summary="Get a symposium", description=VISIBILITY, responses=READ_RESPONSES
+    "/{symposium_id}",
+    summary="Get a symposium",
+    description=VISIBILITY,
+    responses=problems(not_found=NO_SUCH_SYMPOSIUM),
 )
 async def get_symposium(
     symposium_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
@@ -137,7 +128,9 @@ async def get_symposium(
 @router.patch(
     "/{symposium_id}",
     summary="Change a symposium (a new time, format or join URL raises `sequence`)",
-    responses=CHANGE_RESPONSES,
+    responses=problems(
+        not_found=NO_SUCH_SYMPOSIUM, conflict="The symposium is cancelled", precondition=True
+    ),
 )
 async def update_symposium(
     symposium_id: uuid.UUID,
@@ -157,7 +150,7 @@ async def update_symposium(
 @router.post(
     "/{symposium_id}/cancellation",
     summary="Cancel a symposium (idempotent; raises `sequence` once)",
-    responses={**READ_RESPONSES, 412: problem_doc("If-Match names an older version")},
+    responses=problems(not_found=NO_SUCH_SYMPOSIUM, extra={412: "If-Match names an older version"}),
 )
 async def cancel_symposium(
     symposium_id: uuid.UUID,
@@ -183,7 +176,7 @@ async def cancel_symposium(
     summary="The contacts this symposium invites",
     description="Contacts whose stakeholder category is in the symposium's audience, without "
     "suppressed addresses, one per address (case-insensitive), ordered by address.",
-    responses=READ_RESPONSES,
+    responses=problems(not_found=NO_SUCH_SYMPOSIUM),
 )
 async def get_audience(
     request: Request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from libs.common.fiscal_year import (
     fiscal_year_of,
     parse_fiscal_year,
 )
-from services.registry.audit.service import record
+from services.registry.audit.service import audited
 from services.registry.contacts.models import Contact
 from services.registry.symposia import repository
 from services.registry.symposia.models import Symposium
@@ -31,6 +32,7 @@ from services.registry.symposia.schemas import (
     full_view,
     public_view,
 )
+from services.registry.symposia.states import SYMPOSIUM, SymposiumEvent, SymposiumState
 
 # A change of any of these changes the calendar event, so invitees' calendars must update.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "format", "join_url")
@@ -110,39 +112,64 @@ async def create_symposium(
     session: AsyncSession, *, principal: Principal | str, data: SymposiumCreate
 ) -> Symposium:
     fiscal_year = checked_fiscal_year(data.fiscal_year, "body.fiscal_year")
-    starts_at, ends_at = in_tokyo(data.starts_at), in_tokyo(data.ends_at)
-    _check_times(fiscal_year, starts_at, ends_at)
-    if await repository.get_by_number(session, fiscal_year, data.number) is not None:
+    details = {
+        "theme": data.theme,
+        "starts_at": in_tokyo(data.starts_at),
+        "ends_at": in_tokyo(data.ends_at),
+        "format": data.format,
+        "join_url": str(data.join_url) if data.join_url else None,
+        "audience": list(dict.fromkeys(data.audience)),
+        "capacity": data.capacity,
+        "tentative": data.tentative,
+    }
+    return await add_symposium(
+        session, actor=principal, fiscal_year=fiscal_year, number=data.number, details=details
+    )
+
+
+async def add_symposium(
+    session: AsyncSession,
+    *,
+    actor: Principal | str,
+    fiscal_year: int,
+    number: int,
+    details: Mapping[str, Any],
+) -> Symposium:
+    """The one way a symposium enters the registry (the API and the seed): times inside the
+    fiscal year, (fiscal year, number) unique, scheduled, audited. ``details`` are the model's
+    fields, already in Japan time."""
+    _check_times(fiscal_year, details["starts_at"], details["ends_at"])
+    if await repository.get_by_number(session, fiscal_year, number) is not None:
         raise Conflict(
-            f"{fiscal_year_label(fiscal_year)}第{data.number}回は既に登録されています"
+            f"{fiscal_year_label(fiscal_year)}第{number}回は既に登録されています"
             "（a symposium with this fiscal year and number exists）",
             fiscal_year=fiscal_year,
-            number=data.number,
+            number=number,
         )
     symposium = Symposium(
         fiscal_year=fiscal_year,
-        number=data.number,
-        theme=data.theme,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        format=data.format,
-        join_url=str(data.join_url) if data.join_url else None,
-        audience=list(dict.fromkeys(data.audience)),
-        capacity=data.capacity,
-        tentative=data.tentative,
-        status="scheduled",
+        number=number,
+        status=SymposiumState.scheduled,
         sequence=0,
+        **details,
     )
-    await repository.add(session, symposium)
-    await record(
+    async with audited(
         session,
-        actor=principal,
+        symposium,
+        kind="created",
+        actor=actor,
         action="symposium.created",
         subject_type="symposium",
-        subject_id=symposium.id,
-        after=snapshot(symposium),
-    )
+        snapshot=snapshot,
+    ):
+        await repository.add(session, symposium)
     return symposium
+
+
+async def find_symposium(
+    session: AsyncSession, *, fiscal_year: int, number: int
+) -> Symposium | None:
+    return await repository.get_by_number(session, fiscal_year, number)
 
 
 async def get_symposium(session: AsyncSession, *, symposium_id: uuid.UUID) -> Symposium:
@@ -183,11 +210,26 @@ async def update_symposium(
 ) -> Symposium:
     symposium = await _symposium(session, symposium_id)
     check_if_match(if_match, symposium_etag(symposium, principal))
-    if symposium.status == "cancelled":
-        raise Conflict("中止されたシンポジウムは変更できません（the symposium is cancelled）")
-    changes = {
-        name: value for name, value in _changes(data).items() if getattr(symposium, name) != value
-    }
+    SYMPOSIUM.fire(symposium.status, SymposiumEvent.update)
+    return await _revise(session, principal, symposium, _changes(data))
+
+
+async def correct_symposium(
+    session: AsyncSession, *, actor: Principal | str, symposium: Symposium, facts: Mapping[str, Any]
+) -> Symposium:
+    """Bring the fields ``facts`` names back to those values, whatever the state (the seed)."""
+    SYMPOSIUM.fire(symposium.status, SymposiumEvent.correct)
+    return await _revise(session, actor, symposium, facts)
+
+
+async def _revise(
+    session: AsyncSession,
+    actor: Principal | str,
+    symposium: Symposium,
+    fields: Mapping[str, Any],
+) -> Symposium:
+    """Set the fields that differ; a change of the calendar event raises the ICS sequence."""
+    changes = {name: value for name, value in fields.items() if getattr(symposium, name) != value}
     if not changes:
         return symposium
     _check_times(
@@ -195,21 +237,18 @@ async def update_symposium(
         changes.get("starts_at", symposium.starts_at),
         changes.get("ends_at", symposium.ends_at),
     )
-    before = snapshot(symposium)
-    for name, value in changes.items():
-        setattr(symposium, name, value)
-    if any(name in changes for name in CALENDAR_FIELDS):
-        symposium.sequence += 1
-    await repository.save(session)
-    await record(
+    async with audited(
         session,
-        actor=principal,
+        symposium,
+        actor=actor,
         action="symposium.updated",
         subject_type="symposium",
-        subject_id=symposium.id,
-        before=before,
-        after=snapshot(symposium),
-    )
+        snapshot=snapshot,
+    ):
+        for name, value in changes.items():
+            setattr(symposium, name, value)
+        if any(name in changes for name in CALENDAR_FIELDS):
+            symposium.sequence += 1
     return symposium
 
 
@@ -225,21 +264,20 @@ async def cancel_symposium(
     symposium = await _symposium(session, symposium_id)
     if if_match is not None:
         check_if_match(if_match, symposium_etag(symposium, principal))
-    if symposium.status == "cancelled":
+    cancelled = SYMPOSIUM.fire(symposium.status, SymposiumEvent.cancel)
+    if cancelled == symposium.status:
         return symposium
-    before = snapshot(symposium)
-    symposium.status = "cancelled"
-    symposium.sequence += 1
-    await repository.save(session)
-    await record(
+    async with audited(
         session,
+        symposium,
         actor=principal,
         action="symposium.cancelled",
         subject_type="symposium",
-        subject_id=symposium.id,
-        before=before,
-        after={**snapshot(symposium), "reason": data.reason},
-    )
+        snapshot=snapshot,
+    ) as change:
+        symposium.status = cancelled
+        symposium.sequence += 1
+        change.after_note = {"reason": data.reason}
     return symposium
 
 

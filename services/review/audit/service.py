@@ -1,10 +1,24 @@
-"""Record every transition in the audit trail, in the same transaction as the transition itself."""
+"""Record every transition in the audit trail, in the same transaction as the transition itself.
+
+``audited`` is the one way a change of one row is applied and audited (before, after, version
+step); most review events are state transitions, whose snapshot is ``state_of``. ``record`` is for
+events that are not one row's before and after (a refusal, a registry's answer); ``record_many``
+for the sweeps' set-based writes, one INSERT for thousands of events.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from libs.common.audit import AuditTrail
 from services.review.audit.models import AuditEvent
 
 trail = AuditTrail(AuditEvent)
+audited = trail.change
 record = trail.record
 record_many = trail.record_many
+
+
+def state_of(row: Any) -> dict[str, Any]:
+    """The snapshot of a transition: the row's state (an event's notes add the why)."""
+    return {"state": row.state}

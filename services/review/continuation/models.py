@@ -19,6 +19,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from libs.common.db import state_type
+from services.review.continuation.states import (
+    ContinuationApplicationState,
+    ContinuationAssessmentState,
+    EligibleProjectState,
+)
 from services.review.models import Base
 
 
@@ -57,8 +63,8 @@ class CycleProject(Base):
     project_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     lead_lg_code: Mapped[str] = mapped_column(String(6), index=True)
     term_end: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(20))
-    # title, proposers (lead first), term_end, council organisations, contacts (see cycles.py).
+    state: Mapped[EligibleProjectState] = mapped_column(state_type(EligibleProjectState))
+    # title, proposers (lead first), term_end, council organisations, contacts (see cycles/service.py).
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # The registry's answer once the term end was applied there.
     registry_result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -106,7 +112,9 @@ class ContinuationApplication(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     cycle_id: Mapped[uuid.UUID]
     project_id: Mapped[uuid.UUID]
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[ContinuationApplicationState] = mapped_column(
+        state_type(ContinuationApplicationState)
+    )
     future_vision: Mapped[str] = mapped_column(Text)  # 目指す将来像
     achievements: Mapped[str] = mapped_column(Text)  # 事業成果
     plan: Mapped[str] = mapped_column(Text)  # 今後の事業計画
@@ -136,7 +144,9 @@ class ContinuationAssignment(Base):
     reviewer_subject: Mapped[str] = mapped_column(ForeignKey("reviewers.subject"), index=True)
     assigned_by: Mapped[str] = mapped_column(String(200))
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    state: Mapped[str] = mapped_column(String(20))  # assigned | assessing | assessed
+    state: Mapped[ContinuationAssessmentState] = mapped_column(
+        state_type(ContinuationAssessmentState)
+    )
     # {criterion: {"score": 1–5, "comment": "…"}} for future_vision, achievements, plan.
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     assessment_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,9 +1,10 @@
 """The messages the continuation review sends through notify (``send_transactional``).
 
-Each payload names its template (``kind``), a ``dedupe_key`` so notify sends it once, the context the
-template reads (notify's ``kinds.py`` is the contract: ``project_name``, ``local_government``,
-``deadline``, ``due_date``, ``decision``, ``decided_on``, ``term_end`` …; dates as ISO strings) and
-the recipients. Project messages go to the contacts captured in the cycle's snapshot.
+Each payload names its template (``kind``), a ``dedupe_key`` so notify sends it once, the context
+the template reads (notify's ``letters/kinds.py`` is the contract: ``project_name``,
+``local_government``, ``deadline``, ``due_date``, ``decision``, ``decided_on``, ``term_end`` …;
+dates as ISO strings) and the recipients. Project messages go to the contacts captured in the
+cycle's snapshot.
 """
 
 from __future__ import annotations

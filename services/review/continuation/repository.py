@@ -1,25 +1,14 @@
-"""All SQL of the continuation review's requests (the sweeps' set-based SQL is in sweep_repository)."""
+"""The SQL helpers every continuation aggregate shares (each aggregate's own SQL is in its
+``repository.py``)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import Conflict
-from services.review.continuation.models import (
-    ContinuationApplication,
-    ContinuationAssignment,
-    ContinuationCycle,
-    ContinuationDecision,
-    CycleProject,
-    GracePeriod,
-)
-from services.review.reviewers.models import Reviewer
 
 T = TypeVar("T")
 
@@ -34,157 +23,6 @@ async def add(session: AsyncSession, row: T, *, conflict: str, **extensions: Any
     return row
 
 
-async def cycle(session: AsyncSession, cycle_id: uuid.UUID) -> ContinuationCycle | None:
-    return await session.get(ContinuationCycle, cycle_id)
-
-
-async def cycle_by_fiscal_year(session: AsyncSession, fiscal_year: int) -> ContinuationCycle | None:
-    return await session.scalar(
-        select(ContinuationCycle).where(ContinuationCycle.fiscal_year == fiscal_year)
-    )
-
-
-async def list_cycles(session: AsyncSession) -> list[ContinuationCycle]:
-    query = select(ContinuationCycle).order_by(ContinuationCycle.fiscal_year.desc())
-    return list((await session.scalars(query)).all())
-
-
-async def state_counts(session: AsyncSession, cycle_ids: list[uuid.UUID]) -> dict[Any, Any]:
-    """{cycle id: {state: count}} of the cycles' eligible projects."""
-    rows = await session.execute(
-        select(CycleProject.cycle_id, CycleProject.state, func.count())
-        .where(CycleProject.cycle_id.in_(cycle_ids))
-        .group_by(CycleProject.cycle_id, CycleProject.state)
-    )
-    counts: dict[Any, dict[str, int]] = {cycle_id: {} for cycle_id in cycle_ids}
-    for cycle_id, state, count in rows:
-        counts[cycle_id][state] = count
-    return counts
-
-
-async def cycle_project(
-    session: AsyncSession, cycle_id: uuid.UUID, project_id: uuid.UUID, *, lock: bool = False
-) -> CycleProject | None:
-    query = select(CycleProject).where(
-        CycleProject.cycle_id == cycle_id, CycleProject.project_id == project_id
-    )
-    if lock:
-        query = query.with_for_update()
-    return await session.scalar(query)
-
-
-def _latest_grace() -> Any:
-    return (
-        select(
-            GracePeriod.cycle_id, GracePeriod.project_id, func.max(GracePeriod.until).label("until")
-        )
-        .group_by(GracePeriod.cycle_id, GracePeriod.project_id)
-        .subquery()
-    )
-
-
-async def list_cycle_projects(
-    session: AsyncSession, cycle_id: uuid.UUID
-) -> list[tuple[CycleProject, ContinuationApplication | None, datetime | None]]:
-    """Each eligible project with its application (if any) and latest grace period (if any)."""
-    grace = _latest_grace()
-    query = (
-        select(CycleProject, ContinuationApplication, grace.c.until)
-        .outerjoin(
-            ContinuationApplication,
-            (ContinuationApplication.cycle_id == CycleProject.cycle_id)
-            & (ContinuationApplication.project_id == CycleProject.project_id),
-        )
-        .outerjoin(
-            grace,
-            (grace.c.cycle_id == CycleProject.cycle_id)
-            & (grace.c.project_id == CycleProject.project_id),
-        )
-        .where(CycleProject.cycle_id == cycle_id)
-        .order_by(CycleProject.lead_lg_code, CycleProject.project_id)
-    )
-    return [(e, a, g) for e, a, g in (await session.execute(query)).all()]
-
-
-async def grace_until(
-    session: AsyncSession, cycle_id: uuid.UUID, project_id: uuid.UUID
-) -> datetime | None:
-    return await session.scalar(
-        select(func.max(GracePeriod.until)).where(
-            GracePeriod.cycle_id == cycle_id, GracePeriod.project_id == project_id
-        )
-    )
-
-
-async def application(
-    session: AsyncSession, application_id: uuid.UUID, *, lock: bool = False
-) -> ContinuationApplication | None:
-    query = select(ContinuationApplication).where(ContinuationApplication.id == application_id)
-    if lock:
-        query = query.with_for_update()
-    return await session.scalar(query)
-
-
-async def application_for(
-    session: AsyncSession, cycle_id: uuid.UUID, project_id: uuid.UUID
-) -> ContinuationApplication | None:
-    return await session.scalar(
-        select(ContinuationApplication).where(
-            ContinuationApplication.cycle_id == cycle_id,
-            ContinuationApplication.project_id == project_id,
-        )
-    )
-
-
-async def list_applications(
-    session: AsyncSession, cycle_id: uuid.UUID, *, lead_lg_code: str | None
-) -> list[tuple[ContinuationApplication, CycleProject]]:
-    query = (
-        select(ContinuationApplication, CycleProject)
-        .join(
-            CycleProject,
-            (CycleProject.cycle_id == ContinuationApplication.cycle_id)
-            & (CycleProject.project_id == ContinuationApplication.project_id),
-        )
-        .where(ContinuationApplication.cycle_id == cycle_id)
-        .order_by(CycleProject.lead_lg_code, ContinuationApplication.id)
-    )
-    if lead_lg_code is not None:
-        query = query.where(CycleProject.lead_lg_code == lead_lg_code)
-    return [(a, p) for a, p in (await session.execute(query)).all()]
-
-
-async def assignment(
-    session: AsyncSession, application_id: uuid.UUID, reviewer_subject: str, *, lock: bool = False
-) -> ContinuationAssignment | None:
-    query = select(ContinuationAssignment).where(
-        ContinuationAssignment.application_id == application_id,
-        ContinuationAssignment.reviewer_subject == reviewer_subject,
-    )
-    if lock:
-        query = query.with_for_update()
-    return await session.scalar(query)
-
-
-async def assignments_with_reviewers(
-    session: AsyncSession, application_id: uuid.UUID
-) -> list[tuple[ContinuationAssignment, Reviewer]]:
-    query = (
-        select(ContinuationAssignment, Reviewer)
-        .join(Reviewer, Reviewer.subject == ContinuationAssignment.reviewer_subject)
-        .where(ContinuationAssignment.application_id == application_id)
-        .order_by(ContinuationAssignment.assigned_at, ContinuationAssignment.id)
-    )
-    return [(a, r) for a, r in (await session.execute(query)).all()]
-
-
-async def decision_for(
-    session: AsyncSession, application_id: uuid.UUID
-) -> ContinuationDecision | None:
-    return await session.scalar(
-        select(ContinuationDecision).where(ContinuationDecision.application_id == application_id)
-    )
-
-
-async def decision(session: AsyncSession, decision_id: uuid.UUID) -> ContinuationDecision | None:
-    return await session.get(ContinuationDecision, decision_id)
+async def save(session: AsyncSession) -> None:
+    """Write the changes made to loaded rows (their version columns guard concurrent writers)."""
+    await session.flush()

@@ -1,33 +1,44 @@
-"""The continuation review's states and transitions: ONE table, enforced on every path.
+"""The continuation review's state machines, one table each, enforced on every path.
 
 Three things have a state: an application (継続申請書), the place of an eligible project in a
-cycle (対象事業), and a reviewer's assessment of an application (評価). Their state names differ, so
-one ``(state, event) → new state`` table holds all three. Endpoints call :func:`transition`; sweeps
-build their set-based ``UPDATE … WHERE state = source`` from :func:`moves` — both read this table.
-docs/review.md shows the same table.
+cycle (対象事業), and a reviewer's assessment of an application (評価). Each has its own states
+and table; the events are one vocabulary, since one act (a submission, a decision) moves an
+application and its project together. Endpoints call ``MACHINE.fire``; sweeps build their
+set-based ``UPDATE … WHERE state = source`` from ``MACHINE.moves``; docs/review.md shows the same
+tables, generated from these (``jisso docs``).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from libs.common.errors import Conflict
+from libs.common.state_machine import StateMachine
 
 
-class State(StrEnum):
-    # application
+class ContinuationApplicationState(StrEnum):
+    """継続申請書の状態（a continuation application's state）"""
+
     draft = "draft"
     submitted = "submitted"
     under_review = "under_review"
     approved = "approved"
     rejected = "rejected"
-    # eligible project in a cycle
+
+
+class EligibleProjectState(StrEnum):
+    """対象事業の状態（an eligible project's place in a cycle）"""
+
     eligible = "eligible"
     applied = "applied"
     not_submitted = "not_submitted"
     continued = "continued"
     ended = "ended"
-    # a reviewer's assessment
+
+
+class ContinuationAssessmentState(StrEnum):
+    """評価の状態（the state of a reviewer's assessment of one application）"""
+
     assigned = "assigned"
     assessing = "assessing"
     assessed = "assessed"
@@ -48,80 +59,104 @@ class Event(StrEnum):
     submit_assessment = "submit_assessment"
 
 
-S, E = State, Event
+A, P, R, E = (
+    ContinuationApplicationState,
+    EligibleProjectState,
+    ContinuationAssessmentState,
+    Event,
+)
+LEAD = "lead proposer, until the deadline (or grace)"
 
-TRANSITIONS: dict[tuple[State, Event], State] = {
-    # 継続申請書 — application
-    (S.draft, E.edit): S.draft,
-    (S.draft, E.submit): S.submitted,
-    (S.submitted, E.assign): S.under_review,  # first reviewer assigned
-    (S.submitted, E.review_start): S.under_review,  # sweep: the deadline has passed
-    (S.under_review, E.assign): S.under_review,
-    (S.under_review, E.assess): S.under_review,
-    (S.under_review, E.approve): S.approved,
-    (S.under_review, E.reject): S.rejected,
-    # 対象事業 — an eligible project of a cycle
-    (S.eligible, E.start_draft): S.eligible,
-    (S.not_submitted, E.start_draft): S.not_submitted,  # only under a grace period
-    (S.eligible, E.submit): S.applied,
-    (S.not_submitted, E.submit): S.applied,  # late, only under a grace period
-    (S.eligible, E.deadline_passed): S.not_submitted,  # sweep: no submission by the deadline
-    (S.applied, E.approve): S.continued,
-    (S.applied, E.reject): S.applied,  # stays until its term ends
-    (S.applied, E.term_ended): S.ended,  # sweep: term over without an approved continuation
-    (S.not_submitted, E.term_ended): S.ended,  # sweep
-    # 評価 — a reviewer's assessment
-    (S.assigned, E.save_assessment): S.assessing,
-    (S.assessing, E.save_assessment): S.assessing,
-    (S.assessing, E.submit_assessment): S.assessed,
-}
+APPLICATION: StateMachine[ContinuationApplicationState, Event] = StateMachine(
+    name="continuation.application",
+    subject="継続申請書",
+    subject_en="continuation application",
+    states=ContinuationApplicationState,
+    transitions={
+        (A.draft, E.edit): A.draft,
+        (A.draft, E.submit): A.submitted,
+        (A.submitted, E.assign): A.under_review,
+        (A.submitted, E.review_start): A.under_review,
+        (A.under_review, E.assign): A.under_review,
+        (A.under_review, E.assess): A.under_review,
+        (A.under_review, E.approve): A.approved,
+        (A.under_review, E.reject): A.rejected,
+    },
+    labels={
+        A.draft: "下書き",
+        A.submitted: "提出済み",
+        A.under_review: "審査中",
+        A.approved: "継続承認",
+        A.rejected: "継続不承認",
+    },
+    notes={
+        (A.draft, E.edit): LEAD,
+        (A.draft, E.submit): LEAD,
+        (A.submitted, E.assign): "operator: the first reviewer",
+        (A.submitted, E.review_start): "sweep: the deadline has passed",
+        (A.under_review, E.assign): "operator",
+        (A.under_review, E.assess): "assigned reviewer",
+        (A.under_review, E.approve): "operator",
+        (A.under_review, E.reject): "operator",
+    },
+)
 
-LABELS: dict[State, str] = {
-    S.draft: "下書き",
-    S.submitted: "提出済み",
-    S.under_review: "審査中",
-    S.approved: "継続承認",
-    S.rejected: "継続不承認",
-    S.eligible: "継続申請対象",
-    S.applied: "申請済み",
-    S.not_submitted: "未申請",
-    S.continued: "支援延長",
-    S.ended: "支援終了",
-    S.assigned: "未評価",
-    S.assessing: "評価中（下書き）",
-    S.assessed: "評価提出済み",
-}
+ELIGIBLE_PROJECT: StateMachine[EligibleProjectState, Event] = StateMachine(
+    name="continuation.eligible_project",
+    subject="対象事業",
+    subject_en="eligible project",
+    states=EligibleProjectState,
+    transitions={
+        (P.eligible, E.start_draft): P.eligible,
+        (P.not_submitted, E.start_draft): P.not_submitted,
+        (P.eligible, E.submit): P.applied,
+        (P.not_submitted, E.submit): P.applied,
+        (P.eligible, E.deadline_passed): P.not_submitted,
+        (P.applied, E.approve): P.continued,
+        (P.applied, E.reject): P.applied,
+        (P.applied, E.term_ended): P.ended,
+        (P.not_submitted, E.term_ended): P.ended,
+    },
+    labels={
+        P.eligible: "継続申請対象",
+        P.applied: "申請済み",
+        P.not_submitted: "未申請",
+        P.continued: "支援延長",
+        P.ended: "支援終了",
+    },
+    notes={
+        (P.eligible, E.start_draft): "lead proposer drafts",
+        (P.not_submitted, E.start_draft): "lead proposer, under a grace period",
+        (P.eligible, E.submit): "its application is submitted",
+        (P.not_submitted, E.submit): "late, under a grace period",
+        (P.eligible, E.deadline_passed): "sweep: no submission, no open grace period",
+        (P.applied, E.approve): "operator approves",
+        (P.applied, E.reject): "operator rejects: ends at term end",
+        (P.applied, E.term_ended): "sweep: term over without an approved continuation",
+        (P.not_submitted, E.term_ended): "sweep: term over",
+    },
+)
 
+ASSESSMENT: StateMachine[ContinuationAssessmentState, Event] = StateMachine(
+    name="continuation.assessment",
+    subject="評価",
+    subject_en="assessment",
+    states=ContinuationAssessmentState,
+    transitions={
+        (R.assigned, E.save_assessment): R.assessing,
+        (R.assessing, E.save_assessment): R.assessing,
+        (R.assessing, E.submit_assessment): R.assessed,
+    },
+    labels={
+        R.assigned: "未評価",
+        R.assessing: "評価中（下書き）",
+        R.assessed: "評価提出済み",
+    },
+    notes={
+        (R.assigned, E.save_assessment): "assigned reviewer",
+        (R.assessing, E.save_assessment): "assigned reviewer (If-Match)",
+        (R.assessing, E.submit_assessment): "assigned reviewer (If-Match)",
+    },
+)
 
-def allowed_events(state: State | str) -> list[Event]:
-    return [event for (source, event) in TRANSITIONS if source == state]
-
-
-def transition(state: State | str, event: Event, *, subject: str) -> State:
-    """The state after ``event``, or a 409 naming the state and what it allows."""
-    target = TRANSITIONS.get((State(state), event))
-    if target is None:
-        allowed = ", ".join(allowed_events(state)) or "nothing"
-        raise Conflict(
-            f"{subject}は「{LABELS[State(state)]}」のため {event} できません"
-            f"（{subject} is {state}; {event} is not allowed, allowed: {allowed}）",
-            rule="state_transition",
-            state=str(state),
-            event=str(event),
-            allowed_events=[str(e) for e in allowed_events(state)],
-        )
-    return target
-
-
-def moves(event: Event, among: frozenset[State]) -> dict[State, State]:
-    """Source → target of ``event`` for the states in ``among`` (one entity's states)."""
-    return {
-        source: target
-        for (source, ev), target in TRANSITIONS.items()
-        if ev == event and source in among
-    }
-
-
-APPLICATION_STATES = frozenset({S.draft, S.submitted, S.under_review, S.approved, S.rejected})
-PROJECT_STATES = frozenset({S.eligible, S.applied, S.not_submitted, S.continued, S.ended})
-ASSESSMENT_STATES = frozenset({S.assigned, S.assessing, S.assessed})
+MACHINES: list[StateMachine[Any, Any]] = [APPLICATION, ELIGIBLE_PROJECT, ASSESSMENT]

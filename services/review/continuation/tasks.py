@@ -19,10 +19,10 @@ from libs.common.outbox import claim_effect
 from libs.common.queue import JobContext, Payload, job
 from services.review.audit.service import record, record_many
 from services.review.config import get_review_settings
-from services.review.continuation import repository
-from services.review.continuation import sweep_repository as sweep_sql
-from services.review.continuation.cycles import subject_of
-from services.review.continuation.sweeps import parse_as_of, sweep
+from services.review.continuation.cycles.service import subject_of
+from services.review.continuation.decisions import repository as decisions
+from services.review.continuation.sweeps import repository as sweep_sql
+from services.review.continuation.sweeps.service import parse_as_of, sweep
 from services.review.models import applied_effects
 from services.review.registry_client import RegistryClient, RegistryRejected
 
@@ -74,9 +74,11 @@ async def apply_term_extension(session: AsyncSession, payload: Payload, ctx: Job
             subject_id=decision_id,
             error=exc,
         )
-    decision = await repository.decision(session, uuid.UUID(decision_id))
+    decision = await decisions.decision(session, uuid.UUID(decision_id))
     if decision is not None:
         decision.registry_result = result
+    # The registry's term before and after, as it answered: no row of ours to snapshot, so a
+    # plain record rather than ``audited``.
     await record(
         session,
         actor=ACTOR,

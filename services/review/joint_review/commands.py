@@ -3,11 +3,14 @@ the registry asked over HTTP for the programmes' marks."""
 
 from __future__ import annotations
 
-from libs.common.db import create_engine, create_sessionmaker, unit_of_work
+from libs.common.db import create_engine, create_sessionmaker
+from libs.common.outbox import OutboxRelay
 from libs.common.settings import Settings
-from services.review.joint_review.importer import Progress, import_results
-from services.review.joint_review.results import ResultsOut, round_results
-from services.review.models import load_all_models
+from libs.common.unit_of_work import unit_of_work
+from services.review.joint_review.results.importer import Progress, import_results
+from services.review.joint_review.results.schemas import ResultsOut
+from services.review.joint_review.results.service import round_results
+from services.review.models import load_all_models, outbox
 from services.review.registry_client import RegistryClient
 
 
@@ -25,7 +28,9 @@ async def import_results_file(
     client = registry or RegistryClient.from_settings(settings)
     engine = create_engine(settings)
     try:
-        async with unit_of_work(create_sessionmaker(engine)) as session:
+        sessionmaker = create_sessionmaker(engine)
+        relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
+        async with unit_of_work(sessionmaker, relay=relay) as session:
             round_ = await import_results(
                 session,
                 registry=client,

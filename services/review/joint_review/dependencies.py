@@ -3,7 +3,7 @@ the review service's, in ``services.review.dependencies``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
 
@@ -24,6 +24,3 @@ Anyone = Annotated[
         require_caller(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)
     ),
 ]
-
-
-Responses = dict[int | str, dict[str, Any]]

@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from libs.common.db import state_type
+from services.review.joint_review.states import JointRoundState
 from services.review.models import Base
 
 
@@ -39,8 +41,10 @@ class JointReviewRound(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
     title: Mapped[str] = mapped_column(String(200))
-    # open: taking applications, scores and selections; closed: selections final.
-    status: Mapped[str] = mapped_column(String(20))
+    # open: taking applications, scores and selections; closed: selections final. Typed with the
+    # machine's enum but stored as the VARCHAR(20) it always was (no native type, no CHECK): no
+    # migration. It never holds ``published``: that state is ``published_at`` (see ``state``).
+    status: Mapped[JointRoundState] = mapped_column(state_type(JointRoundState))
     # A published results table loaded by `jisso review import-joint-review-results`.
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(300), default="")
@@ -66,6 +70,14 @@ class JointReviewRound(Base):
         lazy="raise", order_by="JointRoundProgramme.position", cascade="all, delete-orphan"
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def state(self) -> JointRoundState:
+        """The round machine's state (joint_review/states.py): ``published`` once results went
+        out, else the stored ``status``."""
+        if self.published_at is not None:
+            return JointRoundState.published
+        return JointRoundState(self.status)
 
 
 class JointRoundProgramme(Base):

@@ -16,8 +16,8 @@ operators only; after it, to everyone the route lets in. Every exit goes through
 - the audit trail: ``GET /v1/audit`` is operators' only (libs.common.audit), and the joint review
   writes no selection events to it;
 - letters: applicants' result letters and ☆ registry projects are written to the outbox by
-  ``rounds.publish``, at publication and not before; notify's ``/v1/previews`` renders only the
-  context an operator sends it and reads nothing of the review service.
+  ``rounds/publication.py``, at publication and not before; notify's ``/v1/previews`` renders
+  only the context an operator sends it and reads nothing of the review service.
 
 A hidden fact is ``null`` — not absent, and never ``false`` or ``0``, which would be facts too —
 and the schemas say so (docs/review.md, "The embargo").
@@ -34,12 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal, Role
 from libs.common.errors import NotFound
 from libs.common.fiscal_year import today_tokyo
-from services.review.joint_review import repository
 from services.review.joint_review.models import JointReviewRound
+from services.review.joint_review.selections import repository
+from services.review.joint_review.states import JointRoundState
 
 # programme id → (selections, sum of their first-year amounts); only programmes with selections.
 Usage = dict[str, tuple[int, int]]
-CLOSED = "closed"
 
 
 def is_published(round_: JointReviewRound, today: date | None = None) -> bool:
@@ -48,7 +48,11 @@ def is_published(round_: JointReviewRound, today: date | None = None) -> bool:
     if round_.published_at is not None:
         return True
     day = round_.announcement_effective_on
-    return round_.status == CLOSED and day is not None and day <= (today or today_tokyo())
+    return (
+        round_.status == JointRoundState.closed
+        and day is not None
+        and day <= (today or today_tokyo())
+    )
 
 
 def sees_selections(principal: Principal, round_: JointReviewRound, today: date) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response, status
 
 from libs.common.auth import Operator
-from libs.common.errors import PROBLEM_RESPONSES, problem_doc
+from libs.common.errors import problems
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -17,17 +17,16 @@ from services.review.reviewers import service
 from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
 
 router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"], route_class=UnitOfWorkRoute)
-CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: problem_doc("A reviewer with this subject exists"),
-    503: problem_doc("The registry did not answer (the programme is checked against it)"),
-}
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Register a reviewer",
-    responses={**PROBLEM_RESPONSES, **CONFLICT},
+    responses=problems(
+        conflict="A reviewer with this subject exists",
+        unavailable="The registry did not answer (the programme is checked against it)",
+    ),
     response_model=ReviewerOut,
 )
 async def create_reviewer(
@@ -52,7 +51,7 @@ async def create_reviewer(
     )
 
 
-@router.get("", summary="List reviewers", responses=PROBLEM_RESPONSES)
+@router.get("", summary="List reviewers", responses=problems())
 async def list_reviewers(
     request: Request,
     session: SessionDep,
@@ -80,7 +79,7 @@ async def list_reviewers(
 @router.get(
     "/{subject}",
     summary="Get a reviewer",
-    responses={**PROBLEM_RESPONSES, 404: problem_doc("No such reviewer")},
+    responses=problems(not_found="No such reviewer"),
 )
 async def get_reviewer(
     subject: str, session: SessionDep, _: Operator, response: Response

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from libs.common.auth import MAX_SUBJECT_LENGTH
-from libs.common.fiscal_year import TOKYO
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 
 
@@ -20,10 +19,6 @@ def _lg_code(value: object) -> object:
         return validate_lg_code(str(value))
     except LocalGovernmentCodeError as exc:
         raise PydanticCustomError(exc.rule, exc.message) from None
-
-
-def _in_tokyo(value: datetime) -> datetime:
-    return value.astimezone(TOKYO)
 
 
 class ReviewerCreate(BaseModel):
@@ -66,5 +61,5 @@ class ReviewerOut(BaseModel):
     organisation_key: str = Field(description="Normalised search key of the organisation")
     lg_code: str | None
     programme: str | None
-    created_at: Annotated[datetime, AfterValidator(_in_tokyo)]
+    created_at: TokyoDatetime
     version: int

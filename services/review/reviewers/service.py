@@ -11,7 +11,7 @@ from libs.common.errors import Conflict, InvalidInput, NotFound
 from libs.common.etag import etag_for
 from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
-from services.review.audit.service import record
+from services.review.audit.service import audited
 from services.review.registry_client import RegistryClient
 from services.review.reviewers import repository
 from services.review.reviewers.models import Reviewer
@@ -61,15 +61,19 @@ async def create_reviewer(
         programme=data.programme,
         created_at=now_tokyo(),
     )
-    await repository.add(session, reviewer)
-    await record(
+    registration = data.model_dump()
+    async with audited(
         session,
+        reviewer,
+        kind="created",
         actor=principal,
         action="reviewer.registered",
         subject_type="reviewer",
         subject_id=reviewer.subject,
-        after=data.model_dump(),
-    )
+        # The registration as asked (the programme resolved to its id, the address as given).
+        snapshot=lambda _: registration,
+    ):
+        await repository.add(session, reviewer)
     return reviewer
 
 

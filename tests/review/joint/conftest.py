@@ -1,24 +1,22 @@
-"""Fixtures of the joint-review tests: the real registry app in-process (programmes and grant schemes
-from its seed), the review app calling it over HTTP, a movable clock, and request builders."""
+"""The joint-review tests' world: the shared apps (tests/fixtures), with the registry on its seed's
+programmes and grant schemes and five Hokkaido local governments, the clock in January 2022, and
+request builders."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Role
 from libs.common.fiscal_year import TOKYO
-from libs.common.http import ServiceClient
 from libs.common.lg_code import with_check_digit
-from libs.common.settings import Settings
-from services.review.registry_client import RegistryClient
+from tests.fixtures.apps import FrozenClock
 
 DATA = Path(__file__).parent / "data"
 FY2021_TABLE = DATA / "fy2021_results.csv"
@@ -48,93 +46,37 @@ PROGRAMMES = [
 NOW = datetime(2022, 1, 20, 10, 0, tzinfo=TOKYO)
 
 
-@dataclass
-class Clock:
-    now: datetime = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def registry_app(
-    make_settings: Callable[..., Settings],
-    sessionmaker: async_sessionmaker[AsyncSession],
-    session: AsyncSession,
-) -> Any:
-    """The real registry, seeded with the seed's programmes, grant schemes and projects."""
-    from services.registry.app import create_app
+async def registry_app(registry_app: FastAPI, session: AsyncSession) -> FastAPI:
+    """The shared registry app, on the seed's programmes, grant schemes and projects."""
     from services.registry.seed import seed_all
 
     await seed_all(session)
     await session.commit()  # a savepoint inside the test's transaction
-    app = create_app(make_settings("registry"))
-    app.state.sessionmaker = sessionmaker
-    return app
+    return registry_app
 
 
 @pytest.fixture
-async def registry_client(
-    registry_app: Any, make_settings: Callable[..., Settings]
-) -> AsyncIterator[RegistryClient]:
-    transport = httpx.ASGITransport(app=registry_app)
-    client = RegistryClient(ServiceClient(make_settings("review"), "registry", transport=transport))
-    yield client
-    await client.aclose()
+async def registry(registry: httpx.AsyncClient, operator: dict[str, str]) -> httpx.AsyncClient:
+    """The registry as an operator, with the test's local governments registered."""
+    registry.headers.update(operator)
+    for code, name, kana, central in LOCAL_GOVERNMENTS:
+        body = {"code": code, "name": name, "kana": kana, "is_central_core_city": central}
+        response = await registry.post("/v1/local-governments", json=body)
+        assert response.status_code == 201, response.text
+    return registry
 
 
 @pytest.fixture
-async def registry(
-    registry_app: Any, token: Callable[..., str]
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The registry's API as an operator, with the test's local governments registered."""
-    headers = {"Authorization": f"Bearer {token(Role.operator)}"}
-    transport = httpx.ASGITransport(app=registry_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://registry", headers=headers
-    ) as client:
-        for code, name, kana, central in LOCAL_GOVERNMENTS:
-            body = {"code": code, "name": name, "kana": kana, "is_central_core_city": central}
-            response = await client.post("/v1/local-governments", json=body)
-            assert response.status_code == 201, response.text
-        yield client
-
-
-@pytest.fixture
-def review_app(
-    make_settings: Callable[..., Settings],
-    sessionmaker: async_sessionmaker[AsyncSession],
-    registry_client: RegistryClient,
-    clock: Clock,
-) -> Any:
-    from services.review.app import create_app
-
-    app = create_app(make_settings("review"))
-    app.state.sessionmaker = sessionmaker
-    app.state.registry = registry_client
-    app.state.clock = clock
-    return app
-
-
-@pytest.fixture
-async def review(review_app: Any, registry: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
-    """The review API (no default token: each call says who it is)."""
-    transport = httpx.ASGITransport(app=review_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://review") as client:
-        yield client
-
-
-@pytest.fixture
-def auth(token: Callable[..., str]) -> Callable[..., dict[str, str]]:
-    def headers(role: Role = Role.operator, **claims: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token(role, **claims)}"}
-
-    return headers
+def review(review: httpx.AsyncClient, registry: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The shared review client (no default token: each call says who it is), once the test's
+    local governments are registered."""
+    return review
 
 
 def round_body(**overrides: Any) -> dict[str, Any]:

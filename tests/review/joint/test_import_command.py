@@ -24,7 +24,7 @@ from tests.review.joint.conftest import FY2021_TABLE
 
 async def test_the_command_loads_the_table_as_a_closed_round_and_commits(
     make_settings: Callable[..., Settings],
-    registry_client: RegistryClient,
+    review_registry_client: RegistryClient,
     committed: async_sessionmaker[AsyncSession],
 ) -> None:
     seen: list[tuple[int, int]] = []
@@ -35,7 +35,7 @@ async def test_the_command_loads_the_table_as_a_closed_round_and_commits(
         actor="cli:test",
         source=FY2021_TABLE.name,
         progress=lambda done, total: seen.append((done, total)),
-        registry=registry_client,
+        registry=review_registry_client,
     )
     try:
         assert (results.totals.regions_selected, results.totals.collaborating) == (62, 42)
@@ -56,7 +56,7 @@ async def test_the_command_loads_the_table_as_a_closed_round_and_commits(
                 fiscal_year=2021,
                 actor="cli:test",
                 source="again",
-                registry=registry_client,
+                registry=review_registry_client,
             )
     finally:
         async with committed() as session, session.begin():

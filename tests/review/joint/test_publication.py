@@ -136,7 +136,7 @@ async def test_a_selected_region_of_the_cabinet_office_programme_becomes_one_reg
     apply: Callable[..., Any],
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
-    registry_client: RegistryClient,
+    review_registry_client: RegistryClient,
     registry: httpx.AsyncClient,
     clock: Any,
 ) -> None:
@@ -144,7 +144,7 @@ async def test_a_selected_region_of_the_cabinet_office_programme_becomes_one_reg
     clock.now = datetime(2022, 4, 1, 9, 0, tzinfo=TOKYO)
     await _close(review, auth, round_id)
     [message] = await _messages(session, "register_joint_review_project")
-    ctx: dict[str, Any] = {"sessionmaker": sessionmaker, "registry": registry_client}
+    ctx: dict[str, Any] = {"sessionmaker": sessionmaker, "registry": review_registry_client}
     project_id = await register_joint_review_project(ctx, message)
     assert project_id is not None
     assert await register_joint_review_project(ctx, message) is None  # done already
@@ -169,7 +169,7 @@ async def test_a_rerun_after_a_lost_commit_finds_the_project_instead_of_creating
     apply: Callable[..., Any],
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
-    registry_client: RegistryClient,
+    review_registry_client: RegistryClient,
     registry: httpx.AsyncClient,
     clock: Any,
 ) -> None:
@@ -188,7 +188,7 @@ async def test_a_rerun_after_a_lost_commit_finds_the_project_instead_of_creating
         },
     )
     assert existing.status_code == 201, existing.text
-    ctx: dict[str, Any] = {"sessionmaker": sessionmaker, "registry": registry_client}
+    ctx: dict[str, Any] = {"sessionmaker": sessionmaker, "registry": review_registry_client}
     assert await register_joint_review_project(ctx, message) == existing.json()["id"]
     listed = (await registry.get("/v1/projects", params={"fiscal_year": 2022})).json()["items"]
     assert len(listed) == 1

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
 from libs.common.fiscal_year import TOKYO
-from services.review.joint_review.importer import import_results
+from services.review.joint_review.results.importer import import_results
 from services.review.registry_client import RegistryClient
 from tests.review.joint.conftest import (
     ASAHIKAWA,
@@ -37,12 +37,12 @@ def _table() -> list[list[str]]:
 
 @pytest.fixture
 async def fy2021(
-    session: AsyncSession, registry_client: RegistryClient, registry: httpx.AsyncClient
+    session: AsyncSession, review_registry_client: RegistryClient, registry: httpx.AsyncClient
 ) -> str:
     """The seed's FY2021 results table, imported as a closed round."""
     round_ = await import_results(
         session,
-        registry=registry_client,
+        registry=review_registry_client,
         content=FY2021_TABLE.read_bytes(),
         fiscal_year=2021,
         actor="test",
@@ -101,14 +101,14 @@ async def test_exports_reproduce_every_row_of_the_table(
 
 
 async def test_an_imported_fiscal_year_cannot_be_imported_twice(
-    session: AsyncSession, registry_client: RegistryClient, fy2021: str
+    session: AsyncSession, review_registry_client: RegistryClient, fy2021: str
 ) -> None:
     from libs.common.errors import Conflict, InvalidInput
 
     with pytest.raises(Conflict):
         await import_results(
             session,
-            registry=registry_client,
+            registry=review_registry_client,
             content=FY2021_TABLE.read_bytes(),
             fiscal_year=2021,
             actor="test",
@@ -116,7 +116,7 @@ async def test_an_imported_fiscal_year_cannot_be_imported_twice(
     bad = "項番,プロジェクト実施地域,選定事業,過年度選定\n1,北海道札幌市,★,\nx,,■,\n".encode()
     with pytest.raises(InvalidInput) as caught:
         await import_results(
-            session, registry=registry_client, content=bad, fiscal_year=2020, actor="test"
+            session, registry=review_registry_client, content=bad, fiscal_year=2020, actor="test"
         )
     rules = sorted(p.rule for p in caught.value.errors or [])
     assert rules == ["integer", "required", "unknown_mark"]

@@ -126,4 +126,11 @@ async def test_closing_needs_if_match_and_freezes_selections(
     assert closed.json()["published"] is False  # the announcement (2022-03-31) has not come
     again = await review.post(url, headers={**auth(), "If-Match": closed.headers["ETag"]})
     assert again.status_code == 409
+    refused = again.json()  # the round machine's refusal (joint_review/states.py)
+    assert (refused["rule"], refused["state"], refused["event"]) == (
+        "state_transition",
+        "closed",
+        "close",
+    )
+    assert refused["allowed_events"] == ["publish"]
     assert len(PROGRAMMES) == len(closed.json()["programmes"])

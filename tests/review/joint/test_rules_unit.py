@@ -8,7 +8,7 @@ import pytest
 
 from libs.common.errors import RuleViolation
 from services.review.joint_review import rules
-from services.review.joint_review.results import collaborating, sort_marks
+from services.review.joint_review.results.service import collaborating, sort_marks
 
 TYPE1: dict[str, Any] = {
     "id": "digiden-type1",

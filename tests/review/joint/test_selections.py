@@ -111,7 +111,15 @@ async def test_selection_checks(
     assert first.json()["amount_yen"] == 10_000_000
     replay = await review.post(url, json=body, headers=headers)
     assert replay.json()["id"] == first.json()["id"]
-    assert (await review.post(url, json=body, headers=auth())).status_code == 409
+    twice = await review.post(url, json=body, headers=auth())
+    assert twice.status_code == 409
+    refused = twice.json()  # the application machine: selected, per programme
+    assert (refused["rule"], refused["state"], refused["event"]) == (
+        "state_transition",
+        "selected",
+        "select",
+    )
+    assert refused["allowed_events"] == ["withdraw_selection"]
     deleted = await review.delete(f"{url}/{first.json()['id']}", headers=auth())
     assert deleted.status_code == 204
     assert (await review.get(url, headers=auth())).json() == []

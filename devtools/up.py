@@ -1,0 +1,108 @@
+"""``jisso up``: the whole system on one machine, with embedded servers for every URL not set.
+
+Development only (`make run`): the production image neither installs the `embedded` extra nor
+imports this package; `services/cli.py` imports it inside the `up` command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
+from devtools.supervisor import Supervisor
+from libs.common.auth import Role, mint_token
+from libs.common.migrations import upgrade
+from libs.common.settings import load_settings
+from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES
+from services.runtime import child_command
+
+
+def up(data_dir: Path) -> None:
+    """Run the system; embedded servers stand in for every URL that is not set."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("ENVIRONMENT", "development")
+    _bytecode_cache(data_dir / "pycache", env)
+    embedded: list[EmbeddedPostgres | EmbeddedRedis | EmbeddedSmtp] = []
+    if not env.get("DATABASE_URL"):
+        embedded.append(EmbeddedPostgres(data_dir, free_port(55432)))
+        env["DATABASE_URL"] = embedded[-1].start()
+    if not env.get("REDIS_URL"):
+        embedded.append(EmbeddedRedis(data_dir, free_port(56379)))
+        env["REDIS_URL"] = embedded[-1].start()
+    if not env.get("SMTP_URL"):
+        embedded.append(EmbeddedSmtp(data_dir, free_port(51025)))
+        env["SMTP_URL"] = embedded[-1].start()
+    for name in SERVICE_NAMES:
+        env.setdefault(f"{name.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[name]}")
+    supervisor = Supervisor(data_dir)
+    try:
+        settings = load_settings("registry", database_url=env["DATABASE_URL"])
+        for name in SERVICE_NAMES:
+            asyncio.run(upgrade(name, env["DATABASE_URL"]))
+        _seed_if_empty(env)
+        for name in SERVICE_NAMES:
+            port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
+            supervisor.spawn(name, child_command("serve", name, "--port", str(port)), env)
+        supervisor.spawn("worker", child_command("worker"), env)
+        supervisor.spawn("scheduler", child_command("scheduler"), env)
+        urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
+        supervisor.wait_http_ok(urls, timeout=120)
+        operator = mint_token(
+            load_settings("registry", jwt_secret=env.get("JWT_SECRET", settings.jwt_secret)),
+            role=Role.operator,
+            subject="operator",
+            ttl_seconds=86400,
+        )
+        _print_banner(env, operator, data_dir)
+        supervisor.run_until_signal()
+    finally:
+        supervisor.stop_all()
+        for server in reversed(embedded):
+            server.stop()
+
+
+def _bytecode_cache(prefix: Path, env: dict[str, str]) -> None:
+    """Keep Python's bytecode cache under the data dir, for this process and its children.
+
+    Five processes import the whole application; without a cache (PYTHONDONTWRITEBYTECODE, or
+    a read-only install) each compiles every module again, which more than doubles start-up.
+    The data dir is ours to write, so the cache goes there and the source tree stays clean."""
+    sys.pycache_prefix = str(prefix)
+    sys.dont_write_bytecode = False
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    # Empty, not removed: the supervisor layers `env` over our own environment.
+    env["PYTHONDONTWRITEBYTECODE"] = ""
+
+
+def _seed_if_empty(env: dict[str, str]) -> None:
+    """An empty registry gets the seed document's facts, so a first ``jisso up`` has data to show."""
+    from services.registry.seed import seed_if_empty
+
+    if asyncio.run(seed_if_empty(load_settings("registry", database_url=env["DATABASE_URL"]))):
+        print("loaded the seed facts into the empty registry", flush=True)
+
+
+def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> None:
+    lines = ["jisso is up (Ctrl-C stops everything)", f"  data dir  {data_dir}"]
+    for name in SERVICE_NAMES:
+        url = env[f"{name.upper()}_URL"]
+        metrics = load_settings(name).metrics_listen_port
+        scrape = f", metrics: http://127.0.0.1:{metrics}/metrics" if metrics else ""
+        lines.append(f"  {name:<9} {url}  (docs: {url}/docs{scrape})")
+    lines += [
+        f"  database  {env['DATABASE_URL']}",
+        f"  redis     {env['REDIS_URL']}",
+        f"  smtp      {env['SMTP_URL']}",
+        "",
+        "operator token (24 h):",
+        operator_token,
+        "",
+        f'try: curl -H "Authorization: Bearer $TOKEN" {env["REGISTRY_URL"]}/readyz',
+    ]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,33 @@
+"""The system's services, declared once: name, API port, metrics port, Alembic folder.
+
+The kernel (libs/common) names no service: importing any part of `services` hands it these specs
+(services/__init__.py), so settings, `jisso migrate`, `jisso up`, the worker and the tests all
+read this one declaration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, get_args
+
+from libs.common.settings import ServiceSpec, register_services
+
+ServiceName = Literal["registry", "review", "notify"]
+SERVICE_NAMES: tuple[ServiceName, ...] = get_args(ServiceName)
+
+_HERE = Path(__file__).resolve().parent
+# (API port, metrics port) by service; the worker's `--metrics-port` is 9100 by convention.
+_PORTS: dict[ServiceName, tuple[int, int]] = {
+    "registry": (8001, 9101),
+    "review": (8002, 9102),
+    "notify": (8003, 9103),
+}
+
+SERVICES: tuple[ServiceSpec, ...] = tuple(
+    ServiceSpec(name, port=api, metrics_port=metrics, migrations=_HERE / name / "migrations")
+    for name, (api, metrics) in _PORTS.items()
+)
+DEFAULT_PORTS: dict[str, int] = {spec.name: spec.port for spec in SERVICES}
+DEFAULT_METRICS_PORTS: dict[str, int] = {spec.name: spec.metrics_port for spec in SERVICES}
+
+register_services(*SERVICES)

@@ -1,0 +1,166 @@
+"""``/v1/continuation-applications/{id}/assignments`` and ``…/assessment(s)`` — reviewers on an
+application and their assessments."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from libs.common.auth import Operator
+from libs.common.errors import problems
+from libs.common.etag import IfMatch
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Page
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.continuation.applications.router import (
+    NO_SUCH_APPLICATION,
+    NOT_IN_THIS_STATE,
+    STALE,
+)
+from services.review.continuation.assessments import service
+from services.review.continuation.assessments.schemas import (
+    AssessmentIn,
+    AssessmentList,
+    AssessmentOut,
+    AssignmentCreate,
+    AssignmentOut,
+    assessment_out,
+    assignment_out,
+)
+from services.review.continuation.dependencies import AssessmentReader, AssignedReviewer
+from services.review.dependencies import NowDep, RegistryDep
+
+router = APIRouter(
+    prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
+)
+NOT_THE_REVIEWER = {403: "Not a registered reviewer of the token's programme"}
+
+
+@router.post(
+    "/{application_id}/assignments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Assign a reviewer (conflicts of interest are refused with the reasons)",
+    responses=problems(
+        not_found=NO_SUCH_APPLICATION,
+        conflict="Conflict of interest (rule conflict_of_interest, `reasons`) or assigned already",
+    ),
+    response_model=AssignmentOut,
+)
+async def assign_reviewer(
+    application_id: uuid.UUID,
+    body: AssignmentCreate,
+    session: SessionDep,
+    principal: Operator,
+    idempotency: IdempotencyDep,
+    registry: RegistryDep,
+    now: NowDep,
+) -> Response:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    assignment, reviewer = await service.assign_reviewer(
+        session,
+        principal=principal,
+        application_id=application_id,
+        reviewer_subject=body.reviewer_subject,
+        registry=registry,
+        now=now,
+    )
+    return await idempotency.remember(
+        json_body(assignment_out(assignment, reviewer)), status_code=201
+    )
+
+
+@router.get(
+    "/{application_id}/assignments",
+    summary="List an application's reviewers",
+    responses=problems(not_found=NO_SUCH_APPLICATION),
+)
+async def list_assignments(
+    application_id: uuid.UUID, session: SessionDep, _: Operator
+) -> Page[AssignmentOut]:
+    items = await service.list_assignments(session, application_id=application_id)
+    return Page[AssignmentOut](items=items)
+
+
+@router.put(
+    "/{application_id}/assessment",
+    summary="Save your assessment as a draft (assigned reviewer; If-Match to replace a draft)",
+    responses=problems(
+        not_found=NO_SUCH_APPLICATION,
+        conflict=NOT_IN_THIS_STATE,
+        precondition=True,
+        extra={**STALE, **NOT_THE_REVIEWER},
+    ),
+)
+async def save_assessment(
+    application_id: uuid.UUID,
+    body: AssessmentIn,
+    session: SessionDep,
+    principal: AssignedReviewer,
+    response: Response,
+    now: NowDep,
+    registry: RegistryDep,
+    if_match: IfMatch = None,
+) -> AssessmentOut:
+    assignment = await service.save_assessment(
+        session,
+        principal=principal,
+        application_id=application_id,
+        data=body,
+        if_match=if_match,
+        now=now,
+        registry=registry,
+    )
+    response.headers["ETag"] = service.assessment_etag(assignment)
+    return await service.own_assessment_out(session, principal=principal, assignment=assignment)
+
+
+@router.post(
+    "/{application_id}/assessment/submission",
+    summary="Submit your assessment (assigned reviewer; If-Match)",
+    responses=problems(
+        not_found=NO_SUCH_APPLICATION,
+        conflict=NOT_IN_THIS_STATE,
+        precondition=True,
+        extra={**STALE, **NOT_THE_REVIEWER},
+    ),
+)
+async def submit_assessment(
+    application_id: uuid.UUID,
+    session: SessionDep,
+    principal: AssignedReviewer,
+    response: Response,
+    now: NowDep,
+    registry: RegistryDep,
+    if_match: IfMatch = None,
+) -> AssessmentOut:
+    assignment = await service.submit_assessment(
+        session,
+        principal=principal,
+        application_id=application_id,
+        if_match=if_match,
+        now=now,
+        registry=registry,
+    )
+    response.headers["ETag"] = service.assessment_etag(assignment)
+    return await service.own_assessment_out(session, principal=principal, assignment=assignment)
+
+
+@router.get(
+    "/{application_id}/assessments",
+    summary="List assessments (a reviewer sees others' only after submitting their own)",
+    responses=problems(not_found=NO_SUCH_APPLICATION),
+)
+async def list_assessments(
+    application_id: uuid.UUID,
+    session: SessionDep,
+    principal: AssessmentReader,
+    registry: RegistryDep,
+) -> AssessmentList:
+    rows, others_visible = await service.visible_assessments(
+        session, principal=principal, application_id=application_id, registry=registry
+    )
+    return AssessmentList(
+        items=[assessment_out(a, r) for a, r in rows], others_visible=others_visible
+    )

@@ -1,0 +1,169 @@
+"""``/v1/continuation-cycles`` — cycles, their eligible projects, grace periods, new applications."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from libs.common.auth import Operator
+from libs.common.errors import problems
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Page
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.continuation.applications import service as applications
+from services.review.continuation.applications.schemas import (
+    ApplicationCreate,
+    ApplicationOut,
+    application_out,
+)
+from services.review.continuation.cycles import service as cycles
+from services.review.continuation.cycles.schemas import (
+    CycleCreate,
+    CycleOut,
+    CycleProjectOut,
+    GracePeriodCreate,
+    GracePeriodOut,
+    cycle_out,
+)
+from services.review.continuation.dependencies import ApplicationReader, Municipality, Reader
+from services.review.dependencies import NowDep, RegistryDep
+
+router = APIRouter(
+    prefix="/v1/continuation-cycles", tags=["continuation"], route_class=UnitOfWorkRoute
+)
+
+
+NO_SUCH_CYCLE = "No such cycle or eligible project"
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a continuation cycle for the cohort whose term ends in a fiscal year",
+    description="Dates on closed days (土日祝・年末年始) move to the next open day; the answer shows "
+    "both. Eligible projects (status supported, term ending in the fiscal year) are taken from the "
+    "registry now and kept with a snapshot.",
+    responses=problems(
+        conflict="A cycle for this fiscal year exists",
+        unavailable="The registry did not answer",
+        extra={502: "The registry refused a call"},
+    ),
+    response_model=CycleOut,
+)
+async def create_cycle(
+    body: CycleCreate,
+    session: SessionDep,
+    principal: Operator,
+    idempotency: IdempotencyDep,
+    registry: RegistryDep,
+    now: NowDep,
+) -> Response:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    cycle = await cycles.create_cycle(
+        session, principal=principal, data=body, registry=registry, now=now
+    )
+    counts = (await cycles.counts_of(session, [cycle]))[cycle.id]
+    headers = {"ETag": cycles.cycle_etag(cycle), "Location": f"{router.prefix}/{cycle.id}"}
+    return await idempotency.remember(
+        json_body(cycle_out(cycle, counts)), status_code=201, headers=headers
+    )
+
+
+@router.get("", summary="List continuation cycles", responses=problems())
+async def list_cycles(session: SessionDep, _: Reader) -> Page[CycleOut]:
+    return Page[CycleOut](items=await cycles.list_cycles(session))
+
+
+@router.get(
+    "/{cycle_id}",
+    summary="Get a continuation cycle",
+    responses=problems(not_found=NO_SUCH_CYCLE),
+)
+async def get_cycle(
+    cycle_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+) -> CycleOut:
+    cycle = await cycles.load(session, cycle_id)
+    response.headers["ETag"] = cycles.cycle_etag(cycle)
+    return cycle_out(cycle, (await cycles.counts_of(session, [cycle]))[cycle.id])
+
+
+@router.get(
+    "/{cycle_id}/projects",
+    summary="List a cycle's eligible projects with their state",
+    responses=problems(not_found=NO_SUCH_CYCLE),
+)
+async def list_cycle_projects(
+    cycle_id: uuid.UUID, session: SessionDep, _: Operator
+) -> Page[CycleProjectOut]:
+    return Page[CycleProjectOut](items=await cycles.cycle_projects(session, cycle_id=cycle_id))
+
+
+@router.post(
+    "/{cycle_id}/grace-periods",
+    status_code=status.HTTP_201_CREATED,
+    summary="Grant a project a grace period to submit after the deadline",
+    responses=problems(not_found=NO_SUCH_CYCLE, conflict="The project is not waiting to submit"),
+    response_model=GracePeriodOut,
+)
+async def grant_grace_period(
+    cycle_id: uuid.UUID,
+    body: GracePeriodCreate,
+    session: SessionDep,
+    principal: Operator,
+    idempotency: IdempotencyDep,
+    now: NowDep,
+) -> Response:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    grace = await cycles.grant_grace_period(
+        session, principal=principal, cycle_id=cycle_id, data=body, now=now
+    )
+    out = GracePeriodOut.model_validate(grace, from_attributes=True)
+    return await idempotency.remember(json_body(out), status_code=201)
+
+
+@router.post(
+    "/{cycle_id}/applications",
+    status_code=status.HTTP_201_CREATED,
+    summary="Draft a continuation application (the lead proposer's municipality)",
+    responses=problems(
+        not_found=NO_SUCH_CYCLE,
+        conflict="The project has an application, or is not in a state to draft one",
+        extra={422: "Before opening or after the deadline (rule application_deadline, `deadline`)"},
+    ),
+    response_model=ApplicationOut,
+)
+async def create_application(
+    cycle_id: uuid.UUID,
+    body: ApplicationCreate,
+    session: SessionDep,
+    principal: Municipality,
+    idempotency: IdempotencyDep,
+    now: NowDep,
+) -> Response:
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    application, entry, cycle = await applications.create_application(
+        session, principal=principal, cycle_id=cycle_id, data=body, now=now
+    )
+    headers = {
+        "ETag": applications.application_etag(application),
+        "Location": f"/v1/continuation-applications/{application.id}",
+    }
+    return await idempotency.remember(
+        json_body(application_out(application, entry, cycle)), status_code=201, headers=headers
+    )
+
+
+@router.get(
+    "/{cycle_id}/applications",
+    summary="List a cycle's applications (municipalities: their own)",
+    responses=problems(not_found=NO_SUCH_CYCLE),
+)
+async def list_applications(
+    cycle_id: uuid.UUID, session: SessionDep, principal: ApplicationReader
+) -> Page[ApplicationOut]:
+    items = await applications.list_applications(session, principal=principal, cycle_id=cycle_id)
+    return Page[ApplicationOut](items=items)

@@ -1,0 +1,258 @@
+"""The sweeps' SQL: set-based transitions, candidate sets, effect claims, outbox rows in bulk.
+
+Every transition is ``UPDATE … WHERE state = <source> … RETURNING``: a row moves once, and a second
+sweep running at the same time waits on the row lock, re-reads the state and skips it. Every message
+is written only for keys this transaction claimed first in ``applied_effects``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    String,
+    Table,
+    Uuid,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.common.fiscal_year import TOKYO
+from libs.common.logging import current_request_id
+from libs.common.outbox import add_messages as outbox_messages
+from services.review.audit.service import trail
+from services.review.continuation.models import (
+    ContinuationApplication,
+    ContinuationAssignment,
+    ContinuationCycle,
+    CycleProject,
+    GracePeriod,
+)
+from services.review.continuation.states import (
+    APPLICATION,
+    ASSESSMENT,
+    ContinuationApplicationState,
+    EligibleProjectState,
+    Event,
+)
+from services.review.models import applied_effects, outbox
+from services.review.reviewers.models import Reviewer
+
+Cycle, Entry, Application = ContinuationCycle, CycleProject, ContinuationApplication
+
+
+async def start_reviews(
+    session: AsyncSession,
+    *,
+    source: ContinuationApplicationState,
+    target: ContinuationApplicationState,
+    as_of: datetime,
+) -> list[uuid.UUID]:
+    """Submitted applications of cycles whose deadline has passed go under review."""
+    result = await session.execute(
+        update(Application)
+        .where(
+            Application.state == source,
+            Application.cycle_id.in_(select(Cycle.id).where(Cycle.deadline <= as_of)),
+        )
+        .values(state=target, version=Application.version + 1, updated_at=func.now())
+        .returning(Application.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars().all())
+
+
+async def mark_not_submitted(
+    session: AsyncSession,
+    *,
+    source: EligibleProjectState,
+    target: EligibleProjectState,
+    as_of: datetime,
+) -> list[Any]:
+    """Eligible projects past the deadline, with no grace period still open, did not submit."""
+    open_grace = exists().where(
+        GracePeriod.cycle_id == Entry.cycle_id,
+        GracePeriod.project_id == Entry.project_id,
+        GracePeriod.until > as_of,
+    )
+    result = await session.execute(
+        update(Entry)
+        .where(
+            Entry.state == source,
+            Entry.cycle_id.in_(select(Cycle.id).where(Cycle.deadline <= as_of)),
+            ~open_grace,
+        )
+        .values(state=target, version=Entry.version + 1, updated_at=func.now())
+        .returning(Entry.cycle_id, Entry.project_id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.all())
+
+
+async def end_terms(
+    session: AsyncSession,
+    *,
+    source: EligibleProjectState,
+    target: EligibleProjectState,
+    as_of: datetime,
+    limit: int,
+    actor: str,
+) -> list[Any]:
+    """Up to ``limit`` projects whose term is over (``term_end`` before the day of ``as_of``) end,
+    and their audit events are written by the same statement from the rows it ended; the caller
+    repeats until fewer come back. A second sweep at the same time meets the rows in the same
+    order (same statement, same plan), waits on the first locked one, re-reads the state and
+    passes over what the first sweep ended. No ORDER BY: sorting every batch's candidates would
+    cost more than the UPDATE itself."""
+    due = (
+        select(Entry.cycle_id, Entry.project_id)
+        .where(Entry.state == source, Entry.term_end < as_of.astimezone(TOKYO).date())
+        .limit(limit)
+        .with_for_update()
+    )
+    ended = (
+        update(Entry)
+        .where(tuple_(Entry.cycle_id, Entry.project_id).in_(due), Entry.state == source)
+        .values(state=target, version=Entry.version + 1, updated_at=func.now())
+        .returning(Entry.cycle_id, Entry.project_id, Entry.term_end)
+        .cte("ended")
+    )
+    events = (
+        insert(trail.table)
+        .from_select(
+            ["actor", "action", "subject_type", "subject_id", "before", "after", "request_id"],
+            select(
+                literal(actor),
+                literal("continuation_project.ended"),
+                literal("continuation_project"),
+                func.concat(ended.c.cycle_id, ":", ended.c.project_id),
+                func.jsonb_build_object("state", source.value),
+                func.jsonb_build_object(
+                    "state", target.value, "as_of", as_of.isoformat(), "term_end", ended.c.term_end
+                ),
+                literal(current_request_id(), String),
+            ),
+        )
+        .cte("events")
+    )
+    query = select(ended.c.cycle_id, ended.c.project_id, ended.c.term_end).add_cte(events)
+    return list((await session.execute(query)).all())
+
+
+async def store_registry_results(
+    session: AsyncSession, results: Sequence[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """The registry's answers to term ends, onto their (cycle, project) rows, in one statement."""
+    if not results:
+        return
+    await session.execute(
+        update(cast(Table, Entry.__table__))
+        .where(
+            Entry.cycle_id == bindparam("b_cycle", type_=Uuid),
+            Entry.project_id == bindparam("b_project", type_=Uuid),
+        )
+        .values(
+            registry_result=bindparam("b_result"), version=Entry.version + 1, updated_at=func.now()
+        ),
+        [{"b_cycle": c, "b_project": p, "b_result": r} for c, p, r in results],
+    )
+
+
+async def reminder_candidates(
+    session: AsyncSession, *, as_of: datetime, longest: timedelta
+) -> list[Any]:
+    """Projects still eligible (no submission) of cycles whose deadline is ahead, within reach."""
+    query = (
+        select(Entry.cycle_id, Entry.project_id, Entry.snapshot, Cycle.deadline, Cycle.fiscal_year)
+        .join(Cycle, Cycle.id == Entry.cycle_id)
+        .where(
+            Entry.state == EligibleProjectState.eligible,
+            Cycle.deadline > as_of,
+            Cycle.deadline - longest <= as_of,
+        )
+        .order_by(Entry.cycle_id, Entry.project_id)
+    )
+    return list((await session.execute(query)).all())
+
+
+def _open_assessments() -> Any:
+    return (
+        select(
+            ContinuationAssignment.id,
+            ContinuationAssignment.application_id,
+            Reviewer.subject,
+            Reviewer.name,
+            Reviewer.email,
+            Entry.snapshot,
+            Cycle.review_due,
+        )
+        .join(Application, Application.id == ContinuationAssignment.application_id)
+        .join(Reviewer, Reviewer.subject == ContinuationAssignment.reviewer_subject)
+        .join(
+            Entry,
+            and_(
+                Entry.cycle_id == Application.cycle_id, Entry.project_id == Application.project_id
+            ),
+        )
+        .join(Cycle, Cycle.id == Application.cycle_id)
+        .where(
+            # Assessments their reviewer may still work on, of applications still assessed.
+            ContinuationAssignment.state.in_(ASSESSMENT.sources(Event.save_assessment)),
+            Application.state.in_(APPLICATION.sources(Event.assess)),
+        )
+        .order_by(ContinuationAssignment.id)
+    )
+
+
+async def assessments_due(
+    session: AsyncSession, *, as_of: datetime, longest: timedelta
+) -> list[Any]:
+    """Unsubmitted assessments whose review due date is ahead, within reach."""
+    query = _open_assessments().where(Cycle.review_due > as_of, Cycle.review_due - longest <= as_of)
+    return list((await session.execute(query)).all())
+
+
+async def assessments_overdue(session: AsyncSession, *, as_of: datetime) -> list[Any]:
+    query = _open_assessments().where(Cycle.review_due <= as_of)
+    return list((await session.execute(query)).all())
+
+
+async def claim(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    """The keys this transaction is first to claim. Sorted, so concurrent sweeps lock keys in the
+    same order (no deadlock); a key held by an uncommitted sweep waits for it, then is skipped.
+
+    The keys travel as one array parameter: a VALUES row per key would need a bind parameter
+    each, and asyncpg refuses more than 32,767 (a sweep ending 100,000 terms has as many keys)."""
+    if not keys:
+        return set()
+    sorted_keys = bindparam("keys", sorted(set(keys)), type_=ARRAY(String))
+    wanted = (
+        func.unnest(sorted_keys).table_valued("key", with_ordinality="ordinal").render_derived()
+    )
+    result = await session.execute(
+        pg_insert(applied_effects)
+        .from_select(["key"], select(wanted.c.key).order_by(wanted.c.ordinal))
+        .on_conflict_do_nothing()
+        .returning(applied_effects.c.key)
+    )
+    return set(result.scalars().all())
+
+
+async def add_messages(
+    session: AsyncSession, messages: Sequence[tuple[str, str, dict[str, Any]]]
+) -> list[uuid.UUID]:
+    """Outbox rows (queue, function, payload) in one INSERT; published after the commit."""
+    return await outbox_messages(session, outbox, messages)

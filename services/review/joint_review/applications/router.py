@@ -1,0 +1,131 @@
+"""``/v1/joint-review-rounds/{id}/applications`` — submit and read applications (each caller only
+what is theirs to see); their assessments are in ``assessments/``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from libs.common.errors import problems
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.dependencies import NowDep, RegistryDep
+from services.review.joint_review.applications import service
+from services.review.joint_review.applications.schemas import ApplicationCreate, ApplicationOut
+from services.review.joint_review.dependencies import Applicant, Participant
+
+router = APIRouter(
+    prefix="/v1/joint-review-rounds/{round_id}/applications",
+    tags=["joint-review"],
+    route_class=UnitOfWorkRoute,
+)
+NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApplicationOut,
+    summary="Apply to programmes of the round",
+    description="By an operator, or by the lead local government's municipality token. The "
+    "grant scheme's rules (caps by applicant kind, maximum years, new-application and wide-area "
+    "quotas, Society5.0's conditions) are read from the registry's `/v1/grant-schemes`; a "
+    "refusal names the rule and the numbers. Honours `Idempotency-Key`.",
+    responses=problems(
+        not_found=NO_SUCH_APPLICATION,
+        conflict="The round is closed",
+        extra={
+            422: "Invalid input, or a grant-scheme rule refuses it: `rule` is one of yearly_cap, "
+            "max_years, new_application_quota, wide_area_quota, society5_conditions, "
+            "application_window, with the numbers"
+        },
+    ),
+)
+async def submit_application(
+    round_id: uuid.UUID,
+    body: ApplicationCreate,
+    session: SessionDep,
+    principal: Applicant,
+    idem: IdempotencyDep,
+    registry: RegistryDep,
+    now: NowDep,
+) -> Response:
+    if replayed := await idem.replay():
+        return replayed
+    application = await service.submit(
+        session, registry=registry, principal=principal, round_id=round_id, body=body, now=now
+    )
+    [(out, etag)] = await service.views(
+        session, principal=principal, round_id=round_id, rows=[application], today=now.date()
+    )
+    headers = {
+        "Location": f"/v1/joint-review-rounds/{round_id}/applications/{application.id}",
+        "ETag": etag,
+    }
+    return await idem.remember(json_body(out), status_code=201, headers=headers)
+
+
+@router.get(
+    "",
+    summary="List applications (a reviewer sees only their programme's)",
+    description="`programmes[].selected` is null before publication, except for operators.",
+    responses=problems(not_found=NO_SUCH_APPLICATION),
+)
+async def list_applications(
+    round_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Participant,
+    now: NowDep,
+    programme: Annotated[
+        str | None, Query(description="Operators: only this programme's (id)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[ApplicationOut]:
+    after = decode_cursor(request, cursor, Key.uuid)
+    rows = await service.list_visible(
+        session,
+        principal=principal,
+        round_id=round_id,
+        programme=programme,
+        after=str(after[0]) if after else None,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    last = [str(page[-1].id)] if len(rows) > limit and page else None
+    views = await service.views(
+        session, principal=principal, round_id=round_id, rows=page, today=now.date()
+    )
+    return Page[ApplicationOut](
+        items=[out for out, _ in views],
+        next=next_link(request.url, encode_cursor(request, last) if last else None),
+    )
+
+
+@router.get(
+    "/{app_id}",
+    summary="Get an application (404 when it is not yours to see)",
+    description="`programmes[].selected` is null before publication, except for operators; the "
+    "ETag is that of the representation the caller is shown.",
+    responses=problems(not_found=NO_SUCH_APPLICATION),
+)
+async def get_application(
+    round_id: uuid.UUID,
+    app_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    principal: Participant,
+    now: NowDep,
+) -> ApplicationOut:
+    application = await service.visible_application(
+        session, principal=principal, round_id=round_id, app_id=app_id
+    )
+    [(out, etag)] = await service.views(
+        session, principal=principal, round_id=round_id, rows=[application], today=now.date()
+    )
+    response.headers["ETag"] = etag
+    return out

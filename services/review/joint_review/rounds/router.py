@@ -1,0 +1,141 @@
+"""``/v1/joint-review-rounds`` — open, read and close rounds of the joint review."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from libs.common.auth import Operator
+from libs.common.errors import InvalidInput, problems
+from libs.common.etag import IfMatch
+from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.dependencies import NowDep, RegistryDep
+from services.review.joint_review.dependencies import Anyone
+from services.review.joint_review.rounds import service
+from services.review.joint_review.rounds.schemas import RoundCreate, RoundOut
+
+PREFIX = "/v1/joint-review-rounds"
+router = APIRouter(prefix=PREFIX, tags=["joint-review"], route_class=UnitOfWorkRoute)
+
+NO_SUCH_ROUND = "No such round"
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RoundOut,
+    summary="Open a round of the joint review",
+    description="Participating programmes are checked against the registry's `/v1/programmes`. "
+    "The deadline, review due date and announcement date move to the next open day when they "
+    "fall on a closed day (閉庁日); both the given and the effective dates are returned. "
+    "Honours `Idempotency-Key`.",
+    responses=problems(unavailable="The registry did not answer"),
+)
+async def create_round(
+    body: RoundCreate,
+    session: SessionDep,
+    principal: Operator,
+    idem: IdempotencyDep,
+    registry: RegistryDep,
+    now: NowDep,
+) -> Response:
+    if replayed := await idem.replay():
+        return replayed
+    round_ = await service.create_round(session, registry=registry, principal=principal, body=body)
+    out, etag = await service.round_view(
+        session, principal=principal, round_=round_, today=now.date()
+    )
+    headers = {"Location": f"{PREFIX}/{round_.id}", "ETag": etag}
+    return await idem.remember(json_body(out), status_code=201, headers=headers)
+
+
+def _fiscal_year(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_fiscal_year(value)
+    except FiscalYearError as exc:
+        raise InvalidInput.field("query.fiscal_year", "fiscal_year", exc.message) from None
+
+
+@router.get(
+    "",
+    summary="List rounds (newest fiscal year first)",
+    description="Selection counts and amounts are null before publication, except for operators.",
+    responses=problems(),
+)
+async def list_rounds(
+    request: Request,
+    session: SessionDep,
+    principal: Anyone,
+    now: NowDep,
+    fiscal_year: Annotated[str | None, Query(examples=["R3"])] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[RoundOut]:
+    rows = await service.list_rounds(
+        session,
+        fiscal_year=_fiscal_year(fiscal_year),
+        after=decode_cursor(request, cursor, Key.integer, Key.uuid),
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    last = (page[-1].fiscal_year, page[-1].id) if len(rows) > limit and page else None
+    items = [
+        (await service.round_view(session, principal=principal, round_=r, today=now.date()))[0]
+        for r in page
+    ]
+    return Page[RoundOut](
+        items=items, next=next_link(request.url, encode_cursor(request, last) if last else None)
+    )
+
+
+@router.get(
+    "/{round_id}",
+    summary="Get a round",
+    description="Selection counts and amounts are null before publication, except for operators "
+    "(the embargo); the ETag is that of the representation the caller is shown.",
+    responses=problems(not_found=NO_SUCH_ROUND),
+)
+async def get_round(
+    round_id: uuid.UUID, session: SessionDep, response: Response, principal: Anyone, now: NowDep
+) -> RoundOut:
+    round_ = await service.get_round(session, round_id=round_id)
+    out, etag = await service.round_view(
+        session, principal=principal, round_=round_, today=now.date()
+    )
+    response.headers["ETag"] = etag
+    return out
+
+
+@router.post(
+    "/{round_id}/close",
+    summary="Close the round: selections become final",
+    description="Needs If-Match. Results publish at the (effective) announcement date — at once "
+    "if it has passed; then ☆ selections become registry projects and applicants are notified.",
+    responses=problems(
+        not_found=NO_SUCH_ROUND,
+        conflict="The round is closed",
+        precondition=True,
+        extra={412: "If-Match names an older version", 428: "If-Match missing"},
+    ),
+)
+async def close_round(
+    round_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    principal: Operator,
+    now: NowDep,
+    if_match: IfMatch = None,
+) -> RoundOut:
+    round_ = await service.close_round(session, round_id=round_id, if_match=if_match, now=now)
+    out, etag = await service.round_view(
+        session, principal=principal, round_=round_, today=now.date()
+    )
+    response.headers["ETag"] = etag
+    return out

@@ -1,0 +1,70 @@
+"""``/v1/joint-review-rounds/{id}/selections`` — operators select applications for a programme,
+list and take back selections (operators only, always: the embargo)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from libs.common.auth import Operator
+from libs.common.errors import problems
+from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.review.joint_review.selections import service
+from services.review.joint_review.selections.schemas import SelectionIn, SelectionOut
+
+router = APIRouter(
+    prefix="/v1/joint-review-rounds/{round_id}/selections",
+    tags=["joint-review"],
+    route_class=UnitOfWorkRoute,
+)
+
+NO_SUCH_ROUND = "No such round"
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SelectionOut,
+    summary="Select an application for a programme (within its quota and budget)",
+    description="Refused with rule `programme_quota` past the programme's quota and "
+    "`programme_budget` past its budget (the amount is the application's national funding for "
+    "the round's fiscal year). Honours `Idempotency-Key`.",
+    responses=problems(not_found=NO_SUCH_ROUND, conflict="Already selected, or closed"),
+)
+async def select(
+    round_id: uuid.UUID,
+    body: SelectionIn,
+    session: SessionDep,
+    principal: Operator,
+    idem: IdempotencyDep,
+) -> Response:
+    if replayed := await idem.replay():
+        return replayed
+    selection = await service.select(session, principal=principal, round_id=round_id, body=body)
+    return await idem.remember(json_body(service.to_out(selection)), status_code=201)
+
+
+@router.get(
+    "",
+    summary="List the round's selections",
+    responses=problems(not_found=NO_SUCH_ROUND),
+)
+async def list_selections(
+    round_id: uuid.UUID, session: SessionDep, _: Operator
+) -> list[SelectionOut]:
+    return [service.to_out(s) for s in await service.list_selections(session, round_id=round_id)]
+
+
+@router.delete(
+    "/{selection_id}",
+    status_code=204,
+    summary="Take a selection back (open rounds only)",
+    responses=problems(not_found=NO_SUCH_ROUND, conflict="The round is closed"),
+)
+async def withdraw_selection(
+    round_id: uuid.UUID, selection_id: uuid.UUID, session: SessionDep, _: Operator
+) -> Response:
+    await service.withdraw(session, round_id=round_id, selection_id=selection_id)
+    return Response(status_code=204)
