@@ -6,7 +6,9 @@ machine next to its model. Endpoints call :meth:`StateMachine.fire`; set-based s
 :func:`sync_markdown`, so the code, the refusals and the documentation cannot disagree.
 
 A refused transition is the same 409 everywhere: rule ``state_transition`` with ``state``,
-``event`` and ``allowed_events``. Written here rather than taken from a library (python-statemachine,
+``event`` and ``allowed_events``. Events only the system fires (the seed's corrections, sweeps, the
+sender) are declared ``internal``: they stay in the table and the docs, but a refusal never offers
+them to an API caller, who has no way to fire them. Written here rather than taken from a library (python-statemachine,
 transitions): those model one object's life with callbacks; we need the table itself, as data, for
 SQL sweeps and generated docs, and nothing else.
 """
@@ -37,9 +39,15 @@ class StateMachine(Generic[S, E]):
     transitions: Mapping[tuple[S, E], S]
     labels: Mapping[S, str] = field(default_factory=dict)
     notes: Mapping[tuple[S, E], str] = field(default_factory=dict)
+    internal: frozenset[E] = frozenset()
 
     def allowed_events(self, state: S | str) -> list[E]:
-        return [event for (source, event) in self.transitions if source == state]
+        """What a caller may ask for in ``state``: the table's events, less the internal ones."""
+        return [
+            event
+            for (source, event) in self.transitions
+            if source == state and event not in self.internal
+        ]
 
     def can(self, state: S | str, event: E) -> bool:
         return (self.states(state), event) in self.transitions
@@ -78,6 +86,8 @@ class StateMachine(Generic[S, E]):
         rows = ["| state | event | new state | note |", "|---|---|---|---|"]
         for (source, event), target in self.transitions.items():
             note = self.notes.get((source, event), "")
+            if event in self.internal:
+                note = f"{note} (internal: never offered in a 409)".lstrip()
             rows.append(
                 f"| `{source}` {self._label(source)} | `{event}` | "
                 f"`{target}` {self._label(target)} | {note} |"

@@ -204,6 +204,8 @@ async def test_sequence_rises_on_time_change_not_on_theme_change(
         url, json={"theme": "x"}, headers={**operator, "If-Match": again.headers["ETag"]}
     )
     assert frozen.status_code == 409
+    # The seed's internal `correct` is never offered to a caller.
+    assert (frozen.json()["state"], frozen.json()["allowed_events"]) == ("cancelled", ["cancel"])
 
 
 async def test_partner_reads_without_join_url_and_cannot_pull_the_audience(

@@ -69,3 +69,20 @@ def test_docs_blocks_are_rewritten_from_the_table_and_unknown_names_refused() ->
     assert documented_names(fresh) == {"test.door"}
     with pytest.raises(KeyError):
         sync_markdown(stale.replace("test.door", "test.window"), [DOOR])
+
+
+def test_an_internal_event_moves_but_is_never_offered_to_a_caller() -> None:
+    door = StateMachine(
+        name="test.door.internal",
+        subject="扉",
+        subject_en="door",
+        states=Door,
+        transitions={**DOOR.transitions, (Door.locked, Push.open): Door.open},
+        internal=frozenset({Push.open}),
+    )
+    assert door.fire(Door.locked, Push.open) is Door.open
+    with pytest.raises(Conflict) as refused:
+        door.fire(Door.open, Push.lock)
+    assert refused.value.to_problem()["allowed_events"] == ["close"]
+    assert door.allowed_events(Door.locked) == [Push.unlock]
+    assert "internal" in door.markdown()

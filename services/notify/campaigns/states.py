@@ -70,6 +70,7 @@ CAMPAIGN: StateMachine[CampaignState, CampaignEvent] = StateMachine(
         (S.draft, E.cancel): "operator (If-Match): its deliveries are deleted",
         (S.cancelled, E.cancel): "a repeat changes nothing",
     },
+    internal=frozenset({E.start, E.finish}),
 )
 
 # Its deliveries may be sent (the sender claims them).

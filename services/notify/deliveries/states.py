@@ -81,6 +81,7 @@ DELIVERY: StateMachine[DeliveryState, DeliveryEvent] = StateMachine(
         (S.sent, E.fail): f"{AFTER_MARKER} 5xx (or the last attempt's 4xx)",
         (S.sent, E.report_bounce): "a hard-bounce report (`POST /v1/bounces`): suppressed",
     },
+    internal=frozenset({E.claim, E.suppress, E.send, E.retry, E.fail, E.bounce}),
 )
 
 # Not finished: the sender still has work on it (a campaign with any is not done).

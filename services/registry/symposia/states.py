@@ -47,4 +47,5 @@ SYMPOSIUM: StateMachine[SymposiumState, SymposiumEvent] = StateMachine(
         (S.scheduled, E.correct): SEED,
         (S.cancelled, E.correct): SEED,
     },
+    internal=frozenset({E.correct}),
 )

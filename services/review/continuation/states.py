@@ -99,6 +99,7 @@ APPLICATION: StateMachine[ContinuationApplicationState, Event] = StateMachine(
         (A.under_review, E.approve): "operator",
         (A.under_review, E.reject): "operator",
     },
+    internal=frozenset({E.review_start}),
 )
 
 ELIGIBLE_PROJECT: StateMachine[EligibleProjectState, Event] = StateMachine(
@@ -135,6 +136,7 @@ ELIGIBLE_PROJECT: StateMachine[EligibleProjectState, Event] = StateMachine(
         (P.applied, E.term_ended): "sweep: term over without an approved continuation",
         (P.not_submitted, E.term_ended): "sweep: term over",
     },
+    internal=frozenset({E.deadline_passed, E.term_ended}),
 )
 
 ASSESSMENT: StateMachine[ContinuationAssessmentState, Event] = StateMachine(

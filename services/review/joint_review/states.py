@@ -74,6 +74,7 @@ ROUND: StateMachine[JointRoundState, JointReviewEvent] = StateMachine(
         (R.open, E.close): "operator (If-Match); publishes at once if the announcement day came",
         (R.closed, E.publish): "the announcement day: at close, or the sweep",
     },
+    internal=frozenset({E.publish}),
 )
 
 APPLICATION: StateMachine[JointApplicationState, JointReviewEvent] = StateMachine(
