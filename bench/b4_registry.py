@@ -69,7 +69,10 @@ async def _seed(database_url: str, projects: list[tuple[uuid.UUID, date]]) -> No
 async def _applied(database_url: str) -> int:
     conn = await asyncpg.connect(plain_url(database_url))
     try:
-        query = "SELECT count(*) FROM review.continuation_cycle_projects WHERE registry_result IS NOT NULL"
+        query = (
+            "SELECT count(*) FROM review.continuation_cycle_projects"
+            " WHERE registry_result IS NOT NULL"
+        )
         return int(await conn.fetchval(query))
     finally:
         await conn.close()

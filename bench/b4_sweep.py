@@ -5,9 +5,10 @@ projects, 70 % 未申請 (``not_submitted``) and 30 % ``applied`` without an app
 snapshot the size cycles.py writes (title, proposers, council, contacts). Ours is the operator's
 ``jisso review sweep --as-of <the day after the term>`` path (``continuation.commands.run_sweep``:
 every step in one transaction — transitions with their audit events, one outbox row per 500
-projects for the registry's ``apply_term_ends`` jobs — then the prompt relay). The floor is one hand-written
-``UPDATE … SET state = 'ended'`` of the same rows. Each runs in a fresh process of its own, on
-the same freshly seeded rows, and reports its time and its peak RSS above what it held before.
+projects for the registry's ``apply_term_ends`` jobs — then the prompt relay). The floor is one
+hand-written ``UPDATE … SET state = 'ended'`` of the same rows. Each runs in a fresh process of
+its own, on the same freshly seeded rows, and reports its time and its peak RSS above what it
+held before.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ RESET_SQL = (
 
 def snapshot(n: int, term_end: date) -> str:
     """A cycle row's snapshot as cycles.py writes it: title, proposers, council, contacts."""
-    organisations = ["北山市", "北山県", "株式会社未来モビリティ", "国立工科大学", "北山市商工会議所",
-                     "株式会社地域データ", "北山市観光協会", "内閣府 地方創生推進事務局"]  # fmt: skip
+    organisations = ["北山市", "北山県", "株式会社未来モビリティ", "国立工科大学",
+                     "北山市商工会議所", "株式会社地域データ", "北山市観光協会",
+                     "内閣府 地方創生推進事務局"]  # fmt: skip
     return json.dumps(
         {
             "title": f"北山市におけるドローン・自動運転を活用した生活交通の確保事業 {n}",
@@ -105,7 +107,8 @@ async def seed(database_url: str, projects: int, term_end: date) -> None:
         await conn.execute(RESET_SQL)
         cycle_id = await insert_cycle(conn, term_end)
         rows = [
-            (cycle_id, uuid.uuid4(), "012025", term_end, "applied" if n % 10 < 3 else "not_submitted",
+            (cycle_id, uuid.uuid4(), "012025", term_end,
+             "applied" if n % 10 < 3 else "not_submitted",
              snapshot(n, term_end), datetime.now(TOKYO), 1)
             for n in range(projects)
         ]  # fmt: skip

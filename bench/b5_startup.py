@@ -30,7 +30,8 @@ CLEARED = ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "JWT_SECRET", "ENVIRONMENT")
 
 
 def _env() -> tuple[dict[str, str], list[str]]:
-    """``jisso up``'s environment: this one, without the URLs that would replace embedded servers."""
+    """``jisso up``'s environment: this one, without the URLs that would replace embedded
+    servers."""
     env = {k: v for k, v in os.environ.items() if not k.endswith(CLEARED)}
     urls = []
     for name in SERVICE_NAMES:

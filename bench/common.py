@@ -1,4 +1,5 @@
-"""What every benchmark shares: the run's context, figures, databases and the processes it starts."""
+"""What every benchmark shares: the run's context, figures, databases and the processes it
+starts."""
 
 from __future__ import annotations
 

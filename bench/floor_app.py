@@ -3,10 +3,11 @@
 A minimal Starlette app over a raw asyncpg pool, served by uvicorn exactly as ``jisso serve``
 serves the registry (uvloop, httptools, no access log). Each route checks the same bearer JWT,
 counts the caller against the same per-token rate limit in the same Redis (the ``limits`` package,
-as shipped: a limit every request must pass), runs the SQL the registry runs for the request — for reads the very statement SQLAlchemy emits,
-related rows aggregated as JSON in it — and answers the same JSON (fields, ETag). What it leaves out is everything
-above the SQL: FastAPI's dependency injection and validation, the ORM, pydantic models, the
-unit-of-work route, the request-id, tracing and metrics middlewares and the access log.
+as shipped: a limit every request must pass), runs the SQL the registry runs for the request —
+for reads the very statement SQLAlchemy emits, related rows aggregated as JSON in it — and
+answers the same JSON (fields, ETag). What it leaves out is everything above the SQL: FastAPI's
+dependency injection and validation, the ORM, pydantic models, the unit-of-work route, the
+request-id, tracing and metrics middlewares and the access log.
 
     python -m bench.floor_app --port 8101   (DATABASE_URL, JWT_SECRET, FLOOR_POOL_MIN/MAX)
 """
@@ -57,7 +58,8 @@ READ_SQL = (
     "json_build_object('lg_code', registry.project_proposers.lg_code, 'name', "
     "registry.local_governments.name, 'prefecture', registry.local_governments.prefecture, "
     "'is_lead', registry.project_proposers.is_lead) ORDER BY registry.project_proposers.position), "
-    "'[]'::json) AS coalesce_1 \nFROM registry.project_proposers JOIN registry.local_governments ON "
+    "'[]'::json) AS coalesce_1 \nFROM registry.project_proposers JOIN "
+    "registry.local_governments ON "
     "registry.local_governments.code = registry.project_proposers.lg_code \nWHERE "
     "registry.project_proposers.project_id = registry.projects.id) AS proposers, (SELECT "
     "coalesce(json_agg(json_build_object('title', registry.project_initiatives.title, "
@@ -192,7 +194,8 @@ async def add_member(request: Request) -> Response:
         if bumped is None:
             return _problem(404, "no such council")
         position, taken = await conn.fetchrow(
-            "SELECT coalesce(max(position), -1) + 1, coalesce(bool_or(organisation_key = $2), false)"
+            "SELECT coalesce(max(position), -1) + 1,"
+            " coalesce(bool_or(organisation_key = $2), false)"
             " FROM registry.council_members WHERE council_id = $1",
             council_id,
             key,
@@ -208,7 +211,8 @@ async def add_member(request: Request) -> Response:
         }
         await conn.execute(
             "INSERT INTO registry.council_members (id, council_id, organisation, organisation_key,"
-            " category, role, lg_code, position, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+            " category, role, lg_code, position, version)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
             member_id, council_id, member["organisation"], key, member["category"],
             member["role"], member["lg_code"], position,
         )  # fmt: skip

@@ -240,7 +240,8 @@ async def _projects(
         chunk = Chunk()
         for n in range(start, min(count, start + CHUNK)):
             fy = last_fy - FISCAL_YEARS + 1 + n % FISCAL_YEARS
-            # Most projects are 未来技術社会実装事業 (☆); a tenth come from the joint review's others.
+            # Most projects are 未来技術社会実装事業 (☆); a tenth come from the joint review's
+            # others.
             programme = future_tech if not others or rng.random() < 0.9 else rng.choice(others)
             owners.append(maker.make(chunk, fy, programme))
         await _copy(conn, chunk)

@@ -18,13 +18,25 @@ from libs.common.auth import Role, mint_token
 from libs.common.migrations import upgrade
 from libs.common.settings import load_settings
 from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES
+from services.cli_support import refuse
 from services.runtime import child_command
+from services.stack import STACK_FILE, read_stack, remove_stack, write_stack
 
 
 def up(data_dir: Path) -> None:
     """Run the system; embedded servers stand in for every URL that is not set."""
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    running = read_stack(data_dir / STACK_FILE)
+    if running is not None and running.running:
+        # A second `make run` on the same data dir would fail deep in PostgreSQL's start-up.
+        refuse(
+            f"a `make run` stack is already running from {data_dir} (process {running.pid}): "
+            "use it, stop it first (Ctrl-C in its terminal), or give another --data-dir"
+        )
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        refuse(f"cannot use {data_dir} as the data dir ({exc.strerror}): give another --data-dir")
     env = dict(os.environ)
     env.setdefault("ENVIRONMENT", "development")
     _bytecode_cache(data_dir / "pycache", env)
@@ -53,6 +65,8 @@ def up(data_dir: Path) -> None:
         supervisor.spawn("scheduler", child_command("scheduler"), env)
         urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
         supervisor.wait_http_ok(urls, timeout=120)
+        # Every other `jisso` command finds this stack here (services/stack.py); removed below.
+        write_stack(data_dir, env)
         operator = mint_token(
             load_settings("registry", jwt_secret=env.get("JWT_SECRET", settings.jwt_secret)),
             role=Role.operator,
@@ -62,6 +76,7 @@ def up(data_dir: Path) -> None:
         _print_banner(env, operator, data_dir)
         supervisor.run_until_signal()
     finally:
+        remove_stack(data_dir)
         supervisor.stop_all()
         for server in reversed(embedded):
             server.stop()
@@ -81,11 +96,14 @@ def _bytecode_cache(prefix: Path, env: dict[str, str]) -> None:
 
 
 def _seed_if_empty(env: dict[str, str]) -> None:
-    """An empty registry gets the seed document's facts, so a first ``jisso up`` has data to show."""
-    from services.registry.seed import seed_if_empty
+    """An empty registry gets the seed document's facts, and the review its FY2021 joint-review
+    round if it lacks it, so a first ``jisso up`` has data to show (services/seed.py)."""
+    from services.seed import seed_services
 
-    if asyncio.run(seed_if_empty(load_settings("registry", database_url=env["DATABASE_URL"]))):
-        print("loaded the seed facts into the empty registry", flush=True)
+    url = env["DATABASE_URL"]
+    registry, review = (load_settings(n, database_url=url) for n in ("registry", "review"))
+    for line in asyncio.run(seed_services(registry, review, registry_only_if_empty=True)):
+        print(line, flush=True)
 
 
 def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> None:
@@ -96,6 +114,7 @@ def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> N
         scrape = f", metrics: http://127.0.0.1:{metrics}/metrics" if metrics else ""
         lines.append(f"  {name:<9} {url}  (docs: {url}/docs{scrape})")
     lines += [
+        f"  stack     {data_dir / 'stack.json'}  (other jisso commands take their URLs from it)",
         f"  database  {env['DATABASE_URL']}",
         f"  redis     {env['REDIS_URL']}",
         f"  smtp      {env['SMTP_URL']}",

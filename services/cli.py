@@ -1,4 +1,5 @@
-"""``jisso``: the one console script — run, migrate, serve, work, schedule, mint tokens, write OpenAPI.
+"""``jisso``: the one console script — run, migrate, serve, work, schedule, mint tokens, write
+OpenAPI.
 
 This module is the composition root: the only place that knows all three services.
 """
@@ -12,32 +13,46 @@ from typing import Annotated
 import typer
 import uvicorn
 from prometheus_client import start_http_server
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from libs.common.auth import Role, mint_token
 from libs.common.header_limits import http_protocol
+from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.logging import configure_logging
+from libs.common.programmes import LEGEND, normalise_reference
 from libs.common.scheduler import run_scheduler
-from libs.common.settings import Settings, get_settings
 from libs.common.worker import run_workers
 from services import runtime
 from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES, ServiceName
+from services.cli_support import command_settings, refuse, run
 from services.registry.cli import app as registry_app
+from services.registry.seed.programmes import PROGRAMMES as SEEDED_PROGRAMMES
 from services.review.cli import app as review_app
+from services.stack import DATA_DIR_VARIABLE, DEFAULT_DATA_DIR
 
-app = typer.Typer(help="jisso — 未来技術社会実装事業の業務システム", no_args_is_help=True)
+app = typer.Typer(
+    help="jisso — 未来技術社会実装事業の業務システム",
+    no_args_is_help=True,
+    # A bug still shows its traceback, never the values of its variables (settings hold keys).
+    pretty_exceptions_show_locals=False,
+)
 app.add_typer(registry_app, name="registry")
 app.add_typer(review_app, name="review")
 
 
 @app.command()
 def up(
-    data_dir: Annotated[Path, typer.Option(help="Where the embedded servers keep data")] = Path(
-        ".jisso"
-    ),
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            envvar=DATA_DIR_VARIABLE,
+            help="Where the embedded servers keep data (and stack.json, by which every other "
+            "jisso command finds them)",
+        ),
+    ] = Path(DEFAULT_DATA_DIR),
 ) -> None:
-    """Start the whole system: embedded servers when no URLs are set, migrate, APIs, worker, scheduler."""
+    """Start the whole system: embedded servers when no URLs are set, migrate, APIs, worker, \
+scheduler."""
+    # The backslash keeps the docstring one line: typer's list of commands keeps its line breaks.
     # Development tooling, imported here only: the production image has neither it nor its extra.
     try:
         from devtools.up import up as run_everything
@@ -57,17 +72,22 @@ def migrate(
     from libs.common.migrations import upgrade  # alembic: only this command and `up` need it
 
     for name in _services(service):
-        asyncio.run(upgrade(name, _settings(name).database_url))
+        settings = command_settings(name)
+        run(lambda: upgrade(name, settings.database_url), settings, redis=False)  # noqa: B023
         typer.echo(f"migrated {name}")
 
 
 @app.command()
 def seed() -> None:
-    """Load the seed document's facts into the registry (idempotent: a second run changes nothing)."""
-    from services.registry.seed import run_seed
+    """Load the seed document's facts: the registry's, the review's FY2021 joint-review round \
+(idempotent: a second run changes nothing)."""
+    from services.seed import seed_services
 
-    asyncio.run(run_seed(_settings("registry")))
-    typer.echo("seeded the registry")
+    registry, review = command_settings("registry"), command_settings("review")
+    # The seed sends no message; the review's part reads the registry's programmes
+    # (services/seed.py).
+    for line in run(lambda: seed_services(registry, review), registry, redis=False):
+        typer.echo(line)
 
 
 @app.command()
@@ -78,13 +98,15 @@ def serve(
     metrics_port: Annotated[
         int | None,
         typer.Option(
-            help="Prometheus metrics on this port (default METRICS_PORT, else 9101/9102/9103; 0: none)"
+            help="Prometheus metrics on this port"
+            " (default METRICS_PORT, else 9101/9102/9103; 0: none)"
         ),
     ] = None,
 ) -> None:
     """Serve one service's API with uvicorn, and its metrics on a port of their own."""
     name = _services([service])[0]
-    settings = _settings(name)  # refused settings: one line naming them, before the app is built
+    # refused settings: one line naming them, before the app is built
+    settings = command_settings(name, server=True)
     app = runtime.create_app(name, settings)
     # The metrics listen where the API does, on their own port (libs/common/metrics_endpoint.py).
     app.state.metrics_address = (
@@ -127,7 +149,8 @@ def worker(
 ) -> None:
     """Run the queue workers (all services' queues in one process by default)."""
     names = _services(service)
-    settings = [_settings(name) for name in names]  # any refused before a worker starts
+    # any refused before a worker starts
+    settings = [command_settings(name, redis=True, server=True) for name in names]
     if metrics_port:
         start_http_server(metrics_port)
     configure_logging(settings[0].log_level, "worker")
@@ -140,7 +163,7 @@ def worker(
 @app.command()
 def scheduler() -> None:
     """Enqueue the periodic sweeps of every service (one active scheduler; a second one idles)."""
-    settings = _settings("registry")
+    settings = command_settings("registry", database=False, redis=True, server=True)
     configure_logging(settings.log_level, "scheduler")
     asyncio.run(run_scheduler(settings.redis_url, runtime.periodic_sweeps()))
 
@@ -156,7 +179,9 @@ def token(
     ] = 86400,
 ) -> None:
     """Mint a development token signed with JWT_SECRET."""
-    settings = _settings("registry")
+    settings = command_settings("registry", database=False)
+    lg_code = _checked_claims(role, lg_code=lg_code, programme=programme)
+    programme = programme_claim(programme)
     try:
         token = mint_token(
             settings,
@@ -167,9 +192,42 @@ def token(
             ttl_seconds=ttl,
         )
     except ValueError as exc:  # a claim or lifetime the services would refuse: no token
-        typer.echo(f"jisso: refusing to mint a token: {exc}", err=True)
-        raise typer.Exit(2) from None
+        refuse(f"refusing to mint a token: {exc}")
     typer.echo(token)
+
+
+def _checked_claims(role: Role, *, lg_code: str | None, programme: str | None) -> str | None:
+    """The claims a role needs, named by the options that give them (one line each); the code
+    as the services compare it (ASCII digits: ``１１２０７１`` is ``112071``)."""
+    if role is Role.municipality and not lg_code:
+        refuse(
+            "refusing to mint a token: a municipality token needs --lg-code "
+            "(the local government's six-digit code, e.g. --lg-code 112071)"
+        )
+    if role is Role.reviewer and not programme:
+        refuse(
+            "refusing to mint a token: a reviewer token needs --programme (the programme the "
+            "reviewer is registered for: its id or mark, e.g. --programme meti-maas or ○, or ☆ "
+            "for the continuation review)"
+        )
+    if lg_code is None:
+        return None
+    try:
+        return validate_lg_code(lg_code)
+    except LocalGovernmentCodeError as exc:
+        refuse(f"refusing to mint a token: --lg-code {lg_code!r}: {exc.message}")
+
+
+def programme_claim(programme: str | None) -> str | None:
+    """A joint-review reviewer is registered by programme id, so a mark other than ☆ (which
+    names the continuation review) becomes the seeded programme's id: ``--programme ○`` mints a
+    token that works, never one refused everywhere."""
+    if programme is None:
+        return None
+    wanted = normalise_reference(programme)
+    if wanted == "☆" or wanted not in LEGEND:
+        return programme
+    return next(pid for pid, (fields, _) in SEEDED_PROGRAMMES.items() if fields["mark"] == wanted)
 
 
 @app.command()
@@ -193,31 +251,12 @@ def docs() -> None:
         typer.echo(f"wrote {page}")
 
 
-def _settings(service: ServiceName) -> Settings:
-    """The service's settings, or a one-line refusal naming each variable and its rule, and exit
-    status 2 — not a traceback (nor the values pydantic would quote in it)."""
-    try:
-        return get_settings(service)
-    except ValidationError as exc:
-        problems = "; ".join(_refusal(error) for error in exc.errors(include_input=False))
-        typer.echo(f"jisso: refusing to start {service}: {problems}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _refusal(error: ErrorDetails) -> str:
-    message = error["msg"].removeprefix("Value error, ")
-    variable = "_".join(map(str, error["loc"])).upper()  # a field is its environment variable
-    if not variable or message.startswith(variable):  # the message names it already
-        return message
-    return f"{variable}: {message}"
-
-
 def _services(names: list[str] | None) -> list[ServiceName]:
     if not names:
         return list(SERVICE_NAMES)
     unknown = [n for n in names if n not in SERVICE_NAMES]
     if unknown:
-        raise typer.BadParameter(f"unknown service {unknown}; choose from {SERVICE_NAMES}")
+        refuse(f"unknown service {', '.join(unknown)}: choose from {', '.join(SERVICE_NAMES)}")
     return [n for n in SERVICE_NAMES if n in names]
 
 

@@ -1,4 +1,5 @@
-"""A database of its own for a test run or a migration test: created on the server, dropped after."""
+"""A database of its own for a test run or a migration test: created on the server, dropped
+after."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The shared kernel: settings, database, errors, auth, logs, queue, time and codes. No domain here."""
+"""The shared kernel: settings, database, errors, auth, logs, queue, time and codes.
+
+No domain here.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

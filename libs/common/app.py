@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
 from libs.common import health, metrics_endpoint
 from libs.common.db import create_engine, create_sessionmaker
-from libs.common.errors import install_problem_handlers
+from libs.common.errors import install_problem_handlers, problem_doc
 from libs.common.fast_path import FastPathMiddleware, fast_routes
 from libs.common.health import ReadinessCheck, check_database, check_redis
 from libs.common.limits import BodyLimitMiddleware
@@ -23,6 +23,7 @@ from libs.common.logging import configure_logging
 from libs.common.metrics import ServiceMetrics
 from libs.common.observability import ObservabilityMiddleware
 from libs.common.outbox import OutboxRelay
+from libs.common.query_params import UNKNOWN_QUERY_PROBLEM, refuse_unknown_query
 from libs.common.rate_limits import RateLimiter, RateLimitMiddleware
 from libs.common.redis_pool import get_redis
 from libs.common.settings import Settings
@@ -79,6 +80,10 @@ def create_service_app(
             {"name": "health", "description": "Probes"},
         ],
         lifespan=lifespan,
+        # Every route, of every router included below: an undeclared query parameter is a 422,
+        # so every route documents one (a route's own 422 wording wins).
+        dependencies=[Depends(refuse_unknown_query)],
+        responses={422: problem_doc(UNKNOWN_QUERY_PROBLEM)},
         # Our middleware already traces each request: FastAPI's own spans would be a second
         # server span per request (and a few more per dependency), at a cost on every call.
         telemetry={"tracing": False, "metrics": False, "logs": False},

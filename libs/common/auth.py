@@ -1,4 +1,5 @@
-"""Bearer JWT auth (PyJWT, HS256 pinned) with the roles of DESIGN.md and a ``require`` dependency."""
+"""Bearer JWT auth (PyJWT, HS256 pinned) with the roles of DESIGN.md and a ``require``
+dependency."""
 
 from __future__ import annotations
 

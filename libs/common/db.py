@@ -1,4 +1,5 @@
-"""Async SQLAlchemy 2 engine and sessions; one schema per service (transactions: unit_of_work.py)."""
+"""Async SQLAlchemy 2 engine and sessions; one schema per service (transactions:
+unit_of_work.py)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from libs.common.validation_messages import japanese_first
+
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
@@ -147,7 +149,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        FieldProblem(field=_field_name(err["loc"]), rule=err["type"], message=err["msg"])
+        FieldProblem(field=_field_name(err["loc"]), rule=err["type"], message=japanese_first(err))
         for err in exc.errors()
     ]
     detail = "; ".join(f"{p.field}: {p.message}" for p in problems)

@@ -23,6 +23,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from libs.common.query_params import unknown_query_names
+
 FastPath = Callable[[Request], Awaitable[Response | None]]
 ExceptionHandler = Callable[[Request, Any], Response | Awaitable[Response]]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -71,6 +73,8 @@ class FastPathMiddleware:
                 }
                 # A declined request reaches FastAPI's routing with its scope untouched.
                 request = Request({**scope, "path_params": params}, receive)
+                if scope.get("query_string") and unknown_query_names(route, request):
+                    break  # the declared endpoint's 422 (libs/common/query_params.py)
                 response = await self._answer(handler, request)
                 if response is not None:
                     # The access log line and the latency metric name the route, as for any.

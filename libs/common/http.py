@@ -1,7 +1,8 @@
 """Calls between services: timeouts, a service token, the caller's request id, bounded retries.
 
-Retries (with exponential backoff) apply to idempotent calls only: GET/HEAD/PUT/DELETE, and POSTs the
-caller marks idempotent because the receiving endpoint is keyed (a decision id, an Idempotency-Key).
+Retries (with exponential backoff) apply to idempotent calls only: GET/HEAD/PUT/DELETE, and POSTs
+the caller marks idempotent because the receiving endpoint is keyed (a decision id, an
+Idempotency-Key).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``Idempotency-Key`` on POSTs that create or send: a repeated request gets the first response.
 
-The key is reserved by an INSERT in the request's own transaction, so a concurrent duplicate waits on
-the unique index until the first commits, then replays what it stored; nothing is done twice.
+The key is reserved by an INSERT in the request's own transaction, so a concurrent duplicate waits
+on the unique index until the first commits, then replays what it stored; nothing is done twice.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ class Idempotency:
     fingerprint: str
 
     async def replay(self) -> JSONResponse | None:
-        """The stored response of an earlier request with this key, or None (and the key reserved)."""
+        """The stored response of an earlier request with this key, or None (and the key
+        reserved)."""
         if self.key is None or self.table is None:
             return None
         t = self.table

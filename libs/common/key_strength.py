@@ -7,14 +7,15 @@ A key is refused when it is:
   elsewhere would not verify, and a space in front once let the public development key past an
   equality check;
 - one of the public development keys, or shorter than ``MIN_SECRET_LENGTH`` characters;
-- one block repeated (``ab`` × 16, ``0123456789abcdef`` × 2): a key has a period shorter than half its
-  length only when it was typed, not generated;
+- one block repeated (``ab`` × 16, ``0123456789abcdef`` × 2): a key has a period shorter than half
+  its length only when it was typed, not generated;
 - of too few symbols: its Shannon entropy by its own character frequencies (bits per character,
   times its length) is under ``MIN_SECRET_BITS``. That estimate is what an attacker who knows the
   alphabet and the frequencies of the key's characters must still guess; ``"A" * 32`` scores 0,
   ``"ab" * 16`` 32. For a random key it is an underestimate (a short sample shows fewer distinct
-  symbols than its alphabet): 32 random hex characters (128 bits) score at least ~92 in 20,000 draws,
-  44 base64 characters at least ~190, so 80 refuses no key ``openssl rand -hex 16`` or longer makes.
+  symbols than its alphabet): 32 random hex characters (128 bits) score at least ~92 in 20,000
+  draws, 44 base64 characters at least ~190, so 80 refuses no key ``openssl rand -hex 16`` or
+  longer makes.
 
 No measure proves a key random (a dictionary phrase scores like noise); these refuse the keys people
 type by hand, and the documentation says how to generate one (``openssl rand -hex 32``). The

@@ -1,4 +1,5 @@
-"""Cursor pagination: signed, opaque cursors over a sort key, and a ``next`` link that carries the filters.
+"""Cursor pagination: signed, opaque cursors over a sort key, and a ``next`` link that carries the
+filters.
 
 A cursor is ``base64url(JSON list: the last row's sort key) "." base64url(HMAC-SHA256)``; the MAC
 covers the list's path and the encoded payload. So:
@@ -106,6 +107,40 @@ def next_link(url: URL, cursor: str | None) -> str | None:
     if cursor is None:
         return None
     return str(url.include_query_params(cursor=cursor))
+
+
+def position_cursor(request: Request, cursor: str | None) -> list[Any] | None:
+    """The cursor of a list paged by :func:`page_of`: (position, id of the last row shown).
+    Decoded before the list is read, so a cursor we did not issue is a 422 whatever follows."""
+    return decode_cursor(request, cursor, Key.integer, Key.text)
+
+
+def page_of(
+    request: Request,
+    rows: Sequence[T],
+    ident: Callable[[T], object],
+    *,
+    after: list[Any] | None,
+    limit: int,
+) -> tuple[list[T], str | None]:
+    """A page, and its ``next`` link, of a short list the service holds whole and in its order
+    (an application's assessments, a cycle's projects): the same ``limit``, signed ``cursor``
+    and ``next`` as a list paged in SQL, so every list of the API reads alike.
+
+    The cursor (``after``, from :func:`position_cursor`) names the last row shown, its position
+    and id: the next page starts after that row wherever it now is, so a row added or removed
+    meanwhile neither repeats nor skips one; only if that row itself is gone does the page start
+    at the position after it. ``ident`` is the row's identity (an id, a fiscal year), as text."""
+    start = 0
+    if after is not None:
+        position, anchor = after
+        ids = [str(ident(row)) for row in rows]
+        start = ids.index(anchor) + 1 if anchor in ids else position + 1
+    page = list(rows[start : start + limit])
+    if not page or start + limit >= len(rows):
+        return page, None
+    last: list[CursorValue] = [start + len(page) - 1, str(ident(page[-1]))]
+    return page, next_link(request.url, encode_cursor(request, last))
 
 
 def encode_cursor_for(settings: Settings, path: str, values: Sequence[CursorValue]) -> str:

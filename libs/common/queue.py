@@ -1,4 +1,5 @@
-"""The queue, kept behind one module so arq (maintained for security fixes only) could be swapped here.
+"""The queue, kept behind one module so arq (maintained for security fixes only) could be swapped
+here.
 
 Jobs are JSON (never pickle). Every job takes one payload dict; ``_request_id`` in it carries the
 request id of whoever caused the job into the job's logs and outgoing calls.

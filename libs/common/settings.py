@@ -1,8 +1,9 @@
 """Settings read from the environment (pydantic-settings).
 
-Shared values have no prefix (``DATABASE_URL``, ``REDIS_URL``, ``SMTP_URL``, ``JWT_SECRET`` …) so one
-environment serves the whole system; each service may override any of them with its own prefix
-(``REGISTRY_DATABASE_URL``, ``REVIEW_REDIS_URL``, ``NOTIFY_SMTP_URL`` …) to point at its own servers.
+Shared values have no prefix (``DATABASE_URL``, ``REDIS_URL``, ``SMTP_URL``, ``JWT_SECRET`` …) so
+one environment serves the whole system; each service may override any of them with its own prefix
+(``REGISTRY_DATABASE_URL``, ``REVIEW_REDIS_URL``, ``NOTIFY_SMTP_URL`` …) to point at its own
+servers.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ class Settings(BaseSettings):
     # default the whole ceiling of 20 is pool, opened on demand and kept.
     db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
-    # Larger request bodies are refused with 413 before a handler reads them (libs/common/limits.py).
+    # Larger request bodies are refused with 413 before a handler reads them
+    # (libs/common/limits.py).
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     # The request line and header fields together, and how many fields: over either, `jisso serve`
     # answers 431 before the head is read whole (libs/common/header_limits.py).

@@ -8,9 +8,9 @@ machine next to its model. Endpoints call :meth:`StateMachine.fire`; set-based s
 A refused transition is the same 409 everywhere: rule ``state_transition`` with ``state``,
 ``event`` and ``allowed_events``. Events only the system fires (the seed's corrections, sweeps, the
 sender) are declared ``internal``: they stay in the table and the docs, but a refusal never offers
-them to an API caller, who has no way to fire them. Written here rather than taken from a library (python-statemachine,
-transitions): those model one object's life with callbacks; we need the table itself, as data, for
-SQL sweeps and generated docs, and nothing else.
+them to an API caller, who has no way to fire them. Written here rather than taken from a library
+(python-statemachine, transitions): those model one object's life with callbacks; we need the
+table itself, as data, for SQL sweeps and generated docs, and nothing else.
 """
 
 from __future__ import annotations

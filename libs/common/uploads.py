@@ -2,15 +2,15 @@
 
 Imports check every row before storing any (all or nothing) and answer a bad file with a 422 that
 lists its problems. Unbounded, one 5 MB file of bad project rows meant ~88,000 rows checked one
-database round trip at a time, ~400 MB of problem objects and a 50 MB answer, minutes later. So every
-import reads its file through here, whether it came over HTTP (:func:`received`) or from the
+database round trip at a time, ~400 MB of problem objects and a 50 MB answer, minutes later. So
+every import reads its file through here, whether it came over HTTP (:func:`received`) or from the
 operator's disk (:func:`on_disk`), and splits it with :func:`read_csv`:
 
 - a byte cap: at most one byte past it is kept while the file is read, chunk by chunk, and a file
   past it is a 422 ``too_large`` before it is decoded;
 - the encoding detected: UTF-8, UTF-8 with a BOM, or Shift_JIS (cp932, as Excel in Japan saves);
-- a row cap, counted while the file is read: the row past the cap is a 422 ``too_many_rows`` at once,
-  before any row is checked;
+- a row cap, counted while the file is read: the row past the cap is a 422 ``too_many_rows`` at
+  once, before any row is checked;
 - at most ``MAX_REPORTED`` problems (and bad line numbers) in the answer, with how many there were
   in all (``error_count``, ``line_count``): a bad file costs a bounded answer, however bad it is.
 
@@ -25,6 +25,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -38,6 +39,31 @@ MAX_REPORTED = 100
 ENCODINGS = ("utf-8-sig", "cp932")
 # A body sent as the file itself; anything else but a multipart form is a 415.
 FILE_MEDIA_TYPES = ("text/csv", "text/plain", "application/octet-stream")
+
+
+# The 415 :func:`received` answers, as an import route documents it (``problems(extra=...)``).
+UNSUPPORTED_UPLOAD = {415: "Neither text/csv nor multipart/form-data"}
+
+
+def upload_request_body(example: str) -> dict[str, Any]:
+    """The ``openapi_extra`` of an import route: the two bodies :func:`received` reads, the CSV
+    itself (with ``example``) or a multipart form with a ``file`` part. Written once so that every
+    import states the same contract (取込ファイルの受け取り方)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": example},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    }
 
 
 async def received(request: Request, *, max_bytes: int) -> bytes:
@@ -107,7 +133,8 @@ def _decode(content: bytes, *, max_bytes: int) -> str:
 
 @dataclass(frozen=True)
 class CsvRow:
-    """A data row that is not blank: the line it starts on and its cells, as written and stripped."""
+    """A data row that is not blank: the line it starts on and its cells, as written and
+    stripped."""
 
     line: int
     cells: list[str]

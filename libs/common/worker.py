@@ -1,4 +1,5 @@
-"""Workers: one arq worker per service queue in one process, and the outbox sweep every service has."""
+"""Workers: one arq worker per service queue in one process, and the outbox sweep every service
+has."""
 
 from __future__ import annotations
 

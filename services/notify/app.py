@@ -22,7 +22,8 @@ ROUTERS: list[APIRouter] = [campaigns_router, rsvp_router]
 ROUTERS += [messages_router, deliveries_router, previews_router]
 
 DESCRIPTION = """
-通知サービス — every message jisso sends: symposium invitations (with ICS and RSVP links), reminders,
+通知サービス — every message jisso sends: symposium invitations (with ICS and RSVP links), \
+reminders,
 continuation decision letters and joint-review results, each delivered exactly once.
 
 Errors are RFC 9457 `application/problem+json`. Authenticate with `Authorization: Bearer <JWT>`.

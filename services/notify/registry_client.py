@@ -1,4 +1,5 @@
-"""What notify asks the registry: a symposium, its audience, a contact, and suppressions to record."""
+"""What notify asks the registry: a symposium, its audience, a contact, and suppressions to
+record."""
 
 from __future__ import annotations
 

@@ -10,7 +10,11 @@ from libs.common.settings import Settings, get_settings
 from services.registry.audit.router import router as audit_router
 from services.registry.contacts.router import router as contacts_router
 from services.registry.councils.router import router as councils_router
+from services.registry.figures.router import router as figures_router
 from services.registry.local_governments.csv_file import MAX_BYTES as MAX_LG_IMPORT_BYTES
+from services.registry.local_governments.designation_file import (
+    MAX_BYTES as MAX_DESIGNATION_BYTES,
+)
 from services.registry.local_governments.router import router as local_governments_router
 from services.registry.models import idempotency_keys, load_all_models, outbox
 from services.registry.programmes.router import grant_schemes_router, programmes_router
@@ -26,6 +30,7 @@ load_all_models()
 MULTIPART_SLACK = 1024 * 1024
 UPLOAD_LIMITS = {
     "/v1/local-governments/imports": MAX_LG_IMPORT_BYTES + MULTIPART_SLACK,
+    "/v1/local-governments/designations/imports": MAX_DESIGNATION_BYTES + MULTIPART_SLACK,
     "/v1/projects/imports": MAX_IMPORT_BYTES + MULTIPART_SLACK,
 }
 
@@ -38,6 +43,7 @@ ROUTERS = [
     contacts_router,
     local_governments_router,
     symposia_router,
+    figures_router,
     programmes_router,
     grant_schemes_router,
     audit_router,

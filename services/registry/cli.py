@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -13,15 +12,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import InvalidInput
 from libs.common.outbox import OutboxRelay
-from libs.common.settings import get_settings
+from libs.common.settings import Settings
 from libs.common.unit_of_work import unit_of_work
 from libs.common.uploads import on_disk
+from services.cli_support import command_settings, run
 from services.registry.local_governments.schemas import ImportResultOut
 
 app = typer.Typer(help="台帳 (registry) commands", no_args_is_help=True)
 
 
-async def _import_local_governments(data: bytes, progress: Progress) -> ImportResultOut:
+async def _import_local_governments(
+    settings: Settings, data: bytes, progress: Progress
+) -> ImportResultOut:
     from services.registry.local_governments.importer import import_csv
     from services.registry.models import load_all_models, outbox
 
@@ -31,7 +33,6 @@ async def _import_local_governments(data: bytes, progress: Progress) -> ImportRe
     def advance(done: int, total: int) -> None:
         progress.update(task, completed=done, total=total)
 
-    settings = get_settings("registry")
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
     relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
@@ -59,11 +60,14 @@ def import_local_governments(
     """Import 全国地方公共団体コード from a CSV: all rows or, if any row is bad, none."""
     from services.registry.local_governments.csv_file import MAX_BYTES
 
+    settings = command_settings("registry")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
         with Progress(*columns) as progress:
             data = on_disk(file, max_bytes=MAX_BYTES)
-            result = asyncio.run(_import_local_governments(data, progress))
+            result = run(
+                lambda: _import_local_governments(settings, data, progress), settings, redis=False
+            )
     except InvalidInput as err:
         for problem in err.errors or []:
             typer.echo(f"{problem.message} [{problem.rule}]", err=True)

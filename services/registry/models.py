@@ -21,6 +21,7 @@ def load_all_models() -> None:
     from services.registry.audit import models as _audit  # noqa: F401
     from services.registry.contacts import models as _contacts  # noqa: F401
     from services.registry.councils import models as _councils  # noqa: F401
+    from services.registry.figures import models as _figures  # noqa: F401
     from services.registry.local_governments import models as _lg  # noqa: F401
     from services.registry.programmes import models as _programmes  # noqa: F401
     from services.registry.projects import models as _projects  # noqa: F401

@@ -14,6 +14,7 @@ from services.review.continuation.cycles.router import router as cycles_router
 from services.review.continuation.decisions.router import router as decisions_router
 from services.review.joint_review.router import router as joint_review_router
 from services.review.models import idempotency_keys, load_all_models, outbox
+from services.review.reviewers.aliases.router import router as aliases_router
 from services.review.reviewers.router import router as reviewers_router
 
 load_all_models()
@@ -21,6 +22,7 @@ load_all_models()
 ROUTERS: list[APIRouter] = [
     joint_review_router,
     reviewers_router,
+    aliases_router,
     cycles_router,
     applications_router,
     assessments_router,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from libs.common.errors import DomainError
-from libs.common.fiscal_year import FiscalYearError, fiscal_year_label, parse_fiscal_year
-from libs.common.settings import get_settings
+from libs.common.fiscal_year import (
+    FiscalYearError,
+    fiscal_year_label,
+    now_tokyo,
+    parse_fiscal_year,
+)
+from services.cli_support import command_settings, refuse, run
+
+if TYPE_CHECKING:
+    from services.review.continuation.sweeps.service import SweepReport
 
 app = typer.Typer(help="審査 (review) commands", no_args_is_help=True)
 
@@ -40,20 +48,23 @@ def import_joint_review_results(
     try:
         fy = parse_fiscal_year(fiscal_year)
     except FiscalYearError as exc:
-        raise typer.BadParameter(exc.message, param_hint="--fiscal-year") from None
+        refuse(f"--fiscal-year {fiscal_year!r}: {exc.message}")
+    settings = command_settings("review")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
         with Progress(*columns) as progress:
             task = progress.add_task(f"{fiscal_year_label(fy)}の選定結果を取り込み中", total=None)
-            results = asyncio.run(
-                import_results_file(
-                    get_settings("review"),
+            results = run(
+                lambda: import_results_file(
+                    settings,
                     content=on_disk(file, max_bytes=MAX_BYTES),
                     fiscal_year=fy,
                     actor=f"cli:{getpass.getuser()}",
                     source=file.name,
                     progress=lambda done, total: progress.update(task, completed=done, total=total),
-                )
+                ),
+                settings,
+                redis=False,  # the import sends nothing
             )
     except DomainError as err:
         for problem in err.errors or []:
@@ -78,33 +89,53 @@ def sweep(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report what would happen; write nothing")
     ] = False,
+    apply_future: Annotated[
+        bool,
+        typer.Option(
+            "--apply-future-effects-now",
+            help="Let a future --as-of really run: what is due then (term ends, reminders) "
+            "happens today and cannot be undone",
+        ),
+    ] = False,
 ) -> None:
     """Run the continuation sweep: reminders, escalations, 未申請 at the deadline, term ends."""
-    from rich.console import Console
-    from rich.table import Table
-
     from services.review.config import get_review_settings
-    from services.review.continuation.commands import run_sweep
-    from services.review.continuation.sweeps.service import STEPS, effect_label, parse_as_of
+    from services.review.continuation.commands import check_as_of, run_sweep
+    from services.review.continuation.sweeps.service import STEPS, parse_as_of
 
     try:
         moment = parse_as_of(as_of)
     except ValueError:
-        raise typer.BadParameter(
-            "use ISO 8601, e.g. 2022-04-01T00:00", param_hint="--as-of"
-        ) from None
+        refuse(f"--as-of {as_of!r} is not a date or time: use ISO 8601, e.g. 2022-04-01T00:00")
+    try:  # the operator's risk first: refused before any server is asked
+        check_as_of(moment, now=now_tokyo(), dry_run=dry_run, apply_future=apply_future)
+    except DomainError as err:
+        refuse(err.detail)
+    settings = command_settings("review", redis=not dry_run)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns) as progress:
         task = progress.add_task("継続審査の定期処理", total=len(STEPS))
-        report = asyncio.run(
-            run_sweep(
-                get_settings("review"),
+        report = run(
+            lambda: run_sweep(
+                settings,
                 get_review_settings(),
                 as_of=moment,
                 dry_run=dry_run,
+                apply_future=apply_future,
                 progress=lambda step: progress.update(task, advance=1, description=step),
-            )
+            ),
+            settings,
+            redis=not dry_run,
         )
+    _print_report(report, moment, dry_run=dry_run)
+
+
+def _print_report(report: SweepReport, moment: datetime, *, dry_run: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from services.review.continuation.sweeps.service import effect_label
+
     title = f"as of {moment.isoformat()}" + ("（dry run: nothing written）" if dry_run else "")
     table = Table("effect", "内容", "count", title=title)
     for effect, count in report.counts.items():

@@ -28,7 +28,8 @@ class RegistryRejected(DomainError):
 
 
 def _relative(next_url: str) -> str:
-    """The path and query of a ``next`` link, so paging follows our base URL, not the peer's host."""
+    """The path and query of a ``next`` link, so paging follows our base URL, not the peer's
+    host."""
     parts = urlsplit(next_url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
@@ -125,13 +126,19 @@ class RegistryClient:
         return result
 
     async def extend_term(
-        self, project_id: uuid.UUID | str, *, decision_id: str, reason: str
+        self,
+        project_id: uuid.UUID | str,
+        *,
+        decision_id: str,
+        reason: str,
+        decided_on: str | None = None,
     ) -> JSON:
         """Extend the support term by two fiscal years; the registry's ``TermChangeOut``."""
+        body = {"decision_id": decision_id, "reason": reason}
+        if decided_on is not None:
+            body["decided_on"] = decided_on
         return await self._term_change(
-            f"/v1/projects/{project_id}/term-extensions",
-            {"decision_id": decision_id, "reason": reason},
-            f"extend term of {project_id}",
+            f"/v1/projects/{project_id}/term-extensions", body, f"extend term of {project_id}"
         )
 
     async def end_terms(self, items: list[JSON]) -> list[JSON]:

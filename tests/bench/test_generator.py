@@ -1,4 +1,5 @@
-"""The benchmark data generator: valid codes and kinds, and the counts it promises, at a tiny scale."""
+"""The benchmark data generator: valid codes and kinds, and the counts it promises, at a tiny
+scale."""
 
 from __future__ import annotations
 

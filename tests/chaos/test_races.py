@@ -44,7 +44,10 @@ async def test_two_schedulers_and_two_workers_do_each_sweep_effect_once(system: 
         return system.mail_count() >= PROJECTS
 
     await system.wait_for(reminded, "the 14-day reminders")
-    assert await past_deadline(system, cohort) == {"not_submitted": PROJECTS}
+    assert await past_deadline(system, cohort) == {
+        "not_submitted": PROJECTS,
+        "deadline_reminder_overdue": PROJECTS,  # each told the deadline passed (期限超過)
+    }
     # Replays of the term-end sweep at once: on the two workers, and two here as operators.
     as_of = after_term(cohort).isoformat()
     jobs = [await system.enqueue("review", "continuation_sweep", as_of=as_of) for _ in range(4)]
@@ -57,8 +60,11 @@ async def test_two_schedulers_and_two_workers_do_each_sweep_effect_once(system: 
     for project in cohort.projects:
         await assert_ended_once(system, cohort.cycle_id, project.id)
     mails = await assert_mail_delivered_once(system)
-    assert addressees(mails) == Counter(p.email for p in cohort.projects)
-    assert all(str(m["Subject"]).startswith("【ご案内】継続申請の提出期限") for m in mails)
+    # A reminder and the 期限超過 notice each.
+    assert addressees(mails) == Counter({p.email: 2 for p in cohort.projects})
+    subjects = [str(m["Subject"]) for m in mails]
+    assert all("継続申請の提出期限" in s for s in subjects)
+    assert sum(s.startswith("【期限超過】") for s in subjects) == PROJECTS
     await assert_nothing_refused(system)
 
 

@@ -74,6 +74,7 @@ async def test_a_worker_killed_mid_term_end_sweep_ends_each_project_once(system:
         assert await past_deadline(system, cohort) == {
             "review_started": 2,
             "not_submitted": PROJECTS - 2,
+            "deadline_reminder_overdue": PROJECTS - 2,  # each told the deadline passed (期限超過)
         }
         ok(await decision_request(review, system, applications[0], "approved"), 201)
         ok(await decision_request(review, system, applications[1], "rejected"), 201)
@@ -108,4 +109,5 @@ async def test_a_worker_killed_mid_term_end_sweep_ends_each_project_once(system:
     mails = await assert_mail_delivered_once(system)
     emails = {p.email for p in cohort.projects}
     to_cohort = {a: n for a, n in addressees(mails).items() if a in emails}
-    assert to_cohort == {approved.email: 1, rejected.email: 1}  # the two decision letters
+    # The two decision letters, and each silent project's one 期限超過 notice.
+    assert to_cohort == {approved.email: 1, rejected.email: 1} | {p.email: 1 for p in silent}

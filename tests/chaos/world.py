@@ -151,9 +151,11 @@ async def apply(review: httpx.AsyncClient, system: System, cohort: Cohort, proje
 
 
 async def sweep(system: System, as_of: datetime) -> dict[str, int]:
-    """`jisso review sweep --as-of`, in this process: one transaction, then its messages."""
+    """`jisso review sweep --as-of`, in this process: one transaction, then its messages. The
+    cohort is played ahead of today's clock, so the future is named (as
+    `--apply-future-effects-now` does)."""
     report = await run_sweep(
-        system.settings("review"), ReviewSettings(), as_of=as_of, dry_run=False
+        system.settings("review"), ReviewSettings(), as_of=as_of, dry_run=False, apply_future=True
     )
     return {effect: n for effect, n in report.counts.items() if n}
 

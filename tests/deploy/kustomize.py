@@ -1,12 +1,12 @@
 """A minimal kustomize, for the tests of the Kubernetes manifests (deploy/k8s).
 
-No kustomize is importable from Python, so this module renders the overlays itself, in the minimal way
-their kustomization files need: ``resources`` (files and directories), ``secretGenerator`` with
-``behavior: replace``, strategic-merge patches (maps merged, ``null`` deletes a key, ``containers``
-merged by name, ``$patch: delete``), JSON 6902 patches (``replace``/``add``/``remove``), ``images`` and
-``namespace``. Anything else in a kustomization or a patch fails loudly instead of rendering wrongly;
-where ``kubectl`` is installed, test_kustomize_render.py compares this renderer with
-``kubectl kustomize``.
+No kustomize is importable from Python, so this module renders the overlays itself, in the minimal
+way their kustomization files need: ``resources`` (files and directories), ``secretGenerator``
+with ``behavior: replace``, strategic-merge patches (maps merged, ``null`` deletes a key,
+``containers`` merged by name, ``$patch: delete``), JSON 6902 patches
+(``replace``/``add``/``remove``), ``images`` and ``namespace``. Anything else in a kustomization
+or a patch fails loudly instead of rendering wrongly; where ``kubectl`` is installed,
+test_kustomize_render.py compares this renderer with ``kubectl kustomize``.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ def known_variables() -> set[str]:
 
 
 def secret_keys(docs: tuple[Doc, ...], name: str) -> set[str]:
-    """Keys of the Secret ``name``: a Secret in the manifests, or the ExternalSecret that writes it."""
+    """Keys of the Secret ``name``: a Secret in the manifests, or the ExternalSecret that writes
+    it."""
     secrets = [d for d in of_kind(docs, "Secret") if d["metadata"]["name"] == name]
     external = [
         d

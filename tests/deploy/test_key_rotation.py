@@ -1,10 +1,11 @@
 """Rotating JWT_SECRET and LINK_SECRET without downtime (docs/operations.md, "Rotate the JWT and
 link keys").
 
-During the overlap a process signs with JWT_SECRET and also accepts JWT_PREVIOUS_SECRETS; once the old
-secret is dropped, what it signed is refused. The rolling update itself needs one more step: while old
-and new pods run side by side, each must accept what the other signs (service tokens between the APIs,
-links in mails), so the new secret is first added as accepted-only, then made the signing one.
+During the overlap a process signs with JWT_SECRET and also accepts JWT_PREVIOUS_SECRETS; once the
+old secret is dropped, what it signed is refused. The rolling update itself needs one more step:
+while old and new pods run side by side, each must accept what the other signs (service tokens
+between the APIs, links in mails), so the new secret is first added as accepted-only, then made the
+signing one.
 """
 
 from __future__ import annotations

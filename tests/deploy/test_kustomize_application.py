@@ -116,7 +116,8 @@ def test_every_variable_the_settings_read_is_provided(docs: tuple[Doc, ...]) -> 
 def test_the_configuration_loads(
     monkeypatch: pytest.MonkeyPatch, docs: tuple[Doc, ...], overlay: str
 ) -> None:
-    """Every service's Settings accept the rendered ConfigMap and Secret (prod: a stand-in secret)."""
+    """Every service's Settings accept the rendered ConfigMap and Secret (prod: a stand-in
+    secret)."""
     from libs.common.settings import load_settings
 
     env = environment_of(docs, container_of(docs, "registry"))
@@ -168,7 +169,8 @@ def test_secret_keys_are_the_same_everywhere(docs: tuple[Doc, ...]) -> None:
 
 
 def test_no_service_links_and_no_api_token(docs: tuple[Doc, ...]) -> None:
-    """Kubernetes would inject REGISTRY_PORT=tcp://… and the like, under the services' own prefixes."""
+    """Kubernetes would inject REGISTRY_PORT=tcp://… and the like, under the services' own
+    prefixes."""
     for workload in workloads(docs):
         pod = _pod_spec(workload)
         assert pod is not None

@@ -17,7 +17,7 @@ from tests.deploy.manifests import (
     workload_of,
 )
 
-# --- replicas, autoscaling, disruption -----------------------------------------------------------------
+# --- replicas, autoscaling, disruption ------------------------------------------------------------
 
 
 def test_the_scheduler_is_one_and_recreated(docs: tuple[Doc, ...]) -> None:
@@ -41,7 +41,8 @@ def test_every_api_and_the_worker_autoscale_on_cpu(overlay: str, docs: tuple[Doc
         assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
         assert workload_of(docs, name)["metadata"]["name"] == name
         assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
-        # The autoscaler owns the count: a `replicas` in the Deployment would reset it on every apply.
+        # The autoscaler owns the count: a `replicas` in the Deployment would reset it on every
+        # apply.
         assert "replicas" not in one(docs, "Deployment", name)["spec"]
         assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
         # CPU utilisation is measured against the request.
@@ -87,7 +88,7 @@ def test_resources_are_set_and_prod_is_larger(docs: tuple[Doc, ...]) -> None:
             )
 
 
-# --- the migration Job and the rollout order -----------------------------------------------------------
+# --- the migration Job and the rollout order ------------------------------------------------------
 
 
 def test_the_migration_job_runs_before_the_rollout(docs: tuple[Doc, ...]) -> None:

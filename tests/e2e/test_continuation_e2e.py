@@ -3,8 +3,9 @@ PostgreSQL, Redis and an SMTP server, on a database of its own and today's clock
 
 A cohort whose term ends this fiscal year: one project is approved (the worker extends its registry
 term through the outbox and notify mails the letter), one is rejected and one files nothing; the
-operator's `jisso review sweep` sends the reminder, marks 未申請 and, as of the day after the term,
-ends both in the registry.
+operator's `jisso review sweep` (ahead of today's clock, so with `--apply-future-effects-now`)
+sends the reminder, marks 未申請 and tells the project so, and, as of the day after the term, ends
+both in the registry.
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ class System:
         return httpx.Client(base_url=self.urls[service], timeout=10)
 
     def sweep(self, as_of: datetime) -> str:
+        # The cohort is played ahead of today's clock: each sweep's as-of is in the future, which
+        # the operator must name (`--apply-future-effects-now`).
+        command = ["review", "sweep", "--as-of", as_of.isoformat(), "--apply-future-effects-now"]
         result = subprocess.run(
-            [sys.executable, "-m", "services.cli", "review", "sweep", "--as-of", as_of.isoformat()],
+            [sys.executable, "-m", "services.cli", *command],
             env={**self.env, "COLUMNS": "200"},
             capture_output=True,
             text=True,
@@ -321,13 +325,14 @@ def test_a_cohort_through_every_process(system: System) -> None:
     assert _effects(system.sweep(effective + timedelta(hours=1))) == {
         "review_started": 2,
         "not_submitted": 1,
+        "deadline_reminder_overdue": 1,  # the silent project is told the deadline passed
     }
     approval_trace, rejection_trace = uuid.uuid4().hex, uuid.uuid4().hex
     _decide(review, applications[0], "approved", approval_trace)
     _decide(review, applications[1], "rejected", rejection_trace)
     extended = fiscal_year_end(fy + 2).isoformat()  # two more fiscal years
     _wait(lambda: _status(registry, approved) == ("extended", extended), "the term extension")
-    _wait(lambda: system.mails() == 3, "the reminder and two decision letters")
+    _wait(lambda: system.mails() == 4, "the reminder, the overdue notice and two decisions")
     _assert_one_trace_across_services(system, approval_trace)
 
     day_after = datetime.combine(term_end + timedelta(days=1), datetime.min.time(), TOKYO)
@@ -340,4 +345,4 @@ def test_a_cohort_through_every_process(system: System) -> None:
     assert cohort.get(fy - 2) == 1
     assert _effects(system.sweep(day_after)) == {}
     time.sleep(2)  # anything sent twice would have arrived by now
-    assert system.mails() == 3
+    assert system.mails() == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -68,11 +69,13 @@ def test_up_starts_everything_then_stops_leaving_nothing(tmp_path: Path) -> None
         assert seeded.json() == {"status": "ok"}
         children = psutil.Process(proc.pid).children()
         assert len(children) >= 8  # 3 servers, 3 APIs, worker, scheduler
+        _a_command_finds_the_stack(tmp_path, proc.pid)
     finally:
         alive = stop(proc)
     output = proc.stdout.read().decode() if proc.stdout else ""
     assert proc.returncode == 0, output
     assert "loaded the seed facts" in output
+    assert not (tmp_path / "stack.json").exists()  # gone with the stack
     assert output.count("metrics: http://127.0.0.1:") == 3  # the banner names each API's scrape URL
     assert alive == []
 
@@ -85,3 +88,23 @@ def test_up_starts_everything_then_stops_leaving_nothing(tmp_path: Path) -> None
     output = proc.stdout.read().decode() if proc.stdout else ""
     assert "loaded the seed facts" not in output
     assert alive == []
+
+
+def _a_command_finds_the_stack(data_dir: Path, pid: int) -> None:
+    """Another terminal, nothing exported: `jisso` takes the stack's URLs from its stack file."""
+    stack = data_dir / "stack.json"
+    deadline = time.monotonic() + 30
+    while not stack.exists() and time.monotonic() < deadline:  # written once all answer
+        time.sleep(0.2)
+    assert json.loads(stack.read_text())["pid"] == pid
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
+    env["JISSO_DATA_DIR"] = str(data_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "review", "sweep", "--as-of", "2021-04-01",
+         "--dry-run"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"jisso: using the `make run` stack of {data_dir.resolve()}"
+    ]

@@ -40,7 +40,8 @@ SETTINGS = fuzz_settings(HealthCheck.data_too_large)
 def registry(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
-    # Thousands of 401s from one address: the rate limits are off, as in-process (tests/fixtures/servers.py).
+    # Thousands of 401s from one address: the rate limits are off, as in-process
+    # (tests/fixtures/servers.py).
     no_limits = {name.upper(): value for name, value in NO_RATE_LIMITS.items()}
     log_dir = tmp_path_factory.mktemp("serve")
     with jisso_serve("registry", database_url, redis_url, log_dir, **no_limits) as served:

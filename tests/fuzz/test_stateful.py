@@ -99,7 +99,8 @@ def followed_links(steps: list[tuple[str, int]], *targets: str) -> bool:
 
 
 def test_registry_sequences(target: Target) -> None:
-    """Contacts and symposia: created, then read, changed, suppressed or cancelled by their links."""
+    """Contacts and symposia: created, then read, changed, suppressed or cancelled by their
+    links."""
 
     def contact() -> dict[str, Any]:
         return {"email": f"fuzz.{uuid.uuid4().hex[:12]}@city.example.jp", "lg_code": None}

@@ -1,4 +1,5 @@
-"""How the fuzz tests put a schemathesis case on the wire of an in-process app, and what they check."""
+"""How the fuzz tests put a schemathesis case on the wire of an in-process app, and what they
+check."""
 
 from __future__ import annotations
 

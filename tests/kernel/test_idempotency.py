@@ -1,4 +1,5 @@
-"""Idempotency-Key on a real app and database: a repeat replays, a reused key with a new body is refused."""
+"""Idempotency-Key on a real app and database: a repeat replays, a reused key with a new body is
+refused."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The committed OpenAPI documents (for partner systems) match the apps; regenerate with `make openapi`."""
+"""The committed OpenAPI documents (for partner systems) match the apps; regenerate with
+`make openapi`."""
 
 from __future__ import annotations
 

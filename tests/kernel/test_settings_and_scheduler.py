@@ -13,7 +13,8 @@ from libs.common.queue import queue_name
 from libs.common.scheduler import LOCK_KEY, Periodic, Scheduler
 from libs.common.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET, load_settings
 
-# Keys as `openssl rand -hex 32` makes them (a typed one, "s" * 40, is refused: test_secret_strength).
+# Keys as `openssl rand -hex 32` makes them (a typed one, "s" * 40, is refused:
+# test_secret_strength).
 A_SECRET = "5e6506bae77402105819dd67931f19ca3254271d476d88141f2dba19c6b9ffc6"
 A_LINK_KEY = "067500dc60ad7844dc58724620e04cd37ded8ea4755a1d5afc7b6e60a0994002"
 

@@ -43,7 +43,8 @@ async def sent_delivery(session: AsyncSession, email: str, *, minutes_ago: int =
 
 
 def dsn(recipient: str, *, status: str, action: str, message_id: str) -> tuple[bytes, str]:
-    """A DSN as an MTA writes it; returns the body and the Content-Type that carries the boundary."""
+    """A DSN as an MTA writes it; returns the body and the Content-Type that carries the
+    boundary."""
     boundary = "dsn-boundary-1"
     body = (
         f"--{boundary}\r\n"

@@ -78,8 +78,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
 }
 EXPECTED_SUBJECT = {
-    "symposium_invitation": "【ご案内】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木）開催）",
-    "symposium_cancellation": "【開催中止のお知らせ】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木））",
+    "symposium_invitation": (
+        "【ご案内】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木）開催）"
+    ),
+    "symposium_cancellation": (
+        "【開催中止のお知らせ】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木））"
+    ),
     "continuation_decision": "【通知】継続審査の結果について：ドローン物流実装事業",
     "continuation_deadline_reminder": (
         "【ご案内】継続申請の提出期限（令和3年12月17日（金））について：ドローン物流実装事業"
@@ -262,3 +266,14 @@ def test_a_cancellation_ics_cancels_the_same_event_with_a_higher_sequence() -> N
     assert event["STATUS"] == "CANCELLED"
     assert event["SEQUENCE"] == 3
     assert str(event["UID"]) == f"symposium-{SYMPOSIUM_ID}@jisso"
+
+
+def test_a_format_the_registry_does_not_know_is_not_printed() -> None:
+    """A symposium whose format the seed does not state is ``format: null``: the letter guesses
+    nothing."""
+    stated = render("symposium_invitation")
+    assert "開催形式：オンライン（Web会議）" in stated.text
+    unknown = render("symposium_invitation", symposium={**SYMPOSIUM, "format": None})
+    assert "開催形式" not in unknown.text
+    assert "開催形式" not in unknown.html
+    assert "参加URL ：https://meet.example.jp/r3-4" in unknown.text

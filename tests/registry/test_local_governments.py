@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from typer.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
-from libs.common.settings import get_settings
-from services.cli import app as jisso_cli
 from services.registry.audit.models import AuditEvent
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.seed.local_governments import seed_local_governments
@@ -298,7 +293,11 @@ async def test_duplicate_code_and_missing_column_are_refused(
 async def test_simple_layout_in_shift_jis_as_a_multipart_file(
     registry: httpx.AsyncClient, operator: dict[str, str]
 ) -> None:
-    text = "code,都道府県名,市区町村名,カナ\r\n110001,埼玉県,,サイタマケン\r\n112071,埼玉県,秩父市,ﾁﾁﾌﾞｼ\r\n"
+    text = (
+        "code,都道府県名,市区町村名,カナ\r\n"
+        "110001,埼玉県,,サイタマケン\r\n"
+        "112071,埼玉県,秩父市,ﾁﾁﾌﾞｼ\r\n"
+    )
     files = {"file": ("list.csv", text.encode("cp932"), "text/csv")}
     response = await registry.post(f"{URL}/imports", files=files, headers=operator)
     assert response.status_code == 200, response.text
@@ -335,64 +334,6 @@ async def test_seed_local_governments_are_valid_and_idempotent(
         "342076": ("広島県", "福山市", "city"),
     }
     versions = await session.scalars(select(LocalGovernment.version))
-    assert set(versions) == {1}
-
-
-def run_cli(args: list[str]) -> tuple[int, str]:
-    result = CliRunner().invoke(jisso_cli, ["registry", *args])
-    return result.exit_code, result.output
-
-
-async def test_cli_imports_a_file_with_its_own_connection(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    database_url: str,
-    committed: async_sessionmaker[AsyncSession],
-) -> None:
-    codes_in_file = ["472018", "472077"]  # 那覇市, 石垣市: touched by no other test
-    good = tmp_path / "good.csv"
-    good.write_bytes(
-        f"{OFFICIAL_HEADER}\n472018,沖縄県,那覇市,ｵｷﾅﾜｹﾝ,ﾅﾊｼ\n472077,沖縄県,石垣市,ｵｷﾅﾜｹﾝ,ｲｼｶﾞｷｼ\n".encode(
-            "cp932"
-        )
-    )
-    bad = tmp_path / "bad.csv"
-    bad.write_text(f"{OFFICIAL_HEADER}\n472018,沖縄県,那覇市,,ﾅﾊｼ\n472070,沖縄県,石垣市,,\n")
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("REGISTRY_DATABASE_URL", raising=False)
-    get_settings.cache_clear()
-    try:
-        # The command runs its own event loop, so it runs in a thread beside this test's loop.
-        exit_code, output = await asyncio.to_thread(run_cli, ["import-local-governments", str(bad)])
-        assert exit_code == 1
-        assert "3行目 団体コード" in output and "expected check digit 7" in output
-        async with committed() as check:
-            assert (
-                await check.scalar(
-                    select(func.count()).where(LocalGovernment.code.in_(codes_in_file))
-                )
-                == 0
-            )
-        exit_code, output = await asyncio.to_thread(
-            run_cli, ["import-local-governments", str(good)]
-        )
-        assert exit_code == 0, output
-        assert "created 2, updated 0, unchanged 0 (total 2)" in output
-        async with committed() as check:
-            stored = await check.scalars(
-                select(LocalGovernment).where(LocalGovernment.code.in_(codes_in_file))
-            )
-            assert {(r.code, r.name, r.kana) for r in stored} == {
-                ("472018", "那覇市", "ナハシ"),
-                ("472077", "石垣市", "イシガキシ"),
-            }
-    finally:
-        get_settings.cache_clear()
-        async with committed() as cleanup:
-            await cleanup.execute(
-                delete(AuditEvent).where(AuditEvent.subject_id.in_(codes_in_file))
-            )
-            await cleanup.execute(
-                delete(LocalGovernment).where(LocalGovernment.code.in_(codes_in_file))
-            )
-            await cleanup.commit()
+    # Created, then dated with the official designations (test_local_government_designations.py);
+    # the second run changed nothing.
+    assert set(versions) == {2}

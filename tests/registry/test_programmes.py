@@ -108,6 +108,52 @@ async def test_budgets_given_as_text_keep_no_amount(
 
 
 @pytest.mark.usefixtures("seeded_programmes")
+async def test_each_fiscal_year_carries_the_name_that_years_tables_print(
+    registry: httpx.AsyncClient, partner: dict[str, str], operator: dict[str, str]
+) -> None:
+    """□ 「データ連携促進型…」 in FY2021 and ※1 「データ利活用型…」 until FY2020; ● ※2
+    「新モビリティサービス推進事業」 in FY2019 (the FY2021 results table's legend); else the
+    current name."""
+    soumu = await get_json(registry, "/v1/programmes/soumu-smart-city", partner)
+    assert {y["fiscal_year"]: y["name"] for y in soumu["fiscal_years"]} == {
+        2017: "データ利活用型スマートシティ推進事業",
+        2018: "データ利活用型スマートシティ推進事業",
+        2019: "データ利活用型スマートシティ推進事業",
+        2020: "データ利活用型スマートシティ推進事業",
+        2021: "データ連携促進型スマートシティ推進事業",
+    }
+    assert (soumu["name"], soumu["ministry"]) == (
+        "地域課題解決のためのスマートシティ推進事業",
+        "総務省",
+    )
+    maas = await get_json(registry, "/v1/programmes/mlit-japan-maas", partner)
+    assert [(y["fiscal_year"], y["name"]) for y in maas["fiscal_years"]] == [
+        (2019, "新モビリティサービス推進事業"),
+        (2020, "日本版MaaS推進・支援事業"),
+        (2021, "日本版MaaS推進・支援事業"),
+    ]
+    # An operator records a year's name; a change that does not send it leaves it as it is.
+    url = "/v1/programmes/soumu-smart-city"
+    etag = (await registry.get(url, headers=operator)).headers["ETag"]
+    renamed = {
+        "fiscal_years": [
+            {"fiscal_year": "R4", "name": "地域課題解決のためのスマートシティ推進事業"}
+        ]
+    }
+    response = await registry.patch(url, json=renamed, headers={**operator, "If-Match": etag})
+    assert response.status_code == 200, response.text
+    count_only = {"fiscal_years": [{"fiscal_year": 2021, "selection_count": 9}]}
+    etag = response.headers["ETag"]
+    response = await registry.patch(url, json=count_only, headers={**operator, "If-Match": etag})
+    assert response.status_code == 200, response.text
+    names = {y["fiscal_year"]: y["name"] for y in response.json()["fiscal_years"]}
+    assert (names[2021], names[2022]) == (
+        "データ連携促進型スマートシティ推進事業",
+        "地域課題解決のためのスマートシティ推進事業",
+    )
+
+
+@pytest.mark.usefixtures("seeded_programmes")
 async def test_patch_programme_needs_if_match_and_bumps_the_etag(
     registry: httpx.AsyncClient, operator: dict[str, str], partner: dict[str, str]
 ) -> None:

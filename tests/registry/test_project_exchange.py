@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import date
 
 import httpx
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
+from services.registry.projects.expiry import end_expired_terms
 from tests.fixtures.clients import bearer
 from tests.registry.projects_support import CHICHIBU_TITLE, create
 
@@ -23,6 +26,9 @@ HEADERS = [
     "支援開始",
     "支援終了",
     "状態",
+    "終了日",
+    "延長回数",
+    "終了理由",
 ]
 
 
@@ -53,7 +59,9 @@ async def test_csv_export_has_japanese_headers_a_bom_and_the_filters(
                  proposers=[{"lg_code": "052159"}])  # fmt: skip
 
     response = await registry.get(
-        "/v1/projects/export.csv", params={"fiscal_year": "R2"}, headers=operator
+        "/v1/projects/export.csv",
+        params={"fiscal_year": "R2", "as_of": "2021-08-24"},
+        headers=operator,
     )
 
     assert response.status_code == 200
@@ -72,6 +80,9 @@ async def test_csv_export_has_japanese_headers_a_bom_and_the_filters(
             "2020-04-01",
             "2023-03-31",
             "支援中",
+            "",
+            "0",
+            "",
         ],
     ]
 
@@ -119,7 +130,8 @@ async def test_import_creates_every_row_with_the_lead_first(
 ) -> None:
     text = (
         "選定年度,提案者,提案タイトル,主な活用技術,支援開始,支援終了\n"
-        "令和元年度,静岡県,「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY,,2019-04-01,2024-03-31\n"
+        "令和元年度,静岡県,「VIRTUAL SHIZUOKA」が率先するデータ循環型SMART CITY,,"
+        "2019-04-01,2024-03-31\n"
         "R2,埼玉県秩父市、112089,山間地域の事業,IoT、ﾄﾞﾛｰﾝ,,\n"
     )
 
@@ -174,3 +186,75 @@ async def test_import_takes_a_shift_jis_body(
 
     assert response.status_code == 201, response.text
     assert response.json()["items"][0]["selection_fiscal_year_label"] == "令和3年度"
+
+
+async def test_exports_state_the_end_and_the_continuations_and_import_again(
+    registry: httpx.AsyncClient,
+    operator: dict[str, str],
+    service_caller: dict[str, str],
+    session: AsyncSession,
+) -> None:
+    """終了日, 延長回数 and 終了理由, in CSV as in XLSX; an edited export imports again (延長回数
+    checked, the end read past)."""
+    extended = (await create(registry, operator, title="延長", selection_fiscal_year="R1")).json()
+    early = (await create(registry, operator, title="早期終了", selection_fiscal_year="R2")).json()
+    await create(registry, operator, title="満了", selection_fiscal_year="H30")
+    extend = f"/v1/projects/{extended['id']}/term-extensions"
+    approval = {"decision_id": "x", "decided_on": "2021-09-01"}
+    assert (await registry.post(extend, json=approval, headers=service_caller)).is_success
+    end = {"decision_id": "e", "reason": "辞退", "effective_on": "2021-09-30"}
+    ending = f"/v1/projects/{early['id']}/term-end"
+    assert (await registry.post(ending, json=end, headers=service_caller)).is_success
+    await end_expired_terms(session, today=date(2021, 10, 1))
+
+    exported = await registry.get(
+        "/v1/projects/export.csv", params={"as_of": "2021-10-01"}, headers=operator
+    )
+    workbook = await registry.get("/v1/projects/export.xlsx", headers=operator)
+
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert {row[3]: row[6:] for row in rows[1:]} == {
+        "延長": ["2024-03-31", "支援延長", "", "1", ""],
+        "早期終了": ["2021-09-30", "支援終了", "2021-09-30", "0", "辞退"],
+        "満了": ["2021-03-31", "支援終了", "2021-03-31", "0", "支援期間満了"],
+    }
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    cells = {row[3]: row[8:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert cells["延長"][1] == 1  # a number, not text
+    assert (cells["満了"][0].date(), cells["満了"][2]) == (date(2021, 3, 31), "支援期間満了")
+
+    edited = [rows[0], *([*row[:3], f"{row[3]}（再）", *row[4:]] for row in rows[1:])]
+    text = io.StringIO()
+    csv.writer(text).writerows(edited)  # the test plays a spreadsheet program
+    imported = await upload(registry, operator, text.getvalue())
+
+    assert imported.status_code == 201, imported.text
+    listed = await registry.get("/v1/projects", params={"limit": 200}, headers=operator)
+    again = {i["title"]: i for i in listed.json()["items"] if i["title"].endswith("（再）")}
+    assert {t: (i["extensions"], i["term_end"], i["ended_on"]) for t, i in again.items()} == {
+        "延長（再）": (1, "2024-03-31", None),
+        "早期終了（再）": (0, "2023-03-31", None),  # the end is not imported
+        "満了（再）": (0, "2021-03-31", None),
+    }
+
+
+async def test_import_checks_the_continuations_against_the_term(
+    registry: httpx.AsyncClient, operator: dict[str, str]
+) -> None:
+    text = (
+        "選定年度,提案者,提案タイトル,支援終了,延長回数,終了日,終了理由\n"
+        "R1,秩父市,合う行,2024-03-31,1,,\n"
+        "R1,秩父市,終了した行,2021-09-30,1,2021-09-30,辞退\n"
+        "R1,秩父市,合わない行,2022-03-31,1,,\n"
+        "R1,秩父市,数でない行,,一,,\n"
+    )
+
+    response = await upload(registry, operator, text)
+
+    assert response.status_code == 422
+    assert response.json()["lines"] == [4, 5]
+    assert {(e["field"], e["rule"]) for e in response.json()["errors"]} == {
+        ("line[4].延長回数", "derived_term"),
+        ("line[5].延長回数", "integer"),
+    }

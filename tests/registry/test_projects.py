@@ -304,7 +304,12 @@ async def test_list_filters(registry: httpx.AsyncClient, operator: dict[str, str
         CHICHIBU_TITLE
     ]
     assert await titles(registry, operator, supported_as_of="2019-01-01") == ["仙北市の事業"]
-    assert await titles(registry, operator, status="ended") == []
+    assert await titles(registry, operator, status="ended", as_of="2021-08-24") == ["仙北市の事業"]
+    # Both terms are over today (2021, 2023): the status filter says so before any sweep ran.
+    assert len(await titles(registry, operator, status="ended")) == 2
+    assert await titles(registry, operator, status="supported", as_of="2021-08-24") == [
+        CHICHIBU_TITLE
+    ]
     bad = await registry.get("/v1/projects", params={"fiscal_year": "R0"}, headers=operator)
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "query.fiscal_year"

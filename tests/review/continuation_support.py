@@ -1,7 +1,7 @@
 """The FY2019 (令和元年度) cohort in the registry, made through its API, and review helpers.
 
-The five projects the seed lists as continued on 令和3年12月17日 keep their real proposers and titles;
-the seed does not name the three that ended, so they are test projects (titles say 試験用).
+The five projects the seed lists as continued on 令和3年12月17日 keep their real proposers and
+titles; the seed does not name the three that ended, so they are test projects (titles say 試験用).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Applications: the lead proposer drafts and submits; the deadline refuses, a grace period admits."""
+"""Applications: the lead proposer drafts and submits; the deadline refuses, a grace period
+admits."""
 
 from __future__ import annotations
 
@@ -205,3 +206,45 @@ async def test_a_project_not_in_the_cohort_cannot_apply(
         headers=steps.lead(later.lg_code),
     )
     assert response.status_code == 404
+
+
+async def test_every_edit_of_a_draft_is_audited_and_an_empty_one_is_not(
+    two_projects: list[Project], review: httpx.AsyncClient, auth: Auth, clock: FrozenClock
+) -> None:
+    steps = Steps(review, auth)
+    cycle = await steps.open_cycle()
+    senboku = two_projects[0]
+    clock.set("2021-09-15T10:00")
+    created = await review.post(
+        f"/v1/continuation-cycles/{cycle['id']}/applications",
+        json={"project_id": senboku.id, "future_vision": "将来像"},
+        headers=steps.lead(senboku.lg_code),
+    )
+    draft = ok(created, 201)
+    app_url = f"/v1/continuation-applications/{draft['id']}"
+    lead = steps.lead(senboku.lg_code)
+    clock.set("2021-09-16T11:00")
+    edited = await review.patch(
+        app_url, json={"plan": "今後の計画"}, headers={**lead, "If-Match": created.headers["ETag"]}
+    )
+    same = await review.patch(
+        app_url, json={"plan": "今後の計画"}, headers={**lead, "If-Match": edited.headers["ETag"]}
+    )
+    assert same.headers["ETag"] == edited.headers["ETag"]  # nothing changed: no new version
+    assert ok(same)["updated_at"] == "2021-09-16T11:00:00+09:00"
+
+    trail = ok(
+        await review.get(
+            f"/v1/audit?subject=continuation_application:{draft['id']}", headers=steps.operator
+        )
+    )["items"]
+    assert [e["action"] for e in trail] == [
+        "continuation_application.drafted",
+        "continuation_application.edited",
+    ]
+    event = trail[1]
+    assert event["actor"] == f"municipality:lg-{senboku.lg_code}"
+    assert event["after"]["edited"] == ["plan"]
+    assert event["before"]["plan"] == {"characters": 0, "sha256": "e3b0c44298fc1c14"}
+    assert event["after"]["plan"]["characters"] == len("今後の計画")
+    assert event["before"]["future_vision"] == event["after"]["future_vision"]

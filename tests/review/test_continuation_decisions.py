@@ -1,4 +1,5 @@
-"""Decisions: one per application even with two operators at once; rejection sends only the letter."""
+"""Decisions: one per application even with two operators at once; rejection sends only the
+letter."""
 
 from __future__ import annotations
 

@@ -2,12 +2,15 @@
 
 Eight projects end their term on 2022-03-31. Five submit, are reviewed and approved (their registry
 terms end 2024-03-31 once the apply_term_extension jobs ran); three file nothing, are reminded at
-14, 7 and 1 days before the deadline, become 未申請, and are ended by the sweep as of 2022-04-01.
-The messages go out through notify's real jobs to a real SMTP server: each arrives once.
+14, 7 and 1 days before the deadline and on its day, become 未申請 and are told so (期限超過), and
+are ended by the sweep as of 2022-04-01. The messages go out through notify's real jobs to a real
+SMTP server: each arrives once, each reminder worded for its stage (あと14日, あと7日, 明日締切,
+本日締切, 期限超過) with the deadline's day and time (令和3年11月1日（月）17:00).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -113,7 +116,13 @@ async def _review(
     ok(await steps.assign(applications[0], "reviewer-sato"), 201)  # submitted → under_review
     assert await sweep(ctx, "2021-10-25T18:00+09:00") == {"deadline_reminder_7d": 3}
     assert await sweep(ctx, "2021-10-31T18:00+09:00") == {"deadline_reminder_1d": 3}
-    assert await sweep(ctx, "2021-11-01T18:00+09:00") == {"review_started": 4, "not_submitted": 3}
+    assert await sweep(ctx, "2021-11-01T08:00+09:00") == {}  # 本日締切 waits for 09:00
+    assert await sweep(ctx, "2021-11-01T09:00+09:00") == {"deadline_reminder_0d": 3}
+    assert await sweep(ctx, "2021-11-01T18:00+09:00") == {
+        "review_started": 4,
+        "not_submitted": 3,
+        "deadline_reminder_overdue": 3,
+    }
 
     clock.set("2021-11-02T10:00")
     for application_id in applications[1:]:
@@ -165,6 +174,14 @@ async def _apply_extensions(
             "2024-03-31",
             1,
         )
+    # The registry dates the extension by the decision (2021-12-17), not by when the job ran.
+    history = ok(
+        await registry.get(
+            f"/v1/projects/{continued[0].id}/term-history", headers=auth(Role.operator)
+        )
+    )
+    [extended] = [e for e in history["events"] if e["kind"] == "extended"]
+    assert (extended["on"], extended["term_end"]) == ("2021-12-17", "2024-03-31")
     # A job arq runs twice changes nothing more.
     again = await run_jobs(session, ctx, apply_term_extension, "apply_term_extension")
     assert again == [{"skipped": "already applied"}] * 5
@@ -181,15 +198,29 @@ async def _assert_messages(
 ) -> None:
     reminders = await notices(session, "continuation_deadline_reminder")
     keys = [r["dedupe_key"] for r in reminders]
-    assert len(keys) == len(set(keys)) == 8 + 3 + 3
-    by_days = {d: [r for r in reminders if r["context"]["days_before"] == d] for d in (14, 7, 1)}
-    assert [len(by_days[d]) for d in (14, 7, 1)] == [8, 3, 3]
+    assert len(keys) == len(set(keys)) == 8 + 3 + 3 + 3 + 3
+    thresholds = (14, 7, 1, 0, None)  # None: the 期限超過 notice
+    by_days = {d: [r for r in reminders if r["context"]["days_before"] == d] for d in thresholds}
+    assert [len(by_days[d]) for d in thresholds] == [8, 3, 3, 3, 3]
+    stages = {
+        d: {(r["context"]["stage"], r["context"]["days_left"]) for r in by_days[d]}
+        for d in thresholds
+    }
+    assert stages == {
+        14: {("days_left", 14)},
+        7: {("days_left", 7)},
+        1: {("tomorrow", 1)},
+        0: {("today", 0)},
+        None: {("overdue", 0)},
+    }
     ended_emails = sorted(p.contact_email for p in ended)
-    for d in (7, 1):
+    for d in (7, 1, 0, None):
         emails = sorted(r["recipients"][0]["email"] for r in by_days[d])
         assert emails == ended_emails
+    assert {r["dedupe_key"].rsplit(":", 1)[1] for r in by_days[None]} == {"overdue"}
     assert by_days[1][0]["context"]["deadline"] == "2021-11-01T17:00:00+09:00"
     assert by_days[1][0]["context"]["fiscal_year_label"] == "令和3年度"
+    assert by_days[None][0]["context"]["term_end"] == "2022-03-31"
 
     letters = await notices(session, "continuation_decision")
     assert len(letters) == 5
@@ -248,16 +279,23 @@ async def _deliver(
     for payload in await outbox_rows(session, "send_transactional"):
         assert (await send_transactional(ctx, payload))["created"] is True
         assert (await send_transactional(ctx, payload))["created"] is False
-    assert await send_due_deliveries(ctx, {}) == {"sent": 22}
+    assert await send_due_deliveries(ctx, {}) == {"sent": 28}
     assert await send_due_deliveries(ctx, {}) == {}
     received = smtp.received()
-    kinds = Counter(str(m["Subject"]).split("：")[0].split("（")[0] for m in received)
+    # Everything before the project's name: the subject each kind and stage writes.
+    kinds = Counter(str(m["Subject"]).rsplit("：", 1)[0] for m in received)
+    due = "令和3年11月1日（月）17:00"
     assert kinds == {
-        "【ご案内】継続申請の提出期限": 14,
+        f"【あと14日】継続申請の提出期限は{due}です": 8,
+        f"【あと7日】継続申請の提出期限は{due}です": 3,
+        f"【明日締切】継続申請の提出期限は明日 {due} です": 3,
+        f"【本日締切】継続申請の提出期限は本日 {due} です": 3,
+        f"【期限超過】継続申請の提出期限（{due}）を過ぎました": 3,
         "【通知】継続審査の結果について": 5,
-        "【ご依頼】評価のご提出について": 2,
-        "【要対応】評価の提出期限": 1,
+        "【ご依頼】評価のご提出について（期限：令和3年11月30日（火））": 2,
+        "【要対応】評価の提出期限（令和3年11月30日（火））を過ぎています": 1,
     }
+    _assert_reminder_bodies(received, due)
     letters = [m for m in received if str(m["Subject"]).startswith("【通知】")]
     assert sorted(m["To"].addresses[0].addr_spec for m in letters) == sorted(
         p.contact_email for p in continued
@@ -265,3 +303,25 @@ async def _deliver(
     body = letters[0].get_body(preferencelist=("plain",))
     assert body is not None
     assert "令和6年3月31日（日）まで延長" in body.get_content()
+
+
+def _assert_reminder_bodies(received: list[Any], due: str) -> None:
+    """Every reminder states the deadline's day and time; each stage words its lead sentence."""
+    leads = {
+        "【あと14日】": "提出期限まであと14日となりました",
+        "【あと7日】": "提出期限まであと7日となりました",
+        "【明日締切】": f"提出期限は明日 {due} です",
+        "【本日締切】": f"提出期限は本日 {due} です",
+        "【期限超過】": f"提出期限（{due}）を過ぎましたが、継続申請書の提出を確認できておりません",
+    }
+    for message in received:
+        label = re.match(r"【[^】]+】", str(message["Subject"]))
+        if label is None or label.group() not in leads:
+            continue
+        plain = message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        text = plain.get_content()
+        assert f"■ 提出期限：{due}" in text
+        assert leads[label.group()] in text
+        if label.group() == "【期限超過】":
+            assert "支援期間の満了（令和4年3月31日（木））をもって支援は終了" in text

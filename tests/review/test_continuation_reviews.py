@@ -1,4 +1,5 @@
-"""Reviewers: registration, conflicts of interest refused with reasons, assessments and visibility."""
+"""Reviewers: registration, conflicts of interest refused with reasons, assessments and
+visibility."""
 
 from __future__ import annotations
 
@@ -80,10 +81,15 @@ async def test_a_conflicted_reviewer_is_refused_with_every_reason(
     assert refused.status_code == 409
     problem = refused.json()
     assert problem["rule"] == "conflict_of_interest"
+    # Each reason names the member or proposer as the registry writes it; the officer's code
+    # makes them 富山市 on the council too.
     assert problem["reasons"] == [
-        "審査員の所属（早稲田大学）が当該事業の地域実装協議会の構成員です"
-        "（the reviewer's organisation sits on the project's council）",
-        "審査員が提案団体に所属しています（the reviewer belongs to a proposing local government）",
+        "審査員の所属する地方公共団体（162019）は当該事業の地域実装協議会の構成員「富山市」です"
+        "（the reviewer's local government is the council member 富山市）",
+        "審査員の所属（早稲田大学）は当該事業の地域実装協議会の構成員「早稲田大学」と同じ団体です"
+        "（the reviewer's organisation is the council member 早稲田大学）",
+        "審査員は提案団体「富山市」に所属しています"
+        "（the reviewer belongs to the proposing local government 富山市）",
     ]
     by_name = await steps.assign(toyama_application, "reviewer-city")
     assert by_name.status_code == 409

@@ -1,4 +1,5 @@
-"""The sweep: each effect once — run twice, on two workers at once — and a dry run writes nothing."""
+"""The sweep: each effect once — run twice, on two workers at once — and a dry run writes
+nothing."""
 
 from __future__ import annotations
 
@@ -128,8 +129,8 @@ async def test_a_dry_run_reports_without_writing(
         assert len(steps) == 6
         assert await footprint(committed, cycle_id) == untouched
 
-        real = await run_sweep(
-            make_settings("review"), ReviewSettings(), as_of=as_of, dry_run=False
+        real = await run_sweep(  # 2088: in the future, which a real run must name
+            make_settings("review"), ReviewSettings(), as_of=as_of, dry_run=False, apply_future=True
         )
         assert real.counts == report.counts
         assert (await footprint(committed, cycle_id))["states"] == ["ended"] * 3

@@ -61,6 +61,8 @@ REGISTRY: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/local-governments"): (OP,),
     ("PATCH", "/v1/local-governments/{code}"): (OP,),
     ("POST", "/v1/local-governments/imports"): (OP,),
+    ("GET", "/v1/local-governments/designations/export.csv"): ANY_ROLE,
+    ("POST", "/v1/local-governments/designations/imports"): (OP,),
     ("GET", "/v1/programmes"): ANY_ROLE,
     ("GET", "/v1/programmes/{programme_id}"): ANY_ROLE,
     ("PATCH", "/v1/programmes/{programme_id}"): (OP,),
@@ -92,6 +94,12 @@ REGISTRY: dict[tuple[str, str], Rule] = {
     ("PATCH", "/v1/symposia/{symposium_id}"): (OP,),
     ("POST", "/v1/symposia/{symposium_id}/cancellation"): (OP,),
     ("GET", "/v1/symposia/{symposium_id}/audience"): (OP, SV),
+    # Published figures are public facts (the stats serve them to every reader); operators
+    # add and correct them.
+    ("GET", "/v1/published-figures"): ANY_ROLE,
+    ("POST", "/v1/published-figures"): (OP,),
+    ("GET", "/v1/published-figures/{figure_id}"): ANY_ROLE,
+    ("PATCH", "/v1/published-figures/{figure_id}"): (OP,),
     ("GET", "/v1/projects"): ANY_ROLE,
     # The review service registers the regions the joint review selects.
     ("POST", "/v1/projects"): (OP, SV),
@@ -102,6 +110,7 @@ REGISTRY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/projects/{project_id}"): ANY_ROLE,
     ("PATCH", "/v1/projects/{project_id}"): (OP, MU),
     ("GET", "/v1/projects/{project_id}/activity-reports"): ANY_ROLE,
+    ("GET", "/v1/projects/{project_id}/term-history"): ANY_ROLE,
     ("PUT", "/v1/projects/{project_id}/activity-reports/{fiscal_year}"): (OP, MU),
     # Terms change only by a continuation decision, which the review service carries out.
     ("POST", "/v1/projects/{project_id}/term-extensions"): (SV,),
@@ -125,9 +134,16 @@ REVIEW: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/joint-review-rounds/{round_id}/results"): ANY_ROLE,
     ("GET", "/v1/joint-review-rounds/{round_id}/results.csv"): ANY_ROLE,
     ("GET", "/v1/joint-review-rounds/{round_id}/results.xlsx"): ANY_ROLE,
+    # The internal workbook: scores, comments, every application's amounts.
+    ("GET", "/v1/joint-review-rounds/{round_id}/applications.xlsx"): (OP,),
     ("POST", "/v1/reviewers"): (OP,),
     ("GET", "/v1/reviewers"): (OP,),
     ("GET", "/v1/reviewers/{subject}"): (OP,),
+    ("POST", "/v1/organisation-aliases"): (OP,),
+    ("GET", "/v1/organisation-aliases"): (OP,),
+    ("GET", "/v1/organisation-aliases/{alias_id}"): (OP,),
+    ("PATCH", "/v1/organisation-aliases/{alias_id}"): (OP,),
+    ("DELETE", "/v1/organisation-aliases/{alias_id}"): (OP,),
     ("POST", "/v1/continuation-cycles"): (OP,),
     ("GET", "/v1/continuation-cycles"): (OP, MU, RV),
     ("GET", "/v1/continuation-cycles/{cycle_id}"): (OP, MU, RV),
@@ -141,6 +157,10 @@ REVIEW: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/continuation-applications/{application_id}/submission"): (MU,),
     ("POST", "/v1/continuation-applications/{application_id}/assignments"): (OP,),
     ("GET", "/v1/continuation-applications/{application_id}/assignments"): (OP,),
+    (
+        "POST",
+        "/v1/continuation-applications/{application_id}/assignments/{assignment_id}/withdrawal",
+    ): (OP,),
     ("PUT", "/v1/continuation-applications/{application_id}/assessment"): (RV,),
     ("POST", "/v1/continuation-applications/{application_id}/assessment/submission"): (RV,),
     ("GET", "/v1/continuation-applications/{application_id}/assessments"): (OP, RV),

@@ -3,11 +3,11 @@
 Every list operation of the three services that takes a ``cursor`` (read from the published OpenAPI
 documents, and checked against the running apps so a list added later is covered) is called with
 cursors that were forged (our format, unsigned), truncated, deeply nested, not a list, signed with
-another deployment's key, signed for another list, signed with the wrong shape, or not base64 at all.
-Each must answer 422 ``application/problem+json`` naming ``query.cursor`` and rule ``cursor``, with
-``X-Request-ID`` — never a 500. A partner token (read-only) gets the same on every list it may read.
-An unexpected error still answers a 500 problem carrying ``X-Request-ID``, and does not escape the
-app (a server would close the keep-alive connection it came on).
+another deployment's key, signed for another list, signed with the wrong shape, or not base64 at
+all. Each must answer 422 ``application/problem+json`` naming ``query.cursor`` and rule ``cursor``,
+with ``X-Request-ID`` — never a 500. A partner token (read-only) gets the same on every list it may
+read. An unexpected error still answers a 500 problem carrying ``X-Request-ID``, and does not
+escape the app (a server would close the keep-alive connection it came on).
 """
 
 from __future__ import annotations

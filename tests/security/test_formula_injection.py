@@ -1,4 +1,5 @@
-"""Formula injection (CSV injection): text a caller controls never becomes a live spreadsheet formula.
+"""Formula injection (CSV injection): text a caller controls never becomes a live spreadsheet
+formula.
 
 A project title and a municipality's region label starting with = + - @ tab or CR reach every
 export. In CSV such a cell is written with a leading apostrophe (OWASP's CSV-injection guidance; the

@@ -70,6 +70,7 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", BASE + "/{round_id}/results"): None,
     ("GET", BASE + "/{round_id}/results.csv"): None,
     ("GET", BASE + "/{round_id}/results.xlsx"): None,
+    ("GET", BASE + "/{round_id}/applications.xlsx"): None,
 }
 # Keys whose value, when not null, says something about selections.
 FACT_KEYS = {
@@ -249,7 +250,10 @@ async def _select(world: World) -> None:
 async def _close(world: World) -> None:
     url = f"{BASE}/{world.round_id}"
     etag = (await world.review.get(url, headers=world.operator())).headers["ETag"]
-    closed = await world.review.post(f"{url}/close", headers={**world.operator(), "If-Match": etag})
+    early = {"force": True, "reason": "試験: 締切前に締め切る"}  # the clock is before the deadline
+    closed = await world.review.post(
+        f"{url}/close", json=early, headers={**world.operator(), "If-Match": etag}
+    )
     assert closed.status_code == 200, closed.text
 
 

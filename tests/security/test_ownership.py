@@ -2,8 +2,8 @@
 role may not (403), and the stranger's refused call changes nothing.
 
 The matrix (test_authorization_matrix.py) checks roles on ids that do not exist; this module makes a
-project proposed by 秩父市 (112071) with its council, a member and a contact, and a reviewer of the ☆
-programme, then calls each owned route as the owner and as a stranger. Deeper object rules of the
+project proposed by 秩父市 (112071) with its council, a member and a contact, and a reviewer of the
+☆ programme, then calls each owned route as the owner and as a stranger. Deeper object rules of the
 review service (unassigned reviewers, non-lead proposers) are in tests/review.
 """
 

@@ -3,14 +3,15 @@
 One world holds both reviews. Continuation: 富山市's application A and 仙北市's B, both assigned to
 two reviewers of ☆; after the assignments 富山市's council takes in 東北大学, which makes the
 reviewer from 東北大学 conflicted on A (the council is read again, as at assignment). Joint review:
-J-A (富山市 with 秩父市) and J-B (仙北市) apply to ☆, J-C (福山市) to ○; the same 東北大学 reviewer is
-an officer of 秩父市 (``lg_code``), so conflicted on J-A.
+J-A (富山市 with 秩父市) and J-B (仙北市) apply to ☆, J-C (福山市) to ○; the same 東北大学 reviewer
+is an officer of 秩父市 (``lg_code``), so conflicted on J-A.
 
 Every route a reviewer may GET is called by four callers: the programme's registered reviewer, a
 token with the same ``programme`` claim whose subject was never registered, a registered reviewer of
 another programme, and the conflicted reviewer. The unregistered token gets 403 problem+json
 everywhere; the conflicted reviewer 404 on A, J-A and their sub-resources, and neither id appears in
-any body they get (lists included, page by page).
+any body they get (lists included, page by page); their assessment writes to A and J-A are a 403
+naming ``conflict_of_interest``.
 """
 
 from __future__ import annotations
@@ -288,19 +289,27 @@ async def test_what_each_reviewer_sees_of_the_other_applications(
         )
     )
     assert world.a not in str(assessments)
-    # A write is hidden the same way: the conflicted reviewer cannot score what they cannot see.
+    # A write is refused, naming the rule: the application would be theirs (assigned; of their
+    # programme) but for the conflict, so they are told why; nothing is stored.
     scores = {c: {"score": 4, "comment": "妥当"} for c in ("innovation", "feasibility", "spread")}
     put = await review.put(
         f"{joint}/{world.j_a}/assessment", json=scores, headers=headers("conflicted")
     )
-    assert put.status_code == 404
     draft = {c: {"score": 3, "comment": "妥当"} for c in ("future_vision", "achievements", "plan")}
     saved = await review.put(
         f"/v1/continuation-applications/{world.a}/assessment",
         json=draft,
         headers=headers("conflicted"),
     )
-    assert saved.status_code == 404
+    for refused in (put, saved):
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["rule"] == "conflict_of_interest"
+    # A reviewer of another programme still gets 404: not theirs, conflict or not.
+    other = await review.put(
+        f"{joint}/{world.j_a}/assessment", json=scores, headers=headers("other_programme")
+    )
+    assert other.status_code == 404
 
 
 async def test_a_continuation_only_reviewer_reads_with_the_continuation_programmes_token(
@@ -322,9 +331,8 @@ async def test_a_continuation_only_reviewer_reads_with_the_continuation_programm
     )
     url = f"/v1/continuation-applications/{world.b}"
     for programme, status in (("☆", 200), (PROGRAMME, 403), (OTHER, 403)):
-        headers = {
-            "Authorization": f"Bearer {token(Role.reviewer, subject='rv-continuation', programme=programme)}"
-        }
+        bearer = token(Role.reviewer, subject="rv-continuation", programme=programme)
+        headers = {"Authorization": f"Bearer {bearer}"}
         assert (programme, (await review.get(url, headers=headers)).status_code) == (
             programme,
             status,
@@ -341,7 +349,13 @@ async def test_a_reviewer_registered_by_a_mark_is_stored_under_the_programmes_id
     operator = {"Authorization": f"Bearer {token(Role.operator)}"}
     body = {**_reviewer("registered"), "subject": "rv-by-mark", "programme": "☆"}
     created = ok(await review.post("/v1/reviewers", json=body, headers=operator), 201)
-    assert created["programme"] == "mirai-gijutsu"
+    assert (created["programme"], created["programme_mark"]) == ("mirai-gijutsu", "☆")
+    # Reads show both, and a list filters by either.
+    read = ok(await review.get("/v1/reviewers/rv-by-mark", headers=operator))
+    assert (read["programme"], read["programme_mark"]) == ("mirai-gijutsu", "☆")
+    for given in ("☆", "mirai-gijutsu"):
+        listed = ok(await review.get(f"/v1/reviewers?programme={given}", headers=operator))
+        assert "rv-by-mark" in [r["subject"] for r in listed["items"]]
     unknown = {**body, "subject": "rv-unknown", "programme": "◎"}
     refused = await review.post("/v1/reviewers", json=unknown, headers=operator)
     assert refused.status_code == 422, refused.text

@@ -236,8 +236,10 @@ async def test_the_migration_keys_existing_rows_by_the_kernel_rule(
                     await conn.execute(delivery, {"campaign": campaign, "email": email})
                 await conn.execute(
                     text(
-                        "INSERT INTO notify.rsvps (id, symposium_id, email, name, response, version)"
-                        " VALUES (gen_random_uuid(), :symposium, 'Jiro@example.jp', '', 'attending', 1)"
+                        "INSERT INTO notify.rsvps"
+                        " (id, symposium_id, email, name, response, version)"
+                        " VALUES (gen_random_uuid(), :symposium, 'Jiro@example.jp', '',"
+                        " 'attending', 1)"
                     ),
                     {"symposium": symposium},
                 )
@@ -252,10 +254,10 @@ async def test_the_migration_keys_existing_rows_by_the_kernel_rule(
                 answer = await conn.execute(text("SELECT email, email_key FROM notify.rsvps"))
                 assert [tuple(row) for row in answer] == [("Jiro@example.jp", "jiro@example.jp")]
             twins = (  # a second spelling of a mailbox: in the campaign, in the symposium's answers
-                "INSERT INTO notify.deliveries (id, campaign_id, dedupe_key, kind, email, email_key, "
-                "name, state, attempts, smtp_message_id) VALUES (gen_random_uuid(), :campaign, 'twin', "
-                "'symposium_invitation', 'TARO.izu@example.jp', 'taro.izu@example.jp', '', 'queued', "
-                "0, 'twin')",
+                "INSERT INTO notify.deliveries (id, campaign_id, dedupe_key, kind, email, "
+                "email_key, name, state, attempts, smtp_message_id) VALUES (gen_random_uuid(), "
+                ":campaign, 'twin', 'symposium_invitation', 'TARO.izu@example.jp', "
+                "'taro.izu@example.jp', '', 'queued', 0, 'twin')",
                 "INSERT INTO notify.rsvps (id, symposium_id, email, email_key, name, response, "
                 "version) VALUES (gen_random_uuid(), :symposium, 'JIRO@example.jp', "
                 "'jiro@example.jp', '', 'declined', 1)",

@@ -1,4 +1,5 @@
-"""All SQL of campaigns: the set-based insert of their deliveries, counts by state, reminder targets."""
+"""All SQL of campaigns: the set-based insert of their deliveries, counts by state, reminder
+targets."""
 
 from __future__ import annotations
 

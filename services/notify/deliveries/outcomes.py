@@ -55,7 +55,8 @@ def judge(code: int, message: str, *, stage: str) -> Verdict:
 
 
 def backoff_until(attempts: int, notify: NotifySettings) -> datetime:
-    """base · 2^(attempts-1) seconds, capped, with jitter so a failed batch does not return at once."""
+    """base · 2^(attempts-1) seconds, capped, with jitter so a failed batch does not return at
+    once."""
     delay = min(notify.backoff_max_seconds, notify.backoff_base_seconds * 2 ** max(attempts - 1, 0))
     delay = delay / 2 + random.uniform(0, delay / 2)
     return utcnow() + timedelta(seconds=delay)

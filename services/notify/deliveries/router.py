@@ -15,6 +15,7 @@ from libs.common.errors import FieldProblem, InvalidInput, problems
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from libs.common.validation_messages import japanese_first
 from services.notify.deliveries import service
 from services.notify.deliveries.bounces import BounceReport, parse_delivery_status, parse_dsn
 from services.notify.deliveries.schemas import (
@@ -127,12 +128,17 @@ def _webhook(body: bytes) -> BounceReport:
         errors = (
             [
                 FieldProblem(
-                    field=".".join(["body", *map(str, e["loc"])]), rule=e["type"], message=e["msg"]
+                    field=".".join(["body", *map(str, e["loc"])]),
+                    rule=e["type"],
+                    message=japanese_first(e),
                 )
                 for e in exc.errors()
             ]
             if isinstance(exc, ValidationError)
             else None
         )
-        raise InvalidInput("the body is not a bounce webhook", errors=errors) from exc
+        raise InvalidInput(
+            "本文がバウンス通知の形式ではありません（the body is not a bounce webhook）",
+            errors=errors,
+        ) from exc
     return BounceReport(hook.email, hook.type, hook.reason, hook.message_id)

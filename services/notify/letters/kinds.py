@@ -60,9 +60,11 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "continuation_deadline_reminder",
-            "継続申請の提出期限のご案内",
+            "継続申請の提出期限のご案内; stage: days_left (あとN日, with days_left), tomorrow "
+            "(明日締切), today (本日締切) or overdue (期限超過, with term_end); the deadline is "
+            "stated with its time",
             ("project_name", "local_government", "deadline"),
-            ("fiscal_year_label", "submission_url"),
+            ("fiscal_year_label", "submission_url", "stage", "days_left", "term_end"),
         ),
         Kind(
             "assessment_reminder",

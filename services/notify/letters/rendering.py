@@ -19,7 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, UndefinedErro
 from libs.common.errors import InvalidInput
 from services.notify.letters.hyperlinks import link
 from services.notify.letters.kinds import KINDS, Kind
-from services.notify.letters.textformat import japanese_date, symposium_view, time_range
+from services.notify.letters.textformat import (
+    japanese_date,
+    japanese_datetime,
+    symposium_view,
+    time_range,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 ANONYMOUS = "ご担当者"  # "… 様" needs a name; this is how letters address an unnamed reader
@@ -50,6 +55,7 @@ def _environment() -> Environment:
         auto_reload=False,  # templates ship with the code: no stat() of each file per letter
     )
     env.filters["jdate"] = japanese_date
+    env.filters["jdatetime"] = japanese_datetime
     env.filters["link"] = link  # every href: only https, http and mailto become links
     env.globals["time_range"] = time_range
     return env

@@ -1,4 +1,5 @@
-"""Dates, times and symposium facts as the letters write them: 令和4年2月17日（木）13:30〜15:00, JST."""
+"""Dates, times and symposium facts as the letters write them: 令和4年2月17日（木）13:30〜15:00,
+JST."""
 
 from __future__ import annotations
 
@@ -37,6 +38,15 @@ def japanese_date(value: Any) -> str:
     """令和4年2月17日（木） — the weekday in brackets, as official letters write it."""
     day = as_instant(value).date() if not _is_plain_date(value) else _plain_date(value)
     return f"{format_japanese_date(day)}（{WEEKDAYS[day.weekday()]}）"
+
+
+def japanese_datetime(value: Any) -> str:
+    """令和3年11月1日（月）17:00 — a deadline as a letter states it: the day and the time, JST
+    (a plain date, which names no time, is written as the day alone)."""
+    if _is_plain_date(value):
+        return japanese_date(value)
+    moment = as_instant(value)
+    return f"{japanese_date(moment)}{moment:%H:%M}"
 
 
 def _is_plain_date(value: Any) -> bool:
@@ -92,5 +102,6 @@ def symposium_view(symposium: Any, field: str = "body.context.symposium") -> dic
         "date_label": japanese_date(start),
         "when": time_range(start, end),
         "starts_at_jst": start.strftime("%Y-%m-%d %H:%M"),
-        "format_label": FORMAT_LABELS.get(str(symposium.get("format", "web")), "オンライン"),
+        # A format the registry does not know (null) is not printed, never guessed.
+        "format_label": FORMAT_LABELS.get(str(symposium.get("format"))),
     }

@@ -36,7 +36,8 @@ class Contact(Base):
     organisation: Mapped[str] = mapped_column(String(200), default="")
     # Normalised name and organisation, for ``q`` (never the email: partners may search too).
     search_key: Mapped[str] = mapped_column(Text, default="")
-    # national_government | local_government | school | private_company | resident_representative | other
+    # national_government | local_government | school | private_company |
+    # resident_representative | other
     stakeholder_category: Mapped[str] = mapped_column(String(30), index=True)
     lg_code: Mapped[str | None] = mapped_column(ForeignKey("local_governments.code"), index=True)
     suppression: Mapped[str | None] = mapped_column(String(20))  # unsubscribed | bounced

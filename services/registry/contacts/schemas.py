@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import TOKYO
 
@@ -70,7 +71,11 @@ class LinkCreate(BaseModel):
     @model_validator(mode="after")
     def exactly_one(self) -> LinkCreate:
         if (self.project_id is None) == (self.council_id is None):
-            raise ValueError("give exactly one of project_id and council_id")
+            raise PydanticCustomError(
+                "exactly_one",
+                "project_id と council_id のどちらか一方だけを指定してください"
+                "（give exactly one of project_id and council_id）",
+            )
         return self
 
 

@@ -1,4 +1,5 @@
-"""Rules of 地域実装協議会: one council per project, members by category and role, who may see what."""
+"""Rules of 地域実装協議会: one council per project, members by category and role, who may see
+what."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Importing the official code list: every row is checked before anything is stored.
 
 One bad row refuses the whole file (a 422 listing the first bad rows by line, column and rule, and
-how many there were), so a file is never half imported; a good file is upserted by code in the caller's one transaction.
+how many there were), so a file is never half imported; a good file is upserted by code in the
+caller's one transaction.
 """
 
 from __future__ import annotations

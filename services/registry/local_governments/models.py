@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, String, func
+from sqlalchemy import Boolean, Date, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.models import Base
@@ -21,6 +21,11 @@ class LocalGovernment(Base):
     kind: Mapped[str] = mapped_column(String(30))
     is_core_city: Mapped[bool] = mapped_column(Boolean, default=False)  # 中核市
     is_central_core_city: Mapped[bool] = mapped_column(Boolean, default=False)  # 中枢中核都市
+    # The date of the official lists the two flags were last taken from (基準日), and which lists;
+    # None: never set from a list, so a false flag means "not recorded", not "not designated".
+    # 政令指定都市 is not stored: the code says it (``kind``), and its code changes with it.
+    designations_as_of: Mapped[date | None] = mapped_column(Date)
+    designations_source: Mapped[str | None] = mapped_column(String(300))
     search_key: Mapped[str] = mapped_column(String(400), index=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

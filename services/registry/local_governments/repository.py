@@ -56,3 +56,10 @@ async def flush_and_reload(session: AsyncSession, row: LocalGovernment) -> None:
     """Flush, then read back the server-set timestamps the response shows."""
     await session.flush()
     await session.refresh(row)
+
+
+async def all_rows(session: AsyncSession) -> list[LocalGovernment]:
+    """Every local government by code (about 1,800 with the whole official list)."""
+    return list(
+        (await session.scalars(select(LocalGovernment).order_by(LocalGovernment.code))).all()
+    )

@@ -13,10 +13,18 @@ from libs.common.errors import (
 )
 from libs.common.lg_code import LocalGovernmentCodeError, LocalGovernmentKind, validate_lg_code
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.spreadsheet import CSV_MEDIA_TYPE, to_csv
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from libs.common.uploads import received
-from services.registry.local_governments import csv_file, importer, service
+from libs.common.uploads import UNSUPPORTED_UPLOAD, received, upload_request_body
+from services.registry.local_governments import (
+    csv_file,
+    designation_file,
+    designations,
+    importer,
+    service,
+)
 from services.registry.local_governments.schemas import (
+    DesignationImportOut,
     ImportResultOut,
     LocalGovernmentCreate,
     LocalGovernmentOut,
@@ -91,6 +99,69 @@ async def list_local_governments(
     )
 
 
+DESIGNATION_CSV_EXAMPLE = (
+    "団体コード,団体名,政令指定都市,中核市,中枢中核都市,基準日,出典\n"
+    "162019,富山市,,○,○,2021-04-01,総務省 中核市一覧（令和3年4月1日現在）\n"
+    "112071,秩父市,,,,2021-04-01,総務省 中核市一覧（令和3年4月1日現在）\n"
+)
+
+
+@router.get(
+    "/designations/export.csv",
+    summary="Export every local government's designations (CSV, the import's layout)",
+    description="団体コード, 団体名, 政令指定都市, 中核市, 中枢中核都市 (○ or empty), "
+    "基準日 and 出典 of every registered local government, UTF-8 with BOM: edit it and import "
+    "it back.",
+    response_class=Response,
+    responses=problems(
+        success={200: {"content": {"text/csv": {"example": DESIGNATION_CSV_EXAMPLE}}}}
+    ),
+)
+async def export_designations(session: SessionDep, _: Reader) -> Response:
+    content = to_csv(await designations.export_table(session))
+    disposition = 'attachment; filename="designations.csv"'
+    return Response(
+        content, media_type=CSV_MEDIA_TYPE, headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post(
+    "/designations/imports",
+    summary="Import designations (中核市・中枢中核都市) as of a date, all or nothing",
+    description="Columns 団体コード, 中核市, 中枢中核都市 (○, 1 or true; empty, ×, 0 or "
+    "false), 基準日 (any accepted date form) and 出典, and optionally 団体名 and 政令指定都市 "
+    "(checked against the registry: 政令指定都市 follows from the code). Every code must be "
+    "registered already; an empty 基準日 or 出典 takes the `as_of` or `source` parameter (the "
+    "list the whole file is). If any row is bad nothing is applied and the 422 lists the problems "
+    "by line and column. A row whose 基準日 is older than the stored one is not applied "
+    "(`kept_newer`). With `dry_run=true` nothing is written and the answer says what would "
+    "change; otherwise each change is audited (`local_government.designations_changed`). At "
+    "most 1 MB and 5,000 data rows.",
+    responses=problems(extra=UNSUPPORTED_UPLOAD),
+    openapi_extra=upload_request_body(DESIGNATION_CSV_EXAMPLE),
+)
+async def import_designations(
+    request: Request,
+    session: SessionDep,
+    principal: Operator,
+    dry_run: Annotated[
+        bool, Query(description="true: check and report what would change; write nothing")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        Query(description="基準日 of the whole list, for rows whose 基準日 is empty"),
+    ] = None,
+    source: Annotated[
+        str | None, Query(description="出典 of the whole list, for rows whose 出典 is empty")
+    ] = None,
+) -> DesignationImportOut:
+    given = designation_file.defaults(as_of, source)
+    data = await received(request, max_bytes=designation_file.MAX_BYTES)
+    return await designation_file.import_designations(
+        session, data=data, actor=principal, dry_run=dry_run, given=given
+    )
+
+
 @router.get(
     "/{code}",
     summary="Get a local government",
@@ -146,22 +217,8 @@ async def update_local_government(
     "`line[N].<column>`, rule and message) and bad lines (`lines`), with `error_count` and "
     "`line_count` for all of them. At most 10 MB (`too_large`) and 5,000 data rows "
     "(`too_many_rows`).",
-    responses=problems(extra={415: "Neither text/csv nor multipart/form-data"}),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-            },
-        }
-    },
+    responses=problems(extra=UNSUPPORTED_UPLOAD),
+    openapi_extra=upload_request_body(CSV_EXAMPLE),
 )
 async def import_local_governments(
     request: Request, session: SessionDep, principal: Operator

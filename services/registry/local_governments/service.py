@@ -19,6 +19,7 @@ from libs.common.audit import Change, ChangeKind
 from libs.common.auth import Principal
 from libs.common.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
+from libs.common.fiscal_year import today_tokyo
 from libs.common.lg_code import (
     PREFECTURES,
     LocalGovernmentCodeError,
@@ -43,6 +44,8 @@ Progress = Callable[[int, int], None]
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb-\u30fe ]*")
 _CORE_CITY_KINDS = {LocalGovernmentKind.CITY}
 _CENTRAL_CORE_CITY_KINDS = {LocalGovernmentKind.CITY, LocalGovernmentKind.DESIGNATED_CITY}
+# A change may clear these: a designation's date or source that is not known.
+NULLABLE = frozenset({"designations_as_of", "designations_source"})
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ def check_entry(
     return Entry(digits, name, kana, digits[:2], official, kind), []
 
 
-def _check_flags(kind: str, is_core_city: bool, is_central_core_city: bool) -> list[EntryProblem]:
+def check_flags(kind: str, is_core_city: bool, is_central_core_city: bool) -> list[EntryProblem]:
+    """中核市 only for a 市 (not a 政令指定都市); 中枢中核都市 for a 市 or a 政令指定都市."""
     problems = []
     if is_core_city and kind not in _CORE_CITY_KINDS:
         problems.append(
@@ -162,11 +166,21 @@ def snapshot(row: LocalGovernment) -> dict[str, Any]:
         "kind": row.kind,
         "is_core_city": row.is_core_city,
         "is_central_core_city": row.is_central_core_city,
+        "designations_as_of": row.designations_as_of.isoformat()
+        if row.designations_as_of
+        else None,
+        "designations_source": row.designations_source,
     }
 
 
 def _new_row(entry: Entry) -> LocalGovernment:
-    row = LocalGovernment(code=entry.code, is_core_city=False, is_central_core_city=False)
+    row = LocalGovernment(
+        code=entry.code,
+        is_core_city=False,
+        is_central_core_city=False,
+        designations_as_of=None,
+        designations_source=None,
+    )
     _apply_entry(row, entry)
     return row
 
@@ -239,7 +253,7 @@ async def create_local_government(
 ) -> LocalGovernment:
     entry, problems = check_entry(body.code, body.name, body.kana)
     if entry is not None:
-        problems += _check_flags(entry.kind, body.is_core_city, body.is_central_core_city)
+        problems += check_flags(entry.kind, body.is_core_city, body.is_central_core_city)
     if entry is None or problems:
         raise _body_error(problems)
     if await repository.get(session, entry.code) is not None:
@@ -249,6 +263,10 @@ async def create_local_government(
     row = _new_row(entry)
     row.is_core_city = body.is_core_city
     row.is_central_core_city = body.is_central_core_city
+    if body.is_core_city or body.is_central_core_city or body.designations_as_of:
+        # A flag an operator sets is a designation as of the day it is set, unless dated.
+        row.designations_as_of = body.designations_as_of or today_tokyo()
+        row.designations_source = body.designations_source
     async with _audited(session, row, principal, "local_government.created", kind="created"):
         await repository.add_all(session, [row])
         await repository.flush_and_reload(session, row)
@@ -288,14 +306,14 @@ async def update_local_government(
     nulls = [
         EntryProblem(key, "not_null", f"{key} に null は指定できません（may not be null）")
         for key, value in changes.items()
-        if value is None
+        if value is None and key not in NULLABLE
     ]
     if nulls:
         raise _body_error(nulls)
     entry, problems = check_entry(
         row.code, changes.get("name", row.name), changes.get("kana", row.kana)
     )
-    problems += _check_flags(
+    problems += check_flags(
         row.kind,
         changes.get("is_core_city", row.is_core_city),
         changes.get("is_central_core_city", row.is_central_core_city),
@@ -304,14 +322,32 @@ async def update_local_government(
         raise _body_error(problems)
     async with _audited(session, row, principal, "local_government.updated") as change:
         change.changed = _apply_entry(row, entry)
-        for flag in ("is_core_city", "is_central_core_city"):
-            if flag in changes and getattr(row, flag) != changes[flag]:
-                setattr(row, flag, changes[flag])
-                change.changed = True
+        change.changed = _apply_designations(row, changes) or change.changed
     if change.recorded:
         # The response shows the server-set timestamps.
         await repository.flush_and_reload(session, row)
     return row
+
+
+def _apply_designations(row: LocalGovernment, changes: dict[str, Any]) -> bool:
+    """Set the flags, their date and source a change names; True when anything changed. A flag
+    changed without a date is dated today, and without a source has none: the old source no
+    longer backs it."""
+    flags = [f for f in ("is_core_city", "is_central_core_city") if f in changes]
+    moved = [f for f in flags if getattr(row, f) != changes[f]]
+    values: dict[str, Any] = {f: changes[f] for f in moved}
+    if moved:
+        values["designations_as_of"] = changes.get("designations_as_of") or today_tokyo()
+        values["designations_source"] = changes.get("designations_source")
+    for name in ("designations_as_of", "designations_source"):
+        if name in changes:
+            values[name] = changes[name]
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 async def upsert_entries(

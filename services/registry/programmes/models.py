@@ -38,12 +38,16 @@ class Programme(Base):
 
 
 class ProgrammeFiscalYear(Base):
-    """A programme's budget and number of selections in one fiscal year."""
+    """A programme's name, budget and number of selections in one fiscal year."""
 
     __tablename__ = "programme_fiscal_years"
 
     programme_id: Mapped[str] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
     fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The name the programme bore that year (施策名), as that year's tables print it; null: the
+    # programme's current ``name``. □ was 「データ連携促進型…」 in FY2021, 「データ利活用型…」
+    # before.
+    name: Mapped[str | None] = mapped_column(String(200))
     budget_yen: Mapped[int | None] = mapped_column(BigInteger)
     budget_note: Mapped[str] = mapped_column(Text, default="")
     selection_count: Mapped[int | None] = mapped_column(Integer)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from libs.common.programmes import legend_position_sql
 from services.registry.programmes.models import GrantScheme, Programme
 
 
@@ -19,19 +20,26 @@ async def get_programme(session: AsyncSession, programme_id: str) -> Programme |
 
 
 async def list_programmes(
-    session: AsyncSession, *, mark: str | None, after_id: str | None, limit: int
+    session: AsyncSession, *, mark: str | None, after: tuple[int, str] | None, limit: int
 ) -> list[Programme]:
+    """In legend order (☆□○●■), then by id; ``after`` is the last row's (position, id)."""
+    position = legend_position_sql(Programme.mark)
     query = (
         select(Programme)
         .options(selectinload(Programme.fiscal_years))
-        .order_by(Programme.id)
+        .order_by(position, Programme.id)
         .limit(limit)
     )
     if mark:
         query = query.where(Programme.mark == mark)
-    if after_id:
-        query = query.where(Programme.id > after_id)
+    if after:
+        query = query.where(tuple_(position, Programme.id) > tuple_(*after))
     return list((await session.scalars(query)).all())
+
+
+async def references(session: AsyncSession) -> list[tuple[str, str]]:
+    """(id, mark) of every programme: what a programme reference is resolved against."""
+    return [(row[0], row[1]) for row in await session.execute(select(Programme.id, Programme.mark))]
 
 
 async def get_grant_scheme(session: AsyncSession, scheme_id: str) -> GrantScheme | None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.programmes import legend_position
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.programmes import service
 from services.registry.programmes.schemas import (
@@ -42,9 +43,9 @@ def _after(request: Request, cursor: str | None) -> str | None:
 
 @programmes_router.get(
     "",
-    summary="List the smart-city programmes",
+    summary="List the smart-city programmes (in legend order ☆□○●■)",
     description="The programmes of the joint review (合同審査) with budgets and selection counts "
-    "by fiscal year. Readable by every role.",
+    "by fiscal year, in the legend's order. Readable by every role.",
     responses=problems(),
 )
 async def list_programmes(
@@ -55,12 +56,14 @@ async def list_programmes(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[ProgrammeOut]:
+    after = decode_cursor(request, cursor, Key.integer, Key.text)
     rows = await service.list_programmes(
-        session, mark=mark, after_id=_after(request, cursor), limit=limit + 1
+        session, mark=mark, after=(after[0], after[1]) if after else None, limit=limit + 1
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(request, [rows[-1].id]) if more and rows else None
+    last = rows[-1] if more and rows else None
+    next_cursor = encode_cursor(request, [legend_position(last.mark), last.id]) if last else None
     return Page[ProgrammeOut](
         items=[programme_out(r) for r in rows], next=next_link(request.url, next_cursor)
     )

@@ -51,6 +51,11 @@ class FormerNameOut(BaseModel):
 class ProgrammeFiscalYearOut(BaseModel):
     fiscal_year: int = Field(examples=[2021])
     fiscal_year_label: str = Field(examples=["令和3年度"])
+    name: str = Field(
+        description="その年度の事業名（施策名）: the name that year's tables print (the current "
+        "`name` unless the programme was called otherwise then)",
+        examples=["データ連携促進型スマートシティ推進事業"],
+    )
     budget_yen: int | None = Field(
         description="null when the budget is given only as text (see budget_note)",
         examples=[690_000_000],
@@ -74,10 +79,11 @@ class ProgrammeOut(BaseModel):
     fiscal_years: list[ProgrammeFiscalYearOut]
 
 
-def fiscal_year_out(row: ProgrammeFiscalYear) -> ProgrammeFiscalYearOut:
+def fiscal_year_out(row: ProgrammeFiscalYear, current_name: str) -> ProgrammeFiscalYearOut:
     return ProgrammeFiscalYearOut(
         fiscal_year=row.fiscal_year,
         fiscal_year_label=fiscal_year_label(row.fiscal_year),
+        name=row.name or current_name,
         budget_yen=row.budget_yen,
         budget_label=oku_label(row.budget_yen) if row.budget_yen is not None else None,
         budget_note=row.budget_note,
@@ -109,7 +115,7 @@ def programme_out(programme: Programme) -> ProgrammeOut:
         contact=programme.contact,
         selection_count_note=programme.selection_count_note,
         fiscal_years=[
-            fiscal_year_out(row)
+            fiscal_year_out(row, programme.name)
             for row in sorted(programme.fiscal_years, key=lambda r: r.fiscal_year)
         ],
     )
@@ -124,6 +130,13 @@ class ProgrammeFiscalYearIn(BaseModel):
     budget_yen: int | None = Field(default=None, ge=0, le=10**15, examples=[80_000_000])
     budget_note: str = Field(default="", max_length=500, examples=["数億円程度"])
     selection_count: int | None = Field(default=None, ge=0, le=100_000, examples=[9])
+    name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="その年度の施策名; null: the current name. Left as it is when not sent.",
+        examples=["データ連携促進型スマートシティ推進事業"],
+    )
 
 
 class ProgrammeUpdate(BaseModel):

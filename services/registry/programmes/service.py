@@ -15,6 +15,7 @@ from libs.common.auth import Principal
 from libs.common.errors import FieldProblem, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
+from libs.common.programmes import normalise_reference, resolve_programme
 from services.registry.audit.service import audited
 from services.registry.programmes import repository
 from services.registry.programmes.models import (
@@ -79,9 +80,22 @@ async def has_programmes(session: AsyncSession) -> bool:
 
 
 async def list_programmes(
-    session: AsyncSession, *, mark: str | None, after_id: str | None, limit: int
+    session: AsyncSession, *, mark: str | None, after: tuple[int, str] | None, limit: int
 ) -> list[Programme]:
-    return await repository.list_programmes(session, mark=mark, after_id=after_id, limit=limit)
+    """In legend order (☆□○●■); ``mark`` read as people type it (〇 for ○)."""
+    mark = normalise_reference(mark) if mark else None
+    return await repository.list_programmes(session, mark=mark, after=after, limit=limit)
+
+
+async def resolve_reference(
+    session: AsyncSession, ref: str, field: str, *, rule: str = "unknown_programme"
+) -> str:
+    """The id of the programme ``ref`` names by id or mark (☆, ○, meti-maas …): the kernel's one
+    parser (``libs.common.programmes``) over the registry's programmes; else a 422 naming
+    ``field`` and ``rule``."""
+    refs = await repository.references(session)
+    refusal = "事業（programme）が見つかりません"
+    return resolve_programme(ref, refs, field, rule=rule, refusal=refusal)
 
 
 async def get_grant_scheme(session: AsyncSession, scheme_id: str) -> GrantScheme:
@@ -115,7 +129,9 @@ def _parse_years(items: Sequence[ProgrammeFiscalYearIn]) -> dict[int, dict[str, 
                     message=f"{fiscal_year}年度が重複しています（fiscal year given twice）",
                 )
             )
-        years[fiscal_year] = item.model_dump(exclude={"fiscal_year"})
+        # A year's name changes only when sent (null: back to the current name).
+        unsent = set() if "name" in item.model_fields_set else {"name"}
+        years[fiscal_year] = item.model_dump(exclude={"fiscal_year", *unsent})
     if problems:
         raise InvalidInput("; ".join(p.message for p in problems), errors=problems)
     return years
@@ -185,7 +201,8 @@ async def save_programme(
     fields: Mapping[str, Any],
     fiscal_years: FiscalYearValues,
 ) -> bool:
-    """Create or update a programme and upsert the fiscal years given; True when anything changed."""
+    """Create or update a programme and upsert the fiscal years given; True when anything
+    changed."""
     programme = await repository.get_programme(session, programme_id)
     if programme is not None:
         return await _save_programme(

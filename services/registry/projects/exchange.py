@@ -20,6 +20,7 @@ from libs.common.fiscal_year import (
     parse_japanese_date,
     support_term_end,
     support_term_start,
+    today_tokyo,
 )
 from libs.common.lg_code import PREFECTURES, LocalGovernmentCodeError, validate_lg_code
 from libs.common.spreadsheet import XLSX_MEDIA_TYPE, Table, to_csv, to_xlsx
@@ -34,8 +35,8 @@ from services.registry.projects.schemas import (
     ProposerIn,
     parse_technology,
 )
-from services.registry.projects.service import create_project, display_name
-from services.registry.projects.states import STATUS_LABELS
+from services.registry.projects.service import create_project, display_name, status_as_of
+from services.registry.projects.states import STATUS_AS_OF_LABELS
 
 HEADERS = (
     "事業ID",
@@ -46,10 +47,16 @@ HEADERS = (
     "支援開始",
     "支援終了",
     "状態",
+    "終了日",
+    "延長回数",
+    "終了理由",
 )
 IMPORT_REQUIRED = ("選定年度", "提案者", "提案タイトル")
-IMPORT_OPTIONAL = ("主な活用技術", "支援開始", "支援終了")
-EXPORT_ONLY = ("事業ID", "状態")  # present in an edited export: read past, never imported
+IMPORT_OPTIONAL = ("主な活用技術", "支援開始", "支援終了", "延長回数")
+# Present in an edited export: read past, never imported. An import registers projects; an end
+# comes only from the review's decision or the term sweep (which ends an imported project whose
+# term is over, 支援期間満了), so 終了日 and 終了理由 are not taken from a file.
+EXPORT_ONLY = ("事業ID", "状態", "終了日", "終了理由")
 MAX_EXTENSIONS = 10
 # Caps of an import (docs/registry.md): the scheme has dozens of projects, so a file of a thousand
 # rows is already far past any real one.
@@ -62,7 +69,8 @@ XLSX = XLSX_MEDIA_TYPE
 _LIST_SEPARATORS = re.compile(r"[・、]")
 
 
-def _row(project: Project) -> list[str | date]:
+def _row(project: Project, day: date) -> list[str | int | date | None]:
+    """状態 is the status on ``day`` (the list's ``status_as_of``, the filter's rule)."""
     return [
         str(project.id),
         fiscal_year_label(project.selection_fiscal_year),
@@ -71,21 +79,24 @@ def _row(project: Project) -> list[str | date]:
         "、".join(project.technologies),
         project.term_start,
         project.term_end,
-        STATUS_LABELS[project.status],
+        STATUS_AS_OF_LABELS[status_as_of(project, day)],
+        project.ended_on,
+        project.extensions,
+        project.end_reason or "",
     ]
 
 
-def _table(projects: Sequence[Project]) -> Table:
+def _table(projects: Sequence[Project], day: date) -> Table:
     return Table(
         title="事業一覧",
         headers=HEADERS,
-        rows=(_row(project) for project in projects),
-        widths=(38, 12, 30, 60, 24, 12, 12, 10),
+        rows=(_row(project, day) for project in projects),
+        widths=(38, 12, 30, 60, 24, 12, 12, 10, 12, 8, 30),
     )
 
 
-def export_csv(projects: Sequence[Project]) -> bytes:
-    return to_csv(_table(projects))
+def export_csv(projects: Sequence[Project], day: date | None = None) -> bytes:
+    return to_csv(_table(projects, day or today_tokyo()))
 
 
 async def export_filtered(
@@ -93,11 +104,12 @@ async def export_filtered(
 ) -> bytes:
     """The projects the list would show for ``filters``, as one CSV or XLSX file."""
     projects = await repository.list_projects(session, filters)
-    return export_xlsx(projects) if xlsx else export_csv(projects)
+    day = filters.as_of or today_tokyo()
+    return export_xlsx(projects, day) if xlsx else export_csv(projects, day)
 
 
-def export_xlsx(projects: Sequence[Project]) -> bytes:
-    return to_xlsx(_table(projects))
+def export_xlsx(projects: Sequence[Project], day: date | None = None) -> bytes:
+    return to_xlsx(_table(projects, day or today_tokyo()))
 
 
 @dataclass
@@ -249,12 +261,35 @@ def _date_column(line: _Line, column: str) -> date | None:
         return None
 
 
+def _extension_count(line: _Line) -> int | None:
+    """延長回数 as given (an integer 0–MAX_EXTENSIONS), or ``None`` when the cell is empty."""
+    text = unicodedata.normalize("NFKC", line.values.get("延長回数", "")).strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > MAX_EXTENSIONS:
+        line.problem("延長回数", "integer", f"0〜{MAX_EXTENSIONS}の整数です: {text}")
+        return None
+    return int(text)
+
+
 def _extensions(line: _Line, fy: int) -> int:
-    """Continuations a given 支援終了 implies (an edited export round-trips); 0 when empty."""
+    """Continuations of the row: 延長回数 when given, else those a given 支援終了 implies; 0 when
+    both are empty. Given both, 支援終了 must be the term they derive, or the row's 終了日 (an
+    ended project's last day: its end is not imported), so an edited export round-trips."""
     start = _date_column(line, "支援開始")
     if start is not None and start != support_term_start(fy):
         line.problem("支援開始", "derived_term", f"支援開始は{support_term_start(fy)}です: {start}")
     end = _date_column(line, "支援終了")
+    count = _extension_count(line)
+    if count is not None:
+        derived = support_term_end(fy, count)
+        if end not in (None, derived) and _date_column(line, "終了日") != end:
+            line.problem(
+                "延長回数",
+                "derived_term",
+                f"延長{count}回の支援終了は{derived}です（支援終了: {end}）",
+            )
+        return count
     if end is None:
         return 0
     for extensions in range(MAX_EXTENSIONS + 1):

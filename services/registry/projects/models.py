@@ -27,6 +27,10 @@ class Project(Base):
     term_start: Mapped[date] = mapped_column(Date)
     term_end: Mapped[date] = mapped_column(Date, index=True)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # 延長の開始日: the first day of extended support — the first continuation's decision day,
+    # at the latest the day after the term it extended; ``status_as_of`` answers ``extended``
+    # from it (migration registry_0008).
+    extended_on: Mapped[date | None] = mapped_column(Date)
     # The machine of projects/states.py; ``ended_on`` is the last supported day.
     status: Mapped[ProjectStatus] = mapped_column(state_type(ProjectStatus, 20), index=True)
     ended_on: Mapped[date | None] = mapped_column(Date)
@@ -99,15 +103,19 @@ class ActivityReport(Base):
 
 
 class TermChange(Base):
-    """A term extension or end ordered by the review service, idempotent by its decision id."""
+    """A term extension or end ordered by the review service, idempotent by its decision id, or
+    an expiry the registry's term sweep recorded (``expiry:<project>:<last day>``)."""
 
     __tablename__ = "term_changes"
 
     decision_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # extension | end
+    kind: Mapped[str] = mapped_column(String(20))  # extension | end | expiry
     previous_term_end: Mapped[date] = mapped_column(Date)
     new_term_end: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # The day of the decision when the caller states it (the registry records it otherwise only
+    # by ``created_at``): migration registry_0008.
+    decided_on: Mapped[date | None] = mapped_column(Date)
     result: Mapped[dict[str, object]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -23,6 +23,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    not_,
     or_,
     select,
     tuple_,
@@ -32,6 +33,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from libs.common.fiscal_year import today_tokyo
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
 from services.registry.projects.models import (
@@ -41,6 +43,7 @@ from services.registry.projects.models import (
     ProjectProposer,
     TermChange,
 )
+from services.registry.projects.schemas import StatusAsOf
 from services.registry.projects.states import ProjectStatus
 
 _LOADED = (
@@ -58,9 +61,12 @@ class ProjectFilters:
     technology: str | None = None
     prefecture_code: str | None = None
     programme_id: str | None = None
-    status: ProjectStatus | None = None
+    status: StatusAsOf | None = None
     search_key: str | None = None
     proposer_lg_code: str | None = None
+    # The day ``status`` is judged on (the list's ``as_of``): the filter and ``status_as_of``
+    # answer the same on every day.
+    as_of: date | None = None
 
 
 def supported_on(day: date) -> ColumnElement[bool]:
@@ -70,6 +76,25 @@ def supported_on(day: date) -> ColumnElement[bool]:
         Project.term_end >= day,
         or_(Project.ended_on.is_(None), Project.ended_on >= day),
         Project.status != ProjectStatus.withdrawn,
+    )
+
+
+def status_on(status: StatusAsOf, day: date) -> ColumnElement[bool]:
+    """Projects whose status on ``day`` is ``status``: ``service.status_as_of`` in SQL, one
+    predicate per answer (each can use the indexes on status and term_end)."""
+    if status == "withdrawn":
+        return Project.status == ProjectStatus.withdrawn
+    if status == "not_started":
+        return and_(Project.status != ProjectStatus.withdrawn, Project.term_start > day)
+    started = and_(Project.status != ProjectStatus.withdrawn, Project.term_start <= day)
+    if status == "ended":
+        return and_(started, or_(Project.term_end < day, Project.ended_on < day))
+    extended = and_(Project.extended_on.is_not(None), Project.extended_on <= day)
+    return and_(
+        started,
+        Project.term_end >= day,
+        or_(Project.ended_on.is_(None), Project.ended_on >= day),
+        extended if status == "extended" else not_(extended),
     )
 
 
@@ -89,7 +114,7 @@ def _filtered(filters: ProjectFilters, query: Select[Any] | None = None) -> Sele
     if filters.programme_id is not None:
         query = query.where(Project.programme_id == filters.programme_id)
     if filters.status is not None:
-        query = query.where(Project.status == filters.status)
+        query = query.where(status_on(filters.status, filters.as_of or today_tokyo()))
     if filters.search_key:
         query = query.where(Project.search_key.contains(filters.search_key, autoescape=True))
     if filters.proposer_lg_code is not None:
@@ -176,6 +201,7 @@ READ_COLUMNS = (
     Project.term_start,
     Project.term_end,
     Project.extensions,
+    Project.extended_on,
     Project.status,
     Project.ended_on,
     Project.end_reason,

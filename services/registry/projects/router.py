@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -27,9 +28,17 @@ from libs.common.etag import IfMatch
 from libs.common.fast_path import fast_path
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+    page_of,
+    position_cursor,
+)
 from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute, driver_connection
-from libs.common.uploads import received
+from libs.common.uploads import UNSUPPORTED_UPLOAD, received, upload_request_body
 from services.registry.projects import exchange, queries, reports, repository, service
 from services.registry.projects.schemas import (
     ActivityReportIn,
@@ -39,8 +48,8 @@ from services.registry.projects.schemas import (
     ProjectOut,
     ProjectStats,
     ProjectUpdate,
+    StatusAsOf,
 )
-from services.registry.projects.states import ProjectStatus
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
@@ -79,7 +88,13 @@ async def project_filters(
         Query(description="提案団体の都道府県（コードか名称）", examples=["埼玉県", "11"]),
     ] = None,
     programme: Annotated[str | None, Query(description="事業の id か記号", examples=["☆"])] = None,
-    project_status: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+    project_status: Annotated[
+        StatusAsOf | None,
+        Query(
+            alias="status",
+            description="as_of の日の状態（status_as_of と同じ規則; not_started も指定可）",
+        ),
+    ] = None,
     q: Annotated[
         str | None, Query(description="タイトル・提案団体名の検索（表記ゆれを正規化）")
     ] = None,
@@ -131,12 +146,13 @@ async def list_projects(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Response:
+    day = _as_of(as_of)
     items, last = await queries.list_documents(
         session,
-        filters=filters,
+        filters=replace(filters, as_of=day),
         after=decode_cursor(request, cursor, Key.integer, Key.text, Key.uuid),
         limit=limit,
-        day=_as_of(as_of),
+        day=day,
     )
     return _json(
         {
@@ -172,7 +188,12 @@ async def create_project(
 
 @router.get(
     "/stats",
-    summary="Supported projects by selection cohort on a date",
+    summary="Supported projects by selection cohort on a date, beside the published figures",
+    description="`total` and `by_selection_fiscal_year` are counted from the stored project "
+    "rows on `as_of`; `published` lists the figures the sources publish about projects they do "
+    "not name (38 supported in FY2021, the cohorts' sizes …), each with its own 基準日 and "
+    "source. Rows are stored only for what a source names, so the two differ: never read a "
+    "published figure as a count of rows, or the other way round (docs/registry.md).",
     responses=problems(),
 )
 async def project_stats(session: SessionDep, _: Reader, as_of: AsOf = None) -> ProjectStats:
@@ -194,8 +215,11 @@ def _download(content: bytes, media_type: str, extension: str) -> Response:
     response_class=Response,
     responses=problems(success={200: {"content": {"text/csv": {}}}}),
 )
-async def export_csv(session: SessionDep, filters: Filters) -> Response:
-    content = await exchange.export_filtered(session, filters=filters, xlsx=False)
+async def export_csv(session: SessionDep, filters: Filters, as_of: AsOf = None) -> Response:
+    day = _as_of(as_of)
+    content = await exchange.export_filtered(
+        session, filters=replace(filters, as_of=day), xlsx=False
+    )
     return _download(content, "text/csv; charset=utf-8", "csv")
 
 
@@ -205,8 +229,11 @@ async def export_csv(session: SessionDep, filters: Filters) -> Response:
     response_class=Response,
     responses=problems(success={200: {"content": {exchange.XLSX: {}}}}),
 )
-async def export_xlsx(session: SessionDep, filters: Filters) -> Response:
-    content = await exchange.export_filtered(session, filters=filters, xlsx=True)
+async def export_xlsx(session: SessionDep, filters: Filters, as_of: AsOf = None) -> Response:
+    day = _as_of(as_of)
+    content = await exchange.export_filtered(
+        session, filters=replace(filters, as_of=day), xlsx=True
+    )
     return _download(content, exchange.XLSX, "xlsx")
 
 
@@ -214,28 +241,15 @@ async def export_xlsx(session: SessionDep, filters: Filters) -> Response:
     "/imports",
     status_code=status.HTTP_201_CREATED,
     summary="Import projects from CSV (all rows or none)",
-    description="Columns 選定年度, 提案者, 提案タイトル (required), 主な活用技術, 支援開始, 支援終了 "
+    description="Columns 選定年度, 提案者, 提案タイトル (required), "
+    "主な活用技術, 支援開始, 支援終了 "
     "(事業ID and 状態 of an export are read past). 提案者: names or codes separated by ・ or 、, "
     "the lead first. UTF-8 (with or without BOM) or Shift_JIS. If any row is bad nothing is "
     "imported and the 422 lists the first 100 problems (`errors` with `line[N].<column>`) and "
     "bad lines (`lines`), with `error_count` and `line_count` for all of them. At most 5 MB "
     "(`too_large`) and 1,000 data rows (`too_many_rows`).",
-    responses=problems(extra={415: "Neither text/csv nor multipart/form-data"}),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                },
-            },
-        }
-    },
+    responses=problems(extra=UNSUPPORTED_UPLOAD),
+    openapi_extra=upload_request_body(CSV_EXAMPLE),
 )
 async def import_projects(
     request: Request, session: SessionDep, principal: Operator
@@ -316,10 +330,17 @@ async def update_project(
     responses=problems(not_found=NO_SUCH_PROJECT),
 )
 async def list_activity_reports(
-    project_id: uuid.UUID, session: SessionDep, principal: Reader
+    project_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> Page[ActivityReportOut]:
-    items = await reports.list_reports(session, principal=principal, project_id=project_id)
-    return Page[ActivityReportOut](items=[reports.report_out(r) for r in items])
+    after = position_cursor(request, cursor)
+    rows = await reports.list_reports(session, principal=principal, project_id=project_id)
+    page, next_url = page_of(request, rows, lambda r: r.fiscal_year, after=after, limit=limit)
+    return Page[ActivityReportOut](items=[reports.report_out(r) for r in page], next=next_url)
 
 
 @router.put(

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 from libs.common.errors import Problem
 from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime
 from libs.common.search_text import normalise_search_key
+from services.registry.figures.schemas import PublishedFigureOut
 from services.registry.projects.states import ProjectStatus
 
 
@@ -70,7 +71,8 @@ class ProposerIn(BaseModel):
     lg_code: str = Field(description="全国地方公共団体コード（6桁）", examples=["112071"])
     is_lead: bool = Field(
         default=False,
-        description="代表提案者。提案者が1団体のみならその団体が代表（a sole proposer is the lead）",
+        description="代表提案者。提案者が1団体のみならその団体が代表"
+        "（a sole proposer is the lead）",
     )
 
 
@@ -147,11 +149,21 @@ class ProjectOut(BaseModel):
     term_start: date = Field(examples=["2020-04-01"], description="支援開始")
     term_end: date = Field(examples=["2023-03-31"], description="支援終了")
     extensions: int = Field(description="承認された継続（2年度延長）の回数")
-    status: ProjectStatus
+    extended_on: date | None = Field(
+        description="延長の開始日: the first day of extended support (the first continuation's "
+        "decision day, at the latest the day after the term it extended); null until extended",
+        examples=["2021-12-17"],
+    )
+    status: ProjectStatus = Field(
+        description="状態（現在）: follows the term — the registry's term sweep ends a project "
+        "whose term is over (支援期間満了); the status on another day is `status_as_of`"
+    )
     ended_on: date | None = Field(description="最終支援日（支援終了時）")
     end_reason: str | None
     as_of: date = Field(description="status_as_of の基準日（Asia/Tokyo）")
-    status_as_of: StatusAsOf
+    status_as_of: StatusAsOf = Field(
+        description="as_of の日の状態 (the same rule as the `status` filter of the list)"
+    )
     future_vision: str
     regional_issues: str
     summary: str
@@ -168,9 +180,32 @@ class CohortCount(BaseModel):
 
 
 class ProjectStats(BaseModel):
-    as_of: date = Field(examples=["2021-08-24"])
-    total: int = Field(examples=[38])
-    by_selection_fiscal_year: list[CohortCount]
+    """Two kinds of number, never mixed: ``total`` and ``by_selection_fiscal_year`` are counted
+    from the stored project rows on ``as_of``; ``published`` are the figures a source publishes
+    (公表数値, with their own 基準日 and source), which no row reproduces."""
+
+    as_of: date = Field(examples=["2021-08-24"], description="基準日 of the counted figures")
+    total: int = Field(
+        examples=[6], description="支援中の事業数: counted from the stored rows on `as_of`"
+    )
+    by_selection_fiscal_year: list[CohortCount] = Field(
+        description="支援中の事業数 by 選定年度, counted from the stored rows on `as_of`"
+    )
+    published: list[PublishedFigureOut] = Field(
+        description="公表数値 about the projects (topics projects and society5), as their "
+        "sources publish them: not counted from rows and not filtered by `as_of` (each has its "
+        "own `as_of`). Also at `GET /v1/published-figures`"
+    )
+
+
+DecidedOn = Annotated[
+    DateIn | None,
+    Field(
+        description="決定日（the decision's day, not after today; omitted: the term history "
+        "shows the day the registry recorded it)",
+        examples=["2021-12-17"],
+    ),
+]
 
 
 class TermExtensionIn(BaseModel):
@@ -178,6 +213,7 @@ class TermExtensionIn(BaseModel):
         min_length=1, max_length=100, description="呼び出し側の決定ID（冪等キー）"
     )
     reason: str = Field(default="", examples=["令和3年12月17日付 継続承認"])
+    decided_on: DecidedOn = None
 
 
 class TermEndIn(BaseModel):
@@ -186,6 +222,7 @@ class TermEndIn(BaseModel):
     effective_on: DateIn | None = Field(
         default=None, description="最終支援日。省略時は現在の支援終了日"
     )
+    decided_on: DecidedOn = None
 
 
 class TermChangeOut(BaseModel):
@@ -198,6 +235,7 @@ class TermChangeOut(BaseModel):
     extensions: int
     ended_on: date | None
     reason: str
+    decided_on: date | None = None
     recorded_at: TokyoDatetime
 
 
@@ -265,3 +303,54 @@ class ImportedProject(BaseModel):
 class ImportResult(BaseModel):
     created: int = Field(examples=[2])
     items: list[ImportedProject]
+
+
+TermEventKind = Literal[
+    "selected", "selection_changed", "extended", "expired", "ended", "withdrawn"
+]
+
+
+class TermEvent(BaseModel):
+    """One step of a project's support term, oldest first."""
+
+    kind: TermEventKind = Field(
+        description="selected 選定 / selection_changed 選定年度の訂正 / extended 継続（延長） / "
+        "expired 支援期間満了（台帳の期間満了処理） / ended 支援終了（決定） / withdrawn 取下げ"
+    )
+    on: date | None = Field(
+        description="効力の日: selected — 支援開始日; extended — 決定日 (the day recorded when the "
+        "decision's day is not known; null for continuations that came with an imported record); "
+        "expired, ended — 最終支援日; withdrawn, selection_changed — the day recorded",
+        examples=["2021-12-17"],
+    )
+    term_end: date | None = Field(description="この時点の支援終了日", examples=["2024-03-31"])
+    reason: str | None = Field(examples=["令和3年12月17日付 継続承認"])
+    decision_id: str | None = Field(
+        description="決定の参照: the caller's decision id (the review service's decision id for "
+        "an approval, `term-end:<cycle id>:<project id>` for its sweep's end); "
+        "`expiry:<project id>:<last day>` for the registry's own expiry"
+    )
+    decided_on: date | None = Field(description="決定日 when the decision states it")
+    recorded_at: TokyoDatetime | None = Field(description="台帳に記録した時刻")
+    superseded: bool = Field(
+        default=False,
+        description="an expiry a later decision replaced: the review's end of the same project "
+        "(its reason stands) or its approved continuation (the term goes on)",
+    )
+
+
+class TermHistoryOut(BaseModel):
+    """支援期間の履歴 — selection, each continuation and the end, from what the registry stored."""
+
+    project_id: uuid.UUID
+    title: str
+    selection_fiscal_year: int = Field(examples=[2019])
+    selection_fiscal_year_label: str = Field(examples=["令和元年度"])
+    term_start: date = Field(examples=["2019-04-01"])
+    initial_term_end: date = Field(description="選定時の支援終了日", examples=["2022-03-31"])
+    term_end: date = Field(description="現在の支援終了日", examples=["2024-03-31"])
+    extensions: int
+    status: ProjectStatus
+    ended_on: date | None
+    end_reason: str | None
+    events: list[TermEvent]

@@ -1,10 +1,11 @@
-"""Project rules: proposers and their lead, derived support terms, status on a date, access, search."""
+"""Project rules: proposers and their lead, derived support terms, status on a date, access,
+search."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Row
@@ -24,6 +25,7 @@ from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.search_text import normalise_search_key
 from services.registry.audit.service import audited
 from services.registry.local_governments.models import LocalGovernment
+from services.registry.programmes import service as programmes
 from services.registry.projects import repository
 from services.registry.projects.models import Project, ProjectInitiative, ProjectProposer
 from services.registry.projects.schemas import (
@@ -42,6 +44,7 @@ from services.registry.projects.states import PROJECT, ProjectEvent, ProjectStat
 FUTURE_TECH_MARK = "☆"
 """内閣府 未来技術社会実装事業 — the programme a project belongs to when none is named."""
 
+ONE_DAY = timedelta(days=1)
 READERS = (Role.operator, Role.municipality, Role.partner, Role.reviewer, Role.service)
 
 
@@ -61,18 +64,22 @@ class SupportTerm(Protocol):
     @property
     def ended_on(self) -> date | None: ...
     @property
-    def extensions(self) -> int: ...
+    def extended_on(self) -> date | None: ...
 
 
 def status_as_of(project: SupportTerm, day: date) -> StatusAsOf:
-    """The project's status on ``day``: its term and any end decide, withdrawal overrides."""
+    """The project's status on ``day``: its term and any end decide, withdrawal overrides, and
+    ``extended`` from the day extended support began. ``repository.status_on`` is the same rule
+    in SQL (the ``?status=`` filter): change both or neither."""
     if project.status == ProjectStatus.withdrawn:
         return "withdrawn"
     if day < project.term_start:
         return "not_started"
     if day > project.term_end or (project.ended_on is not None and day > project.ended_on):
         return "ended"
-    return "extended" if project.extensions > 0 else "supported"
+    if project.extended_on is not None and day >= project.extended_on:
+        return "extended"
+    return "supported"
 
 
 def display_name(lg: LocalGovernment) -> str:
@@ -108,6 +115,7 @@ def to_out(project: Project, as_of: date | None = None) -> ProjectOut:
         term_start=project.term_start,
         term_end=project.term_end,
         extensions=project.extensions,
+        extended_on=project.extended_on,
         status=ProjectStatus(project.status),
         ended_on=project.ended_on,
         end_reason=project.end_reason,
@@ -171,12 +179,10 @@ async def find_project(session: AsyncSession, *, fiscal_year: int, title: str) -
 
 
 async def resolve_programme(session: AsyncSession, key: str | None, field: str) -> str:
-    programme = await repository.programme(session, key or FUTURE_TECH_MARK)
-    if programme is None:
-        raise InvalidInput.field(
-            field, "unknown", f"事業（programme）が見つかりません: {key!r}（unknown programme）"
-        )
-    return programme.id
+    """By id or mark, ☆ when none is named (rule ``unknown`` as the contract documents it)."""
+    return await programmes.resolve_reference(
+        session, key or FUTURE_TECH_MARK, field, rule="unknown"
+    )
 
 
 def _proposer_problems(proposers: Sequence[ProposerIn]) -> tuple[list[str], list[FieldProblem]]:
@@ -266,6 +272,9 @@ async def create_project(
         term_start=support_term_start(fy),
         term_end=support_term_end(fy, extensions),
         extensions=extensions,
+        # An imported record's continuations were decided before it came: by today at the
+        # latest, and at the latest the day after the term they extended.
+        extended_on=min(now.date(), support_term_end(fy) + ONE_DAY) if extensions else None,
         status=initial_status(extensions),
         ended_on=None,
         end_reason=None,

@@ -3,6 +3,11 @@
 Each is idempotent by the caller's decision id: the first result is stored with the decision and
 returned again for a repeat, which changes nothing. The project rows are locked first (a batch
 locks its rows in id order), so two decisions on one project are applied one after the other.
+
+A project the registry's term sweep ended (``expiry.py``: its last change is an ``expiry``) is
+not final for the review: its end of that project records the decision and reason
+(``confirm_end``), and an approval that arrives after the sweep continues the term without a gap
+(``extend_expired``). A project a decision ended stays ended (409).
 """
 
 from __future__ import annotations
@@ -25,11 +30,11 @@ from libs.common.errors import (
 )
 from libs.common.fiscal_year import now_tokyo, support_term_end
 from services.registry.audit.service import record, record_many
-from services.registry.projects import repository
+from services.registry.projects import repository, terms_repository
 from services.registry.projects.models import Project, TermChange
 from services.registry.projects.schemas import TermChangeOut, TermEndItemIn, TermEndOutcome
-from services.registry.projects.service import load, may_see
-from services.registry.projects.states import PROJECT, ProjectEvent
+from services.registry.projects.service import ONE_DAY, load, may_see
+from services.registry.projects.states import PROJECT, ProjectEvent, ProjectStatus
 
 Kind = Literal["extension", "end"]
 AuditChange = tuple[uuid.UUID, dict[str, Any], dict[str, Any]]
@@ -41,6 +46,7 @@ def _term_fields(project: Project) -> dict[str, object]:
         "status": project.status,
         "term_end": project.term_end.isoformat(),
         "extensions": project.extensions,
+        "extended_on": project.extended_on.isoformat() if project.extended_on else None,
         "ended_on": project.ended_on.isoformat() if project.ended_on else None,
     }
 
@@ -48,7 +54,8 @@ def _term_fields(project: Project) -> dict[str, object]:
 def _replayed(
     earlier: TermChange | None, project_id: uuid.UUID, decision_id: str, kind: Kind
 ) -> TermChangeOut | None:
-    """The stored result of this decision, if it was applied before (to this project, as this kind)."""
+    """The stored result of this decision, if it was applied before (to this project, as this
+    kind)."""
     if earlier is None:
         return None
     if earlier.project_id != project_id or earlier.kind != kind:
@@ -59,10 +66,26 @@ def _replayed(
     return TermChangeOut.model_validate(earlier.result)
 
 
-def _end(project: Project, *, reason: str, effective_on: date | None) -> None:
+def _decided_on(decided_on: date | None, today: date) -> date | None:
+    if decided_on is not None and decided_on > today:
+        raise InvalidInput.field(
+            "body.decided_on",
+            "not_future",
+            f"決定日は今日以前の日付です: {decided_on}（a decision day after {today}）",
+        )
+    return decided_on
+
+
+def _expired(project: Project, last: TermChange | None) -> bool:
+    """Ended by the term sweep, and no decision since."""
+    return project.status == ProjectStatus.ended and last is not None and last.kind == "expiry"
+
+
+def _end(project: Project, *, reason: str, effective_on: date | None, expired: bool) -> None:
     """End support on ``effective_on`` (default: the current term end), the last supported day;
-    the machine refuses a project already ended or withdrawn."""
-    ended = PROJECT.fire(project.status, ProjectEvent.end_term)
+    the machine refuses a project already ended (unless the sweep ended it) or withdrawn."""
+    event = ProjectEvent.confirm_end if expired else ProjectEvent.end_term
+    ended = PROJECT.fire(project.status, event)
     last_day = effective_on or project.term_end
     if not project.term_start <= last_day <= project.term_end:
         raise InvalidInput.field(
@@ -77,6 +100,20 @@ def _end(project: Project, *, reason: str, effective_on: date | None) -> None:
     project.end_reason = reason
 
 
+def _extend(project: Project, *, expired: bool, decided_on: date | None, today: date) -> None:
+    """Two more fiscal years; the first continuation starts extended support (``extended_on``):
+    on its decision day, at the latest the day after the term it extends."""
+    event = ProjectEvent.extend_expired if expired else ProjectEvent.extend_term
+    extended = PROJECT.fire(project.status, event)
+    if project.extended_on is None:
+        project.extended_on = min(decided_on or today, project.term_end + ONE_DAY)
+    project.extensions += 1
+    project.term_end = support_term_end(project.selection_fiscal_year, project.extensions)
+    project.status = extended
+    project.ended_on = None
+    project.end_reason = None
+
+
 def _change(
     project: Project,
     *,
@@ -84,6 +121,7 @@ def _change(
     kind: Kind,
     previous: date,
     reason: str,
+    decided_on: date | None,
     before: dict[str, object],
     now: datetime,
 ) -> tuple[TermChangeOut, TermChange, AuditChange]:
@@ -99,6 +137,7 @@ def _change(
         extensions=project.extensions,
         ended_on=project.ended_on,
         reason=reason,
+        decided_on=decided_on,
         recorded_at=now,
     )
     change = TermChange(
@@ -108,6 +147,7 @@ def _change(
         previous_term_end=previous,
         new_term_end=project.term_end,
         reason=reason,
+        decided_on=decided_on,
         result=result.model_dump(mode="json"),
         created_at=now,
     )
@@ -146,25 +186,27 @@ async def extend_term(
     project_id: uuid.UUID,
     decision_id: str,
     reason: str = "",
+    decided_on: date | None = None,
 ) -> tuple[TermChangeOut, bool]:
     """Extend by two fiscal years; returns the result and whether it is a replay."""
     project = await load(session, principal, project_id, lock=True)
     earlier = await repository.term_change(session, decision_id)
     if (replay := _replayed(earlier, project_id, decision_id, "extension")) is not None:
         return replay, True
-    extended = PROJECT.fire(project.status, ProjectEvent.extend_term)
+    now = now_tokyo()
+    decided_on = _decided_on(decided_on, now.date())
+    last = (await terms_repository.last_changes(session, [project.id])).get(project.id)
     before, previous = _term_fields(project), project.term_end
-    project.extensions += 1
-    project.term_end = support_term_end(project.selection_fiscal_year, project.extensions)
-    project.status = extended
+    _extend(project, expired=_expired(project, last), decided_on=decided_on, today=now.date())
     result, change, audit = _change(
         project,
         decision_id=decision_id,
         kind="extension",
         previous=previous,
         reason=reason,
+        decided_on=decided_on,
         before=before,
-        now=now_tokyo(),
+        now=now,
     )
     await _store(session, principal, "extension", change, audit)
     return result, False
@@ -178,22 +220,27 @@ async def end_term(
     decision_id: str,
     reason: str,
     effective_on: date | None = None,
+    decided_on: date | None = None,
 ) -> tuple[TermChangeOut, bool]:
     """End support; returns the result and whether it is a replay."""
     project = await load(session, principal, project_id, lock=True)
     earlier = await repository.term_change(session, decision_id)
     if (replay := _replayed(earlier, project_id, decision_id, "end")) is not None:
         return replay, True
+    now = now_tokyo()
+    decided_on = _decided_on(decided_on, now.date())
+    last = (await terms_repository.last_changes(session, [project.id])).get(project.id)
     before, previous = _term_fields(project), project.term_end
-    _end(project, reason=reason, effective_on=effective_on)
+    _end(project, reason=reason, effective_on=effective_on, expired=_expired(project, last))
     result, change, audit = _change(
         project,
         decision_id=decision_id,
         kind="end",
         previous=previous,
         reason=reason,
+        decided_on=decided_on,
         before=before,
-        now=now_tokyo(),
+        now=now,
     )
     await _store(session, principal, "end", change, audit)
     return result, False
@@ -202,25 +249,34 @@ async def end_term(
 def _end_one(
     principal: Principal,
     project: Project | None,
-    earlier: TermChange | None,
+    stored: tuple[TermChange | None, TermChange | None],
     item: TermEndItemIn,
     now: datetime,
 ) -> tuple[TermChangeOut, TermChange | None, AuditChange | None]:
-    """One item of a batch: a replay (no change, no audit) or an applied end; raises a refusal."""
+    """One item of a batch: a replay (no change, no audit) or an applied end; raises a refusal.
+    ``stored``: the change this decision id made before, and the project's last change."""
     if project is None:
         raise NotFound(f"事業が見つかりません: {item.project_id}（no project with this id）")
     if not may_see(principal, project):
         raise Forbidden("この事業を変更する権限がありません（not allowed to change this project）")
+    earlier, last = stored
     if (replay := _replayed(earlier, project.id, item.decision_id, "end")) is not None:
         return replay, None, None
+    decided_on = _decided_on(item.decided_on, now.date())
     before, previous = _term_fields(project), project.term_end
-    _end(project, reason=item.reason, effective_on=item.effective_on)
+    _end(
+        project,
+        reason=item.reason,
+        effective_on=item.effective_on,
+        expired=_expired(project, last),
+    )
     return _change(
         project,
         decision_id=item.decision_id,
         kind="end",
         previous=previous,
         reason=item.reason,
+        decided_on=decided_on,
         before=before,
         now=now,
     )
@@ -249,6 +305,7 @@ async def end_terms(
     :func:`end_term`: one refused item (ended, unknown, out of term) does not refuse the others."""
     projects = await repository.lock_projects(session, [i.project_id for i in items])
     earlier = await repository.term_changes(session, [i.decision_id for i in items])
+    last = await terms_repository.last_changes(session, list(projects))
     now = now_tokyo()
     outcomes: list[TermEndOutcome] = []
     changes: list[TermChange] = []
@@ -256,7 +313,11 @@ async def end_terms(
     for item in items:
         try:
             result, change, audit = _end_one(
-                principal, projects.get(item.project_id), earlier.get(item.decision_id), item, now
+                principal,
+                projects.get(item.project_id),
+                (earlier.get(item.decision_id), last.get(item.project_id)),
+                item,
+                now,
             )
         except DomainError as exc:
             outcomes.append(_outcome(item, "refused", problem=Problem(**exc.to_problem())))
@@ -265,6 +326,7 @@ async def end_terms(
             outcomes.append(_outcome(item, "replayed", change=result))
             continue
         outcomes.append(_outcome(item, "applied", change=result))
+        last[item.project_id] = change  # a second item for this project sees this end
         changes.append(change)
         audits.append(audit)
     await repository.add_term_changes(session, changes)

@@ -1,5 +1,6 @@
 """``/v1/projects/…/term-*`` — support term changes the review service orders (idempotent by
-decision id): one project's extension or end, and a batch of term ends from the sweep."""
+decision id): one project's extension or end, and a batch of term ends from the sweep; and each
+project's term history, for whoever may read the project."""
 
 from __future__ import annotations
 
@@ -11,20 +12,23 @@ from fastapi import APIRouter, Depends, Response
 from libs.common.auth import Principal, Role, require
 from libs.common.errors import problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from services.registry.projects import terms
+from services.registry.projects import history, terms
 from services.registry.projects.schemas import (
     TermChangeOut,
     TermEndIn,
     TermEndsIn,
     TermEndsOut,
     TermExtensionIn,
+    TermHistoryOut,
 )
+from services.registry.projects.service import READERS
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
 NO_SUCH_PROJECT = "No project with this id"
 ENDED_OR_ANOTHER = "The project has ended, or the decision id names another change"
 ReviewService = Annotated[Principal, Depends(require(Role.service))]
+Reader = Annotated[Principal, Depends(require(*READERS))]
 
 
 def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> TermChangeOut:
@@ -50,7 +54,8 @@ async def end_terms(body: TermEndsIn, session: SessionDep, principal: ReviewServ
 
 @router.post(
     "/{project_id}/term-extensions",
-    summary="Extend the support term by two fiscal years (review service; idempotent by decision id)",
+    summary="Extend the support term by two fiscal years"
+    " (review service; idempotent by decision id)",
     responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
 async def extend_term(
@@ -66,6 +71,7 @@ async def extend_term(
         project_id=project_id,
         decision_id=body.decision_id,
         reason=body.reason,
+        decided_on=body.decided_on,
     )
     return _term_response(result, response)
 
@@ -89,5 +95,22 @@ async def end_term(
         decision_id=body.decision_id,
         reason=body.reason,
         effective_on=body.effective_on,
+        decided_on=body.decided_on,
     )
     return _term_response(result, response)
+
+
+@router.get(
+    "/{project_id}/term-history",
+    summary="The support term's history: selection, each continuation, the end and its reason",
+    description=(
+        "Built from what the registry stored: the project, its term changes (the review "
+        "service's decisions and the registry's own expiries, 支援期間満了) and the operator's "
+        "withdrawal or selection-year correction. Whoever may read the project may read it."
+    ),
+    responses=problems(not_found=NO_SUCH_PROJECT),
+)
+async def read_term_history(
+    project_id: uuid.UUID, session: SessionDep, principal: Reader
+) -> TermHistoryOut:
+    return await history.term_history(session, principal=principal, project_id=project_id)

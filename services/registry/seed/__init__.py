@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import create_engine, create_sessionmaker
+from libs.common.fiscal_year import today_tokyo
 from libs.common.outbox import OutboxRelay
 from libs.common.settings import Settings
 from libs.common.unit_of_work import unit_of_work
 from services.registry.models import load_all_models, outbox
 from services.registry.programmes.service import has_programmes
+from services.registry.projects.expiry import end_expired_terms
 from services.registry.seed.councils import seed_councils
 from services.registry.seed.local_governments import seed_local_governments
-from services.registry.seed.programmes import seed_programmes
+from services.registry.seed.programmes import programme_records, seed_programmes
 from services.registry.seed.projects import seed_projects
 from services.registry.seed.symposia import seed_symposia
 
@@ -45,9 +49,19 @@ async def _seed_unit(settings: Settings) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-async def run_seed(settings: Settings) -> None:
+async def run_seed(settings: Settings, *, today: date | None = None) -> None:
+    """The seed's facts, then the term sweep as of ``today`` (default: today in Tokyo), so the
+    stored statuses follow the terms before any worker runs (the seed's projects' terms end in
+    2023 and 2024)."""
     async with _seed_unit(settings) as session:
         await seed_all(session)
+        await end_expired_terms(session, today=today or today_tokyo())
+
+
+async def seeded_programmes(settings: Settings) -> list[dict[str, Any]]:
+    """The programmes as the API shows them, for the review's seed (see ``services/seed.py``)."""
+    async with _seed_unit(settings) as session:
+        return await programme_records(session)
 
 
 async def seed_if_empty(settings: Settings) -> bool:
@@ -56,4 +70,5 @@ async def seed_if_empty(settings: Settings) -> bool:
         if await has_programmes(session):
             return False
         await seed_all(session)
+        await end_expired_terms(session, today=today_tokyo())
         return True

@@ -1,5 +1,6 @@
 """The smart-city programmes of the joint review (政府のスマートシティ関連事業) and the grant
-schemes of 地方創生推進交付金 and デジタル田園都市国家構想推進交付金, as the seed document states them.
+schemes of 地方創生推進交付金 and デジタル田園都市国家構想推進交付金, as the seed document states
+them.
 
 Texts are verbatim; what the seed does not state (the TYPE1–3 caps, which it shows only as an
 image; subsidy rates other than Society5.0's) is left null or empty rather than guessed.
@@ -11,8 +12,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.programmes.schemas import ApplicantKind
-from services.registry.programmes.service import save_grant_scheme, save_programme
+from services.registry.programmes.schemas import ApplicantKind, programme_out
+from services.registry.programmes.service import (
+    list_programmes,
+    save_grant_scheme,
+    save_programme,
+)
 
 MIRAI_GIJUTSU = "mirai-gijutsu"  # ☆ 内閣府 未来技術社会実装事業
 SOUMU_SMART_CITY = "soumu-smart-city"  # □ 総務省
@@ -22,13 +27,32 @@ MLIT_SMART_CITY_MODEL = "mlit-smart-city-model"  # ■ 国土交通省 スマー
 
 R3 = 2021  # the table's budgets are R3年度予算
 
+# The names the FY2021 results table uses (its legend) and its notes on earlier names: □ is
+# 「データ連携促進型…」 there, ※1 「データ利活用型…」 until FY2020; ● ※2 「新モビリティ…」 in
+# FY2019.
+# The programme table (this deck's own list) names both by their current names.
+SOUMU_FY2021 = "データ連携促進型スマートシティ推進事業"
+SOUMU_UNTIL_FY2020 = "データ利活用型スマートシティ推進事業"
+MLIT_MAAS_FY2019 = "新モビリティサービス推進事業"
+SOUMU_NAMES = {fy: SOUMU_UNTIL_FY2020 for fy in range(2017, 2021)} | {2021: SOUMU_FY2021}
+
 
 def _years(
-    counts: dict[int, int], *, r3_budget_yen: int | None, r3_budget_note: str = ""
+    counts: dict[int, int],
+    *,
+    r3_budget_yen: int | None,
+    r3_budget_note: str = "",
+    names: dict[int, str] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """過去の選定数 by fiscal year, with the R3 budget on the FY2021 row."""
+    """過去の選定数 by fiscal year, with the R3 budget on the FY2021 row and the name of each year
+    the seed names otherwise (null: the current name)."""
     years: dict[int, dict[str, Any]] = {
-        fy: {"budget_yen": None, "budget_note": "", "selection_count": n}
+        fy: {
+            "budget_yen": None,
+            "budget_note": "",
+            "selection_count": n,
+            "name": (names or {}).get(fy),
+        }
         for fy, n in counts.items()
     }
     years[R3].update(budget_yen=r3_budget_yen, budget_note=r3_budget_note)
@@ -66,12 +90,12 @@ PROGRAMMES: dict[str, tuple[dict[str, Any], dict[int, dict[str, Any]]]] = {
             "name": "地域課題解決のためのスマートシティ推進事業",
             "former_names": [
                 {
-                    "name": "データ連携促進型スマートシティ推進事業",
+                    "name": SOUMU_FY2021,
                     "until_fiscal_year": None,
                     "note": "令和3年度のスマートシティ関連事業の選定結果（凡例）での名称",
                 },
                 {
-                    "name": "データ利活用型スマートシティ推進事業",
+                    "name": SOUMU_UNTIL_FY2020,
                     "until_fiscal_year": 2020,
                     "note": "令和2年度までの施策名",
                 },
@@ -84,7 +108,11 @@ PROGRAMMES: dict[str, tuple[dict[str, Any], dict[int, dict[str, Any]]]] = {
             "contact": "地域通信振興課 ict-town(atmark)ml.soumu.go.jp",
             "selection_count_note": "",
         },
-        _years({2017: 6, 2018: 3, 2019: 5, 2020: 5, 2021: 9}, r3_budget_yen=690_000_000),
+        _years(
+            {2017: 6, 2018: 3, 2019: 5, 2020: 5, 2021: 9},
+            r3_budget_yen=690_000_000,
+            names=SOUMU_NAMES,
+        ),
     ),
     MLIT_SMART_CITY_MODEL: (
         {
@@ -127,7 +155,7 @@ PROGRAMMES: dict[str, tuple[dict[str, Any], dict[int, dict[str, Any]]]] = {
             "name": "日本版MaaS推進・支援事業",
             "former_names": [
                 {
-                    "name": "新モビリティサービス推進事業",
+                    "name": MLIT_MAAS_FY2019,
                     "until_fiscal_year": 2019,
                     "note": "令和元年度の施策名",
                 },
@@ -145,6 +173,7 @@ PROGRAMMES: dict[str, tuple[dict[str, Any], dict[int, dict[str, Any]]]] = {
             {2019: 19, 2020: 36, 2021: 12},
             r3_budget_yen=100_000_000,
             r3_budget_note="ほか、R2年度第3次補正予算305億円の内数",
+            names={2019: MLIT_MAAS_FY2019},
         ),
     ),
 }
@@ -267,3 +296,10 @@ async def seed_programmes(session: AsyncSession) -> None:
         await save_grant_scheme(
             session, actor="seed", scheme_id=scheme_id, fields=fields, caps=caps, quotas=quotas
         )
+
+
+async def programme_records(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every programme as ``GET /v1/programmes`` shows it: what ``jisso seed`` hands the review
+    service for its legends (the composition root's bridge; services never import each other)."""
+    rows = await list_programmes(session, mark=None, after=None, limit=1000)
+    return [programme_out(row).model_dump(mode="json") for row in rows]

@@ -4,11 +4,14 @@ Source: 「未来技術社会実装事業における最近の取組」（令和
 Only what it says is stored: the continuation table gives proposers and titles (no technologies);
 the Chichibu pages give its sections, initiatives and 2020年度の主な取組. Idempotent by
 (selection fiscal year, title): a project that exists is left as it is, with all it holds.
+What it publishes about projects it does not name (38 supported, the cohorts' sizes …) is stored
+as published figures (``seed/figures.py``), never as rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +19,7 @@ from libs.common.auth import Principal, Role
 from libs.common.errors import InvalidInput
 from services.registry.projects import reports, service, terms
 from services.registry.projects.schemas import Initiative, ProjectCreate, ProposerIn, Technology
+from services.registry.seed.figures import seed_figures
 
 SEED = Principal(subject="seed", role=Role.operator)
 REVIEW = Principal(subject="seed", role=Role.service)
@@ -115,6 +119,7 @@ async def _continuation(session: AsyncSession, item: Continuation) -> None:
         project_id=project.id,
         decision_id=f"seed:continuation:{CONTINUATION_DATE}:{item.number}",
         reason="令和3年12月17日付 継続事業一覧（令和元年度選定事業）",
+        decided_on=date.fromisoformat(CONTINUATION_DATE),
     )
 
 
@@ -141,3 +146,5 @@ async def seed_projects(session: AsyncSession) -> None:
     for item in CONTINUATIONS:
         await _continuation(session, item)
     await _chichibu(session)
+    # What the document publishes about the projects it does not name: figures, never rows.
+    await seed_figures(session)

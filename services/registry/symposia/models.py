@@ -24,7 +24,8 @@ class Symposium(Base):
     theme: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    format: Mapped[str] = mapped_column(String(20), default="web")  # web | in_person | hybrid
+    # web | in_person | hybrid; None where the source does not say (FY2020's 開催実績).
+    format: Mapped[str | None] = mapped_column(String(20))
     join_url: Mapped[str | None] = mapped_column(Text)
     # The stakeholder categories invited (参加対象者).
     audience: Mapped[list[str]] = mapped_column(ARRAY(String(30)))

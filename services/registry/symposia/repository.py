@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import exists, select, tuple_, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -32,6 +33,20 @@ async def add(session: AsyncSession, symposium: Symposium) -> None:
 
 async def save(session: AsyncSession) -> None:
     await session.flush()
+
+
+async def hold_ended(
+    session: AsyncSession, *, source: str, target: str, as_of: datetime
+) -> list[uuid.UUID]:
+    """``source`` → ``target`` for every symposium ended by ``as_of``; their ids. The version
+    steps, so an ETag read before the sweep no longer matches."""
+    query = (
+        update(Symposium)
+        .where(Symposium.status == source, Symposium.ends_at <= as_of)
+        .values(status=target, version=Symposium.version + 1)
+        .returning(Symposium.id)
+    )
+    return list((await session.scalars(query)).all())
 
 
 async def list_symposia(

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from services.registry.symposia.models import Symposium
 
 SymposiumFormat = Literal["web", "in_person", "hybrid"]
-SymposiumStatus = Literal["scheduled", "cancelled"]
+SymposiumStatus = Literal["scheduled", "held", "cancelled"]
+FORMAT_HELP = (
+    "web / in_person / hybrid; null when not stated (the seed states none for FY2020's sessions)"
+)
+STATUS_HELP = "scheduled 開催予定, held 開催済み (its end has passed), cancelled 中止"
 
 _TIME_HELP = "ISO 8601; a time without an offset is taken as Japan time (JST, +09:00)"
 
@@ -28,7 +32,7 @@ class SymposiumCreate(BaseModel):
     theme: str = Field(min_length=1, max_length=200, examples=["共通の課題"])
     starts_at: datetime = Field(description=_TIME_HELP, examples=["2022-02-17T13:30:00+09:00"])
     ends_at: datetime = Field(description=_TIME_HELP, examples=["2022-02-17T15:00:00+09:00"])
-    format: SymposiumFormat = Field(default="web", description="web / in_person / hybrid")
+    format: SymposiumFormat | None = Field(default="web", description=FORMAT_HELP)
     join_url: AnyHttpUrl | None = Field(default=None, examples=["https://meet.example.jp/abc"])
     audience: list[StakeholderCategory] = Field(
         min_length=1,
@@ -68,11 +72,11 @@ class SymposiumPublicOut(BaseModel):
     theme: str = Field(examples=["共通の課題"])
     starts_at: datetime = Field(examples=["2022-02-17T13:30:00+09:00"])
     ends_at: datetime = Field(examples=["2022-02-17T15:00:00+09:00"])
-    format: SymposiumFormat
+    format: SymposiumFormat | None = Field(description=FORMAT_HELP)
     audience: list[StakeholderCategory]
     capacity: int | None
     tentative: bool
-    status: SymposiumStatus
+    status: SymposiumStatus = Field(description=STATUS_HELP)
     sequence: int = Field(description="Raised on each change of time, format or join URL (ICS)")
 
 

@@ -17,9 +17,10 @@ from libs.common.fiscal_year import (
     FiscalYearError,
     fiscal_year_label,
     fiscal_year_of,
+    now_tokyo,
     parse_fiscal_year,
 )
-from services.registry.audit.service import audited
+from services.registry.audit.service import audited, record_many
 from services.registry.contacts.models import Contact
 from services.registry.symposia import repository
 from services.registry.symposia.models import Symposium
@@ -127,6 +128,11 @@ async def create_symposium(
     )
 
 
+def _initial_state(ends_at: datetime) -> SymposiumState:
+    """A session entered after its end is a record of a held one, not one still to come."""
+    return SymposiumState.held if ends_at <= now_tokyo() else SymposiumState.scheduled
+
+
 async def add_symposium(
     session: AsyncSession,
     *,
@@ -136,8 +142,9 @@ async def add_symposium(
     details: Mapping[str, Any],
 ) -> Symposium:
     """The one way a symposium enters the registry (the API and the seed): times inside the
-    fiscal year, (fiscal year, number) unique, scheduled, audited. ``details`` are the model's
-    fields, already in Japan time."""
+    fiscal year, (fiscal year, number) unique, audited; scheduled, or held when its end has
+    passed already (a record of a past session). ``details`` are the model's fields, already in
+    Japan time."""
     _check_times(fiscal_year, details["starts_at"], details["ends_at"])
     if await repository.get_by_number(session, fiscal_year, number) is not None:
         raise Conflict(
@@ -149,7 +156,7 @@ async def add_symposium(
     symposium = Symposium(
         fiscal_year=fiscal_year,
         number=number,
-        status=SymposiumState.scheduled,
+        status=_initial_state(details["ends_at"]),
         sequence=0,
         **details,
     )
@@ -185,7 +192,8 @@ async def list_symposia(
 
 def _changes(data: SymposiumUpdate) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
-    for name in ("theme", "starts_at", "ends_at", "format", "audience", "tentative"):
+    # ``format`` may be null: not stated.
+    for name in ("theme", "starts_at", "ends_at", "audience", "tentative"):
         if name in changes and changes[name] is None:
             raise InvalidInput.field(
                 f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
@@ -289,3 +297,26 @@ async def audience(
     return await repository.audience(
         session, categories=symposium.audience, after_address=after_address, limit=limit
     )
+
+
+async def hold_ended(session: AsyncSession, *, as_of: datetime, actor: str) -> list[uuid.UUID]:
+    """Every scheduled symposium whose end is at or before ``as_of`` becomes held (開催済み).
+
+    Set-based and idempotent (the state guard of the UPDATE): the registry worker's daily sweep
+    and the seed both call it; a cancelled symposium stays cancelled. One audit event each."""
+    as_of = in_tokyo(as_of)
+    held: list[uuid.UUID] = []
+    for source, target in SYMPOSIUM.moves(SymposiumEvent.hold).items():
+        ids = await repository.hold_ended(session, source=source, target=target, as_of=as_of)
+        await record_many(
+            session,
+            actor=actor,
+            action="symposium.held",
+            subject_type="symposium",
+            changes=[
+                (i, {"status": str(source)}, {"status": str(target), "as_of": as_of.isoformat()})
+                for i in ids
+            ],
+        )
+        held += ids
+    return held

@@ -1,7 +1,8 @@
 """継続審査 — the continuation review, one sub-package per aggregate, each with the rooms of
 ``services/registry/contacts`` (router, service, repository, schemas):
 
-- ``cycles/``: a review round, its eligible projects and grace periods (``/v1/continuation-cycles``);
+- ``cycles/``: a review round, its eligible projects and grace periods
+  (``/v1/continuation-cycles``);
 - ``applications/``: the lead proposer's application, drafted and submitted;
 - ``assessments/``: reviewers assigned to an application and their assessments;
 - ``decisions/``: approval or rejection, and the term extension it sends to the registry;

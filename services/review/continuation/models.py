@@ -1,4 +1,5 @@
-"""継続審査 — cycles, their eligible projects, applications, assignments with assessments, decisions."""
+"""継続審査 — cycles, their eligible projects, applications, assignments with assessments,
+decisions."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ class CycleProject(Base):
     lead_lg_code: Mapped[str] = mapped_column(String(6), index=True)
     term_end: Mapped[date] = mapped_column(Date)
     state: Mapped[EligibleProjectState] = mapped_column(state_type(EligibleProjectState))
-    # title, proposers (lead first), term_end, council organisations, contacts (see cycles/service.py).
+    # title, proposers (lead first), term_end, council organisations, contacts
+    # (see cycles/service.py).
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # The registry's answer once the term end was applied there.
     registry_result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -151,6 +153,10 @@ class ContinuationAssignment(Base):
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     assessment_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     assessment_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 割当の撤回: who withdrew the reviewer, when and why (the scores then are in the audit trail).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

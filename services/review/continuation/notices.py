@@ -52,6 +52,59 @@ def _project(fiscal_year: int, project_id: object, snapshot: dict[str, Any]) -> 
     }
 
 
+def _project_letter(
+    kind: str,
+    key: str,
+    *,
+    fiscal_year: int,
+    project_id: object,
+    snapshot: dict[str, Any],
+    context: dict[str, Any],
+) -> dict[str, Any]:
+    """A letter about a project to its contacts (事業の連絡先), as the cycle's snapshot has them."""
+    return {
+        "kind": kind,
+        "dedupe_key": key,
+        "context": {**_project(fiscal_year, project_id, snapshot), **context},
+        "recipients": project_recipients(snapshot),
+    }
+
+
+def _assessment_letter(
+    kind: str,
+    key: str,
+    *,
+    to: dict[str, Any],
+    application_id: object,
+    snapshot: dict[str, Any],
+    context: dict[str, Any],
+) -> dict[str, Any]:
+    """A letter about one application's assessment (評価) to one person: the reviewer, or the
+    operator a late assessment is escalated to."""
+    return {
+        "kind": kind,
+        "dedupe_key": key,
+        "context": {
+            "programme": PROGRAMME,
+            "project_name": snapshot["title"],
+            "local_government": lead_name(snapshot),
+            "application_id": str(application_id),
+            **context,
+        },
+        "recipients": [{"name": to["name"], "email": to["email"], "contact_id": None}],
+    }
+
+
+def deadline_stage(deadline: datetime, as_of: datetime) -> tuple[str, int]:
+    """Where a project stands against the deadline, as the letter says it, by Tokyo's calendar:
+    ``days_left`` (あとN日), ``tomorrow`` (明日締切), ``today`` (本日締切) or ``overdue``
+    (期限超過), with the calendar days left (0 when overdue)."""
+    if as_of >= deadline:
+        return "overdue", 0
+    days = (deadline.astimezone(TOKYO).date() - as_of.astimezone(TOKYO).date()).days
+    return {0: "today", 1: "tomorrow"}.get(days, "days_left"), days
+
+
 def deadline_reminder(
     *,
     cycle_id: object,
@@ -59,19 +112,29 @@ def deadline_reminder(
     project_id: object,
     snapshot: dict[str, Any],
     deadline: datetime,
-    days_before: int,
+    days_before: int | None,
+    as_of: datetime,
 ) -> dict[str, Any]:
-    return {
-        "kind": "continuation_deadline_reminder",
-        "dedupe_key": f"reminder:{cycle_id}:{project_id}:{days_before}d",
-        "context": {
-            **_project(fiscal_year, project_id, snapshot),
+    """A reminder to file (``days_before``: the threshold reached, keyed ``<N>d``), or, with
+    ``days_before`` None, the notice that the deadline passed without a filing (key ``overdue``).
+    The context carries the deadline with its time and the stage the templates word it by."""
+    stage, days_left = deadline_stage(deadline, as_of)
+    key = "overdue" if days_before is None else f"{days_before}d"
+    return _project_letter(
+        "continuation_deadline_reminder",
+        f"reminder:{cycle_id}:{project_id}:{key}",
+        fiscal_year=fiscal_year,
+        project_id=project_id,
+        snapshot=snapshot,
+        context={
             "cycle_id": str(cycle_id),
             "deadline": tokyo_iso(deadline),
             "days_before": days_before,
+            "stage": stage,
+            "days_left": days_left,
+            "term_end": snapshot.get("term_end"),
         },
-        "recipients": project_recipients(snapshot),
-    }
+    )
 
 
 def assessment_reminder(
@@ -83,19 +146,14 @@ def assessment_reminder(
     review_due: datetime,
     days_before: int,
 ) -> dict[str, Any]:
-    return {
-        "kind": "assessment_reminder",
-        "dedupe_key": key,
-        "context": {
-            "programme": PROGRAMME,
-            "project_name": snapshot["title"],
-            "local_government": lead_name(snapshot),
-            "application_id": str(application_id),
-            "due_date": tokyo_iso(review_due),
-            "days_before": days_before,
-        },
-        "recipients": [{"name": reviewer["name"], "email": reviewer["email"], "contact_id": None}],
-    }
+    return _assessment_letter(
+        "assessment_reminder",
+        key,
+        to=reviewer,
+        application_id=application_id,
+        snapshot=snapshot,
+        context={"due_date": tokyo_iso(review_due), "days_before": days_before},
+    )
 
 
 def assessment_escalation(
@@ -107,21 +165,19 @@ def assessment_escalation(
     snapshot: dict[str, Any],
     review_due: datetime,
 ) -> dict[str, Any]:
-    return {
-        "kind": "assessment_escalation",
-        "dedupe_key": key,
-        "context": {
-            "programme": PROGRAMME,
-            "project_name": snapshot["title"],
-            "local_government": lead_name(snapshot),
-            "application_id": str(application_id),
+    return _assessment_letter(
+        "assessment_escalation",
+        key,
+        to=operator,
+        application_id=application_id,
+        snapshot=snapshot,
+        context={
             "reviewer_name": reviewer["name"],
             "reviewer_email": reviewer["email"],
             "reviewer_subject": reviewer["subject"],
             "due_date": tokyo_iso(review_due),
         },
-        "recipients": [{"name": operator["name"], "email": operator["email"], "contact_id": None}],
-    }
+    )
 
 
 def decision_letter(
@@ -136,16 +192,17 @@ def decision_letter(
     term_end: date,
 ) -> dict[str, Any]:
     """``term_end``: the extended end on approval, the last supported day on rejection."""
-    return {
-        "kind": "continuation_decision",
-        "dedupe_key": f"continuation-decision:{decision_id}",
-        "context": {
-            **_project(fiscal_year, project_id, snapshot),
+    return _project_letter(
+        "continuation_decision",
+        f"continuation-decision:{decision_id}",
+        fiscal_year=fiscal_year,
+        project_id=project_id,
+        snapshot=snapshot,
+        context={
             "decision_id": str(decision_id),
             "decision": outcome,
             "decided_on": decided_at.astimezone(TOKYO).date().isoformat(),
             "term_end": term_end.isoformat(),
             "reason": reason,
         },
-        "recipients": project_recipients(snapshot),
-    }
+    )

@@ -42,6 +42,7 @@ class ContinuationAssessmentState(StrEnum):
     assigned = "assigned"
     assessing = "assessing"
     assessed = "assessed"
+    withdrawn = "withdrawn"
 
 
 class Event(StrEnum):
@@ -57,6 +58,7 @@ class Event(StrEnum):
     term_ended = "term_ended"
     save_assessment = "save_assessment"
     submit_assessment = "submit_assessment"
+    withdraw = "withdraw"
 
 
 A, P, R, E = (
@@ -79,6 +81,7 @@ APPLICATION: StateMachine[ContinuationApplicationState, Event] = StateMachine(
         (A.submitted, E.review_start): A.under_review,
         (A.under_review, E.assign): A.under_review,
         (A.under_review, E.assess): A.under_review,
+        (A.under_review, E.withdraw): A.under_review,
         (A.under_review, E.approve): A.approved,
         (A.under_review, E.reject): A.rejected,
     },
@@ -96,6 +99,7 @@ APPLICATION: StateMachine[ContinuationApplicationState, Event] = StateMachine(
         (A.submitted, E.review_start): "sweep: the deadline has passed",
         (A.under_review, E.assign): "operator",
         (A.under_review, E.assess): "assigned reviewer",
+        (A.under_review, E.withdraw): "operator withdraws an assignment (a decided one keeps all)",
         (A.under_review, E.approve): "operator",
         (A.under_review, E.reject): "operator",
     },
@@ -148,16 +152,25 @@ ASSESSMENT: StateMachine[ContinuationAssessmentState, Event] = StateMachine(
         (R.assigned, E.save_assessment): R.assessing,
         (R.assessing, E.save_assessment): R.assessing,
         (R.assessing, E.submit_assessment): R.assessed,
+        (R.assigned, E.withdraw): R.withdrawn,
+        (R.assessing, E.withdraw): R.withdrawn,
+        (R.assessed, E.withdraw): R.withdrawn,
+        (R.withdrawn, E.assign): R.assigned,
     },
     labels={
         R.assigned: "未評価",
         R.assessing: "評価中（下書き）",
         R.assessed: "評価提出済み",
+        R.withdrawn: "割当撤回",
     },
     notes={
         (R.assigned, E.save_assessment): "assigned reviewer",
         (R.assessing, E.save_assessment): "assigned reviewer (If-Match)",
         (R.assessing, E.submit_assessment): "assigned reviewer (If-Match)",
+        (R.assigned, E.withdraw): "operator (If-Match, reason)",
+        (R.assessing, E.withdraw): "operator: the draft is discarded (kept in the audit trail)",
+        (R.assessed, E.withdraw): "operator: no longer counts (kept in the audit trail)",
+        (R.withdrawn, E.assign): "operator assigns the reviewer again (conflicts checked anew)",
     },
 )
 

@@ -64,7 +64,10 @@ async def apply_term_extension(session: AsyncSession, payload: Payload, ctx: Job
     registry: RegistryClient = ctx["registry"]
     try:
         result = await registry.extend_term(
-            payload["project_id"], decision_id=decision_id, reason=payload["reason"]
+            payload["project_id"],
+            decision_id=decision_id,
+            reason=payload["reason"],
+            decided_on=payload.get("decided_on"),  # absent from messages written before it
         )
     except (Conflict, NotFound, RegistryRejected) as exc:
         return await _refused(

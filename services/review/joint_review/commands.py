@@ -1,5 +1,5 @@
 """What `jisso review import-joint-review-results` runs: one unit of work on the review database,
-the registry asked over HTTP for the programmes' marks."""
+the registry asked over HTTP for the programmes' marks and legends."""
 
 from __future__ import annotations
 
@@ -28,12 +28,13 @@ async def import_results_file(
     client = registry or RegistryClient.from_settings(settings)
     engine = create_engine(settings)
     try:
+        programmes = await client.programmes()
         sessionmaker = create_sessionmaker(engine)
         relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
         async with unit_of_work(sessionmaker, relay=relay) as session:
             round_ = await import_results(
                 session,
-                registry=client,
+                programmes=programmes,
                 content=content,
                 fiscal_year=fiscal_year,
                 actor=actor,

@@ -81,8 +81,9 @@ class JointReviewRound(Base):
 
 
 class JointRoundProgramme(Base):
-    """A participating programme with its quota and budget in this round (mark and name as read
-    from the registry when the round was created, so old results keep their legend)."""
+    """A participating programme with its quota and budget in this round (its legend — mark, the
+    name of the round's fiscal year, ministry, bureau, the note on earlier names — as read from the
+    registry when the round was created or imported, so old results keep their legend)."""
 
     __tablename__ = "joint_round_programmes"
 
@@ -92,6 +93,10 @@ class JointRoundProgramme(Base):
     programme_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     mark: Mapped[str] = mapped_column(String(2))
     name: Mapped[str] = mapped_column(String(200))
+    ministry: Mapped[str] = mapped_column(String(50), default="")  # 府省: 内閣府, 総務省 …
+    bureau: Mapped[str] = mapped_column(String(100), default="")  # 局: 地方創生推進事務局 …
+    # The legend's note on earlier names (令和2年度までの施策名は「…」); "" when none.
+    name_note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer)
     quota: Mapped[int | None] = mapped_column(Integer)
     budget_yen: Mapped[int | None] = mapped_column(BigInteger)

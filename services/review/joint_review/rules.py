@@ -80,7 +80,8 @@ def check_yearly_caps(scheme: Record, kind: str, funding: Sequence[Record]) -> N
 
 
 def check_conditions(scheme: Record, conditions: Sequence[bool]) -> None:
-    """Every 事業要件 of the scheme must be met (the four of Society5.0, say), in the registry's order."""
+    """Every 事業要件 of the scheme must be met (the four of Society5.0, say), in the registry's
+    order."""
     required: list[str] = list(scheme.get("required_conditions") or [])
     if not required:
         return
@@ -127,7 +128,8 @@ def check_quota(
     }
     if used.new + 1 > quota["max_new"]:
         raise RuleViolation(
-            f"{fiscal_year}年度の新規申請は{quota['max_new']}事業までです（申請済み {used.new}事業）"
+            f"{fiscal_year}年度の新規申請は{quota['max_new']}事業までです"
+            f"（申請済み {used.new}事業）"
             f" — the {kind} quota of new applications is {quota['max_new']}",
             rule="new_application_quota",
             quota=quota["max_new"],

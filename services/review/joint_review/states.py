@@ -71,7 +71,8 @@ ROUND: StateMachine[JointRoundState, JointReviewEvent] = StateMachine(
         (R.open, E.assess): "the programme's registered reviewer",
         (R.open, E.select): "operator, within the programme's quota and budget",
         (R.open, E.withdraw_selection): "operator",
-        (R.open, E.close): "operator (If-Match); publishes at once if the announcement day came",
+        (R.open, E.close): "operator (If-Match); before the deadline only forced, with a reason; "
+        "publishes at once if the announcement day came",
         (R.closed, E.publish): "the announcement day: at close, or the sweep",
     },
     internal=frozenset({E.publish}),

@@ -35,11 +35,9 @@ from libs.common.auth import Principal, Role
 from libs.common.errors import NotFound
 from libs.common.fiscal_year import today_tokyo
 from services.review.joint_review.models import JointReviewRound
+from services.review.joint_review.rounds.counts import Usage, programme_usage
 from services.review.joint_review.selections import repository
 from services.review.joint_review.states import JointRoundState
-
-# programme id → (selections, sum of their first-year amounts); only programmes with selections.
-Usage = dict[str, tuple[int, int]]
 
 
 def is_published(round_: JointReviewRound, today: date | None = None) -> bool:
@@ -65,7 +63,7 @@ async def selection_usage(
     """The round's selection counts and amounts as this caller may see them; None under embargo."""
     if not sees_selections(principal, round_, today):
         return None
-    return await repository.programme_usage(session, round_.id)
+    return await programme_usage(session, round_)
 
 
 async def selected_programmes(

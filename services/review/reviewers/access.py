@@ -7,11 +7,17 @@
    ``programme`` claim alone opens nothing. Every review route a reviewer may call takes its
    caller from :func:`require_caller` (the role aliases of ``continuation/dependencies.py`` and
    ``joint_review/dependencies.py``), so no route can forget it.
-2. A conflict of interest hides. An application the reviewer is conflicted on (``conflicts.py``)
-   is not theirs to see: 404 on it and on everything under it, and absent from lists — as an
-   application of another programme is. Each review asks :func:`hidden_from` where it decides
+2. A conflict of interest hides. An application the reviewer is conflicted on (``conflicts.py``,
+   organisations compared by identity with the office's aliases: ``organisations.py``) is not
+   theirs to see: 404 on it and on everything under it, and absent from lists — as an
+   application of another programme is. Each review asks :func:`conflict_judge` where it decides
    what a reviewer sees (the continuation review with the council as it is now, which may have
    grown since the assignment; the joint review with the applying region).
+3. A conflict of interest refuses a write. Saving or submitting an assessment of an application
+   that would be the reviewer's but for a conflict (assigned to them; of their programme) is a
+   403 naming the rule ``conflict_of_interest`` and the reasons (:func:`refuse_conflicted`),
+   and nothing is stored: the reviewer was told of the application, so a 404 would only puzzle
+   them, and the office must learn the conflict to withdraw the assignment.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from libs.common.auth import Principal, Role, require
 from libs.common.errors import Forbidden
 from libs.common.unit_of_work import SessionDep
 from services.review.reviewers import repository
+from services.review.reviewers.aliases.repository import alias_map
 from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
 from services.review.reviewers.models import Reviewer
 
@@ -64,10 +71,32 @@ def require_caller(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-def hidden_from(reviewer: Reviewer, subject: ConflictSubject) -> bool:
-    """Whether a conflict of interest hides an application tied to ``subject`` (rule 2)."""
-    return bool(
-        conflict_reasons(
-            organisation=reviewer.organisation, lg_code=reviewer.lg_code, subject=subject
+ConflictJudge = Callable[[Reviewer, ConflictSubject], list[str]]
+
+
+async def conflict_judge(session: AsyncSession) -> ConflictJudge:
+    """The reasons a reviewer is conflicted on a subject (rule 2), with the office's aliases as
+    they are in this transaction (read once per request)."""
+    aliases = await alias_map(session)
+
+    def reasons(reviewer: Reviewer, subject: ConflictSubject) -> list[str]:
+        return conflict_reasons(
+            organisation=reviewer.organisation,
+            lg_code=reviewer.lg_code,
+            subject=subject,
+            aliases=aliases,
         )
-    )
+
+    return reasons
+
+
+def refuse_conflicted(reviewer: Reviewer, reasons: list[str]) -> None:
+    """Rule 3: a write by a conflicted reviewer is a 403 naming the rule and its reasons."""
+    if reasons:
+        raise Forbidden(
+            "利益相反のため評価できません（conflict of interest: the assessment is not stored）: "
+            + " / ".join(reasons),
+            rule="conflict_of_interest",
+            reviewer_subject=reviewer.subject,
+            reasons=reasons,
+        )

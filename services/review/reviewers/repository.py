@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.review.reviewers.models import Reviewer
@@ -21,8 +21,10 @@ async def list_reviewers(
     session: AsyncSession, *, programme: str | None, after_subject: str | None, limit: int
 ) -> list[Reviewer]:
     query = select(Reviewer).order_by(Reviewer.subject).limit(limit)
-    if programme is not None:
-        query = query.where(Reviewer.programme == programme)
+    if programme is not None:  # by id or by mark, as a reviewer may be registered
+        query = query.where(
+            or_(Reviewer.programme == programme, Reviewer.programme_mark == programme)
+        )
     if after_subject is not None:
         query = query.where(Reviewer.subject > after_subject)
     return list((await session.scalars(query)).all())

@@ -56,14 +56,23 @@ async def list_reviewers(
     request: Request,
     session: SessionDep,
     _: Operator,
-    programme: Annotated[str | None, Query(description="担当事業", examples=["☆"])] = None,
+    registry: RegistryDep,
+    programme: Annotated[
+        str | None, Query(description="担当事業（id か記号; id or mark）", examples=["☆"])
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[ReviewerOut]:
     after = decode_cursor(request, cursor, Key.text)
+    # The kernel's one parser (〇 for ○, an unknown programme is a 422), then by id.
+    programme_id = (
+        (await service.programme_of(registry, programme, "query.programme"))[0]
+        if programme
+        else None
+    )
     rows = await service.list_reviewers(
         session,
-        programme=programme,
+        programme=programme_id,
         after_subject=after[0] if after else None,
         limit=limit + 1,
     )

@@ -33,7 +33,8 @@ class ReviewerCreate(BaseModel):
     organisation: str = Field(
         min_length=1,
         max_length=200,
-        description="所属。利益相反の判定に使う（compared with council members by normalised key）",
+        description="所属。利益相反の判定に使う（compared with council members and proposers "
+        "by identity: 法人格, offices, departments and the office's aliases folded）",
         examples=["早稲田大学"],
     )
     lg_code: Annotated[str | None, BeforeValidator(_lg_code)] = Field(
@@ -44,7 +45,8 @@ class ReviewerCreate(BaseModel):
     programme: str | None = Field(
         default=None,
         max_length=40,
-        description="合同審査で担当する事業（id か記号）。記号は id として保存され、審査員のトークンは"
+        description="合同審査で担当する事業（id か記号）。"
+        "記号は id として保存され、審査員のトークンは"
         "その id を programme に持つ。継続審査のみなら省略（the joint-review programme, by "
         "registry id or mark; stored as the id, which the reviewer's token claims）",
         examples=["mirai-gijutsu"],
@@ -60,6 +62,13 @@ class ReviewerOut(BaseModel):
     organisation: str
     organisation_key: str = Field(description="Normalised search key of the organisation")
     lg_code: str | None
-    programme: str | None
+    programme: str | None = Field(
+        description="担当事業の id（registry programme id; null: continuation review only）",
+        examples=["mirai-gijutsu"],
+    )
+    programme_mark: str | None = Field(
+        description="担当事業の記号（the programme's mark, resolved once at registration）",
+        examples=["☆"],
+    )
     created_at: TokyoDatetime
     version: int

@@ -7,9 +7,10 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import Conflict, InvalidInput, NotFound
+from libs.common.errors import Conflict, NotFound
 from libs.common.etag import etag_for
 from libs.common.fiscal_year import now_tokyo
+from libs.common.programmes import resolve_programme
 from libs.common.search_text import normalise_search_key
 from services.review.audit.service import audited
 from services.review.registry_client import RegistryClient
@@ -23,20 +24,17 @@ def reviewer_etag(reviewer: Reviewer) -> str:
     return etag_for("reviewer", quote(reviewer.subject, safe=""), reviewer.version)
 
 
-async def programme_id_of(registry: RegistryClient, given: str) -> str:
-    """The registry programme ``given`` names, by id or by its mark (☆ □ ○ ● ■): the joint review
-    and a reviewer's token name programmes by id, so a reviewer stored under a mark would be
-    registered and yet see nothing."""
+async def programme_of(
+    registry: RegistryClient, given: str, field: str = "body.programme"
+) -> tuple[str, str | None]:
+    """The registry programme ``given`` names, by id or by its mark (☆ □ ○ ● ■), as (id, mark):
+    the joint review and a reviewer's token name programmes by id, so a reviewer stored under a
+    mark would be registered and yet see nothing. Resolved once, here, by the kernel's one parser
+    (``libs.common.programmes``); reads show both. Else a 422 naming ``field``."""
     programmes = await registry.programmes()
-    for programme in programmes:
-        if given in (programme["id"], programme.get("mark")):
-            return str(programme["id"])
-    known = ", ".join(f"{p['id']} ({p.get('mark')})" for p in programmes)
-    raise InvalidInput.field(
-        "body.programme",
-        "unknown_programme",
-        f"事業が見つかりません: {given}（no programme with this id or mark; known: {known}）",
-    )
+    marks = {str(p["id"]): p.get("mark") for p in programmes}
+    programme_id = resolve_programme(given, [(i, m or "") for i, m in marks.items()], field)
+    return programme_id, marks[programme_id]
 
 
 async def create_reviewer(
@@ -47,10 +45,10 @@ async def create_reviewer(
             f"この審査員は登録済みです: {data.subject}（a reviewer with this subject exists）",
             subject=data.subject,
         )
+    mark = None
     if data.programme is not None:
-        data = data.model_copy(
-            update={"programme": await programme_id_of(registry, data.programme)}
-        )
+        programme_id, mark = await programme_of(registry, data.programme)
+        data = data.model_copy(update={"programme": programme_id})
     reviewer = Reviewer(
         subject=data.subject,
         name=data.name,
@@ -59,9 +57,10 @@ async def create_reviewer(
         organisation_key=normalise_search_key(data.organisation),
         lg_code=data.lg_code,
         programme=data.programme,
+        programme_mark=mark,
         created_at=now_tokyo(),
     )
-    registration = data.model_dump()
+    registration = {**data.model_dump(), "programme_mark": mark}
     async with audited(
         session,
         reviewer,

@@ -18,8 +18,11 @@ from libs.common.fiscal_year import TOKYO
 from libs.common.lg_code import with_check_digit
 from tests.fixtures.apps import FrozenClock
 
-DATA = Path(__file__).parent / "data"
-FY2021_TABLE = DATA / "fy2021_results.csv"
+# The seed's FY2021 results table, as `jisso seed` loads it (package data of the review service).
+FY2021_TABLE = (
+    Path(__file__).resolve().parents[3]
+    / "services/review/joint_review/results/data/fy2021_results.csv"
+)
 
 # Local governments the tests apply with (codes with their check digits).
 HOKKAIDO = with_check_digit("01000")  # 北海道 — prefecture
@@ -44,6 +47,9 @@ PROGRAMMES = [
     ("mlit-smart-city-model", 5, 220_000_000),
 ]
 NOW = datetime(2022, 1, 20, 10, 0, tzinfo=TOKYO)
+# The clock is before the rounds' deadline (2022-02-18): a test that closes a round there closes
+# it early, which takes a force and a reason (tests/review/joint/test_round_close.py).
+EARLY_CLOSE = {"force": True, "reason": "試験: 締切前に締め切る"}
 
 
 @pytest.fixture

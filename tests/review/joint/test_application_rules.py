@@ -1,5 +1,5 @@
-"""Every grant-scheme rule refuses its violation with a problem+json naming the rule and the numbers,
-and accepts the boundary value. The values are the registry's, read over HTTP."""
+"""Every grant-scheme rule refuses its violation with a problem+json naming the rule and the
+numbers, and accepts the boundary value. The values are the registry's, read over HTTP."""
 
 from __future__ import annotations
 
@@ -156,7 +156,8 @@ async def test_society5_applications_never_count_against_the_quota(
 async def test_wide_area_sub_quota(
     open_round: Callable[..., Any], apply: Callable[..., Any]
 ) -> None:
-    """A prefecture may file 3 wide-area (広域連携) applications: the 3rd accepted, the 4th refused."""
+    """A prefecture may file 3 wide-area (広域連携) applications: the 3rd accepted, the 4th
+    refused."""
     round_id = (await open_round())["id"]
     members = [HOKKAIDO, ASAHIKAWA, MURORAN, OBIHIRO]
     for n in range(3):

@@ -66,8 +66,10 @@ async def test_the_command_loads_the_table_as_a_closed_round_and_commits(
 
 
 def test_the_cli_parses_the_fiscal_year_and_reports_the_totals(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
+    # The command checks that its database answers before it reads the file.
+    monkeypatch.setenv("REVIEW_DATABASE_URL", database_url)
     calls: list[dict[str, Any]] = []
 
     async def fake(settings: Settings, **kwargs: Any) -> Any:

@@ -20,7 +20,7 @@ from services.review.joint_review.tasks import (
 )
 from services.review.models import outbox
 from services.review.registry_client import RegistryClient
-from tests.review.joint.conftest import MURORAN, OBIHIRO, application_body
+from tests.review.joint.conftest import EARLY_CLOSE, MURORAN, OBIHIRO, application_body
 
 
 async def _messages(session: AsyncSession, function: str) -> list[dict[str, Any]]:
@@ -65,7 +65,9 @@ async def _close(
 ) -> None:
     etag = (await review.get(f"/v1/joint-review-rounds/{round_id}", headers=auth())).headers["ETag"]
     closed = await review.post(
-        f"/v1/joint-review-rounds/{round_id}/close", headers={**auth(), "If-Match": etag}
+        f"/v1/joint-review-rounds/{round_id}/close",
+        json=EARLY_CLOSE,  # ahead of the deadline when the clock has not moved past it
+        headers={**auth(), "If-Match": etag},
     )
     assert closed.status_code == 200, closed.text
 
@@ -157,7 +159,7 @@ async def test_a_selected_region_of_the_cabinet_office_programme_becomes_one_reg
     assert [p["id"] for p in listed] == [project_id]
     selections = (
         await review.get(f"/v1/joint-review-rounds/{round_id}/selections", headers=auth())
-    ).json()
+    ).json()["items"]
     star = next(s for s in selections if s["mark"] == "☆")
     assert (star["application_id"], star["registry_project_id"]) == (selected, project_id)
 

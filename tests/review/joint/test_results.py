@@ -20,6 +20,7 @@ from services.review.joint_review.results.importer import import_results
 from services.review.registry_client import RegistryClient
 from tests.review.joint.conftest import (
     ASAHIKAWA,
+    EARLY_CLOSE,
     FY2021_TABLE,
     MURORAN,
     OBIHIRO,
@@ -42,7 +43,7 @@ async def fy2021(
     """The seed's FY2021 results table, imported as a closed round."""
     round_ = await import_results(
         session,
-        registry=review_registry_client,
+        programmes=await review_registry_client.programmes(),
         content=FY2021_TABLE.read_bytes(),
         fiscal_year=2021,
         actor="test",
@@ -63,8 +64,8 @@ async def test_the_fy2021_table_gives_62_regions_and_42_collaborating(
     assert results["totals"]["collaborating"] == 42
     rows = _table()[1:]
     expected = {m: sum(1 for r in rows if m in r[2]) for m in "☆□○●■"}
+    assert expected == {"☆": 9, "□": 9, "○": 14, "●": 12, "■": 30}  # ☆ R3:9事業 as published
     assert {p["mark"]: p["selected"] for p in results["totals"]["by_programme"]} == expected
-    assert expected["☆"] == 9  # R3:9事業, as the programme table says
     assert [e["mark"] for e in results["legend"]] == list("☆□○●■")
     by_no = {r["item_no"]: r for r in results["regions"]}
     assert by_no[1]["region_label"] == "北海道札幌市" and by_no[1]["collaborating"] is True
@@ -72,6 +73,11 @@ async def test_the_fy2021_table_gives_62_regions_and_42_collaborating(
     assert by_no[43]["marks"] == "□■" and by_no[43]["collaborating"] is True
     round_ = (await review.get(f"/v1/joint-review-rounds/{fy2021}", headers=auth())).json()
     assert (round_["status"], round_["imported"], round_["published"]) == ("closed", True, True)
+    # The round's own counts are its results' (they were 0 before: counted from selections only).
+    for caller in (auth(), auth(Role.partner)):
+        shown = (await review.get(f"/v1/joint-review-rounds/{fy2021}", headers=caller)).json()
+        assert {p["mark"]: p["selected"] for p in shown["programmes"]} == expected
+        assert {p["selected_amount_yen"] for p in shown["programmes"]} == {None}  # none stated
 
 
 async def test_exports_reproduce_every_row_of_the_table(
@@ -95,9 +101,10 @@ async def test_exports_reproduce_every_row_of_the_table(
     cells = [
         ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
     ]
-    assert cells == table
-    legend = [tuple(row) for row in workbook["凡例"].iter_rows(min_row=2, values_only=True)]
-    assert [mark for _, mark in legend] == list("☆□○●■")
+    header = cells.index([*table[0], "連携"])  # below the title row and the headline figures
+    assert [row[:4] for row in cells[header:]] == table
+    legend = [row[0] for row in workbook["凡例"].iter_rows(min_row=4, values_only=True)]
+    assert legend == list("☆□○●■")
 
 
 async def test_an_imported_fiscal_year_cannot_be_imported_twice(
@@ -105,10 +112,11 @@ async def test_an_imported_fiscal_year_cannot_be_imported_twice(
 ) -> None:
     from libs.common.errors import Conflict, InvalidInput
 
+    programmes = await review_registry_client.programmes()
     with pytest.raises(Conflict):
         await import_results(
             session,
-            registry=review_registry_client,
+            programmes=programmes,
             content=FY2021_TABLE.read_bytes(),
             fiscal_year=2021,
             actor="test",
@@ -116,7 +124,7 @@ async def test_an_imported_fiscal_year_cannot_be_imported_twice(
     bad = "項番,プロジェクト実施地域,選定事業,過年度選定\n1,北海道札幌市,★,\nx,,■,\n".encode()
     with pytest.raises(InvalidInput) as caught:
         await import_results(
-            session, registry=review_registry_client, content=bad, fiscal_year=2020, actor="test"
+            session, programmes=programmes, content=bad, fiscal_year=2020, actor="test"
         )
     rules = sorted(p.rule for p in caught.value.errors or [])
     assert rules == ["integer", "required", "unknown_mark"]
@@ -235,7 +243,9 @@ async def test_results_are_invisible_to_partners_before_the_announcement(
         assert hidden.headers["content-type"] == "application/problem+json"
     assert (await review.get(base + "/results", headers=auth())).status_code == 200
     etag = (await review.get(base, headers=auth())).headers["ETag"]
-    closed = await review.post(f"{base}/close", headers={**auth(), "If-Match": etag})
+    closed = await review.post(
+        f"{base}/close", json=EARLY_CLOSE, headers={**auth(), "If-Match": etag}
+    )
     assert closed.status_code == 200
     assert (await review.get(base + "/results", headers=partner)).status_code == 404
     municipality = auth(Role.municipality, lg_code=MURORAN)

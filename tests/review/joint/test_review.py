@@ -121,33 +121,71 @@ async def test_a_reviewer_scores_their_programmes_application_and_replaces_with_
     bad = {**SCORES, "spread": {"score": 6}}
     assert (await review.put(url, json=bad, headers=headers)).status_code == 422
     listed = await review.get(f"{base}/{applications['mirai']}/assessments", headers=auth())
-    assert [a["total"] for a in listed.json()] == [11]
+    assert [a["total"] for a in listed.json()["items"]] == [11]
 
 
-async def test_a_conflict_of_interest_hides_the_application(
+@pytest.mark.parametrize(
+    ("subject", "organisation", "lg_code"),
+    [
+        ("rev-asahikawa", "旭川市", ASAHIKAWA),  # by code
+        ("rev-by-name", "北海道旭川市", None),  # by name with its prefecture
+        ("rev-city-hall", "旭川市役所", None),  # by its office
+        ("rev-department", "旭川市 総合政策部", None),  # by a department of it
+        ("rev-full-width", "北海道　旭川市役所　総合政策部スマートシティ推進課", None),
+    ],
+)
+async def test_a_conflict_of_interest_hides_the_application_and_refuses_its_scores(
+    review: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    applications: dict[str, Any],
+    session: AsyncSession,
+    subject: str,
+    organisation: str,
+    lg_code: str | None,
+) -> None:
+    await _reviewer(session, subject, "mirai-gijutsu", organisation, lg_code=lg_code)
+    base = f"/v1/joint-review-rounds/{applications['round']}/applications"
+    headers = auth(Role.reviewer, programme="mirai-gijutsu", subject=subject)
+    # 旭川市's application is not theirs to see, however they wrote their organisation …
+    url = f"{base}/{applications['mirai']}"
+    for path in ("", "/assessments"):
+        response = await review.get(url + path, headers=headers)
+        assert response.status_code == 404, response.text
+    listed = (await review.get(base, headers=headers)).json()["items"]
+    assert [a["id"] for a in listed] == [applications["both"]]
+    # … nor to score: the write names the rule and its reasons, and nothing is stored.
+    refused = await review.put(f"{url}/assessment", json=SCORES, headers=headers)
+    assert refused.status_code == 403, refused.text
+    problem = refused.json()
+    assert problem["rule"] == "conflict_of_interest"
+    assert problem["reasons"] == [
+        "審査員は提案団体「旭川市」に所属しています"
+        "（the reviewer belongs to the proposing local government 旭川市）"
+    ]
+    stored = await review.get(f"{url}/assessments", headers=auth())
+    assert stored.json()["items"] == []
+    # The same reviewer may score an application of another region.
+    fine = await review.put(
+        f"{base}/{applications['both']}/assessment", json=SCORES, headers=headers
+    )
+    assert fine.status_code == 201, fine.text
+
+
+async def test_a_neighbouring_government_or_its_university_is_no_conflict(
     review: httpx.AsyncClient,
     auth: Callable[..., dict[str, str]],
     applications: dict[str, Any],
     session: AsyncSession,
 ) -> None:
-    await _reviewer(session, "rev-asahikawa", "mirai-gijutsu", "旭川市", lg_code=ASAHIKAWA)
-    await _reviewer(session, "rev-by-name", "mirai-gijutsu", "北海道旭川市")
-    base = f"/v1/joint-review-rounds/{applications['round']}/applications"
-    for subject in ("rev-asahikawa", "rev-by-name"):
+    for subject, organisation in (("rev-hokkaido", "北海道庁"), ("rev-college", "旭川市立大学")):
+        await _reviewer(session, subject, "mirai-gijutsu", organisation)
         headers = auth(Role.reviewer, programme="mirai-gijutsu", subject=subject)
-        # By code or by name, 旭川市's application is not theirs to see, nor to score.
-        url = f"{base}/{applications['mirai']}"
-        for method, path in (("PUT", "/assessment"), ("GET", ""), ("GET", "/assessments")):
-            body = SCORES if method == "PUT" else None
-            response = await review.request(method, url + path, json=body, headers=headers)
-            assert response.status_code == 404, response.text
-        listed = (await review.get(base, headers=headers)).json()["items"]
-        assert [a["id"] for a in listed] == [applications["both"]]
-        # The same reviewer may score an application of another region.
-        fine = await review.put(
-            f"{base}/{applications['both']}/assessment", json=SCORES, headers=headers
+        url = (
+            f"/v1/joint-review-rounds/{applications['round']}/applications/{applications['mirai']}"
         )
-        assert fine.status_code == 201, fine.text
+        assert (await review.get(url, headers=headers)).status_code == 200
+        scored = await review.put(f"{url}/assessment", json=SCORES, headers=headers)
+        assert scored.status_code == 201, scored.text
 
 
 async def test_scoring_needs_a_reviewer_record_of_the_tokens_programme(
@@ -169,7 +207,7 @@ async def test_scoring_needs_a_reviewer_record_of_the_tokens_programme(
     assert (await review.put(url, json=SCORES, headers=matched)).status_code == 201
     # Each reviewer reads only their own assessments.
     listed = await review.get(url.removesuffix("assessment") + "assessments", headers=matched)
-    assert [a["reviewer"] for a in listed.json()] == ["rev-maas"]
+    assert [a["reviewer"] for a in listed.json()["items"]] == ["rev-maas"]
 
 
 async def test_application_pages_follow_next_and_refuse_a_forged_cursor(

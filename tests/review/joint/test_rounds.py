@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from libs.common.auth import Role
-from tests.review.joint.conftest import PROGRAMMES, round_body
+from tests.review.joint.conftest import EARLY_CLOSE, PROGRAMMES, round_body
 
 
 async def test_round_takes_any_fiscal_year_form_and_the_registry_programmes(
@@ -120,7 +120,8 @@ async def test_closing_needs_if_match_and_freezes_selections(
     etag = (await review.get(f"/v1/joint-review-rounds/{created['id']}", headers=auth())).headers[
         "ETag"
     ]
-    closed = await review.post(url, headers={**auth(), "If-Match": etag})
+    # Before the deadline (2022-02-18): forced, with a reason (test_round_close.py)
+    closed = await review.post(url, json=EARLY_CLOSE, headers={**auth(), "If-Match": etag})
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
     assert closed.json()["published"] is False  # the announcement (2022-03-31) has not come

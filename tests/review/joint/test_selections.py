@@ -122,7 +122,7 @@ async def test_selection_checks(
     assert refused["allowed_events"] == ["withdraw_selection"]
     deleted = await review.delete(f"{url}/{first.json()['id']}", headers=auth())
     assert deleted.status_code == 204
-    assert (await review.get(url, headers=auth())).json() == []
+    assert (await review.get(url, headers=auth())).json() == {"items": [], "next": None}
     again = await review.post(url, json=body, headers=auth())
     assert again.status_code == 201
     application = await review.get(

@@ -33,3 +33,18 @@ async def assignments_with_reviewers(
         .order_by(ContinuationAssignment.assigned_at, ContinuationAssignment.id)
     )
     return [(a, r) for a, r in (await session.execute(query)).all()]
+
+
+async def assignment_by_id(
+    session: AsyncSession, application_id: uuid.UUID, assignment_id: uuid.UUID
+) -> ContinuationAssignment | None:
+    """The assignment, locked, if it is one of this application's."""
+    query = (
+        select(ContinuationAssignment)
+        .where(
+            ContinuationAssignment.id == assignment_id,
+            ContinuationAssignment.application_id == application_id,
+        )
+        .with_for_update()
+    )
+    return await session.scalar(query)

@@ -4,14 +4,15 @@ application and their assessments."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page
+from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications.router import (
     NO_SUCH_APPLICATION,
@@ -25,7 +26,9 @@ from services.review.continuation.assessments.schemas import (
     AssessmentOut,
     AssignmentCreate,
     AssignmentOut,
+    WithdrawalIn,
     assessment_out,
+    assignment_etag,
     assignment_out,
 )
 from services.review.continuation.dependencies import AssessmentReader, AssignedReviewer
@@ -34,7 +37,10 @@ from services.review.dependencies import NowDep, RegistryDep
 router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
 )
-NOT_THE_REVIEWER = {403: "Not a registered reviewer of the token's programme"}
+NOT_THE_REVIEWER_OR_CONFLICTED = {
+    403: "Not a registered reviewer of the token's programme, or a conflict of interest with the "
+    "assigned application (rule conflict_of_interest, `reasons`; nothing is stored)"
+}
 
 
 @router.post(
@@ -77,10 +83,17 @@ async def assign_reviewer(
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def list_assignments(
-    application_id: uuid.UUID, session: SessionDep, _: Operator
+    application_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    _: Operator,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> Page[AssignmentOut]:
-    items = await service.list_assignments(session, application_id=application_id)
-    return Page[AssignmentOut](items=items)
+    after = position_cursor(request, cursor)
+    rows = await service.list_assignments(session, application_id=application_id)
+    items, next_url = page_of(request, rows, lambda a: a.id, after=after, limit=limit)
+    return Page[AssignmentOut](items=items, next=next_url)
 
 
 @router.put(
@@ -90,7 +103,7 @@ async def list_assignments(
         not_found=NO_SUCH_APPLICATION,
         conflict=NOT_IN_THIS_STATE,
         precondition=True,
-        extra={**STALE, **NOT_THE_REVIEWER},
+        extra={**STALE, **NOT_THE_REVIEWER_OR_CONFLICTED},
     ),
 )
 async def save_assessment(
@@ -123,7 +136,7 @@ async def save_assessment(
         not_found=NO_SUCH_APPLICATION,
         conflict=NOT_IN_THIS_STATE,
         precondition=True,
-        extra={**STALE, **NOT_THE_REVIEWER},
+        extra={**STALE, **NOT_THE_REVIEWER_OR_CONFLICTED},
     ),
 )
 async def submit_assessment(
@@ -154,13 +167,53 @@ async def submit_assessment(
 )
 async def list_assessments(
     application_id: uuid.UUID,
+    request: Request,
     session: SessionDep,
     principal: AssessmentReader,
     registry: RegistryDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> AssessmentList:
+    after = position_cursor(request, cursor)
     rows, others_visible = await service.visible_assessments(
         session, principal=principal, application_id=application_id, registry=registry
     )
+    page, next_url = page_of(request, rows, lambda row: row[0].id, after=after, limit=limit)
     return AssessmentList(
-        items=[assessment_out(a, r) for a, r in rows], others_visible=others_visible
+        items=[assessment_out(a, r) for a, r in page], next=next_url, others_visible=others_visible
     )
+
+
+@router.post(
+    "/{application_id}/assignments/{assignment_id}/withdrawal",
+    summary="Withdraw a reviewer's assignment (If-Match: the assignment's ETag; a reason)",
+    description="割当の撤回。審査中の申請書に限る。下書きは破棄され、提出済みの評価も集計から外れる"
+    "（いずれも監査ログに残る）。The reviewer no longer sees the application; assigning them "
+    "again starts afresh.",
+    responses=problems(
+        not_found="No such application, or no such assignment of it",
+        conflict=NOT_IN_THIS_STATE,
+        precondition=True,
+    ),
+)
+async def withdraw_assignment(
+    application_id: uuid.UUID,
+    assignment_id: uuid.UUID,
+    body: WithdrawalIn,
+    session: SessionDep,
+    principal: Operator,
+    response: Response,
+    now: NowDep,
+    if_match: IfMatch = None,
+) -> AssignmentOut:
+    assignment, reviewer = await service.withdraw_assignment(
+        session,
+        principal=principal,
+        application_id=application_id,
+        assignment_id=assignment_id,
+        reason=body.reason,
+        if_match=if_match,
+        now=now,
+    )
+    response.headers["ETag"] = assignment_etag(assignment)
+    return assignment_out(assignment, reviewer)

@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from libs.common.etag import etag_for
 from libs.common.japanese_input import TokyoDatetime
+from libs.common.pagination import Page
 from services.review.continuation.models import ContinuationAssignment
 from services.review.continuation.states import ContinuationAssessmentState
 from services.review.reviewers.models import Reviewer
@@ -33,6 +35,25 @@ class AssignmentOut(BaseModel):
     assigned_by: str
     assigned_at: TokyoDatetime
     state: ContinuationAssessmentState = Field(examples=["assigned"])
+    withdrawn_at: TokyoDatetime | None = Field(default=None, description="撤回日時")
+    withdrawn_by: str | None = Field(default=None, description="撤回した職員")
+    withdrawal_reason: str | None = Field(default=None, description="撤回の理由")
+    etag: str = Field(description="This assignment's ETag, for If-Match on its withdrawal")
+
+
+class WithdrawalIn(BaseModel):
+    """割当の撤回: why the office takes the reviewer off the application."""
+
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="撤回の理由（stored and audited）",
+        examples=["審査員の所属が地域実装協議会に加入したため（利益相反）"],
+    )
+
+
+def assignment_etag(assignment: ContinuationAssignment) -> str:
+    return etag_for("continuation-assignment", assignment.id, assignment.version)
 
 
 class CriterionScore(BaseModel):
@@ -61,8 +82,9 @@ class AssessmentOut(BaseModel):
     version: int
 
 
-class AssessmentList(BaseModel):
-    items: list[AssessmentOut]
+class AssessmentList(Page[AssessmentOut]):
+    """A page of assessments (``items``, ``next``), and whether others' are among them."""
+
     others_visible: bool = Field(
         description="他の審査員の評価を含むか（a reviewer sees them once their own is submitted）"
     )
@@ -77,6 +99,10 @@ def assignment_out(assignment: ContinuationAssignment, reviewer: Reviewer) -> As
         assigned_by=assignment.assigned_by,
         assigned_at=assignment.assigned_at,
         state=assignment.state,
+        withdrawn_at=assignment.withdrawn_at,
+        withdrawn_by=assignment.withdrawn_by,
+        withdrawal_reason=assignment.withdrawal_reason,
+        etag=assignment_etag(assignment),
     )
 
 

@@ -1,4 +1,5 @@
-"""Reviewers on applications: assignment (with conflicts of interest refused) and assessments."""
+"""Reviewers on applications: assignment (with conflicts of interest refused), withdrawal, and
+assessments."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from services.review.continuation.assessments.schemas import (
     AssessmentOut,
     AssignmentOut,
     assessment_out,
+    assignment_etag,
     assignment_out,
 )
 from services.review.continuation.cycles import repository as cycles
@@ -33,9 +35,15 @@ from services.review.continuation.states import (
 )
 from services.review.registry_client import RegistryClient
 from services.review.reviewers import repository as reviewers
-from services.review.reviewers.access import hidden_from, registered_reviewer
-from services.review.reviewers.conflicts import ConflictSubject, conflict_reasons
+from services.review.reviewers.access import (
+    conflict_judge,
+    refuse_conflicted,
+    registered_reviewer,
+)
+from services.review.reviewers.conflicts import ConflictSubject
 from services.review.reviewers.models import Reviewer
+
+WITHDRAWN = ContinuationAssessmentState.withdrawn
 
 
 def assessment_etag(assignment: ContinuationAssignment) -> str:
@@ -51,8 +59,9 @@ async def _application(
     return application
 
 
-def _council_organisations(council: dict[str, Any] | None) -> list[str]:
-    return [m["organisation"] for m in (council or {}).get("members", [])]
+def _council_members(council: dict[str, Any] | None) -> list[dict[str, Any]]:
+    members: list[dict[str, Any]] = (council or {}).get("members", [])
+    return members
 
 
 async def conflict_subject(
@@ -60,13 +69,11 @@ async def conflict_subject(
 ) -> ConflictSubject:
     """The proposers, and council members both at the snapshot and now (a council may grow)."""
     current = await registry.council(project_id)
-    proposers = snapshot["proposers"]
     return ConflictSubject.of(
-        proposer_lg_codes=[p["lg_code"] for p in proposers],
-        proposer_names=[n for p in proposers for n in (p["name"], p["prefecture"] + p["name"])],
-        council_organisations=[
-            *_council_organisations(snapshot.get("council")),
-            *_council_organisations(current),
+        proposers=snapshot["proposers"],
+        council_members=[
+            *_council_members(snapshot.get("council")),
+            *_council_members(current),
         ],
     )
 
@@ -89,7 +96,8 @@ async def assign_reviewer(
             "unknown_reviewer",
             f"登録されていない審査員です: {reviewer_subject}（register the reviewer first）",
         )
-    if await repository.assignment(session, application.id, reviewer_subject) is not None:
+    earlier = await repository.assignment(session, application.id, reviewer_subject, lock=True)
+    if earlier is not None and earlier.state != WITHDRAWN:
         raise Conflict(
             "この審査員は割当済みです（the reviewer is assigned already）",
             reviewer_subject=reviewer_subject,
@@ -97,9 +105,7 @@ async def assign_reviewer(
     entry = await cycles.cycle_project(session, application.cycle_id, application.project_id)
     assert entry is not None  # a foreign key guarantees it
     subject = await conflict_subject(entry.snapshot, application.project_id, registry)
-    reasons = conflict_reasons(
-        organisation=reviewer.organisation, lg_code=reviewer.lg_code, subject=subject
-    )
+    reasons = (await conflict_judge(session))(reviewer, subject)
     if reasons:
         raise Conflict(
             "利益相反のため割り当てできません（conflict of interest）: " + " / ".join(reasons),
@@ -107,7 +113,10 @@ async def assign_reviewer(
             reviewer_subject=reviewer_subject,
             reasons=reasons,
         )
-    assignment = await _add_assignment(session, principal, application, reviewer_subject, now)
+    if earlier is not None:  # withdrawn before: the same row is assigned again, from scratch
+        assignment = await _reassign(session, principal, earlier, now)
+    else:
+        assignment = await _add_assignment(session, principal, application, reviewer_subject, now)
     await _start_review(session, principal, application, next_state, now)
     return assignment, reviewer
 
@@ -147,6 +156,79 @@ def _assignment_facts(assignment: ContinuationAssignment) -> dict[str, Any]:
     }
 
 
+def _withdrawal_facts(assignment: ContinuationAssignment) -> dict[str, Any]:
+    """What a withdrawal changes, the scores included: the audit keeps what the row lets go."""
+    return {
+        **_assignment_facts(assignment),
+        "scores": assignment.scores,
+        "assessment_submitted_at": (
+            submitted.isoformat() if (submitted := assignment.assessment_submitted_at) else None
+        ),
+        "withdrawn_by": assignment.withdrawn_by,
+        "withdrawal_reason": assignment.withdrawal_reason,
+    }
+
+
+async def _reassign(
+    session: AsyncSession,
+    principal: Principal,
+    assignment: ContinuationAssignment,
+    now: datetime,
+) -> ContinuationAssignment:
+    next_state = ASSESSMENT.fire(assignment.state, Event.assign)
+    async with audited(
+        session,
+        assignment,
+        actor=principal,
+        action="continuation_assignment.reassigned",
+        subject_type="continuation_assignment",
+        snapshot=_withdrawal_facts,
+    ):
+        assignment.state = next_state
+        assignment.assigned_by, assignment.assigned_at = principal.actor, now
+        assignment.scores = None
+        assignment.assessment_updated_at = assignment.assessment_submitted_at = None
+        assignment.withdrawn_at = assignment.withdrawn_by = assignment.withdrawal_reason = None
+    return assignment
+
+
+async def withdraw_assignment(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    assignment_id: uuid.UUID,
+    reason: str,
+    if_match: str | None,
+    now: datetime,
+) -> tuple[ContinuationAssignment, Reviewer]:
+    """割当の撤回 while the application is under review (a decided one keeps its reviewers). A
+    draft is discarded and a submitted assessment no longer counts: the row keeps neither score,
+    the audit event keeps both, with who, when and why."""
+    application = await _application(session, application_id, lock=True)
+    assignment = await repository.assignment_by_id(session, application.id, assignment_id)
+    if assignment is None:
+        raise NotFound(f"割当が見つかりません: {assignment_id}（no such assignment）")
+    APPLICATION.fire(application.state, Event.withdraw)
+    next_state = ASSESSMENT.fire(assignment.state, Event.withdraw)
+    check_if_match(if_match, assignment_etag(assignment))
+    async with audited(
+        session,
+        assignment,
+        actor=principal,
+        action="continuation_assignment.withdrawn",
+        subject_type="continuation_assignment",
+        snapshot=_withdrawal_facts,
+    ):
+        assignment.state = next_state
+        assignment.scores = None
+        assignment.withdrawn_at, assignment.withdrawn_by = now, principal.actor
+        assignment.withdrawal_reason = reason
+    reviewer = await reviewers.get(session, assignment.reviewer_subject)
+    assert reviewer is not None  # the assignment's foreign key guarantees it
+    return assignment, reviewer
+
+
 async def _start_review(
     session: AsyncSession,
     principal: Principal,
@@ -176,18 +258,23 @@ async def visible_assignment(
     registry: RegistryClient,
     *,
     lock: bool = False,
+    write: bool = False,
 ) -> ContinuationAssignment:
-    """The reviewer's assignment to an application they may see: assigned to it, and not
-    conflicted on it with the council as it is now (it may have grown since the assignment).
-    Otherwise the application is not theirs to see: 404 (``reviewers/access.py``)."""
+    """The reviewer's assignment to an application they may see: assigned to it (not withdrawn),
+    and not conflicted on it with the council as it is now (it may have grown since the
+    assignment). Otherwise the application is not theirs to see: 404; but a ``write`` by an
+    assigned reviewer who is conflicted is a 403 naming the conflict (``reviewers/access.py``)."""
     reviewer = await registered_reviewer(session, principal)
     assignment = await repository.assignment(session, application.id, reviewer.subject, lock=lock)
-    if assignment is not None:
+    if assignment is not None and assignment.state != WITHDRAWN:
         entry = await cycles.cycle_project(session, application.cycle_id, application.project_id)
         assert entry is not None  # a foreign key guarantees it
         subject = await conflict_subject(entry.snapshot, application.project_id, registry)
-        if not hidden_from(reviewer, subject):
+        reasons = (await conflict_judge(session))(reviewer, subject)
+        if not reasons:
             return assignment
+        if write:
+            refuse_conflicted(reviewer, reasons)
     raise NotFound(f"継続申請書が見つかりません: {application.id}（no such application）")
 
 
@@ -198,7 +285,9 @@ async def _own_assignment(
     registry: RegistryClient,
 ) -> tuple[ContinuationApplication, ContinuationAssignment]:
     application = await _application(session, application_id)
-    assignment = await visible_assignment(session, principal, application, registry, lock=True)
+    assignment = await visible_assignment(
+        session, principal, application, registry, lock=True, write=True
+    )
     return application, assignment
 
 
@@ -271,8 +360,9 @@ async def visible_assessments(
     application_id: uuid.UUID,
     registry: RegistryClient,
 ) -> tuple[list[tuple[ContinuationAssignment, Reviewer]], bool]:
-    """Operators see every assessment; a reviewer sees their own, and others' submitted ones only
-    once their own is submitted (so no one is swayed before judging)."""
+    """Operators see every assessment, withdrawn ones too (state ``withdrawn``, no scores); a
+    reviewer sees their own, and others' submitted ones only once their own is submitted (so no
+    one is swayed before judging)."""
     application = await _application(session, application_id)
     if principal.role is not Role.operator:
         await visible_assignment(session, principal, application, registry)

@@ -1,15 +1,17 @@
-"""``/v1/continuation-cycles`` — cycles, their eligible projects, grace periods, new applications."""
+"""``/v1/continuation-cycles`` — cycles, their eligible projects, grace periods, new
+applications."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.idempotency import IdempotencyDep, json_body
-from libs.common.pagination import Page
+from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications import service as applications
 from services.review.continuation.applications.schemas import (
@@ -41,9 +43,9 @@ NO_SUCH_CYCLE = "No such cycle or eligible project"
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Open a continuation cycle for the cohort whose term ends in a fiscal year",
-    description="Dates on closed days (土日祝・年末年始) move to the next open day; the answer shows "
-    "both. Eligible projects (status supported, term ending in the fiscal year) are taken from the "
-    "registry now and kept with a snapshot.",
+    description="Dates on closed days (土日祝・年末年始) move to the next open day; "
+    "the answer shows both. Eligible projects (status supported, term ending in the fiscal "
+    "year) are taken from the registry now and kept with a snapshot.",
     responses=problems(
         conflict="A cycle for this fiscal year exists",
         unavailable="The registry did not answer",
@@ -71,9 +73,19 @@ async def create_cycle(
     )
 
 
-@router.get("", summary="List continuation cycles", responses=problems())
-async def list_cycles(session: SessionDep, _: Reader) -> Page[CycleOut]:
-    return Page[CycleOut](items=await cycles.list_cycles(session))
+@router.get("", summary="List continuation cycles (newest fiscal year first)", responses=problems())
+async def list_cycles(
+    request: Request,
+    session: SessionDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[CycleOut]:
+    after = position_cursor(request, cursor)
+    items, next_url = page_of(
+        request, await cycles.list_cycles(session), lambda c: c.id, after=after, limit=limit
+    )
+    return Page[CycleOut](items=items, next=next_url)
 
 
 @router.get(
@@ -95,9 +107,17 @@ async def get_cycle(
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
 async def list_cycle_projects(
-    cycle_id: uuid.UUID, session: SessionDep, _: Operator
+    cycle_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    _: Operator,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> Page[CycleProjectOut]:
-    return Page[CycleProjectOut](items=await cycles.cycle_projects(session, cycle_id=cycle_id))
+    after = position_cursor(request, cursor)
+    rows = await cycles.cycle_projects(session, cycle_id=cycle_id)
+    items, next_url = page_of(request, rows, lambda p: p.project_id, after=after, limit=limit)
+    return Page[CycleProjectOut](items=items, next=next_url)
 
 
 @router.post(
@@ -163,7 +183,14 @@ async def create_application(
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
 async def list_applications(
-    cycle_id: uuid.UUID, session: SessionDep, principal: ApplicationReader
+    cycle_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: ApplicationReader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> Page[ApplicationOut]:
-    items = await applications.list_applications(session, principal=principal, cycle_id=cycle_id)
-    return Page[ApplicationOut](items=items)
+    after = position_cursor(request, cursor)
+    rows = await applications.list_applications(session, principal=principal, cycle_id=cycle_id)
+    items, next_url = page_of(request, rows, lambda a: a.id, after=after, limit=limit)
+    return Page[ApplicationOut](items=items, next=next_url)

@@ -75,12 +75,16 @@ def _check_order(dates: dict[str, datetime], term_end: date) -> None:
         raise InvalidInput("; ".join(p.message for p in problems), errors=problems)
 
 
-async def eligible_projects(registry: RegistryClient, fiscal_year: int) -> list[JSON]:
-    """Supported ☆ projects whose term ends within ``fiscal_year`` (the registry decides status)."""
+async def eligible_projects(registry: RegistryClient, fiscal_year: int, today: date) -> list[JSON]:
+    """☆ projects supported (not extended, ended or withdrawn) on ``today`` and since the start
+    of ``fiscal_year``, whose term ends within it: the registry judges ``status`` on ``as_of``."""
     start, end = fiscal_year_start(fiscal_year), fiscal_year_end(fiscal_year)
     found = []
     async for project in registry.projects(
-        status="supported", supported_as_of=start.isoformat(), programme="☆"
+        status="supported",
+        as_of=today.isoformat(),
+        supported_as_of=start.isoformat(),
+        programme="☆",
     ):
         if start <= date.fromisoformat(project["term_end"]) <= end:
             found.append(project)
@@ -106,7 +110,10 @@ async def snapshot_of(registry: RegistryClient, project: JSON, now: datetime) ->
         else {
             "name": council["name"],
             "members": [
-                {k: m.get(k) for k in ("organisation", "organisation_key", "category", "role")}
+                {
+                    k: m.get(k)
+                    for k in ("organisation", "organisation_key", "category", "role", "lg_code")
+                }
                 for m in members
             ],
         },
@@ -144,7 +151,7 @@ async def create_cycle(
     effective = {name: deadline_on_open_day(value) for name, value in requested.items()}
     term_end = fiscal_year_end(fy)
     _check_order(effective, term_end)
-    projects = await eligible_projects(registry, fy)
+    projects = await eligible_projects(registry, fy, now.astimezone(TOKYO).date())
     cycle = ContinuationCycle(
         fiscal_year=fy,
         term_end=term_end,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.errors import NotFound
 from libs.common.etag import check_if_match
+from libs.common.fiscal_year import TOKYO
 from libs.common.outbox import add_message
 from services.review.audit.service import audited, state_of
 from services.review.continuation import notices
@@ -139,7 +140,8 @@ async def _publish(
     entry: CycleProject,
     cycle: ContinuationCycle,
 ) -> None:
-    """Approval: the registry term extension (a review job) and the letter; rejection: the letter."""
+    """Approval: the registry term extension (a review job) and the letter; rejection: the
+    letter."""
     approved = decision.outcome == "approved"
     if approved:
         await add_message(
@@ -152,6 +154,9 @@ async def _publish(
                 "project_id": str(decision.project_id),
                 "reason": f"継続承認（{notices.datetime_label(decision.decided_at)}）: "
                 f"{decision.reason}",
+                # The registry's term history dates the extension by the decision, not by the
+                # moment the job reached it (the registry may have been down).
+                "decided_on": decision.decided_at.astimezone(TOKYO).date().isoformat(),
             },
         )
     letter = notices.decision_letter(

@@ -188,6 +188,31 @@ async def reminder_candidates(
     return list((await session.execute(query)).all())
 
 
+async def overdue_candidates(
+    session: AsyncSession, *, as_of: datetime, within: timedelta
+) -> list[Any]:
+    """Projects that became 未申請 at a deadline passed less than ``within`` ago, still supported
+    and with no grace period open (a project given one has heard from the office already)."""
+    open_grace = exists().where(
+        GracePeriod.cycle_id == Entry.cycle_id,
+        GracePeriod.project_id == Entry.project_id,
+        GracePeriod.until > as_of,
+    )
+    query = (
+        select(Entry.cycle_id, Entry.project_id, Entry.snapshot, Cycle.deadline, Cycle.fiscal_year)
+        .join(Cycle, Cycle.id == Entry.cycle_id)
+        .where(
+            Entry.state == EligibleProjectState.not_submitted,
+            Cycle.deadline <= as_of,
+            Cycle.deadline + within > as_of,
+            Entry.term_end >= as_of.astimezone(TOKYO).date(),
+            ~open_grace,
+        )
+        .order_by(Entry.cycle_id, Entry.project_id)
+    )
+    return list((await session.execute(query)).all())
+
+
 def _open_assessments() -> Any:
     return (
         select(

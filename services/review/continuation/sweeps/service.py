@@ -1,16 +1,17 @@
 """The continuation sweep: deadlines that drive state, reminders, escalations, terms that end.
 
 Run hourly by the scheduler (``continuation_sweep`` with the slot as ``as_of``) and by operators
-(``jisso review sweep --as-of … [--dry-run]``). Every step is set-based SQL over all cycles and keyed
-by effect, so running it twice, or on two workers at once, does each effect once. Steps run in an
-order that lets one late run catch up: review start and 未申請 at the deadline before term end.
+(``jisso review sweep --as-of … [--dry-run]``). Every step is set-based SQL over all cycles and
+keyed by effect, so running it twice, or on two workers at once, does each effect once. Steps run
+in an order that lets one late run catch up: review start and 未申請 at the deadline before term
+end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import structlog
@@ -48,6 +49,7 @@ def effect_names(settings: ReviewSettings) -> list[str]:
         "review_started",
         "not_submitted",
         *(f"deadline_reminder_{d}d" for d in sorted(settings.deadline_reminder_days, reverse=True)),
+        "deadline_reminder_overdue",
         *(
             f"assessment_reminder_{d}d"
             for d in sorted(settings.assessment_reminder_days, reverse=True)
@@ -59,12 +61,14 @@ def effect_names(settings: ReviewSettings) -> list[str]:
 
 def effect_label(name: str) -> str:
     """Japanese label of an effect, for the operator's summary table."""
-    if name.startswith(("deadline_reminder_", "assessment_reminder_")):
+    if name.startswith(("deadline_reminder_", "assessment_reminder_")) and name.endswith("d"):
         days = name.rsplit("_", 1)[1].removesuffix("d")
         whom = "対象事業へ" if name.startswith("deadline") else "審査員へ"
         what = "申請締切" if name.startswith("deadline") else "評価期限"
-        return f"{what}{days}日前リマインド（{whom}）"
+        when = "当日" if days == "0" else f"{days}日前"
+        return f"{what}{when}リマインド（{whom}）"
     return {
+        "deadline_reminder_overdue": "申請期限超過のお知らせ（未申請の対象事業へ）",
         "review_started": "審査開始（締切後の提出済み申請）",
         "not_submitted": "未申請（締切経過）",
         "assessment_escalation": "評価期限超過のエスカレーション（事務局へ）",
@@ -98,10 +102,23 @@ class SweepReport:
         }
 
 
+# 本日締切 goes out from the opening of offices on the deadline's day, not at midnight.
+OFFICE_OPENS = time(9)
+
+
+def reminder_from(deadline: datetime, days: int) -> datetime:
+    """When the reminder ``days`` before the deadline is due: that many days before it, and for
+    0 (the deadline's own day) from 09:00 that day."""
+    if days == 0:
+        return datetime.combine(deadline.astimezone(TOKYO).date(), OFFICE_OPENS, TOKYO)
+    return deadline - timedelta(days=days)
+
+
 def window(deadline: datetime, as_of: datetime, days: tuple[int, ...]) -> int | None:
-    """The reminder due now: the nearest threshold already reached (14, then 7, then 1 day)."""
+    """The reminder due now: the nearest threshold already reached (14, then 7, then 1 day, then
+    the day itself)."""
     for d in sorted(days):
-        if deadline - timedelta(days=d) <= as_of < deadline:
+        if reminder_from(deadline, d) <= as_of < deadline:
             return d
     return None
 
@@ -170,8 +187,9 @@ async def _deadline_reminders(
     session: AsyncSession, as_of: datetime, report: SweepReport, settings: ReviewSettings
 ) -> None:
     days = settings.deadline_reminder_days
+    # A day more than the longest threshold: the deadline's own day starts within a day of it.
     rows = await sql.reminder_candidates(
-        session, as_of=as_of, longest=timedelta(days=max(days, default=0))
+        session, as_of=as_of, longest=timedelta(days=max(days, default=0) + 1)
     )
     candidates: dict[str, tuple[str, dict[str, Any]]] = {}
     for row in rows:
@@ -185,8 +203,21 @@ async def _deadline_reminders(
             snapshot=row.snapshot,
             deadline=row.deadline,
             days_before=d,
+            as_of=as_of,
         )
         candidates[payload["dedupe_key"]] = (f"deadline_reminder_{d}d", payload)
+    within = timedelta(days=settings.overdue_notice_days)
+    for row in await sql.overdue_candidates(session, as_of=as_of, within=within):
+        payload = notices.deadline_reminder(
+            cycle_id=row.cycle_id,
+            fiscal_year=row.fiscal_year,
+            project_id=row.project_id,
+            snapshot=row.snapshot,
+            deadline=row.deadline,
+            days_before=None,
+            as_of=as_of,
+        )
+        candidates[payload["dedupe_key"]] = ("deadline_reminder_overdue", payload)
     await _send(session, report, candidates)
 
 
@@ -299,7 +330,8 @@ async def sweep(
     settings: ReviewSettings,
     progress: Callable[[str], None] | None = None,
 ) -> SweepReport:
-    """Every step in one transaction (the caller's unit of work commits, or a dry run rolls back)."""
+    """Every step in one transaction (the caller's unit of work commits, or a dry run rolls
+    back)."""
     report = SweepReport(as_of=as_of, counts=dict.fromkeys(effect_names(settings), 0))
     steps: dict[str, Callable[[], Any]] = {
         "review_start": lambda: _review_start(session, as_of, report),

@@ -37,7 +37,8 @@ async def get_application(session: AsyncSession, app_id: uuid.UUID) -> JointAppl
 @dataclass(frozen=True)
 class ApplicationFilter:
     round_id: uuid.UUID
-    programme_id: str | None = None  # a reviewer's programme, or an operator's filter
+    # Applied to all of these: a reviewer's programme, and the caller's ``programme`` filter.
+    programme_ids: tuple[str, ...] = ()
     lg_code: str | None = None  # a municipality sees applications it is part of
 
 
@@ -45,8 +46,8 @@ async def list_applications(
     session: AsyncSession, filters: ApplicationFilter, *, after: str | None, limit: int
 ) -> list[JointApplication]:
     query = select(JointApplication).where(JointApplication.round_id == filters.round_id)
-    if filters.programme_id is not None:
-        query = query.where(JointApplication.programme_ids.contains([filters.programme_id]))
+    if filters.programme_ids:
+        query = query.where(JointApplication.programme_ids.contains(list(filters.programme_ids)))
     if filters.lg_code is not None:
         query = query.where(JointApplication.lg_codes.contains([filters.lg_code]))
     if after is not None:

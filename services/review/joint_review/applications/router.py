@@ -81,7 +81,12 @@ async def list_applications(
     principal: Participant,
     now: NowDep,
     programme: Annotated[
-        str | None, Query(description="Operators: only this programme's (id)")
+        str | None,
+        Query(
+            description="事業の id か記号: only applications to this programme, within what the "
+            "caller may see",
+            examples=["☆"],
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from libs.common.fiscal_year import fiscal_year_label
 from libs.common.japanese_input import FiscalYearIn, TokyoDatetime, Yen
+from libs.common.programmes import legend_key
 from services.review.joint_review.models import JointApplication, JointReviewRound
 
 
@@ -139,7 +140,9 @@ def application_out(
                 mark=marks.get(p, ""),
                 selected=None if selected is None else p in selected,
             )
-            for p in application.programme_ids
+            for p in sorted(
+                application.programme_ids, key=lambda p: legend_key(marks.get(p, ""), p)
+            )
         ],
         scheme_id=application.scheme_id,
         scheme_name=application.scheme_name,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,15 +14,19 @@ from libs.common.auth import Principal, Role
 from libs.common.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from libs.common.etag import representation_etag
 from libs.common.fiscal_year import TOKYO, fiscal_year_label, now_tokyo
-from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
-from libs.common.search_text import normalise_search_key
+from services.review.audit.service import audited
 from services.review.joint_review import registry as registry_calls
 from services.review.joint_review import rules
 from services.review.joint_review.applications import repository
+from services.review.joint_review.applications.regions import (
+    Region,
+    region_codes,
+    region_keys,
+    registry_members,
+)
 from services.review.joint_review.applications.schemas import (
     ApplicationCreate,
     ApplicationOut,
-    RegionIn,
     application_out,
 )
 from services.review.joint_review.models import JointApplication, JointReviewRound
@@ -31,7 +35,11 @@ from services.review.joint_review.rounds.service import fire, get_round, program
 from services.review.joint_review.states import JointReviewEvent
 from services.review.joint_review.visibility import selected_programmes
 from services.review.registry_client import RegistryClient
-from services.review.reviewers.access import hidden_from, registered_reviewer
+from services.review.reviewers.access import (
+    conflict_judge,
+    refuse_conflicted,
+    registered_reviewer,
+)
 from services.review.reviewers.conflicts import ConflictSubject
 
 
@@ -54,48 +62,6 @@ def _check_window(round_: JointReviewRound, now: datetime) -> None:
         )
 
 
-def _region_codes(region: RegionIn) -> tuple[list[str], str]:
-    """Validated, de-duplicated codes and the lead (a sole member leads)."""
-    codes: list[str] = []
-    for index, raw in enumerate(region.lg_codes):
-        try:
-            code = validate_lg_code(raw)
-        except LocalGovernmentCodeError as exc:
-            raise InvalidInput.field(
-                f"body.region.lg_codes.{index}", exc.rule, exc.message
-            ) from None
-        if code not in codes:
-            codes.append(code)
-    lead = region.lead_lg_code
-    if lead is None and len(codes) == 1:
-        return codes, codes[0]
-    try:
-        lead = validate_lg_code(lead or "")
-    except LocalGovernmentCodeError as exc:
-        raise InvalidInput.field("body.region.lead_lg_code", exc.rule, exc.message) from None
-    if lead not in codes:
-        raise InvalidInput.field(
-            "body.region.lead_lg_code",
-            "lead_not_member",
-            "代表団体は lg_codes のいずれかです（the lead must be one of lg_codes）",
-        )
-    return codes, lead
-
-
-async def _members(registry: RegistryClient, codes: list[str], lead: str) -> list[Record]:
-    members = []
-    for index, code in enumerate(codes):
-        record = await registry_calls.local_government(registry, code)
-        if record is None:
-            raise InvalidInput.field(
-                f"body.region.lg_codes.{index}",
-                "unknown_local_government",
-                f"台帳に地方公共団体がありません: {code}（not in the registry）",
-            )
-        members.append(record | {"is_lead": code == lead})
-    return members
-
-
 def _funding(body: ApplicationCreate, fiscal_year: int) -> list[dict[str, int]]:
     """Funding years are distinct and fall within the project's years, from the round's year."""
     last = fiscal_year + body.duration_years - 1
@@ -113,12 +79,6 @@ def _funding(body: ApplicationCreate, fiscal_year: int) -> list[dict[str, int]]:
         {"fiscal_year": y.fiscal_year, "amount_yen": y.amount_yen}
         for y in sorted(body.funding, key=lambda y: y.fiscal_year)
     ]
-
-
-def region_keys(label: str, lead: Record) -> list[str]:
-    """Keys a published table may name the region by: its label, and prefecture + lead name."""
-    name = lead["name"] if lead["name"] == lead["prefecture"] else lead["prefecture"] + lead["name"]
-    return sorted({normalise_search_key(label), normalise_search_key(name)})
 
 
 async def _checked_scheme(registry: RegistryClient, scheme_id: str) -> Record:
@@ -162,23 +122,10 @@ def _programme_ids(round_: JointReviewRound, refs: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-@dataclass(frozen=True)
-class _Region:
-    """The applying region as checked: its codes, its lead, and their registry records."""
-
-    codes: list[str]
-    lead: str
-    members: list[Record]
-
-    @property
-    def lead_record(self) -> Record:
-        return next(m for m in self.members if m["is_lead"])
-
-
 def _new_application(
     body: ApplicationCreate,
     round_: JointReviewRound,
-    region: _Region,
+    region: Region,
     *,
     programme_ids: list[str],
     scheme: Record,
@@ -229,12 +176,12 @@ async def submit(
     """Check the call, the region, the scheme's rules (from the registry) and the quota; store."""
     round_ = await get_round(session, round_id=round_id)
     _check_window(round_, now or now_tokyo())
-    codes, lead = _region_codes(body.region)
+    codes, lead = region_codes(body.region)
     if principal.role is Role.municipality and principal.lg_code != lead:
         raise Forbidden("代表団体のみ申請できます（only the lead local government may apply）")
     programme_ids = _programme_ids(round_, body.programmes)
     scheme = await _checked_scheme(registry, body.scheme)
-    region = _Region(codes, lead, await _members(registry, codes, lead))
+    region = Region(codes, lead, await registry_members(registry, codes, lead))
     kind = rules.applicant_kind(region.lead_record)
     funding = _funding(body, round_.fiscal_year)
     rules.check_max_years(scheme, body.duration_years)
@@ -258,8 +205,29 @@ async def submit(
         quota_group=quota_group,
         actor=principal.actor,
     )
-    await repository.insert(session, application)
+    async with audited(
+        session,
+        application,
+        kind="created",
+        actor=principal,
+        action="joint_review_application.submitted",
+        subject_type="joint_review_application",
+        snapshot=submitted,
+    ):
+        await repository.insert(session, application)
     return application
+
+
+def submitted(application: JointApplication) -> dict[str, Any]:
+    """An application as its audit event records it: what was asked of whom, for how much."""
+    return {
+        "round_id": str(application.round_id),
+        "title": application.title,
+        "lead_lg_code": application.lead_lg_code,
+        "programme_ids": list(application.programme_ids),
+        "scheme_id": application.scheme_id,
+        "round_year_amount_yen": application.round_year_amount_yen,
+    }
 
 
 def can_see(principal: Principal, application: JointApplication) -> bool:
@@ -274,35 +242,43 @@ def can_see(principal: Principal, application: JointApplication) -> bool:
 
 
 def conflict_subject(application: JointApplication) -> ConflictSubject:
-    """What a reviewer's conflicts of interest are judged against: the region's codes and names."""
-    names = [m["name"] for m in application.members]
-    names += [m["prefecture"] + m["name"] for m in application.members]
-    return ConflictSubject.of(proposer_lg_codes=application.lg_codes, proposer_names=names)
+    """What a reviewer's conflicts of interest are judged against: the applying region's local
+    governments (each member's code, name and prefecture)."""
+    return ConflictSubject.of(proposers=[{**m, "lg_code": m["code"]} for m in application.members])
 
 
-async def _hidden_by_conflict(
+async def _conflicts(
     session: AsyncSession, principal: Principal
-) -> Callable[[JointApplication], bool]:
-    """What hides an application from this caller beyond ``can_see``: a reviewer's conflicts."""
+) -> Callable[[JointApplication], list[str]]:
+    """Why an application is hidden from this caller beyond ``can_see``: a reviewer's conflicts
+    (``reviewers/access.py``); nothing for other roles."""
     if principal.role is not Role.reviewer:
-        return lambda _: False
+        return lambda _: []
     reviewer = await registered_reviewer(session, principal)
-    return lambda application: hidden_from(reviewer, conflict_subject(application))
+    judge = await conflict_judge(session)
+    return lambda application: judge(reviewer, conflict_subject(application))
 
 
 async def visible_application(
-    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, app_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    round_id: uuid.UUID,
+    app_id: uuid.UUID,
+    write: bool = False,
 ) -> JointApplication:
-    """404 for an application the caller may not see, so its existence is not disclosed."""
+    """404 for an application the caller may not see, so its existence is not disclosed; but a
+    ``write`` by a reviewer of its programme who is conflicted is a 403 naming the conflict."""
     application = await repository.get_application(session, app_id)
-    if (
-        application is None
-        or application.round_id != round_id
-        or not can_see(principal, application)
-        or (await _hidden_by_conflict(session, principal))(application)
-    ):
+    if application is None or application.round_id != round_id:
         raise NotFound(f"申請がありません（no application {app_id} visible to you）")
-    return application
+    if can_see(principal, application):
+        reasons = (await _conflicts(session, principal))(application)
+        if not reasons:
+            return application
+        if write:
+            refuse_conflicted(await registered_reviewer(session, principal), reasons)
+    raise NotFound(f"申請がありません（no application {app_id} visible to you）")
 
 
 async def list_visible(
@@ -320,26 +296,33 @@ async def list_visible(
     SQL filters by the caller's programme or code; a reviewer's conflicts are judged here, because
     ``conflicts.py`` compares normalised names, which SQL cannot. A batch that loses rows to them
     is topped up from the rows that follow, so a page stays full and its cursor exact."""
-    await get_round(session, round_id=round_id)
-    hidden = await _hidden_by_conflict(session, principal)
-    filters = list_filter(principal, round_id, programme)
+    round_ = await get_round(session, round_id=round_id)
+    conflicts = await _conflicts(session, principal)
+    wanted = programme_of(round_, programme, "query.programme").programme_id if programme else None
+    filters = list_filter(principal, round_id, wanted)
     found: list[JointApplication] = []
     while True:
         rows = await repository.list_applications(session, filters, after=after, limit=limit)
-        found += [application for application in rows if not hidden(application)]
+        found += [application for application in rows if not conflicts(application)]
         if len(found) >= limit or len(rows) < limit:
             return found[:limit]
         after = str(rows[-1].id)
 
 
 def list_filter(
-    principal: Principal, round_id: uuid.UUID, programme: str | None
+    principal: Principal, round_id: uuid.UUID, programme_id: str | None
 ) -> repository.ApplicationFilter:
+    """What the caller may see, narrowed by its ``programme`` filter (id or mark, resolved): a
+    filter narrows every role's list, it is never ignored."""
+    wanted = (programme_id,) if programme_id else ()
     if principal.role is Role.reviewer:
-        return repository.ApplicationFilter(round_id=round_id, programme_id=principal.programme)
+        own = (principal.programme,) if principal.programme else ()
+        return repository.ApplicationFilter(round_id=round_id, programme_ids=own + wanted)
     if principal.role is Role.municipality:
-        return repository.ApplicationFilter(round_id=round_id, lg_code=principal.lg_code)
-    return repository.ApplicationFilter(round_id=round_id, programme_id=programme)
+        return repository.ApplicationFilter(
+            round_id=round_id, programme_ids=wanted, lg_code=principal.lg_code
+        )
+    return repository.ApplicationFilter(round_id=round_id, programme_ids=wanted)
 
 
 async def views(

@@ -4,11 +4,13 @@ application of their programme; operators read every programme's scores, a revie
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
+from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.assessments import service
 from services.review.joint_review.assessments.schemas import AssessmentIn, AssessmentOut
@@ -29,13 +31,16 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
     description="Criteria: innovation (先進性・モデル性), feasibility (実現可能性・持続性), spread "
     "(横展開・連携の可能性), each a score 1–5 with a comment. Creates your assessment (201) or "
     "replaces it (200, If-Match required). 403 unless you are the registered reviewer of the "
-    "token's programme; 404 for an application a conflict of interest hides from you (you "
-    "belong to a proposing local government).",
+    "token's programme; 403 with rule `conflict_of_interest` and `reasons` for an application of "
+    "your programme you are conflicted on (you belong to the applying region's local "
+    "governments), and nothing is stored; 404 for an application not of your programme.",
     responses=problems(
         not_found=NO_SUCH_APPLICATION,
         conflict="The round is closed",
         precondition=True,
         extra={
+            403: "Not the registered reviewer of the token's programme, or a conflict of interest "
+            "(rule conflict_of_interest, `reasons`; nothing is stored)",
             412: "If-Match names an older version",
             428: "If-Match missing when replacing",
         },
@@ -69,12 +74,21 @@ async def put_assessment(
 @router.get(
     "/assessments",
     summary="Assessments of an application (a reviewer sees only their own)",
+    description="By programme in legend order (☆□○●■), then in the order they were made.",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def list_assessments(
-    round_id: uuid.UUID, app_id: uuid.UUID, session: SessionDep, principal: Assessor
-) -> list[AssessmentOut]:
+    round_id: uuid.UUID,
+    app_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    principal: Assessor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[AssessmentOut]:
+    after = position_cursor(request, cursor)
     rows = await service.list_assessments(
         session, principal=principal, round_id=round_id, app_id=app_id
     )
-    return [service.to_out(a) for a in rows]
+    page, next_url = page_of(request, rows, lambda a: a.id, after=after, limit=limit)
+    return Page[AssessmentOut](items=[service.to_out(a) for a in page], next=next_url)

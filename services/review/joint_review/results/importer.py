@@ -3,131 +3,47 @@ so earlier years count in later rounds' results.
 
 The table names regions in free text (「北海道札幌市」, 「川崎市、箱根町」): the label is stored
 with a normalised key, and no local government code is required. Marks must be marks of the
-registry's programmes. The whole file is taken, or nothing (every bad line is reported). The file is
-read like every import (``libs.common.uploads``): within a byte and a row cap, UTF-8 or Shift_JIS.
+registry's programmes, and the round's legend is theirs as of the table's fiscal year
+(``rounds/legend.py``). The whole file is taken, or nothing (every bad line is reported, see
+``table.py``). The file is read like every import (``libs.common.uploads``): within a byte and a row
+cap, UTF-8 or Shift_JIS. The import is audited (``joint_review_round.imported``), by the operator
+who ran the command or by ``seed``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Conflict, FieldProblem, InvalidInput
-from libs.common.fiscal_year import fiscal_year_label, now_tokyo
+from libs.common.errors import Conflict, InvalidInput
+from libs.common.fiscal_year import fiscal_year_label, fiscal_year_of, now_tokyo
 from libs.common.search_text import normalise_search_key
-from libs.common.uploads import read_csv
-from services.review.joint_review.models import (
-    JointImportedRegion,
-    JointReviewRound,
-    JointRoundProgramme,
-)
+from services.review.audit.service import record
+from services.review.joint_review.models import JointImportedRegion, JointReviewRound
 from services.review.joint_review.registry import Record
 from services.review.joint_review.results import repository
-from services.review.joint_review.results.export import HEADERS
 from services.review.joint_review.results.service import sort_marks
+from services.review.joint_review.results.table import TableRow, collaborating, parse_table
+from services.review.joint_review.rounds.counts import programme_usage, selected_count
+from services.review.joint_review.rounds.legend import round_programme
 from services.review.joint_review.rounds.service import default_title
 from services.review.joint_review.states import JointRoundState
-from services.review.registry_client import RegistryClient
 
 Progress = Callable[[int, int], None]
-# A fiscal year's table lists some dozens of regions (62 in 令和3年度); the caps only bound a wrong file.
+# A fiscal year's table lists some dozens of regions (62 in 令和3年度); the caps only bound a
+# wrong file.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class TableRow:
-    item_no: int
-    region_label: str
-    marks: str
-    earlier_marks: str
-
-
-def _marks(value: str, known: set[str], line: int, column: str) -> tuple[str, list[FieldProblem]]:
-    marks = "".join(value.split())
-    problems = [
-        FieldProblem(
-            field=f"line {line}: {column}",
-            rule="unknown_mark",
-            message=f"凡例にない記号です: {mark!r}（known marks: {''.join(sorted(known))}）",
-        )
-        for mark in dict.fromkeys(marks)
-        if mark not in known
-    ]
-    return marks, problems
-
-
-def _row(
-    values: list[str], line: int, known: set[str]
-) -> tuple[TableRow | None, list[FieldProblem]]:
-    problems: list[FieldProblem] = []
-    # The cells come as written (a label exported with the writer's apostrophe reads back without).
-    cells = values + [""] * (4 - len(values))
-    number, label, this_year, earlier = cells[:4]
-    if not number.isdigit():
-        problems.append(
-            FieldProblem(field=f"line {line}: 項番", rule="integer", message="項番は整数です")
-        )
-    if not label:
-        problems.append(
-            FieldProblem(
-                field=f"line {line}: プロジェクト実施地域",
-                rule="required",
-                message="地域がありません",
-            )
-        )
-    marks, bad = _marks(this_year, known, line, "選定事業")
-    problems += bad
-    if not marks:
-        problems.append(
-            FieldProblem(
-                field=f"line {line}: 選定事業", rule="required", message="選定事業がありません"
-            )
-        )
-    earlier_marks, bad = _marks(earlier, known, line, "過年度選定")
-    problems += bad
-    if problems:
-        return None, problems
-    return TableRow(int(number), label, marks, earlier_marks), []
-
-
-def parse_table(content: bytes, known_marks: set[str]) -> list[TableRow]:
-    reader = read_csv(content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
-    header = reader.header or []
-    if header[:4] != HEADERS:
-        raise InvalidInput.field(
-            "file",
-            "header",
-            f"見出し行は {','.join(HEADERS)} です（got {','.join(header)}）",
-        )
-    rows: list[TableRow] = []
-    problems: list[FieldProblem] = []
-    for csv_row in reader:
-        row, bad = _row(csv_row.cells, csv_row.line, known_marks)
-        problems += bad
-        if row is not None:
-            rows.append(row)
-    numbers = [r.item_no for r in rows]
-    if len(set(numbers)) != len(numbers):
-        problems.append(
-            FieldProblem(field="項番", rule="duplicate", message="項番が重複しています")
-        )
-    if problems:
-        raise InvalidInput(
-            f"{len(problems)}件の誤りがあるため取り込みません（nothing was imported）",
-            errors=problems,
-        )
-    return rows
 
 
 def _imported_round(
     rows: list[TableRow], programmes: dict[str, Record], fiscal_year: int, actor: str, source: str
 ) -> JointReviewRound:
     """A published round (stored ``closed`` with ``published_at``) whose legend is the registry
-    programmes the table marks."""
+    programmes the table marks, in legend order."""
     used = sort_marks(m for r in rows for m in r.marks + r.earlier_marks)
     now = now_tokyo()
     return JointReviewRound(
@@ -141,35 +57,45 @@ def _imported_round(
         published_at=now,
         created_by=actor,
         programmes=[
-            JointRoundProgramme(
-                programme_id=programmes[mark]["id"],
-                mark=mark,
-                name=programmes[mark]["name"],
-                position=position,
-            )
+            round_programme(programmes[mark], fiscal_year, position=position)
             for position, mark in enumerate(used)
         ],
     )
 
 
+def _check_fiscal_year(fiscal_year: int, today: date) -> None:
+    """A table is published after its year's selections: a fiscal year still to come has none."""
+    current = fiscal_year_of(today)
+    if fiscal_year > current:
+        raise InvalidInput.field(
+            "fiscal_year",
+            "fiscal_year_future",
+            f"{fiscal_year_label(fiscal_year)}はまだ始まっていません（today is in "
+            f"{fiscal_year_label(current)}: no results table can exist yet）",
+        )
+
+
 async def import_results(
     session: AsyncSession,
     *,
-    registry: RegistryClient,
+    programmes: list[Record],
     content: bytes,
     fiscal_year: int,
     actor: str,
     source: str = "",
     progress: Progress | None = None,
+    today: date | None = None,
 ) -> JointReviewRound:
+    """Store the table as a round; ``programmes`` are the registry's (``GET /v1/programmes``)."""
+    _check_fiscal_year(fiscal_year, today or now_tokyo().date())
     if await repository.imported_round_of(session, fiscal_year) is not None:
         raise Conflict(
             f"{fiscal_year_label(fiscal_year)}の選定結果は取り込み済みです"
             f"（a table for fiscal year {fiscal_year} was already imported）"
         )
-    programmes = {p["mark"]: p for p in await registry.programmes()}
-    rows = parse_table(content, set(programmes))
-    round_ = _imported_round(rows, programmes, fiscal_year, actor, source)
+    by_mark = {p["mark"]: p for p in programmes}
+    rows = parse_table(content, by_mark, fiscal_year, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    round_ = _imported_round(rows, by_mark, fiscal_year, actor, source)
     await repository.insert_round(session, round_)
     for done, row in enumerate(rows, start=1):
         repository.add_region(
@@ -186,4 +112,26 @@ async def import_results(
         if progress:
             progress(done, len(rows))
     await repository.flush(session)
+    await _audit(session, round_, rows, actor)
     return round_
+
+
+async def _audit(
+    session: AsyncSession, round_: JointReviewRound, rows: list[TableRow], actor: str
+) -> None:
+    """The import's event, with the figures the round now shows (counted where the round counts)."""
+    usage = await programme_usage(session, round_)
+    await record(
+        session,
+        actor=actor,
+        action="joint_review_round.imported",
+        subject_type="joint_review_round",
+        subject_id=round_.id,
+        after={
+            "fiscal_year": round_.fiscal_year,
+            "source": round_.source,
+            "regions": len(rows),
+            "collaborating": sum(collaborating(r.marks, r.earlier_marks) for r in rows),
+            "selected": {p.mark: selected_count(usage, p.programme_id) for p in round_.programmes},
+        },
+    )

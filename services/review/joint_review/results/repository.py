@@ -1,5 +1,6 @@
 """All SQL of results: the round's selected applications with their marks, earlier years'
-selections and imported tables, and storing an imported table."""
+selections and imported tables, what the operators' internal workbook lists (applications and
+assessments; selections are read from ``selections/``), and storing an imported table."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.review.joint_review.models import (
     JointApplication,
+    JointAssessment,
     JointImportedRegion,
     JointReviewRound,
     JointSelection,
@@ -80,6 +82,32 @@ async def imported_regions(session: AsyncSession, round_id: uuid.UUID) -> list[J
         select(JointImportedRegion)
         .where(JointImportedRegion.round_id == round_id)
         .order_by(JointImportedRegion.item_no)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def round_applications(session: AsyncSession, round_id: uuid.UUID) -> list[JointApplication]:
+    """Every application of the round, as the internal workbook lists them: by lead code, then
+    in the order they came."""
+    query = (
+        select(JointApplication)
+        .where(JointApplication.round_id == round_id)
+        .order_by(JointApplication.lead_lg_code, JointApplication.created_at, JointApplication.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def round_assessments(session: AsyncSession, round_id: uuid.UUID) -> list[JointAssessment]:
+    """Every reviewer's scores on the round's applications."""
+    query = (
+        select(JointAssessment)
+        .join(JointApplication, JointApplication.id == JointAssessment.application_id)
+        .where(JointApplication.round_id == round_id)
+        .order_by(
+            JointAssessment.application_id,
+            JointAssessment.programme_id,
+            JointAssessment.reviewer_subject,
+        )
     )
     return list((await session.execute(query)).scalars())
 

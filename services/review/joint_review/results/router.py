@@ -1,8 +1,10 @@
-"""``/v1/joint-review-rounds/{id}/results`` (JSON, CSV, XLSX) — embargoed until the announcement.
+"""``/v1/joint-review-rounds/{id}/results`` (JSON, CSV, XLSX) — embargoed until the announcement —
+and ``…/applications.xlsx``, the operators' internal workbook.
 
 Operators always see a round's results (its running tally while open). Everyone else sees them only
 once published — a closed round whose announcement day has come, or an imported table — and gets
-404 before, so an embargoed result is not even known to exist.
+404 before, so an embargoed result is not even known to exist. The internal workbook (scores,
+comments, every application's amounts) is operators' only, always.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
+from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review.dependencies import Anyone
-from services.review.joint_review.results import export, service
+from services.review.joint_review.results import export, internal, service
 from services.review.joint_review.results.schemas import ResultsOut
 
 router = APIRouter(
@@ -105,4 +108,27 @@ async def get_results_xlsx(
     results = await service.visible_results(
         session, registry=registry, principal=principal, round_id=round_id, today=now.date()
     )
-    return _download(export.results_xlsx(results), XLSX, export.download_name(results, "xlsx"))
+    return _download(
+        export.results_xlsx(results, now=now), XLSX, export.download_name(results, "xlsx")
+    )
+
+
+@router.get(
+    "/applications.xlsx",
+    summary="Every application with its scores and selections (Excel, operators only)",
+    description="申請一覧（内部資料）: per application the title, region, lead and member "
+    "local-government codes, grant scheme, programmes applied to, amounts, the number of "
+    "assessments and mean scores, the programmes that selected it and their amounts; a second "
+    "sheet lists every assessment with its comments. Marked 内部資料・取扱注意（運営者限り） on "
+    "the sheet and every printed page. Operators only, before and after publication.",
+    response_class=Response,
+    responses=problems(
+        not_found="No such round",
+        success={200: {"content": {XLSX: {}}}},
+    ),
+)
+async def get_internal_workbook(
+    round_id: uuid.UUID, session: SessionDep, _: Operator, now: NowDep
+) -> Response:
+    content = await internal.internal_workbook(session, round_id=round_id, now=now)
+    return _download(content, XLSX, f"joint-review-applications-{round_id}.xlsx")

@@ -8,9 +8,28 @@ from pydantic import BaseModel, Field
 
 
 class LegendEntry(BaseModel):
-    mark: str = Field(examples=["☆"])
-    programme_id: str | None = Field(examples=["mirai-gijutsu"])
-    name: str = Field(examples=["未来技術社会実装事業"])
+    """One line of the legend (凡例), as that year's table printed it."""
+
+    mark: str = Field(examples=["□"])
+    programme_id: str | None = Field(examples=["soumu-smart-city"])
+    name: str = Field(
+        description="事業名 in the round's fiscal year",
+        examples=["データ連携促進型スマートシティ推進事業"],
+    )
+    ministry: str = Field(description="府省", examples=["総務省"])
+    bureau: str = Field(description="所管部局", examples=["情報流通行政局"])
+    label: str = Field(
+        description="凡例の表記: 府省「事業名」 (the name alone when no ministry is known)",
+        examples=["総務省「データ連携促進型スマートシティ推進事業」"],
+    )
+    footnote: str | None = Field(
+        description="注の記号 (※1, ※2 … in legend order); null when the name has no note",
+        examples=["※1"],
+    )
+    note: str = Field(
+        description='注: earlier names, "" when none',
+        examples=["令和2年度までの施策名は「データ利活用型スマートシティ推進事業」"],
+    )
 
 
 class EarlierSelection(BaseModel):

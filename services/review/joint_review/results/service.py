@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.fiscal_year import fiscal_year_label
+from libs.common.programmes import in_legend_order, legend_key, marks_in_legend_order
 from libs.common.search_text import normalise_search_key
 from services.review.joint_review.models import JointApplication, JointReviewRound
 from services.review.joint_review.registry import Record, projects
@@ -32,26 +33,18 @@ from services.review.joint_review.results.schemas import (
     ResultsOut,
     Totals,
 )
+from services.review.joint_review.results.table import collaborating
+from services.review.joint_review.rounds.counts import Usage, programme_usage, selected_count
 from services.review.joint_review.rounds.publication import FUTURE_TECH_MARK
 from services.review.joint_review.rounds.service import get_round
 from services.review.joint_review.visibility import is_published, require_results_visible
 from services.review.registry_client import RegistryClient
 
-# The legend's order in the published tables (☆ 内閣府, □ 総務省, ○ 経産省, ● 国交省総政, ■ 国交省都市).
-MARK_ORDER = "☆□○●■"
-
 
 def sort_marks(marks: Iterable[str]) -> str:
-    """Distinct marks in the legend's order; a mark outside the legend goes last."""
-
-    def position(mark: str) -> tuple[int, str]:
-        return (MARK_ORDER.index(mark) if mark in MARK_ORDER else len(MARK_ORDER), mark)
-
-    return "".join(sorted(set(marks), key=position))
-
-
-def collaborating(marks: str, earlier_marks: str) -> bool:
-    return len(set(marks)) >= 2 or bool(earlier_marks)
+    """Distinct marks in the legend's order (the kernel's one key, ``libs.common.programmes``);
+    a mark outside the legend goes last."""
+    return marks_in_legend_order(set(marks))
 
 
 @dataclass
@@ -73,7 +66,7 @@ class _Earlier:
             found += self.by_key.get(key, [])
         unique = {(e.mark, e.fiscal_year, e.source): e for e in found}
         return sorted(
-            unique.values(), key=lambda e: (e.fiscal_year or 0, MARK_ORDER.find(e.mark), e.source)
+            unique.values(), key=lambda e: (e.fiscal_year or 0, legend_key(e.mark), e.source)
         )
 
 
@@ -162,7 +155,9 @@ async def _imported_regions(session: AsyncSession, round_: JointReviewRound) -> 
     ]
 
 
-def _totals(round_: JointReviewRound, regions: Sequence[RegionResult]) -> Totals:
+def _totals(round_: JointReviewRound, regions: Sequence[RegionResult], usage: Usage) -> Totals:
+    """Per programme, the round's own count (``rounds/counts.py``), so a round and its results
+    never disagree."""
     return Totals(
         regions_selected=len(regions),
         collaborating=sum(1 for r in regions if r.collaborating),
@@ -171,11 +166,31 @@ def _totals(round_: JointReviewRound, regions: Sequence[RegionResult]) -> Totals
                 programme_id=p.programme_id,
                 mark=p.mark,
                 name=p.name,
-                selected=sum(1 for r in regions if p.mark in r.marks),
+                selected=selected_count(usage, p.programme_id),
             )
-            for p in round_.programmes
+            for p in in_legend_order(round_.programmes, lambda p: p.mark)
         ],
     )
+
+
+def legend(round_: JointReviewRound) -> list[LegendEntry]:
+    """The round's legend in its order, notes numbered ※1, ※2 … as the published page does."""
+    entries, notes = [], 0
+    for p in in_legend_order(round_.programmes, lambda p: p.mark):
+        notes += bool(p.name_note)
+        entries.append(
+            LegendEntry(
+                mark=p.mark,
+                programme_id=p.programme_id,
+                name=p.name,
+                ministry=p.ministry,
+                bureau=p.bureau,
+                label=f"{p.ministry}「{p.name}」" if p.ministry else p.name,
+                footnote=f"※{notes}" if p.name_note else None,
+                note=p.name_note,
+            )
+        )
+    return entries
 
 
 async def round_results(
@@ -195,11 +210,8 @@ async def round_results(
         fiscal_year_label=fiscal_year_label(round_.fiscal_year),
         title=round_.title,
         published=is_published(round_, today),
-        legend=[
-            LegendEntry(mark=p.mark, programme_id=p.programme_id, name=p.name)
-            for p in round_.programmes
-        ],
-        totals=_totals(round_, regions),
+        legend=legend(round_),
+        totals=_totals(round_, regions, await programme_usage(session, round_)),
         regions=regions,
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.fiscal_year import fiscal_year_label
 from libs.common.outbox import add_message
+from services.review.audit.service import record, record_many
 from services.review.joint_review.applications import repository as applications
 from services.review.joint_review.models import (
     JointApplication,
@@ -103,6 +104,16 @@ async def publish_due(session: AsyncSession, *, as_of: date, now: datetime) -> i
     rounds = await repository.rounds_to_publish(session, as_of)
     for round_ in rounds:
         await publish(session, round_=round_, now=now)
+    await record_many(
+        session,
+        actor="system:joint_review_publication",
+        action="joint_review_round.published",
+        subject_type="joint_review_round",
+        changes=[
+            (r.id, {"state": "closed"}, {"state": "published", "as_of": as_of.isoformat()})
+            for r in rounds
+        ],
+    )
     return len(rounds)
 
 
@@ -160,4 +171,13 @@ async def register_project(
         )
     selection.registry_project_id = uuid.UUID(str(project["id"]))
     await selections.save(session, selection)
+    await record(
+        session,
+        actor="system:review-worker",
+        action="joint_review_selection.registered",
+        subject_type="joint_review_selection",
+        subject_id=selection.id,
+        before={"registry_project_id": None},
+        after={"registry_project_id": str(selection.registry_project_id)},
+    )
     return selection.registry_project_id

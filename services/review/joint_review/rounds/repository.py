@@ -1,4 +1,5 @@
-"""All SQL of rounds: reading them (one, a page, those due for publication) and storing them."""
+"""All SQL of rounds: reading them (one, a page, those due for publication), storing them, and
+counting an imported round's table per programme."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from services.review.joint_review.models import JointReviewRound
+from services.review.joint_review.models import (
+    JointImportedRegion,
+    JointReviewRound,
+    JointRoundProgramme,
+)
 from services.review.joint_review.states import ROUND, JointReviewEvent
 
 
@@ -69,3 +74,21 @@ async def rounds_to_publish(session: AsyncSession, as_of: date) -> list[JointRev
         .with_for_update(of=JointReviewRound, skip_locked=True)
     )
     return list((await session.execute(query)).scalars())
+
+
+async def imported_programme_counts(
+    session: AsyncSession, round_id: uuid.UUID
+) -> dict[str, tuple[int, int | None]]:
+    """programme id → (rows of the imported table carrying its mark, no amount): every programme
+    of the round, with 0 for one no row marks."""
+    marked = and_(
+        JointImportedRegion.round_id == JointRoundProgramme.round_id,
+        func.strpos(JointImportedRegion.marks, JointRoundProgramme.mark) > 0,
+    )
+    query = (
+        select(JointRoundProgramme.programme_id, func.count(JointImportedRegion.item_no))
+        .outerjoin(JointImportedRegion, marked)
+        .where(JointRoundProgramme.round_id == round_id)
+        .group_by(JointRoundProgramme.programme_id)
+    )
+    return {row[0]: (int(row[1]), None) for row in await session.execute(query)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from libs.common.auth import Operator
 from libs.common.errors import InvalidInput, problems
@@ -16,8 +16,8 @@ from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review.dependencies import Anyone
-from services.review.joint_review.rounds import service
-from services.review.joint_review.rounds.schemas import RoundCreate, RoundOut
+from services.review.joint_review.rounds import closing, service
+from services.review.joint_review.rounds.schemas import RoundClose, RoundCreate, RoundOut
 
 PREFIX = "/v1/joint-review-rounds"
 router = APIRouter(prefix=PREFIX, tags=["joint-review"], route_class=UnitOfWorkRoute)
@@ -116,13 +116,22 @@ async def get_round(
 @router.post(
     "/{round_id}/close",
     summary="Close the round: selections become final",
-    description="Needs If-Match. Results publish at the (effective) announcement date — at once "
-    "if it has passed; then ☆ selections become registry projects and applicants are notified.",
+    description="Needs If-Match. Before the (effective) application deadline the round closes "
+    'only with `{"force": true, "reason": "…"}` (else a 422 with rule '
+    "`round_close_before_deadline` and `deadline_effective_at`); the close is written to the audit "
+    "trail (`joint_review_round.closed`), an early one with its reason. After the deadline no body "
+    "is needed. Results publish at the (effective) announcement date — at once if it has passed; "
+    "then ☆ selections become registry projects and applicants are notified.",
     responses=problems(
         not_found=NO_SUCH_ROUND,
         conflict="The round is closed",
         precondition=True,
-        extra={412: "If-Match names an older version", 428: "If-Match missing"},
+        extra={
+            412: "If-Match names an older version",
+            428: "If-Match missing",
+            422: "Before the deadline without force and a reason "
+            "(rule round_close_before_deadline), or force without a reason (rule required)",
+        },
     ),
 )
 async def close_round(
@@ -132,8 +141,24 @@ async def close_round(
     principal: Operator,
     now: NowDep,
     if_match: IfMatch = None,
+    body: Annotated[
+        RoundClose | None,
+        Body(
+            openapi_examples={
+                "early": {
+                    "summary": "締切前に締め切る（force と理由）",
+                    "value": {
+                        "force": True,
+                        "reason": "全応募団体から提出完了の連絡を受け、審査日程を前倒しするため",
+                    },
+                },
+            },
+        ),
+    ] = None,
 ) -> RoundOut:
-    round_ = await service.close_round(session, round_id=round_id, if_match=if_match, now=now)
+    round_ = await closing.close_round(
+        session, principal=principal, round_id=round_id, if_match=if_match, body=body, now=now
+    )
     out, etag = await service.round_view(
         session, principal=principal, round_=round_, today=now.date()
     )

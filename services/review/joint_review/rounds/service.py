@@ -1,5 +1,5 @@
 """Rounds of the joint review: creation (programmes checked against the registry), reading them as
-each caller may see them, and closing; publication is in ``publication.py``."""
+each caller may see them; closing is in ``closing.py``, publication in ``publication.py``."""
 
 from __future__ import annotations
 
@@ -11,16 +11,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
 from libs.common.closed_days import deadline_on_open_day, next_open_day
-from libs.common.errors import InvalidInput, NotFound
-from libs.common.etag import check_if_match, representation_etag
-from libs.common.fiscal_year import fiscal_year_label, now_tokyo
+from libs.common.errors import NotFound
+from libs.common.etag import representation_etag
+from libs.common.fiscal_year import fiscal_year_label
+from libs.common.programmes import in_legend_order, legend_key, resolve_programme
+from services.review.audit.service import audited
 from services.review.joint_review.models import JointReviewRound, JointRoundProgramme
-from services.review.joint_review.rounds import publication, repository
-from services.review.joint_review.rounds.schemas import RoundCreate, RoundOut, RoundProgrammeOut
-from services.review.joint_review.selections import repository as selections
+from services.review.joint_review.rounds import checks, repository
+from services.review.joint_review.rounds.counts import Usage, selected_amount, selected_count
+from services.review.joint_review.rounds.legend import round_programme
+from services.review.joint_review.rounds.schemas import (
+    RoundCreate,
+    RoundOut,
+    RoundProgrammeIn,
+    RoundProgrammeOut,
+)
 from services.review.joint_review.states import ROUND, JointReviewEvent, JointRoundState
-from services.review.joint_review.visibility import Usage, is_published, selection_usage
+from services.review.joint_review.visibility import is_published, selection_usage
 from services.review.registry_client import RegistryClient
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def round_etag(round_: JointReviewRound, out: RoundOut) -> str:
@@ -32,24 +44,23 @@ def default_title(fiscal_year: int) -> str:
     return f"{fiscal_year_label(fiscal_year)} スマートシティ関連事業 合同審査"
 
 
-async def _known_programmes(registry: RegistryClient, body: RoundCreate) -> dict[str, Any]:
-    """The registry's programmes by id; 422 naming the first participating one it lacks."""
+async def _checked_programmes(
+    registry: RegistryClient, body: RoundCreate
+) -> list[tuple[dict[str, Any], RoundProgrammeIn]]:
+    """Each participating programme's registry record with its line of the body, in legend order
+    (the round's programmes are listed so everywhere); or one 422 listing every broken rule."""
     known = {p["id"]: p for p in await registry.programmes()}
-    for index, item in enumerate(body.programmes):
-        if item.programme_id not in known:
-            raise InvalidInput.field(
-                f"body.programmes.{index}.programme_id",
-                "unknown_programme",
-                f"台帳に事業がありません: {item.programme_id!r}"
-                f"（not in the registry's /v1/programmes: {', '.join(sorted(known))}）",
-            )
-    return known
+    ids = checks.checked_programme_ids(body, known)
+    chosen = [
+        (known[programme_id], item) for programme_id, item in zip(ids, body.programmes, strict=True)
+    ]
+    return sorted(chosen, key=lambda pair: legend_key(pair[0]["mark"], pair[0]["id"]))
 
 
 async def create_round(
     session: AsyncSession, *, registry: RegistryClient, principal: Principal, body: RoundCreate
 ) -> JointReviewRound:
-    known = await _known_programmes(registry, body)
+    chosen = await _checked_programmes(registry, body)
     round_ = JointReviewRound(
         id=uuid.uuid4(),
         fiscal_year=body.fiscal_year,
@@ -66,19 +77,40 @@ async def create_round(
         announcement_effective_on=next_open_day(body.announcement_on),
         created_by=principal.actor,
         programmes=[
-            JointRoundProgramme(
-                programme_id=item.programme_id,
-                mark=known[item.programme_id]["mark"],
-                name=known[item.programme_id]["name"],
+            round_programme(
+                programme,
+                body.fiscal_year,
                 position=position,
                 quota=item.quota,
                 budget_yen=item.budget_yen,
             )
-            for position, item in enumerate(body.programmes)
+            for position, (programme, item) in enumerate(chosen)
         ],
     )
-    await repository.insert(session, round_)
+    async with audited(
+        session,
+        round_,
+        kind="created",
+        actor=principal,
+        action="joint_review_round.opened",
+        subject_type="joint_review_round",
+        snapshot=_opened,
+    ):
+        await repository.insert(session, round_)
     return await get_round(session, round_id=round_.id)
+
+
+def _opened(round_: JointReviewRound) -> dict[str, Any]:
+    """A new round as its audit event records it: the year, the dates that bind, the programmes."""
+    return {
+        "fiscal_year": round_.fiscal_year,
+        "deadline_effective_at": _iso(round_.deadline_effective_at),
+        "announcement_effective_on": _iso(round_.announcement_effective_on),
+        "programmes": [
+            {"programme_id": p.programme_id, "quota": p.quota, "budget_yen": p.budget_yen}
+            for p in round_.programmes
+        ],
+    }
 
 
 async def get_round(
@@ -103,16 +135,15 @@ def fire(round_: JointReviewRound, event: JointReviewEvent) -> JointRoundState:
 
 
 def programme_of(round_: JointReviewRound, ref: str, field: str) -> JointRoundProgramme:
-    """A participating programme named by id or mark."""
-    for programme in round_.programmes:
-        if ref in (programme.programme_id, programme.mark):
-            return programme
-    names = ", ".join(f"{p.programme_id} ({p.mark})" for p in round_.programmes)
-    raise InvalidInput.field(
+    """A participating programme named by id or mark (the kernel's one parser)."""
+    programme_id = resolve_programme(
+        ref,
+        [(p.programme_id, p.mark) for p in round_.programmes],
         field,
-        "not_in_round",
-        f"この回の参加事業ではありません: {ref!r}（the round's programmes: {names}）",
+        rule="not_in_round",
+        refusal="この回の参加事業ではありません",
     )
+    return next(p for p in round_.programmes if p.programme_id == programme_id)
 
 
 async def round_view(
@@ -147,32 +178,18 @@ def round_out(round_: JointReviewRound, today: date, usage: Usage | None) -> Rou
                 programme_id=p.programme_id,
                 mark=p.mark,
                 name=p.name,
+                ministry=p.ministry,
+                bureau=p.bureau,
+                name_note=p.name_note,
                 quota=p.quota,
                 budget_yen=p.budget_yen,
-                selected=None if usage is None else usage.get(p.programme_id, (0, 0))[0],
-                selected_amount_yen=None if usage is None else usage.get(p.programme_id, (0, 0))[1],
+                selected=None if usage is None else selected_count(usage, p.programme_id),
+                selected_amount_yen=None
+                if usage is None
+                else selected_amount(usage, p.programme_id),
             )
-            for p in round_.programmes
+            for p in in_legend_order(round_.programmes, lambda p: p.mark)
         ],
         version=round_.version,
         created_at=round_.created_at,
     )
-
-
-async def close_round(
-    session: AsyncSession, *, round_id: uuid.UUID, if_match: str | None, now: datetime | None = None
-) -> JointReviewRound:
-    """Selections become final; if the announcement day has already come, results publish now."""
-    round_ = await get_round(session, round_id=round_id, for_update=True)
-    now = now or now_tokyo()
-    # Only operators close, and they are shown the selections: theirs is the representation read.
-    read = round_out(round_, now.date(), await selections.programme_usage(session, round_id))
-    check_if_match(if_match, round_etag(round_, read))
-    round_.status = fire(round_, JointReviewEvent.close)
-    round_.closed_at = now
-    if round_.announcement_effective_on is not None and round_.announcement_effective_on <= (
-        now.date()
-    ):
-        await publication.publish(session, round_=round_, now=now)
-    await repository.save(session, round_)
-    return round_

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.programmes import legend_position_sql
 from services.review.joint_review.models import JointRoundProgramme, JointSelection
 
 
@@ -43,6 +45,26 @@ async def lock_round_programme(
 async def selections_of_round(session: AsyncSession, round_id: uuid.UUID) -> list[JointSelection]:
     query = select(JointSelection).where(JointSelection.round_id == round_id)
     return list((await session.execute(query)).scalars())
+
+
+async def page_of_round(
+    session: AsyncSession,
+    round_id: uuid.UUID,
+    *,
+    programme_id: str | None,
+    after: tuple[int, datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[JointSelection]:
+    """In legend order of the programme (☆□○●■), then in the order they were made; ``after`` is
+    the last row's (legend position, created_at, id)."""
+    position = legend_position_sql(JointSelection.mark)
+    key = (position, JointSelection.created_at, JointSelection.id)
+    query = select(JointSelection).where(JointSelection.round_id == round_id)
+    if programme_id is not None:
+        query = query.where(JointSelection.programme_id == programme_id)
+    if after is not None:
+        query = query.where(tuple_(*key) > tuple_(*after))
+    return list((await session.execute(query.order_by(*key).limit(limit))).scalars())
 
 
 async def selections_of(

@@ -4,12 +4,14 @@ list and take back selections (operators only, always: the embargo)."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.selections import service
 from services.review.joint_review.selections.schemas import SelectionIn, SelectionOut
@@ -48,13 +50,35 @@ async def select(
 
 @router.get(
     "",
-    summary="List the round's selections",
+    summary="List the round's selections (in legend order ☆□○●■)",
+    description="Operators only, always (the embargo). Ordered by programme in the legend's "
+    "order, then in the order they were made.",
     responses=problems(not_found=NO_SUCH_ROUND),
 )
 async def list_selections(
-    round_id: uuid.UUID, session: SessionDep, _: Operator
-) -> list[SelectionOut]:
-    return [service.to_out(s) for s in await service.list_selections(session, round_id=round_id)]
+    round_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    _: Operator,
+    programme: Annotated[
+        str | None, Query(description="事業の id か記号: only this programme's", examples=["☆"])
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[SelectionOut]:
+    rows = await service.list_selections(
+        session,
+        round_id=round_id,
+        programme=programme,
+        after=decode_cursor(request, cursor, Key.integer, Key.timestamp, Key.uuid),
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    last = service.cursor_key(page[-1]) if len(rows) > limit and page else None
+    return Page[SelectionOut](
+        items=[service.to_out(s) for s in page],
+        next=next_link(request.url, encode_cursor(request, last) if last else None),
+    )
 
 
 @router.delete(
@@ -64,7 +88,9 @@ async def list_selections(
     responses=problems(not_found=NO_SUCH_ROUND, conflict="The round is closed"),
 )
 async def withdraw_selection(
-    round_id: uuid.UUID, selection_id: uuid.UUID, session: SessionDep, _: Operator
+    round_id: uuid.UUID, selection_id: uuid.UUID, session: SessionDep, principal: Operator
 ) -> Response:
-    await service.withdraw(session, round_id=round_id, selection_id=selection_id)
+    await service.withdraw(
+        session, principal=principal, round_id=round_id, selection_id=selection_id
+    )
     return Response(status_code=204)

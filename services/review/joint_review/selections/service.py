@@ -4,11 +4,16 @@ while the round is open; both the round's and the application's machines must al
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit import Change
 from libs.common.auth import Principal
 from libs.common.errors import InvalidInput, NotFound, RuleViolation
+from libs.common.programmes import legend_position
+from services.review.audit.service import audited
 from services.review.joint_review.applications import repository as applications
 from services.review.joint_review.models import (
     JointApplication,
@@ -63,7 +68,8 @@ async def _application_of(
         raise InvalidInput.field(
             "body.application_id",
             "not_applied",
-            f"この申請は {programme_id} に申請されていません（the application did not apply to it）",
+            f"この申請は {programme_id} に申請されていません"
+            "（the application did not apply to it）",
         )
     return application
 
@@ -96,23 +102,70 @@ async def select(
         amount_yen=application.round_year_amount_yen,
         selected_by=principal.actor,
     )
-    await repository.insert(session, selection)
+    # Audited like every change; the trail is operators' alone, so the embargo holds.
+    async with _audited(session, principal, "joint_review_selection.selected", selection):
+        await repository.insert(session, selection)
     return selection
 
 
-async def withdraw(session: AsyncSession, *, round_id: uuid.UUID, selection_id: uuid.UUID) -> None:
+async def withdraw(
+    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, selection_id: uuid.UUID
+) -> None:
     """A selection may be taken back while the round is open."""
     fire(await get_round(session, round_id=round_id), JointReviewEvent.withdraw_selection)
     selection = await repository.get_selection(session, selection_id, for_update=True)
     if selection is None or selection.round_id != round_id:
         raise NotFound(f"選定がありません（no selection {selection_id} in this round）")
     APPLICATION.fire(state_in_programme(selection), JointReviewEvent.withdraw_selection)
-    await repository.delete(session, selection)
+    async with _audited(session, principal, "joint_review_selection.withdrawn", selection):
+        await repository.delete(session, selection)
 
 
-async def list_selections(session: AsyncSession, *, round_id: uuid.UUID) -> list[JointSelection]:
-    await get_round(session, round_id=round_id)
-    return await repository.selections_of_round(session, round_id)
+def _audited(
+    session: AsyncSession, principal: Principal, action: str, selection: JointSelection
+) -> AbstractAsyncContextManager[Change]:
+    """A selection made (created) or taken back (removed), in the audit trail."""
+    return audited(
+        session,
+        selection,
+        kind="created" if action.endswith(".selected") else "removed",
+        actor=principal,
+        action=action,
+        subject_type="joint_review_selection",
+        snapshot=lambda s: {
+            "round_id": str(s.round_id),
+            "application_id": str(s.application_id),
+            "programme_id": s.programme_id,
+            "amount_yen": s.amount_yen,
+        },
+    )
+
+
+async def list_selections(
+    session: AsyncSession,
+    *,
+    round_id: uuid.UUID,
+    programme: str | None,
+    after: list[Any] | None,
+    limit: int,
+) -> list[JointSelection]:
+    """A page of the round's selections in legend order, of one programme (id or mark) if named."""
+    round_ = await get_round(session, round_id=round_id)
+    programme_id = (
+        programme_of(round_, programme, "query.programme").programme_id if programme else None
+    )
+    return await repository.page_of_round(
+        session,
+        round_id,
+        programme_id=programme_id,
+        after=(after[0], after[1], after[2]) if after else None,
+        limit=limit,
+    )
+
+
+def cursor_key(selection: JointSelection) -> list[Any]:
+    """The sort key a page's ``next`` cursor continues after (see ``repository.page_of_round``)."""
+    return [legend_position(selection.mark), selection.created_at, selection.id]
 
 
 def to_out(selection: JointSelection) -> SelectionOut:
