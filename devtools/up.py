@@ -106,6 +106,14 @@ def _seed_if_empty(env: dict[str, str]) -> None:
         print(line, flush=True)
 
 
+def try_lines(registry_url: str) -> list[str]:
+    """The first calls to make: a token in $TOKEN first, then a call that uses it."""
+    return [
+        "TOKEN=$(.venv/bin/jisso token --role operator)",
+        f'curl -s -H "Authorization: Bearer $TOKEN" {registry_url}/v1/programmes',
+    ]
+
+
 def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> None:
     lines = ["jisso is up (Ctrl-C stops everything)", f"  data dir  {data_dir}"]
     for name in SERVICE_NAMES:
@@ -122,6 +130,7 @@ def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> N
         "operator token (24 h):",
         operator_token,
         "",
-        f'try: curl -H "Authorization: Bearer $TOKEN" {env["REGISTRY_URL"]}/readyz',
+        'try, in another terminal (as README.md, "Calling the API"):',
+        *(f"  {line}" for line in try_lines(env["REGISTRY_URL"])),
     ]
     print("\n".join(lines), flush=True)

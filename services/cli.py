@@ -210,6 +210,17 @@ def _checked_claims(role: Role, *, lg_code: str | None, programme: str | None) -
             "reviewer is registered for: its id or mark, e.g. --programme meti-maas or ○, or ☆ "
             "for the continuation review)"
         )
+    # A claim the role does not use would be ignored by every service: the operator meant
+    # another role, or another option.
+    for option, value, owner in (
+        ("--lg-code", lg_code, Role.municipality),
+        ("--programme", programme, Role.reviewer),
+    ):
+        if value is not None and role is not owner:
+            refuse(
+                f"refusing to mint a token: {option} is only for a {owner} token, "
+                f"not for role {role}: leave it out, or mint --role {owner}"
+            )
     if lg_code is None:
         return None
     try:

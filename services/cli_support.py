@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,11 +30,20 @@ from sqlalchemy.exc import DBAPIError
 from libs.common.db import async_url, create_engine
 from libs.common.errors import ServiceUnavailable
 from libs.common.settings import Settings, load_settings
-from services.stack import STACK_VARIABLES, Stack, find_stack
+from services.stack import (
+    DATA_DIR_VARIABLE,
+    DEFAULT_DATA_DIR,
+    STACK_FILE,
+    STACK_VARIABLES,
+    Stack,
+    default_data_dir,
+    find_stack,
+)
 
 EXIT_REFUSED = 2
 CHECK_SECONDS = 5.0
 T = TypeVar("T")
+_ANNOUNCED: set[Path] = set()  # the stack files this process has named on stderr
 
 
 def refuse(message: str) -> NoReturn:
@@ -66,8 +76,16 @@ def command_settings(
         if needed and not value:
             refuse(_not_set(variable, stack, server=server))
     if found and stack is not None:
-        typer.echo(f"jisso: using the `make run` stack of {stack.path.parent}", err=True)
+        _announce(stack)
     return settings
+
+
+def _announce(stack: Stack) -> None:
+    """Say which stack the command uses, once per process: ``seed`` takes two services'
+    settings from it."""
+    if stack.path not in _ANNOUNCED:
+        _ANNOUNCED.add(stack.path)
+        typer.echo(f"jisso: using the `make run` stack of {stack.path.parent}", err=True)
 
 
 def _from_stack(service: str, stack: Stack | None) -> dict[str, str]:
@@ -95,17 +113,30 @@ def _not_set(variable: str, stack: Stack | None, *, server: bool) -> str:
             f"environment alone (never from a `make run` stack): export "
             f"{variable}={example[variable]}"
         )
+    # JISSO_DATA_DIR, when set, is the only place looked in: name it, not the working directory.
+    chosen = default_data_dir().resolve() if os.environ.get(DATA_DIR_VARIABLE) else None
     if stack is not None and not stack.running:
         where = (
             f"the `make run` stack recorded in {stack.path} is not running "
             f"(its process {stack.pid} is gone)"
         )
+    elif chosen is not None:
+        where = (
+            f"no `make run` stack is running in {DATA_DIR_VARIABLE}={chosen} "
+            f"(no {STACK_FILE} there)"
+        )
     else:
-        where = "no `make run` stack is running (no .jisso/stack.json here or in a parent)"
-    return (
-        f"{variable} is not set and {where}: start `make run` in the checkout "
-        f"(or set JISSO_DATA_DIR to its --data-dir), or export {variable}={example[variable]}"
+        where = (
+            f"no `make run` stack is running (no {DEFAULT_DATA_DIR}/{STACK_FILE} here or in a "
+            "parent)"
+        )
+    start = (
+        f"start `make run` with this {DATA_DIR_VARIABLE} (or point it at a running stack's "
+        "data dir)"
+        if chosen is not None
+        else f"start `make run` in the checkout (or set {DATA_DIR_VARIABLE} to its --data-dir)"
     )
+    return f"{variable} is not set and {where}: {start}, or export {variable}={example[variable]}"
 
 
 def _refusal(error: ErrorDetails) -> str:

@@ -24,8 +24,12 @@ async def seed_services(
 
     lines = []
     if not registry_only_if_empty:
-        await registry_seed.run_seed(registry)
-        lines.append("seeded the registry")
+        changes = await registry_seed.run_seed(registry)
+        lines.append(
+            f"台帳に初期データを登録しました（seeded the registry: {changes} changes）"
+            if changes
+            else "台帳の初期データ: 登録済み（registry already seeded, unchanged）"
+        )
     elif await registry_seed.seed_if_empty(registry):
         lines.append("loaded the seed facts into the empty registry")
     programmes = await registry_seed.seeded_programmes(registry)

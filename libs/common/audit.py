@@ -124,6 +124,19 @@ def step_version(row: object) -> None:
     raise ValueError(f"{type(row).__name__} has no loaded column to mark for a version step")
 
 
+_WRITTEN = "audit_events_written"
+
+
+def _count(session: AsyncSession, events: int) -> None:
+    session.info[_WRITTEN] = session.info.get(_WRITTEN, 0) + events
+
+
+def events_written(session: AsyncSession) -> int:
+    """How many audit events this session has written: every change is audited, so none means
+    the work changed nothing (``jisso seed`` says so when run again)."""
+    return int(session.info.get(_WRITTEN, 0))
+
+
 class AuditTrail:
     """Recording and reading one service's audit events."""
 
@@ -152,6 +165,7 @@ class AuditTrail:
         event.request_id = current_request_id()
         session.add(event)
         await session.flush()
+        _count(session, 1)
         return event
 
     @asynccontextmanager
@@ -233,6 +247,7 @@ class AuditTrail:
         ]
         # Core, not the ORM's bulk path: the same INSERT, in half the time for a sweep's 100,000.
         await session.execute(insert(self.table), rows)
+        _count(session, len(rows))
 
     async def list_events(
         self, session: AsyncSession, *, subject: str | None, after_id: int | None, limit: int

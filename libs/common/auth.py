@@ -96,7 +96,7 @@ def decode_token(settings: Settings, token: str) -> Principal:
         settings.jwt_max_lifetime_seconds,
     )
     if expires <= int(time.time()):
-        raise Unauthorized("invalid token: Signature has expired")
+        raise _invalid("トークンの有効期限が切れています", "Signature has expired")
     return principal
 
 
@@ -119,18 +119,21 @@ def _verified(
             error = exc
             continue
         except jwt.PyJWTError as exc:
-            raise Unauthorized(f"invalid token: {exc}") from exc
+            raise _invalid(_why(exc), str(exc)) from exc
         try:
             role = Role(str(claims.get("role")))
         except ValueError as exc:
-            raise Unauthorized("invalid token: unknown role") from exc
+            raise _invalid("トークンのロールが不明です", "unknown role") from exc
         if len(str(claims["sub"])) > MAX_SUBJECT_LENGTH:
-            raise Unauthorized(f"invalid token: sub longer than {MAX_SUBJECT_LENGTH} characters")
+            raise _invalid(
+                f"トークンの sub は {MAX_SUBJECT_LENGTH} 文字までです",
+                f"sub longer than {MAX_SUBJECT_LENGTH} characters",
+            )
         # PyJWT has checked that int() reads both (numbers, or digits as text).
         if int(claims["exp"]) - int(claims["iat"]) > max_lifetime:
-            raise Unauthorized(
-                f"invalid token: lives longer than {max_lifetime} seconds "
-                "(JWT_MAX_LIFETIME_SECONDS)"
+            raise _invalid(
+                f"トークンの有効期間が {max_lifetime} 秒を超えています",
+                f"lives longer than {max_lifetime} seconds (JWT_MAX_LIFETIME_SECONDS)",
             )
         principal = Principal(
             subject=str(claims["sub"]),
@@ -139,7 +142,28 @@ def _verified(
             programme=claims.get("programme"),
         )
         return principal, int(claims["exp"])
-    raise Unauthorized(f"invalid token: {error}")
+    raise _invalid("トークンの署名を検証できません", str(error))
+
+
+# What went wrong with a token PyJWT refused, in Japanese; its own words follow in the detail.
+_REFUSED_TOKENS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "トークンの有効期限が切れています"),
+    (jwt.MissingRequiredClaimError, "トークンに必須の項目がありません"),
+    (jwt.InvalidIssuerError, "トークンの発行者が違います"),
+    (jwt.InvalidAlgorithmError, "トークンの署名方式は使えません"),
+    (jwt.ImmatureSignatureError, "トークンはまだ有効になっていません"),
+)
+
+
+def _why(exc: jwt.PyJWTError) -> str:
+    return next(
+        (text for kind, text in _REFUSED_TOKENS if isinstance(exc, kind)), "トークンが無効です"
+    )
+
+
+def _invalid(japanese: str, english: str) -> Unauthorized:
+    """401 for a token that is not accepted: Japanese first, PyJWT's or our English after it."""
+    return Unauthorized(f"{japanese}（invalid token: {english}）")
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT issued by `jisso token`")
@@ -151,7 +175,9 @@ async def current_principal(
 ) -> Principal:
     if credentials is None:
         raise Unauthorized(
-            "Authorization: Bearer <token> is required", headers={"WWW-Authenticate": "Bearer"}
+            "Authorization ヘッダーでトークンを送ってください"
+            "（Authorization: Bearer <token> is required）",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     settings: Settings = request.app.state.settings
     return decode_token(settings, credentials.credentials)
@@ -171,7 +197,10 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     ) -> Principal:
         if principal.role not in roles:
             allowed = ", ".join(str(r) for r in roles)
-            raise Forbidden(f"role '{principal.role}' may not do this (needs one of: {allowed})")
+            raise Forbidden(
+                f"ロール {principal.role} ではこの操作はできません。必要なロール: {allowed}"
+                f"（role '{principal.role}' may not do this (needs one of: {allowed})）"
+            )
         return principal
 
     return dependency

@@ -156,6 +156,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, InvalidInput(detail, errors=problems).to_problem(request.url.path))
 
 
+# The router's own answers say only the status phrase ("Not Found"): Japanese first, as ours are.
+_ROUTING_DETAILS = {
+    404: "このパスにはリソースがありません",
+    405: "このパスはこのメソッドを受け付けません",
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
@@ -168,11 +175,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         title = HTTPStatus(exc.status_code).phrase
     except ValueError:
         title = "Error"
+    detail = str(exc.detail) if exc.detail else None
+    if detail is not None and detail.isascii() and exc.status_code in _ROUTING_DETAILS:
+        detail = f"{_ROUTING_DETAILS[exc.status_code]}（{detail}）"
     body = Problem(
         type="about:blank",
         title=title,
         status=exc.status_code,
-        detail=str(exc.detail) if exc.detail else None,
+        detail=detail,
         instance=request.url.path,
     ).model_dump(exclude_none=True)
     return problem_response(exc.status_code, body, dict(exc.headers or {}))
@@ -208,7 +218,10 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         type="/problems/internal",
         title="内部エラーが発生しました",
         status=500,
-        detail="The error was logged; quote the X-Request-ID header when reporting it.",
+        detail=(
+            "エラーは記録されました。問い合わせの際は X-Request-ID ヘッダーの値を添えてください"
+            "（the error was logged; quote the X-Request-ID header when reporting it）"
+        ),
         instance=request.url.path,
     ).model_dump(exclude_none=True)
     return problem_response(500, body)

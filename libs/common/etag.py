@@ -49,13 +49,15 @@ def check_if_match(if_match: str | None, current: str) -> None:
     """428 without ``If-Match``; 412 when it names another version (``*`` matches any)."""
     if if_match is None:
         raise PreconditionRequired(
-            "send If-Match with the ETag from your last read of this resource",
+            "If-Match ヘッダーに、このリソースを最後に読んだときの ETag を指定してください"
+            "（send If-Match with the ETag from your last read of this resource）",
             current_etag=current,
         )
     # Strong comparison (RFC 9110 §13.1.1): a weak tag matches nothing.
     candidates = {c.strip() for c in if_match.split(",")}
     if "*" not in candidates and current not in candidates:
         raise PreconditionFailed(
-            "the resource changed since you read it; read it again and retry",
+            "読んだ後にこのリソースが変更されています。読み直してから再試行してください"
+            "（the resource changed since you read it; read it again and retry）",
             current_etag=current,
         )

@@ -68,7 +68,8 @@ class ServiceClient:
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 if attempt == attempts:
                     raise ServiceUnavailable(
-                        f"{self.target} did not answer {method} {url}: {type(exc).__name__}",
+                        f"{self.target} から応答がありません（{self.target} did not answer "
+                        f"{method} {url}: {type(exc).__name__}）",
                         service=self.target,
                     ) from exc
             else:

@@ -57,7 +57,7 @@ KeyPart = Callable[[Any], Any]
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next: str | None = Field(default=None, description="URL of the next page; absent on the last")
+    next: str | None = Field(default=None, description="URL of the next page; null on the last")
 
 
 class Key:

@@ -71,7 +71,10 @@ async def unit_of_work(
             await session.commit()
         except StaleDataError as exc:
             await session.rollback()
-            raise PreconditionFailed("the resource changed while this request ran") from exc
+            raise PreconditionFailed(
+                "処理中にこのリソースが変更されました。読み直してから再試行してください"
+                "（the resource changed while this request ran）"
+            ) from exc
         except DBAPIError as exc:
             await session.rollback()
             if exc.connection_invalidated:

@@ -18,7 +18,10 @@ class RegistryClient:
     async def symposium(self, symposium_id: uuid.UUID) -> dict[str, Any]:
         response = await self.client.get(f"/v1/symposia/{symposium_id}")
         if response.status_code == 404:
-            raise NotFound(f"symposium {symposium_id} is not in the registry")
+            raise NotFound(
+                f"シンポジウム {symposium_id} は台帳にありません"
+                f"（symposium {symposium_id} is not in the registry）"
+            )
         _raise_for_status(response.status_code, response.text)
         body: dict[str, Any] = response.json()
         return body
@@ -27,7 +30,10 @@ class RegistryClient:
         """The registry's contact: where a personal link's holder is written to now."""
         response = await self.client.get(f"/v1/contacts/{contact_id}")
         if response.status_code == 404:
-            raise NotFound(f"contact {contact_id} is not in the registry")
+            raise NotFound(
+                f"連絡先 {contact_id} は台帳にありません"
+                f"（contact {contact_id} is not in the registry）"
+            )
         _raise_for_status(response.status_code, response.text)
         body: dict[str, Any] = response.json()
         return body
@@ -59,4 +65,7 @@ class RegistryClient:
 
 def _raise_for_status(status: int, text: str) -> None:
     if status >= 400:
-        raise ServiceUnavailable(f"registry answered {status}: {text[:300]}", service="registry")
+        raise ServiceUnavailable(
+            f"台帳サービスが {status} を返しました（registry answered {status}: {text[:300]}）",
+            service="registry",
+        )

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import getpass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from libs.common.db import create_engine, create_sessionmaker
-from libs.common.errors import InvalidInput
+from libs.common.errors import DomainError
 from libs.common.outbox import OutboxRelay
 from libs.common.settings import Settings
 from libs.common.unit_of_work import unit_of_work
-from libs.common.uploads import on_disk
+from services.cli_imports import LazyProgress, read_operator_file, refuse_problem
 from services.cli_support import command_settings, run
 from services.registry.local_governments.schemas import ImportResultOut
 
@@ -22,17 +21,12 @@ app = typer.Typer(help="台帳 (registry) commands", no_args_is_help=True)
 
 
 async def _import_local_governments(
-    settings: Settings, data: bytes, progress: Progress
+    settings: Settings, data: bytes, advance: Callable[[int, int], None]
 ) -> ImportResultOut:
     from services.registry.local_governments.importer import import_csv
     from services.registry.models import load_all_models, outbox
 
     load_all_models()
-    task = progress.add_task("地方公共団体を取り込み中", total=None)
-
-    def advance(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
-
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
     relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
@@ -48,31 +42,24 @@ async def _import_local_governments(
 @app.command("import-local-governments")
 def import_local_governments(
     file: Annotated[
-        Path,
-        typer.Argument(
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="CSV of the official code list (UTF-8, UTF-8 with BOM or Shift_JIS)",
-        ),
+        str,
+        typer.Argument(help="CSV of the official code list (UTF-8, UTF-8 with BOM or Shift_JIS)"),
     ],
 ) -> None:
     """Import 全国地方公共団体コード from a CSV: all rows or, if any row is bad, none."""
     from services.registry.local_governments.csv_file import MAX_BYTES
 
+    data = read_operator_file(file, max_bytes=MAX_BYTES)
     settings = command_settings("registry")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with Progress(*columns) as progress:
-            data = on_disk(file, max_bytes=MAX_BYTES)
+        with LazyProgress("地方公共団体を取り込み中") as progress:
             result = run(
-                lambda: _import_local_governments(settings, data, progress), settings, redis=False
+                lambda: _import_local_governments(settings, data, progress.update),
+                settings,
+                redis=False,
             )
-    except InvalidInput as err:
-        for problem in err.errors or []:
-            typer.echo(f"{problem.message} [{problem.rule}]", err=True)
-        typer.echo(err.detail, err=True)
-        raise typer.Exit(code=1) from err
+    except DomainError as err:  # a refused file: nothing was imported
+        refuse_problem(err)
     typer.echo(
         f"created {result.created}, updated {result.updated}, "
         f"unchanged {result.unchanged} (total {result.total})"

@@ -28,53 +28,62 @@ app = typer.Typer(help="審査 (review) commands", no_args_is_help=True)
 @app.command("import-joint-review-results")
 def import_joint_review_results(
     file: Annotated[
-        Path,
+        str,
         typer.Argument(
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="CSV: 項番, プロジェクト実施地域, 選定事業, 過年度選定 (UTF-8 or Shift_JIS)",
+            help="CSV: 項番, プロジェクト実施地域, 選定事業, 過年度選定 (UTF-8 or Shift_JIS)"
         ),
     ],
     fiscal_year: Annotated[
         str, typer.Option("--fiscal-year", help="The table's fiscal year: R3, 2021, 令和3年度 …")
     ],
 ) -> None:
-    """Load a published joint-review results table as a closed round of a fiscal year."""
-    from libs.common.uploads import on_disk
+    """Load a published joint-review results table as a closed round of a fiscal year (a year
+    already imported is left as it is)."""
+    from services.cli_imports import LazyProgress, read_operator_file, refuse_problem
     from services.review.joint_review.commands import import_results_file
-    from services.review.joint_review.results.importer import MAX_BYTES
+    from services.review.joint_review.results.importer import MAX_BYTES, AlreadyImported, unchanged
 
-    try:
-        fy = parse_fiscal_year(fiscal_year)
-    except FiscalYearError as exc:
-        refuse(f"--fiscal-year {fiscal_year!r}: {exc.message}")
+    # The operator's input first: refused before any server is asked or any bar drawn.
+    fy = _fiscal_year_to_import(fiscal_year)
+    content = read_operator_file(file, max_bytes=MAX_BYTES)
     settings = command_settings("review")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with Progress(*columns) as progress:
-            task = progress.add_task(f"{fiscal_year_label(fy)}の選定結果を取り込み中", total=None)
+        with LazyProgress(f"{fiscal_year_label(fy)}の選定結果を取り込み中") as progress:
             results = run(
                 lambda: import_results_file(
                     settings,
-                    content=on_disk(file, max_bytes=MAX_BYTES),
+                    content=content,
                     fiscal_year=fy,
                     actor=f"cli:{getpass.getuser()}",
-                    source=file.name,
-                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    source=Path(file).name,
+                    progress=progress.update,
                 ),
                 settings,
                 redis=False,  # the import sends nothing
             )
-    except DomainError as err:
-        for problem in err.errors or []:
-            typer.echo(f"{problem.field}: {problem.message} [{problem.rule}]", err=True)
-        typer.echo(err.detail, err=True)
-        raise typer.Exit(code=1) from err
+    except AlreadyImported:  # nothing to do, as `jisso seed` says of its table
+        typer.echo(unchanged(fy))
+        return
+    except DomainError as err:  # a refused file: nothing was imported
+        refuse_problem(err)
     typer.echo(
         f"{results.fiscal_year_label}: {results.totals.regions_selected} regions, "
         f"{results.totals.collaborating} collaborating (round {results.round_id})"
     )
+
+
+def _fiscal_year_to_import(given: str) -> int:
+    """``--fiscal-year`` as a year whose table can exist (one that has begun)."""
+    from services.review.joint_review.results.importer import check_fiscal_year
+
+    try:
+        fy = parse_fiscal_year(given)
+        check_fiscal_year(fy, now_tokyo().date())
+    except FiscalYearError as exc:
+        refuse(f"--fiscal-year {given!r}: {exc.message}")
+    except DomainError as err:
+        refuse(f"--fiscal-year {given!r}: {err.detail}")
+    return fy
 
 
 @app.command("sweep")

@@ -49,7 +49,7 @@ def _check(response: httpx.Response, what: str) -> None:
     status = response.status_code
     if status < 400:
         return
-    detail = f"registry: {what}: {_detail(response)}"
+    detail = f"台帳サービスが {status} を返しました: {_detail(response)}（registry: {what}）"
     if status == 404:
         raise NotFound(detail)
     if status == 409:

@@ -22,7 +22,7 @@ from libs.common.settings import Settings
 from libs.common.unit_of_work import unit_of_work
 from services.review.joint_review.registry import Record
 from services.review.joint_review.results import repository
-from services.review.joint_review.results.importer import import_results
+from services.review.joint_review.results.importer import import_results, unchanged
 from services.review.models import load_all_models, outbox
 
 ACTOR = "seed"
@@ -41,7 +41,7 @@ async def seed_joint_review(session: AsyncSession, *, programmes: list[Record]) 
     for fiscal_year, name in PUBLISHED_TABLES:
         label = fiscal_year_label(fiscal_year)
         if await repository.imported_round_of(session, fiscal_year) is not None:
-            lines.append(f"{label}の合同審査の選定結果: 取り込み済み（unchanged）")
+            lines.append(unchanged(fiscal_year))
             continue
         round_ = await import_results(
             session,

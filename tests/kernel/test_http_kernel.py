@@ -8,7 +8,7 @@ from typing import Annotated
 import httpx
 import jwt
 import pytest
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.app import create_service_app
 from libs.common.auth import Principal, Role, require
 from libs.common.errors import Conflict
+from libs.common.etag import check_if_match
 from libs.common.metrics_endpoint import render
 from libs.common.settings import Settings
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -45,6 +46,12 @@ async def upload(request: Request) -> dict[str, int]:
     return {"bytes": len(await request.body())}
 
 
+@router.put("/v1/things/current")
+async def replace_thing(if_match: Annotated[str | None, Header()] = None) -> dict[str, str]:
+    check_if_match(if_match, '"thing-1"')
+    return {"etag": '"thing-1"'}
+
+
 @router.get("/v1/boom")
 async def boom() -> None:
     raise RuntimeError("secret internals")
@@ -72,6 +79,13 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def japanese_first(detail: str, english: str) -> None:
+    """The house style (issue 16): Japanese first, the English kept after it in （…）."""
+    japanese, _, rest = detail.partition("（")
+    assert not japanese.isascii(), detail
+    assert english in rest and detail.endswith("）"), detail
+
+
 async def count_keys(session: AsyncSession, key: str) -> int:
     result = await session.scalar(
         text("SELECT count(*) FROM registry.applied_effects WHERE key = :k"), {"k": key}
@@ -85,6 +99,7 @@ async def test_no_token_is_401_problem(client: httpx.AsyncClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 401
     assert response.headers["www-authenticate"] == "Bearer"
+    japanese_first(response.json()["detail"], "Authorization: Bearer <token> is required")
 
 
 async def test_partner_token_on_operator_route_is_403(
@@ -94,7 +109,9 @@ async def test_partner_token_on_operator_route_is_403(
         "/v1/things", json={"name": "a", "count": 1}, headers=bearer(token(Role.partner))
     )
     assert response.status_code == 403
-    assert "operator" in response.json()["detail"]
+    japanese_first(
+        response.json()["detail"], "role 'partner' may not do this (needs one of: operator)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,6 +145,18 @@ async def test_bad_tokens_are_401(
         "/v1/things", json={"name": "a", "count": 1}, headers=bearer(forge(secret))
     )
     assert response.status_code == 401, response.text
+    japanese_first(response.json()["detail"], "invalid token: ")
+
+
+async def test_if_match_missing_or_stale_is_japanese_first(client: httpx.AsyncClient) -> None:
+    missing = await client.put("/v1/things/current")
+    stale = await client.put("/v1/things/current", headers={"If-Match": '"thing-0"'})
+    current = await client.put("/v1/things/current", headers={"If-Match": '"thing-1"'})
+    assert (missing.status_code, stale.status_code, current.status_code) == (428, 412, 200)
+    english = "send If-Match with the ETag from your last read of this resource"
+    japanese_first(missing.json()["detail"], english)
+    japanese_first(stale.json()["detail"], "the resource changed since you read it")
+    assert missing.json()["current_etag"] == stale.json()["current_etag"] == '"thing-1"'
 
 
 async def test_validation_problem_lists_each_field_and_rule(
@@ -167,6 +196,7 @@ async def test_unexpected_error_is_500_problem_without_internals(client: httpx.A
     assert response.headers["content-type"] == "application/problem+json"
     assert "secret internals" not in response.text
     assert "Traceback" not in response.text
+    japanese_first(response.json()["detail"], "quote the X-Request-ID header")
 
 
 async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None:
@@ -180,6 +210,10 @@ async def test_unknown_route_is_problem(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+    japanese_first(response.json()["detail"], "Not Found")
+    wrong_method = await client.delete("/v1/things")
+    assert wrong_method.status_code == 405
+    japanese_first(wrong_method.json()["detail"], "Method Not Allowed")
 
 
 async def test_readyz_reports_database_and_redis(client: httpx.AsyncClient) -> None:

@@ -75,11 +75,34 @@ def workdir(tmp_path: Path) -> Path:
         ),
         (["review", "sweep", "--as-of", "2021-02-30"], "--as-of '2021-02-30' is not a date"),
         (["migrate", "--service", "billing"], "unknown service billing"),
+        # A claim the role does not carry would be ignored by every service: refused.
+        (
+            ["token", "--role", "operator", "--lg-code", "162019"],
+            "--lg-code is only for a municipality token, not for role operator",
+        ),
+        (
+            ["token", "--role", "municipality", "--lg-code", "162019", "--programme", "☆"],
+            "--programme is only for a reviewer token, not for role municipality",
+        ),
+        (
+            ["review", "import-joint-review-results", str(Path(__file__)), "--fiscal-year", "R20"],
+            "--fiscal-year 'R20': 令和20年度はまだ始まっていません（today is in 令和",
+        ),
+        (
+            ["review", "import-joint-review-results", "no-such.csv", "--fiscal-year", "R3"],
+            "jisso: ファイルがありません: no-such.csv（no such file）",
+        ),
+        (
+            ["registry", "import-local-governments", "no-such.csv"],
+            "jisso: ファイルがありません: no-such.csv（no such file）",
+        ),
     ],
 )
 def test_a_mistake_is_one_line_and_exit_2(workdir: Path, args: list[str], expected: str) -> None:
-    line = refused(jisso(*args, cwd=workdir))
+    done = jisso(*args, cwd=workdir)
+    line = refused(done)
     assert expected in line
+    assert done.stdout == ""  # refused before anything else is said (a progress bar, a token)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +120,19 @@ def test_without_a_url_or_a_stack_every_database_command_says_what_to_export(
     line = refused(jisso(*args, cwd=workdir))
     assert "DATABASE_URL is not set and no `make run` stack is running" in line
     assert "export DATABASE_URL=" in line
+
+
+def test_a_data_dir_in_the_environment_is_where_the_stack_was_looked_for(
+    workdir: Path, tmp_path: Path
+) -> None:
+    nowhere = tmp_path / "nonexist"
+    line = refused(
+        jisso("review", "sweep", "--as-of", "2021-04-01", "--dry-run", cwd=workdir,
+              JISSO_DATA_DIR=str(nowhere))
+    )  # fmt: skip
+    looked_in = f"no `make run` stack is running in JISSO_DATA_DIR={nowhere} (no stack.json there)"
+    assert looked_in in line
+    assert "here or in a parent" not in line and "set JISSO_DATA_DIR" not in line
 
 
 def test_an_unreachable_database_or_redis_is_one_line(

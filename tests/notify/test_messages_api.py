@@ -68,6 +68,27 @@ async def test_preview_renders_any_kind_and_writes_nothing(
     assert await row_counts(session) == before
 
 
+async def test_the_promotion_preview_has_no_links_as_its_letter_has_none(
+    notify: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    """The waitlist promotion mints no RSVP or unsubscribe link, so its preview shows none."""
+    response = await notify.post(
+        "/v1/previews",
+        json={
+            "kind": "symposium_waitlist_promoted",
+            "context": {"symposium": SYMPOSIUM},
+            "recipient": {"name": "秩父 花子", "email": "hanako@example.jp"},
+        },
+        headers=auth(token),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["subject"].startswith("【参加確定】")
+    for part in (body["text"], body["html"]):
+        assert "「欠席する」" in part
+        assert "/v1/unsubscribe/" not in part and "/v1/rsvp/" not in part
+
+
 async def test_preview_problems(notify: httpx.AsyncClient, token: Callable[..., str]) -> None:
     unknown = await notify.post(
         "/v1/previews",

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import icalendar
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -127,6 +128,14 @@ async def test_capacity_two_waitlists_the_third_and_a_decline_promotes_them(
     assert "【参加確定】" in str(mail["Subject"])
     body = mail.get_body(("plain",))
     assert body is not None and f"{staff[2]['name']} 様" in body.get_content()
+    # The place is now theirs: the invitation's calendar entry, as a REQUEST with the same UID.
+    (ics,) = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
+    calendar = ics.get_content()
+    assert ics.get_param("method") == "REQUEST" and "METHOD:REQUEST" in calendar
+    (event,) = icalendar.Calendar.from_ical(calendar).walk("VEVENT")
+    assert str(event["UID"]) == f"symposium-{sid}@jisso"
+    assert event["SEQUENCE"] == symposium["sequence"]
+    assert mail["List-Unsubscribe"] is None  # a confirmation, not a campaign letter
 
 
 async def test_the_page_shows_the_symposium_escaped_in_japan_time_with_a_plain_form(

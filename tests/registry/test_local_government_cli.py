@@ -22,6 +22,11 @@ def run_cli(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def run_cli_apart(args: list[str]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(jisso_cli, ["registry", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
 async def test_cli_imports_a_file_with_its_own_connection(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -42,9 +47,20 @@ async def test_cli_imports_a_file_with_its_own_connection(
     get_settings.cache_clear()
     try:
         # The command runs its own event loop, so it runs in a thread beside this test's loop.
-        exit_code, output = await asyncio.to_thread(run_cli, ["import-local-governments", str(bad)])
-        assert exit_code == 1
-        assert "3行目 団体コード" in output and "expected check digit 7" in output
+        exit_code, out, err = await asyncio.to_thread(
+            run_cli_apart, ["import-local-governments", str(bad)]
+        )
+        assert exit_code == 2  # a refusal, as every operator mistake (services/cli_support.py)
+        assert "3行目 団体コード" in err and "expected check digit 7" in err
+        # Each bad row on a line of its own, then the refusal; no progress bar was started.
+        assert err.splitlines()[-1].startswith("jisso: ") and out == ""
+        empty = tmp_path / "empty.csv"
+        empty.write_text("")
+        exit_code, out, err = await asyncio.to_thread(
+            run_cli_apart, ["import-local-governments", str(empty)]
+        )
+        assert (exit_code, out) == (2, "")
+        assert err == "jisso: ファイルが空です（the file is empty）\n"  # said once
         async with committed() as check:
             assert (
                 await check.scalar(

@@ -148,10 +148,10 @@ STORED = "the-programme-id-the-reviewer-was-stored-under"
 @pytest.mark.parametrize(
     ("subject", "programme", "expected"),
     [
-        # Registered by the mark ☆, stored (and claimed by the token) as the programme's id
-        # (STORED: the id the registration answered with).
+        # Registered by the mark ☆, stored as the programme's id (STORED: the id the
+        # registration answered with); the token may name that programme by id or by mark.
         (REVIEWER, STORED, 404),  # the programme's reviewer: past the check, no such round
-        (REVIEWER, "☆", 403),  # a mark is no id: the token claims what was stored
+        (REVIEWER, "☆", 404),  # the same programme by its mark: past the check too
         (REVIEWER, OTHER_PROGRAMME, 403),  # the same person claiming another programme
         ("unregistered-reviewer", STORED, 403),
     ],

@@ -363,3 +363,29 @@ async def test_a_reviewer_registered_by_a_mark_is_stored_under_the_programmes_id
         ("body.programme", "unknown_programme")
     ]
     assert (await review.get("/v1/reviewers/rv-unknown", headers=operator)).status_code == 404
+
+
+async def test_a_joint_reviewer_registered_by_mark_works_with_a_token_naming_the_mark(
+    wired: Wired, world: World, token: Callable[..., str]
+) -> None:
+    """Registered by ☆ (stored as its id), the reviewer's token may name the programme either
+    way and sees the same applications; a continuation-only reviewer is told it has no
+    joint-review programme (403), never handed an empty list that reads as "nothing to do"."""
+    review = wired.clients["review"]
+    operator = {"Authorization": f"Bearer {token(Role.operator)}"}
+    body = {**_reviewer("registered"), "subject": "rv-star-joint", "programme": "☆"}
+    ok(await review.post("/v1/reviewers", json=body, headers=operator), 201)
+    joint = f"/v1/joint-review-rounds/{world.round}/applications"
+    seen = {}
+    for claim in ("☆", PROGRAMME):
+        bearer = token(Role.reviewer, subject="rv-star-joint", programme=claim)
+        page = ok(await review.get(joint, headers={"Authorization": f"Bearer {bearer}"}))
+        seen[claim] = sorted(item["id"] for item in page["items"])
+    assert seen["☆"] == seen[PROGRAMME] != []
+
+    only = {**_reviewer("registered"), "subject": "rv-continuation-only", "programme": None}
+    ok(await review.post("/v1/reviewers", json=only, headers=operator), 201)
+    bearer = token(Role.reviewer, subject="rv-continuation-only", programme="☆")
+    refused = await review.get(joint, headers={"Authorization": f"Bearer {bearer}"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"].startswith("合同審査の審査員として登録されていません")

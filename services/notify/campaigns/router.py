@@ -66,8 +66,8 @@ CREATED_LINKS = response_links(
     ApproveCampaign=link_to(
         "POST", f"{CAMPAIGN}/approval", "Send it", campaign_id=BODY_ID, if_match=ETAG
     ),
-    WithdrawCampaign=link_to(
-        "POST", f"{CAMPAIGN}/cancellation", "Withdraw it", campaign_id=BODY_ID, if_match=ETAG
+    CancelCampaign=link_to(
+        "POST", f"{CAMPAIGN}/cancellation", "Cancel it", campaign_id=BODY_ID, if_match=ETAG
     ),
 )
 
@@ -184,7 +184,7 @@ async def approve_campaign(
 
 @router.post(
     "/{campaign_id}/cancellation",
-    summary="Withdraw a draft (idempotent)",
+    summary="Cancel a draft (idempotent)",
     responses=problems(
         not_found=NO_SUCH_CAMPAIGN, conflict=STATUS_REFUSES, precondition=True, extra=STALE
     ),

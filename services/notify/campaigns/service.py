@@ -206,7 +206,7 @@ async def approve_campaign(
     session: AsyncSession, *, campaign_id: uuid.UUID, actor: str, if_match: str | None
 ) -> Campaign:
     """Approve a draft. Approving an approved campaign again answers its state and sends nothing;
-    a withdrawn one is the machine's 409."""
+    a cancelled one is the machine's 409."""
     campaign = await get_campaign(session, campaign_id, lock=True)
     if CAMPAIGN.fire(campaign.status, CampaignEvent.approve) == campaign.status:
         return campaign  # a repeat
@@ -218,14 +218,14 @@ async def approve_campaign(
 async def cancel_campaign(
     session: AsyncSession, *, campaign_id: uuid.UUID, if_match: str | None
 ) -> Campaign:
-    """Withdraw a draft; its deliveries go, so nothing can ever send them. Withdrawing again
-    answers the same; an approved campaign is the machine's 409."""
+    """Cancel a draft (取り消し); its deliveries go, so nothing can ever send them. Cancelling
+    again answers the same; an approved campaign is the machine's 409."""
     campaign = await get_campaign(session, campaign_id, lock=True)
-    withdrawn = CAMPAIGN.fire(campaign.status, CampaignEvent.cancel)
-    if withdrawn == campaign.status:
+    cancelled = CAMPAIGN.fire(campaign.status, CampaignEvent.cancel)
+    if cancelled == campaign.status:
         return campaign  # a repeat
     check_if_match(if_match, campaign_etag(campaign))
-    campaign.status = withdrawn
+    campaign.status = cancelled
     await repository.delete_deliveries(session, campaign.id)
     await repository.save(session)
     return campaign

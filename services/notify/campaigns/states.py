@@ -1,8 +1,8 @@
 """The state machine of a campaign (案内キャンペーン), one table enforced on every path.
 
 A draft is approved once and then sent; approving again answers the same and sends nothing, and
-only a draft can be withdrawn. Endpoints and the reminder run call ``CAMPAIGN.fire``; the sender's
-set-based updates (``deliveries/repository.py``) take their ``WHERE status IN …`` from
+only a draft can be cancelled (取り消し). Endpoints and the reminder run call ``CAMPAIGN.fire``; the
+sender's set-based updates (``deliveries/repository.py``) take their ``WHERE status IN …`` from
 ``CAMPAIGN.moves``; docs/notify.md shows this same table (``jisso docs``).
 """
 

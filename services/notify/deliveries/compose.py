@@ -54,18 +54,38 @@ class Composer:
         if delivery.campaign_id is not None:
             return self._campaign_letter(delivery, self._letter(delivery.campaign_id))
         if delivery.message_id is not None:
-            message, recipient = self.messages[delivery.message_id], _recipient(delivery)
-            rendered = render_message(
-                message.kind,
-                context=message.context,
-                recipient=recipient,
-                links={},
-                sender_name=self.notify.sender_name,
-            )
-            return build_email(
-                rendered, settings=self.notify, to=recipient, message_id=delivery.smtp_message_id
-            )
+            return self._message_letter(delivery, self.messages[delivery.message_id])
         raise LookupError(f"delivery {delivery.id} belongs to no campaign and no message")
+
+    def _message_letter(self, delivery: Delivery, message: Message) -> bytes:
+        """A transactional letter; a symposium one (the waitlist promotion) with the same ICS
+        REQUEST as the invitation, so the place now held is in the reader's calendar."""
+        recipient = _recipient(delivery)
+        rendered = render_message(
+            message.kind,
+            context=message.context,
+            recipient=recipient,
+            links={},
+            sender_name=self.notify.sender_name,
+        )
+        ics = None
+        if KINDS[message.kind].symposium:
+            symposium = message.context["symposium"]  # the registry's, with its id and sequence
+            calendar = invitation(
+                symposium,
+                method="REQUEST",
+                organizer_email=self.notify.sender_address,
+                organizer_name=self.notify.sender_name,
+                description=_ics_description(symposium),
+            )
+            ics = calendar.for_attendee(delivery.email, delivery.name or delivery.email)
+        return build_email(
+            rendered,
+            settings=self.notify,
+            to=recipient,
+            message_id=delivery.smtp_message_id,
+            ics=ics,
+        )
 
     def _campaign_letter(self, delivery: Delivery, letter: CampaignLetter) -> bytes:
         """A symposium mail from the campaign's snapshot, by the helpers its draft preview uses."""

@@ -16,8 +16,13 @@ class Kind:
     description: str
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
-    # Symposium mails carry an ICS, RSVP links and an unsubscribe link.
+    # A symposium mail: its context holds the registry's symposium, and it carries an ICS
+    # (REQUEST, or CANCEL for a cancellation) with the symposium's UID and SEQUENCE.
     symposium: bool = False
+    # A campaign letter: personal RSVP links (attend / decline) and an unsubscribe link. The
+    # waitlist promotion is a one-off confirmation: it has the ICS but points to the invitation's
+    # links instead of minting its own.
+    personal_links: bool = False
 
 
 _SYMPOSIUM = ("symposium",)
@@ -30,6 +35,7 @@ KINDS: dict[str, Kind] = {
             "ミニシンポジウムのご案内 (symposium: the registry's symposium)",
             _SYMPOSIUM,
             symposium=True,
+            personal_links=True,
         ),
         Kind(
             "symposium_reminder",
@@ -37,6 +43,7 @@ KINDS: dict[str, Kind] = {
             _SYMPOSIUM,
             ("audience",),
             symposium=True,
+            personal_links=True,
         ),
         Kind(
             "symposium_update",
@@ -44,6 +51,7 @@ KINDS: dict[str, Kind] = {
             _SYMPOSIUM,
             ("previous",),
             symposium=True,
+            personal_links=True,
         ),
         Kind(
             "symposium_cancellation",
@@ -51,6 +59,7 @@ KINDS: dict[str, Kind] = {
             _SYMPOSIUM,
             ("reason",),
             symposium=True,
+            personal_links=True,
         ),
         Kind(
             "symposium_waitlist_promoted",

@@ -68,16 +68,20 @@ def verify_link(settings: Settings, token: str, *, action: LinkAction) -> LinkCl
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError as exc:
-            raise InvalidLink(f"the link cannot be used: {exc}") from exc
+            raise InvalidLink(f"このリンクは使えません（the link cannot be used: {exc}）") from exc
         if claims.get("act") != action:
-            raise InvalidLink("the link is for another action")
+            raise InvalidLink(
+                "このリンクは別の操作のためのものです（the link is for another action）"
+            )
         try:
             contact_id = uuid.UUID(claims["sub"])
             symposium_id = uuid.UUID(claims["sid"]) if claims.get("sid") else None
         except (TypeError, ValueError) as exc:  # signed by us, so only an old or foreign format
-            raise InvalidLink("the link names no contact") from exc
+            raise InvalidLink(
+                "このリンクは連絡先を示していません（the link names no contact）"
+            ) from exc
         return LinkClaims(action=action, contact_id=contact_id, symposium_id=symposium_id)
-    raise InvalidLink("the link's signature is not ours")
+    raise InvalidLink("このリンクの署名を確認できません（the link's signature is not ours）")
 
 
 def public_base_url(settings: Settings) -> str:

@@ -85,7 +85,12 @@ _SYMPOSIUM_KEYS = ("number", "theme", "starts_at", "ends_at")
 def symposium_view(symposium: Any, field: str = "body.context.symposium") -> dict[str, Any]:
     """The registry's symposium plus what the templates print: title, when, format label."""
     if not isinstance(symposium, dict):
-        raise InvalidInput.field(field, "object", "symposium must be the registry's symposium")
+        raise InvalidInput.field(
+            field,
+            "object",
+            "symposium には台帳のシンポジウムを渡してください"
+            "（symposium must be the registry's symposium）",
+        )
     for key in _SYMPOSIUM_KEYS:
         if symposium.get(key) in (None, ""):
             raise InvalidInput.field(

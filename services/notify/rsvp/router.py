@@ -93,7 +93,9 @@ async def rsvp_answer(
     try:
         holder = await service.read_rsvp_link(settings, registry, token)
         if response not in ("attend", "decline"):
-            raise InvalidInput.field("form.response", "choice", "choose attend or decline")
+            raise InvalidInput.field(
+                "form.response", "choice", "出席か欠席を選んでください（choose attend or decline）"
+            )
         answer: service.Answer = "attend" if response == "attend" else "decline"
         symposium = await service.symposium_of(registry, holder)
         outcome = await service.respond(session, symposium=symposium, holder=holder, answer=answer)

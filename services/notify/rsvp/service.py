@@ -61,7 +61,7 @@ class LinkHolder:
 async def read_rsvp_link(settings: Settings, registry: RegistryClient, token: str) -> LinkHolder:
     claims = verify_link(settings, token, action="rsvp")
     if claims.symposium_id is None:
-        raise InvalidLink("the link names no symposium")
+        raise InvalidLink("このリンクはシンポジウムを示していません（the link names no symposium）")
     return await _holder(registry, claims)
 
 
@@ -76,7 +76,10 @@ async def _holder(registry: RegistryClient, claims: LinkClaims) -> LinkHolder:
     try:
         contact = await registry.contact(claims.contact_id)
     except NotFound as exc:
-        raise InvalidLink("the contact of this link no longer exists") from exc
+        raise InvalidLink(
+            "このリンクの連絡先はもう登録されていません"
+            "（the contact of this link no longer exists）"
+        ) from exc
     address = mailbox(contact["email"]).address
     return LinkHolder(claims.contact_id, address, claims.symposium_id)
 
@@ -86,7 +89,10 @@ async def symposium_of(registry: RegistryClient, holder: LinkHolder) -> dict[str
     try:
         return await registry.symposium(holder.symposium_id)
     except NotFound as exc:
-        raise InvalidLink("the symposium of this link no longer exists") from exc
+        raise InvalidLink(
+            "このリンクのシンポジウムはもう登録されていません"
+            "（the symposium of this link no longer exists）"
+        ) from exc
 
 
 async def current_answer(session: AsyncSession, holder: LinkHolder) -> Rsvp | None:

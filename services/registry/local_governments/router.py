@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
+from libs.common.downloads import download
 from libs.common.errors import (
     InvalidInput,
     problems,
@@ -119,10 +120,7 @@ DESIGNATION_CSV_EXAMPLE = (
 )
 async def export_designations(session: SessionDep, _: Reader) -> Response:
     content = to_csv(await designations.export_table(session))
-    disposition = 'attachment; filename="designations.csv"'
-    return Response(
-        content, media_type=CSV_MEDIA_TYPE, headers={"Content-Disposition": disposition}
-    )
+    return download(content, CSV_MEDIA_TYPE, "designations.csv")
 
 
 @router.post(

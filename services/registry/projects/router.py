@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import asyncpg
 from fastapi import (
@@ -20,6 +19,7 @@ from fastapi import (
 from pydantic_core import to_json
 
 from libs.common.auth import Operator, Principal, Role, principal_of, require
+from libs.common.downloads import download
 from libs.common.errors import (
     InvalidInput,
     problems,
@@ -201,12 +201,9 @@ async def project_stats(session: SessionDep, _: Reader, as_of: AsOf = None) -> P
 
 
 def _download(content: bytes, media_type: str, extension: str) -> Response:
-    # An ASCII name for old clients, the Japanese one (RFC 6266 filename*) for the rest.
-    disposition = (
-        f'attachment; filename="projects.{extension}"; '
-        f"filename*=UTF-8''{quote(f'事業一覧.{extension}')}"
+    return download(
+        content, media_type, f"事業一覧.{extension}", ascii_name=f"projects.{extension}"
     )
-    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.get(

@@ -311,7 +311,10 @@ def _reject_nulls(data: ProjectUpdate) -> set[str]:
             FieldProblem(field=f"body.{f}", rule="not_null", message="null は指定できません")
             for f in nulls
         ]
-        raise InvalidInput("; ".join(p.field for p in problems) + ": null", errors=problems)
+        named = ", ".join(p.field for p in problems)
+        raise InvalidInput(
+            f"null は指定できません: {named}（null is not allowed）", errors=problems
+        )
     return fields
 
 

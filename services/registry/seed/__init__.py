@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit import events_written
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.fiscal_year import today_tokyo
 from libs.common.outbox import OutboxRelay
@@ -49,13 +50,14 @@ async def _seed_unit(settings: Settings) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-async def run_seed(settings: Settings, *, today: date | None = None) -> None:
+async def run_seed(settings: Settings, *, today: date | None = None) -> int:
     """The seed's facts, then the term sweep as of ``today`` (default: today in Tokyo), so the
     stored statuses follow the terms before any worker runs (the seed's projects' terms end in
-    2023 and 2024)."""
+    2023 and 2024). The number of changes made (audit events written): 0 on a seeded registry."""
     async with _seed_unit(settings) as session:
         await seed_all(session)
         await end_expired_terms(session, today=today or today_tokyo())
+        return events_written(session)
 
 
 async def seeded_programmes(settings: Settings) -> list[dict[str, Any]]:

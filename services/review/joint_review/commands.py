@@ -7,7 +7,11 @@ from libs.common.db import create_engine, create_sessionmaker
 from libs.common.outbox import OutboxRelay
 from libs.common.settings import Settings
 from libs.common.unit_of_work import unit_of_work
-from services.review.joint_review.results.importer import Progress, import_results
+from services.review.joint_review.results.importer import (
+    Progress,
+    check_not_imported,
+    import_results,
+)
 from services.review.joint_review.results.schemas import ResultsOut
 from services.review.joint_review.results.service import round_results
 from services.review.models import load_all_models, outbox
@@ -28,8 +32,10 @@ async def import_results_file(
     client = registry or RegistryClient.from_settings(settings)
     engine = create_engine(settings)
     try:
-        programmes = await client.programmes()
         sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker() as session:  # nothing to do: the registry is not asked
+            await check_not_imported(session, fiscal_year)
+        programmes = await client.programmes()
         relay = OutboxRelay(sessionmaker, outbox, redis_url=settings.redis_url)
         async with unit_of_work(sessionmaker, relay=relay) as session:
             round_ = await import_results(

@@ -31,12 +31,13 @@ async def create_project(registry: RegistryClient, body: Record, *, key: str) ->
     response = await registry.client.post(
         "/v1/projects", json=body, headers={"Idempotency-Key": key}, idempotent=True
     )
+    refused = (
+        f"台帳サービスが事業を作成できませんでした（registry: create project: "
+        f"{response.status_code} {response.text[:300]}）"
+    )
     if response.status_code >= 500:
-        raise ServiceUnavailable(f"registry: create project: {response.text[:300]}")
+        raise ServiceUnavailable(refused)
     if response.status_code >= 400:
-        raise RegistryRejected(
-            f"registry: create project: {response.text[:300]}",
-            registry_status=response.status_code,
-        )
+        raise RegistryRejected(refused, registry_status=response.status_code)
     created: Record = response.json()
     return created

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,9 +41,11 @@ CONTINUATION_PROGRAMME = "☆"
 
 
 def token_matches(reviewer: Reviewer, principal: Principal) -> bool:
+    """A continuation-only row matches ☆; a joint-review row its programme by id or by mark
+    (the office registers by either, and a token minted with ``--programme ☆`` is as good)."""
     if reviewer.programme is None:
         return principal.programme == CONTINUATION_PROGRAMME
-    return reviewer.programme == principal.programme
+    return principal.programme in (reviewer.programme, reviewer.programme_mark)
 
 
 async def registered_reviewer(session: AsyncSession, principal: Principal) -> Reviewer:
@@ -57,16 +60,26 @@ async def registered_reviewer(session: AsyncSession, principal: Principal) -> Re
     return reviewer
 
 
-def require_caller(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """``libs.common.auth.require``, and a reviewer must be registered (rule 1 above)."""
+def require_caller(*roles: Role, joint_review: bool = False) -> Callable[..., Awaitable[Principal]]:
+    """``libs.common.auth.require``, and a reviewer must be registered (rule 1 above); on a
+    ``joint_review`` route, registered for a programme (a continuation-only reviewer has none
+    there: a 403, not an empty list that reads as "nothing to review")."""
     allowed = require(*roles)
 
     # A default, not an ``Annotated`` hint: the hint would be a string (``from __future__``) that
     # FastAPI resolves in the module's globals, where ``allowed`` is not.
     async def dependency(session: SessionDep, principal: Principal = Depends(allowed)) -> Principal:
-        if principal.role is Role.reviewer:
-            await registered_reviewer(session, principal)
-        return principal
+        if principal.role is not Role.reviewer:
+            return principal
+        reviewer = await registered_reviewer(session, principal)
+        if joint_review and reviewer.programme is None:
+            raise Forbidden(
+                "合同審査の審査員として登録されていません（a continuation-only reviewer has no "
+                "joint-review programme）",
+                programme=principal.programme,
+            )
+        # Downstream compares the claim with programme ids: a mark becomes the registered id.
+        return replace(principal, programme=reviewer.programme or principal.programme)
 
     return dependency
 

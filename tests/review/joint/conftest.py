@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.fiscal_year import TOKYO
 from libs.common.lg_code import with_check_digit
+from services.review.joint_review.results.importer import import_results
+from services.review.registry_client import RegistryClient
 from tests.fixtures.apps import FrozenClock
 
 # The seed's FY2021 results table, as `jisso seed` loads it (package data of the review service).
@@ -146,3 +148,20 @@ def apply(review: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> Cal
         )
 
     return submit
+
+
+@pytest.fixture
+async def fy2021(
+    session: AsyncSession, review_registry_client: RegistryClient, registry: httpx.AsyncClient
+) -> str:
+    """The seed's FY2021 results table, imported as a closed round."""
+    round_ = await import_results(
+        session,
+        programmes=await review_registry_client.programmes(),
+        content=FY2021_TABLE.read_bytes(),
+        fiscal_year=2021,
+        actor="test",
+        source=FY2021_TABLE.name,
+    )
+    await session.commit()
+    return str(round_.id)

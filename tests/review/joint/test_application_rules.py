@@ -247,6 +247,27 @@ async def test_application_checks_before_the_rules(
     assert other.status_code == 403
 
 
+async def test_every_broken_field_of_an_application_is_named_at_once(
+    open_round: Callable[..., Any], apply: Callable[..., Any]
+) -> None:
+    """Two bad codes, a programme not in the round and a funding year outside the project: one
+    422 naming each, not one per attempt."""
+    round_id = (await open_round())["id"]
+    body = application_body(
+        members=["012042", ASAHIKAWA, "01234"],
+        programmes=["no-such", "☆"],
+        funding=[{"fiscal_year": 2030, "amount_yen": 1}],
+    )
+    response = await apply(round_id, body)
+    assert response.status_code == 422, response.text
+    assert [(e["field"], e["rule"]) for e in response.json()["errors"]] == [
+        ("body.region.lg_codes.0", "check_digit"),
+        ("body.region.lg_codes.2", "format"),
+        ("body.programmes.0", "not_in_round"),
+        ("body.funding.0.fiscal_year", "funding_year"),
+    ]
+
+
 async def test_applications_only_within_the_call(
     open_round: Callable[..., Any], apply: Callable[..., Any], clock: Any
 ) -> None:

@@ -36,23 +36,6 @@ def _table() -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-@pytest.fixture
-async def fy2021(
-    session: AsyncSession, review_registry_client: RegistryClient, registry: httpx.AsyncClient
-) -> str:
-    """The seed's FY2021 results table, imported as a closed round."""
-    round_ = await import_results(
-        session,
-        programmes=await review_registry_client.programmes(),
-        content=FY2021_TABLE.read_bytes(),
-        fiscal_year=2021,
-        actor="test",
-        source=FY2021_TABLE.name,
-    )
-    await session.commit()
-    return str(round_.id)
-
-
 async def test_the_fy2021_table_gives_62_regions_and_42_collaborating(
     review: httpx.AsyncClient, auth: Callable[..., dict[str, str]], fy2021: str
 ) -> None:

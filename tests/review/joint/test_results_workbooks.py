@@ -10,17 +10,13 @@ from datetime import UTC
 from typing import Any
 
 import httpx
-import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
-from services.review.joint_review.results.importer import import_results
-from services.review.registry_client import RegistryClient
 from tests.review.joint.conftest import (
     ASAHIKAWA,
-    FY2021_TABLE,
     MURORAN,
     NOW,
     OBIHIRO,
@@ -52,28 +48,15 @@ FY2021_LEGEND = [
 ]
 
 
-@pytest.fixture
-async def fy2021(
-    session: AsyncSession, review_registry_client: RegistryClient, registry: httpx.AsyncClient
-) -> str:
-    round_ = await import_results(
-        session,
-        programmes=await review_registry_client.programmes(),
-        content=FY2021_TABLE.read_bytes(),
-        fiscal_year=2021,
-        actor="test",
-        source=FY2021_TABLE.name,
-    )
-    await session.commit()
-    return str(round_.id)
-
-
 def _values(sheet: Worksheet) -> list[list[Any]]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 async def _workbook(review: httpx.AsyncClient, url: str, headers: dict[str, str]) -> Any:
-    response = await review.get(url, headers=headers)
+    return _opened(await review.get(url, headers=headers))
+
+
+def _opened(response: httpx.Response) -> Any:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/vnd.openxml")
     return load_workbook(io.BytesIO(response.content))
@@ -101,7 +84,13 @@ async def test_the_fy2021_legend_names_that_years_programmes_and_their_ministrie
 async def test_the_published_workbook_has_title_figures_collaboration_legend_and_print_setup(
     review: httpx.AsyncClient, auth: Callable[..., dict[str, str]], fy2021: str
 ) -> None:
-    workbook = await _workbook(review, f"{BASE}/{fy2021}/results.xlsx", auth(Role.partner))
+    response = await review.get(f"{BASE}/{fy2021}/results.xlsx", headers=auth(Role.partner))
+    workbook = _opened(response)
+    # Both names, as every download sends them: a plain one for clients that read only it.
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="joint-review-results-2021.xlsx"; '
+        "filename*=UTF-8''joint-review-results-2021.xlsx"
+    )
     sheet = workbook["選定結果"]
     rows = _values(sheet)
     assert rows[0][0] == "令和3年度 スマートシティ関連事業 合同審査 選定結果"
@@ -231,10 +220,27 @@ async def test_the_internal_workbook_lists_every_application_for_operators_only(
     assert (muroran["申請先"], muroran["選定事業"]) == ("☆○", "☆○")
     assert (muroran["初年度国費（円）"], muroran["国費合計（円）"]) == (30_000_000, 50_000_000)
     assert muroran["選定額（円）"] == 60_000_000  # each programme's selection pays the first year
-    assert (muroran["評価数"], muroran["革新性（平均）"], muroran["合計（平均）"]) == (1, 4, 12)
+    # The criteria as the API labels them and docs/review.md names them.
+    assert header[10:14] == [
+        "先進性・モデル性（平均）",
+        "実現可能性・持続性（平均）",
+        "横展開・連携の可能性（平均）",
+        "合計（平均）",
+    ]
+    averages = (muroran["先進性・モデル性（平均）"], muroran["合計（平均）"])
+    assert (muroran["評価数"], *averages) == (1, 4, 12)
     obihiro = listed[ids["obihiro"]]
     assert (obihiro["評価数"], obihiro["選定事業"], obihiro["選定額（円）"]) == (0, None, None)
     scores = _values(workbook["評価"])
+    assert scores[3][4:11] == [
+        "先進性・モデル性",
+        "実現可能性・持続性",
+        "横展開・連携の可能性",
+        "合計",
+        "先進性・モデル性コメント",
+        "実現可能性・持続性コメント",
+        "横展開・連携の可能性コメント",
+    ]
     assert scores[4][:8] == [
         "スマートシティ実装事業 " + MURORAN,
         MURORAN,

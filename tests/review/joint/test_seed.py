@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ from services.review.joint_review.models import JointImportedRegion, JointReview
 from services.review.joint_review.rounds.counts import programme_usage
 from services.review.registry_client import RegistryClient
 from services.review.seed import seed_joint_review
+from services.stack import write_stack
 from tests.databases import scratch_database
 from tests.review.joint.conftest import FY2021_TABLE
 
@@ -98,17 +101,33 @@ async def own_database(server_urls: tuple[str, str]) -> AsyncIterator[str]:
         yield url
 
 
-async def test_jisso_seed_fills_the_review_database_too(own_database: str, redis_url: str) -> None:
+# What an operator's shell might export: the second run takes its addresses from the stack alone.
+EXPORTED = ("DATABASE_URL", "REDIS_URL", "REGISTRY_DATABASE_URL", "REVIEW_DATABASE_URL")
+
+
+async def test_jisso_seed_fills_the_review_database_too(
+    own_database: str, redis_url: str, tmp_path: Path
+) -> None:
     runner = CliRunner()
     env = {"DATABASE_URL": own_database, "REDIS_URL": redis_url, "ENVIRONMENT": "test"}
     # The command runs its own event loop: off this test's loop, as from a shell.
     first = await asyncio.to_thread(runner.invoke, app, ["seed"], env=env)
     assert first.exit_code == 0, first.output
-    assert "seeded the registry" in first.output
+    assert "seeded the registry: " in first.output
     assert "令和3年度の合同審査の選定結果を取り込みました" in first.output
-    second = await asyncio.to_thread(runner.invoke, app, ["seed"], env=env)
+
+    # Again, from a second terminal of a running `make run`: the stack is named once (both
+    # services' settings come from it), and the registry said to be unchanged.
+    write_stack(tmp_path, {"DATABASE_URL": own_database, "REDIS_URL": redis_url}, pid=os.getpid())
+    stacked: dict[str, str | None] = {"JISSO_DATA_DIR": str(tmp_path), "ENVIRONMENT": "test"}
+    stacked |= dict.fromkeys(EXPORTED)  # None: unset
+    second = await asyncio.to_thread(runner.invoke, app, ["seed"], env=stacked)
     assert second.exit_code == 0, second.output
-    assert "取り込み済み（unchanged）" in second.output
+    assert second.stderr.splitlines() == [f"jisso: using the `make run` stack of {tmp_path}"]
+    assert second.stdout.splitlines() == [
+        "台帳の初期データ: 登録済み（registry already seeded, unchanged）",
+        "令和3年度の合同審査の選定結果: 取り込み済み（unchanged）",
+    ]
     engine = create_async_engine(async_url(own_database))
     try:
         async with AsyncSession(engine) as session:

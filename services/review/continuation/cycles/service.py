@@ -133,6 +133,10 @@ def lead_lg_code(snapshot: dict[str, Any]) -> str:
     return code
 
 
+def _cycle_exists(fy: int) -> str:
+    return f"{fiscal_year_label(fy)}の継続審査は作成済みです（a cycle for FY{fy} exists）"
+
+
 async def create_cycle(
     session: AsyncSession,
     *,
@@ -143,10 +147,7 @@ async def create_cycle(
 ) -> ContinuationCycle:
     fy = data.fiscal_year
     if (existing := await repository.cycle_by_fiscal_year(session, fy)) is not None:
-        raise Conflict(
-            f"{fiscal_year_label(fy)}の継続審査は作成済みです（a cycle for FY{fy} exists）",
-            cycle_id=str(existing.id),
-        )
+        raise Conflict(_cycle_exists(fy), cycle_id=str(existing.id))
     requested = {name: getattr(data, name) for name in DATE_FIELDS}
     effective = {name: deadline_on_open_day(value) for name, value in requested.items()}
     term_end = fiscal_year_end(fy)
@@ -170,7 +171,7 @@ async def create_cycle(
         subject_type="continuation_cycle",
         snapshot=_opened,
     ) as change:
-        await add(session, cycle, conflict=f"a cycle for FY{fy} exists")
+        await add(session, cycle, conflict=_cycle_exists(fy))  # opened at the same time
         await _add_eligible(session, registry, cycle, projects, now)
         change.after_note["eligible_projects"] = project_ids
     await _audit_eligible(session, principal, cycle, project_ids)
@@ -298,7 +299,9 @@ async def grant_grace_period(
         snapshot=state_of,
         always=True,
     ) as change:
-        await add(session, grace, conflict="grace period not recorded")
+        await add(
+            session, grace, conflict="猶予を記録できませんでした（grace period not recorded）"
+        )
         change.after_note.update(
             grace_until=tokyo_iso(data.until), reason=data.reason, granted_by=principal.actor
         )

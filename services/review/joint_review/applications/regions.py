@@ -4,8 +4,10 @@ the keys a published results table may name it by."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
-from libs.common.errors import InvalidInput
+from libs.common.errors import FieldProblem, InvalidInput
+from libs.common.field_checks import FieldChecks
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.search_text import normalise_search_key
 from services.review.joint_review import registry as registry_calls
@@ -14,31 +16,35 @@ from services.review.joint_review.registry import Record
 from services.review.registry_client import RegistryClient
 
 
+def _code(raw: str, field: str) -> str:
+    try:
+        return validate_lg_code(raw)
+    except LocalGovernmentCodeError as exc:
+        raise InvalidInput.field(field, exc.rule, exc.message) from None
+
+
 def region_codes(region: RegionIn) -> tuple[list[str], str]:
-    """Validated, de-duplicated codes and the lead (a sole member leads)."""
+    """Validated, de-duplicated codes and the lead (a sole member leads); every bad code named."""
+    checks = FieldChecks()
     codes: list[str] = []
     for index, raw in enumerate(region.lg_codes):
-        try:
-            code = validate_lg_code(raw)
-        except LocalGovernmentCodeError as exc:
-            raise InvalidInput.field(
-                f"body.region.lg_codes.{index}", exc.rule, exc.message
-            ) from None
-        if code not in codes:
+        code = checks.run(partial(_code, raw, f"body.region.lg_codes.{index}"))
+        if code is not None and code not in codes:
             codes.append(code)
     lead = region.lead_lg_code
-    if lead is None and len(codes) == 1:
+    if lead is None and len(codes) == 1 and not checks.problems:
         return codes, codes[0]
-    try:
-        lead = validate_lg_code(lead or "")
-    except LocalGovernmentCodeError as exc:
-        raise InvalidInput.field("body.region.lead_lg_code", exc.rule, exc.message) from None
-    if lead not in codes:
-        raise InvalidInput.field(
-            "body.region.lead_lg_code",
-            "lead_not_member",
-            "代表団体は lg_codes のいずれかです（the lead must be one of lg_codes）",
+    lead = checks.run(partial(_code, lead or "", "body.region.lead_lg_code"))
+    if lead is not None and codes and lead not in codes:
+        checks.problems.append(
+            FieldProblem(
+                field="body.region.lead_lg_code",
+                rule="lead_not_member",
+                message="代表団体は lg_codes のいずれかです（the lead must be one of lg_codes）",
+            )
         )
+    checks.raise_any()
+    assert lead is not None
     return codes, lead
 
 

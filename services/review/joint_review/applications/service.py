@@ -6,13 +6,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from libs.common.errors import FieldProblem, Forbidden, InvalidInput, NotFound, RuleViolation
 from libs.common.etag import representation_etag
+from libs.common.field_checks import FieldChecks, invalid
 from libs.common.fiscal_year import TOKYO, fiscal_year_label, now_tokyo
 from services.review.audit.service import audited
 from services.review.joint_review import registry as registry_calls
@@ -66,15 +68,21 @@ def _funding(body: ApplicationCreate, fiscal_year: int) -> list[dict[str, int]]:
     """Funding years are distinct and fall within the project's years, from the round's year."""
     last = fiscal_year + body.duration_years - 1
     seen: set[int] = set()
+    problems = []
     for index, year in enumerate(body.funding):
         if year.fiscal_year in seen or not fiscal_year <= year.fiscal_year <= last:
-            raise InvalidInput.field(
-                f"body.funding.{index}.fiscal_year",
-                "funding_year",
-                f"国費の年度は{fiscal_year_label(fiscal_year)}〜{fiscal_year_label(last)}で"
-                f"重複なく指定してください（each year once, {fiscal_year}–{last}）",
+            problems.append(
+                FieldProblem(
+                    field=f"body.funding.{index}.fiscal_year",
+                    rule="funding_year",
+                    message=f"国費の年度は{fiscal_year_label(fiscal_year)}〜"
+                    f"{fiscal_year_label(last)}で重複なく指定してください"
+                    f"（each year once, {fiscal_year}–{last}）",
+                )
             )
         seen.add(year.fiscal_year)
+    if problems:
+        raise invalid(problems)
     return [
         {"fiscal_year": y.fiscal_year, "amount_yen": y.amount_yen}
         for y in sorted(body.funding, key=lambda y: y.fiscal_year)
@@ -116,10 +124,13 @@ async def _check_quota(
 
 
 def _programme_ids(round_: JointReviewRound, refs: Sequence[str]) -> list[str]:
-    ids = (
-        programme_of(round_, ref, f"body.programmes.{i}").programme_id for i, ref in enumerate(refs)
-    )
-    return list(dict.fromkeys(ids))
+    checks = FieldChecks()
+    found = [
+        checks.run(partial(programme_of, round_, ref, f"body.programmes.{i}"))
+        for i, ref in enumerate(refs)
+    ]
+    checks.raise_any()
+    return list(dict.fromkeys(p.programme_id for p in found if p is not None))
 
 
 def _new_application(
@@ -176,14 +187,19 @@ async def submit(
     """Check the call, the region, the scheme's rules (from the registry) and the quota; store."""
     round_ = await get_round(session, round_id=round_id)
     _check_window(round_, now or now_tokyo())
-    codes, lead = region_codes(body.region)
+    # The body's own field rules, all reported at once; then what depends on the registry.
+    checks = FieldChecks()
+    codes_and_lead = checks.run(lambda: region_codes(body.region))
+    programme_ids = checks.run(lambda: _programme_ids(round_, body.programmes))
+    funding = checks.run(lambda: _funding(body, round_.fiscal_year))
+    checks.raise_any()
+    assert codes_and_lead is not None and programme_ids is not None and funding is not None
+    codes, lead = codes_and_lead
     if principal.role is Role.municipality and principal.lg_code != lead:
         raise Forbidden("代表団体のみ申請できます（only the lead local government may apply）")
-    programme_ids = _programme_ids(round_, body.programmes)
     scheme = await _checked_scheme(registry, body.scheme)
     region = Region(codes, lead, await registry_members(registry, codes, lead))
     kind = rules.applicant_kind(region.lead_record)
-    funding = _funding(body, round_.fiscal_year)
     rules.check_max_years(scheme, body.duration_years)
     rules.check_yearly_caps(scheme, kind, funding)
     rules.check_conditions(scheme, body.conditions)

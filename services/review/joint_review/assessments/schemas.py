@@ -9,11 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from libs.common.japanese_input import TokyoDatetime
 
-# The three criteria every reviewer scores (1–5), with a comment each; see docs/review.md.
+# The three criteria every reviewer scores (1–5), with a comment each; see docs/review.md. Their
+# names, as the API's labels, docs/review.md and the internal workbook's headers all write them.
+CRITERION_NAMES: dict[str, str] = {
+    "innovation": "先進性・モデル性",
+    "feasibility": "実現可能性・持続性",
+    "spread": "横展開・連携の可能性",
+}
+_QUESTIONS = {
+    "innovation": "未来技術の活用が先進的で、全国のモデルとなるか",
+    "feasibility": "体制・計画・資金が確かで、事業が続くか",
+    "spread": "他地域や他事業との連携・展開が見込めるか",
+}
 CRITERIA: dict[str, str] = {
-    "innovation": "先進性・モデル性（未来技術の活用が先進的で、全国のモデルとなるか）",
-    "feasibility": "実現可能性・持続性（体制・計画・資金が確かで、事業が続くか）",
-    "spread": "横展開・連携の可能性（他地域や他事業との連携・展開が見込めるか）",
+    criterion: f"{name}（{_QUESTIONS[criterion]}）" for criterion, name in CRITERION_NAMES.items()
 }
 
 

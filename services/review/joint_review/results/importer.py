@@ -63,7 +63,24 @@ def _imported_round(
     )
 
 
-def _check_fiscal_year(fiscal_year: int, today: date) -> None:
+class AlreadyImported(Conflict):
+    """The fiscal year's table is in already: for ``jisso seed`` and the command, nothing to do."""
+
+
+def unchanged(fiscal_year: int) -> str:
+    """What ``jisso seed`` and the command say of a fiscal year whose table is in already."""
+    return f"{fiscal_year_label(fiscal_year)}の合同審査の選定結果: 取り込み済み（unchanged）"
+
+
+async def check_not_imported(session: AsyncSession, fiscal_year: int) -> None:
+    if await repository.imported_round_of(session, fiscal_year) is not None:
+        raise AlreadyImported(
+            f"{fiscal_year_label(fiscal_year)}の選定結果は取り込み済みです"
+            f"（a table for fiscal year {fiscal_year} was already imported）"
+        )
+
+
+def check_fiscal_year(fiscal_year: int, today: date) -> None:
     """A table is published after its year's selections: a fiscal year still to come has none."""
     current = fiscal_year_of(today)
     if fiscal_year > current:
@@ -87,12 +104,8 @@ async def import_results(
     today: date | None = None,
 ) -> JointReviewRound:
     """Store the table as a round; ``programmes`` are the registry's (``GET /v1/programmes``)."""
-    _check_fiscal_year(fiscal_year, today or now_tokyo().date())
-    if await repository.imported_round_of(session, fiscal_year) is not None:
-        raise Conflict(
-            f"{fiscal_year_label(fiscal_year)}の選定結果は取り込み済みです"
-            f"（a table for fiscal year {fiscal_year} was already imported）"
-        )
+    check_fiscal_year(fiscal_year, today or now_tokyo().date())
+    await check_not_imported(session, fiscal_year)
     by_mark = {p["mark"]: p for p in programmes}
     rows = parse_table(content, by_mark, fiscal_year, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     round_ = _imported_round(rows, by_mark, fiscal_year, actor, source)

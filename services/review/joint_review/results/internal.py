@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.fiscal_year import fiscal_year_label
 from libs.common.programmes import marks_in_legend_order
 from libs.common.spreadsheet import PageSetup, Properties, Table, to_xlsx
+from services.review.joint_review.assessments.schemas import CRITERION_NAMES
 from services.review.joint_review.models import (
     JointApplication,
     JointAssessment,
@@ -41,7 +42,7 @@ class _OfApplication(Protocol):
 
 
 T = TypeVar("T", bound=_OfApplication)
-CRITERIA = ("innovation", "feasibility", "spread")
+CRITERIA = tuple(CRITERION_NAMES)
 APPLICATION_HEADERS = (
     "件名",
     "プロジェクト実施地域",
@@ -53,9 +54,7 @@ APPLICATION_HEADERS = (
     "初年度国費（円）",
     "国費合計（円）",
     "評価数",
-    "革新性（平均）",
-    "実現可能性（平均）",
-    "横展開（平均）",
+    *(f"{CRITERION_NAMES[c]}（平均）" for c in CRITERIA),
     "合計（平均）",
     "選定事業",
     "選定額（円）",
@@ -67,13 +66,9 @@ ASSESSMENT_HEADERS = (
     "代表団体コード",
     "事業",
     "評価者",
-    "革新性",
-    "実現可能性",
-    "横展開",
+    *(CRITERION_NAMES[c] for c in CRITERIA),
     "合計",
-    "革新性コメント",
-    "実現可能性コメント",
-    "横展開コメント",
+    *(f"{CRITERION_NAMES[c]}コメント" for c in CRITERIA),
     "申請ID",
 )
 

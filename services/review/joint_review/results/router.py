@@ -10,11 +10,11 @@ comments, every application's amounts) is operators' only, always.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
 from libs.common.auth import Operator
+from libs.common.downloads import download
 from libs.common.errors import problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
@@ -30,14 +30,6 @@ router = APIRouter(
 NOT_PUBLISHED = "No such round, or its results are not published yet (embargo)"
 REGISTRY_SILENT = "The registry did not answer (earlier ☆ projects are read from it)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
 
 
 @router.get(
@@ -81,7 +73,7 @@ async def get_results_csv(
     results = await service.visible_results(
         session, registry=registry, principal=principal, round_id=round_id, today=now.date()
     )
-    return _download(
+    return download(
         export.results_csv(results),
         "text/csv; charset=utf-8",
         export.download_name(results, "csv"),
@@ -108,7 +100,7 @@ async def get_results_xlsx(
     results = await service.visible_results(
         session, registry=registry, principal=principal, round_id=round_id, today=now.date()
     )
-    return _download(
+    return download(
         export.results_xlsx(results, now=now), XLSX, export.download_name(results, "xlsx")
     )
 
@@ -131,4 +123,4 @@ async def get_internal_workbook(
     round_id: uuid.UUID, session: SessionDep, _: Operator, now: NowDep
 ) -> Response:
     content = await internal.internal_workbook(session, round_id=round_id, now=now)
-    return _download(content, XLSX, f"joint-review-applications-{round_id}.xlsx")
+    return download(content, XLSX, f"joint-review-applications-{round_id}.xlsx")

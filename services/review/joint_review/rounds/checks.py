@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from libs.common.errors import FieldProblem, InvalidInput
+from libs.common.field_checks import invalid
 from libs.common.programmes import resolve_programme
 from services.review.joint_review.rounds.schemas import RoundCreate
 
@@ -79,5 +80,5 @@ def checked_programme_ids(body: RoundCreate, known: dict[str, Any]) -> list[str]
     ids, problems = _programme_problems(body, known)
     problems = _date_problems(body) + problems
     if problems:
-        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), errors=problems)
+        raise invalid(problems)
     return [programme_id for programme_id in ids if programme_id is not None]
