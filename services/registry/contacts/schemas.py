@@ -98,15 +98,6 @@ class SuppressionByEmail(SuppressionSet):
     email: str = Field(max_length=320, examples=["hanako.chichibu@example.jp"])
 
 
-class SuppressionReasonOut(BaseModel):
-    """One suppression report as recorded: kind, words, when and who."""
-
-    state: SuppressionState
-    reason: str
-    at: datetime
-    by: str = Field(examples=["service:notify"])
-
-
 class SuppressionResult(BaseModel):
     email: str
     state: SuppressionState
@@ -141,10 +132,6 @@ class ContactOut(BaseModel):
     suppression: SuppressionState | None
     suppression_reason: str | None
     suppressed_at: datetime | None
-    suppression_reasons: list[SuppressionReasonOut] = Field(
-        description="Each kind reported (its first report), oldest first; the strongest kind "
-        "(bounced > unsubscribed) is the one in `suppression`"
-    )
     links: list[LinkOut]
     version: int
 
@@ -175,7 +162,6 @@ def full_view(contact: Contact) -> ContactOut:
             "suppression": contact.suppression,
             "suppression_reason": contact.suppression_reason,
             "suppressed_at": suppressed_at,
-            "suppression_reasons": contact.suppression_reasons or [],
             "version": contact.version,
         }
     )
