@@ -5,7 +5,6 @@ others run in the test's transaction."""
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -379,14 +378,11 @@ async def test_twenty_thousand_recipients_are_queued_in_one_statement(
     session.add(Suppression(email="person7@bulk.example.jp", state="bounced", reason="test"))
     await session.flush()
 
-    started = time.perf_counter()
+    # One statement, whatever the count (its speed is B3's in `make bench`, not a test's).
     written = await repository.insert_deliveries(
         session, campaign_id=campaign.id, kind="symposium_invitation", recipients=recipients
     )
-    elapsed = time.perf_counter() - started
-
     assert written == 19_999
-    assert elapsed < 10, f"queueing 20,000 deliveries took {elapsed:.1f}s"
     again = await repository.insert_deliveries(
         session, campaign_id=campaign.id, kind="symposium_invitation", recipients=recipients
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import select
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,13 +88,11 @@ def rss(served: Served) -> int:
 
 def test_an_8_mib_header_is_refused_before_it_is_read_whole(registry: Served) -> None:
     before = rss(registry)
-    started = time.monotonic()
     answer = exchange(
         registry, b"GET /healthz HTTP/1.1\r\nHost: registry\r\nX-Big: ", b"a" * 8 * MIB
     )
     problem = assert_431(answer)
     assert "header" in str(problem["detail"]).lower() or "ヘッダー" in str(problem["detail"])
-    assert time.monotonic() - started < 10
     # Refused after at most the limit plus one read, not after 8 MiB held in memory.
     assert rss(registry) - before < 4 * MIB
 
