@@ -19,7 +19,7 @@ from services.notify.campaigns.models import Campaign
 from services.notify.messages.models import Message
 from services.notify.models import applied_effects, idempotency_keys, outbox
 from services.notify.registry_client import RegistryClient
-from services.notify.rsvp.models import Rsvp
+from services.notify.rsvp.models import Rsvp, RsvpCapacity
 from services.registry.audit.models import AuditEvent
 from services.registry.contacts.models import Contact
 from services.registry.symposia.models import Symposium
@@ -115,6 +115,7 @@ async def _remove(committed: async_sessionmaker[AsyncSession], world: World) -> 
                     delete(outbox).where(outbox.c.payload["message_id"].astext == str(message_id))
                 )
         await session.execute(delete(Rsvp).where(Rsvp.symposium_id.in_(symposia)))
+        await session.execute(delete(RsvpCapacity).where(RsvpCapacity.symposium_id.in_(symposia)))
         for symposium_id in world.symposium_ids:
             await session.execute(
                 delete(applied_effects).where(applied_effects.c.key.contains(symposium_id))

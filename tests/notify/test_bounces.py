@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.auth import Role
 from services.notify.deliveries.models import Delivery, Suppression
+from services.notify.deliveries.service import suppress_and_mirror
 from services.notify.deliveries.tasks import record_suppression_in_registry
 from services.notify.messages.models import Message
 from services.notify.models import outbox
@@ -131,6 +132,67 @@ async def test_a_dsn_hard_bounce_suppresses_here_and_in_the_registry(
     await registry.aclose()
 
 
+async def test_a_bounce_after_an_unsubscribe_keeps_both_reasons_here_and_in_the_registry(
+    notify: httpx.AsyncClient,
+    token: Callable[..., str],
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    registry: httpx.AsyncClient,
+    notify_registry_client: RegistryClient,
+) -> None:
+    """The bounce is the stronger kind and is in effect; the unsubscribe and its words stay on
+    record on both sides, with when and who."""
+    contact = await registry.post(
+        "/v1/contacts",
+        json={"name": "両方 花子", "email": "both@example.jp", "stakeholder_category": "other"},
+        headers=auth(token, Role.operator),
+    )
+    assert contact.status_code == 201, contact.text
+    assert await suppress_and_mirror(
+        session,
+        outbox,
+        email="Both@example.jp",
+        reason="本人希望",
+        state="unsubscribed",
+        by="recipient",
+    )
+    webhook = {"email": "both@example.jp", "type": "hard", "reason": "550 5.1.1 user unknown"}
+    response = await notify.post("/v1/bounces", json=webhook, headers=auth(token))
+    assert response.status_code == 200, response.text
+    assert response.json()["outcomes"][0]["action"] == "already_suppressed"
+    repeat = await notify.post("/v1/bounces", json=webhook, headers=auth(token))
+    assert repeat.status_code == 200, repeat.text
+    suppression = await session.get(Suppression, "both@example.jp")
+    assert suppression is not None
+    await session.refresh(suppression)
+    assert (suppression.state, suppression.reason) == ("bounced", "550 5.1.1 user unknown")
+    assert [(r["state"], r["reason"]) for r in suppression.reasons] == [
+        ("unsubscribed", "本人希望"),
+        ("bounced", "550 5.1.1 user unknown"),
+    ]
+    assert suppression.reasons[0]["by"] == "recipient"
+    assert suppression.reasons[1]["by"].startswith("service:")  # the reporter's principal
+    # One job per new reason, none for the repeat; run in the order they were reported.
+    rows = (await session.execute(select(outbox.c.payload))).all()
+    jobs = sorted(rows, key=lambda j: j.payload["state"] != "unsubscribed")
+    assert [j.payload["state"] for j in jobs] == ["unsubscribed", "bounced"]
+
+    ctx = {"sessionmaker": sessionmaker, "registry": notify_registry_client}
+    for job in jobs:
+        await record_suppression_in_registry(ctx, job.payload)
+    got = (
+        await registry.get(
+            f"/v1/contacts/{contact.json()['id']}", headers=auth(token, Role.operator)
+        )
+    ).json()
+    assert (got["suppression"], got["suppression_reason"]) == ("bounced", "550 5.1.1 user unknown")
+    assert [(r["state"], r["reason"]) for r in got["suppression_reasons"]] == [
+        ("unsubscribed", "本人希望"),
+        ("bounced", "550 5.1.1 user unknown"),
+    ]
+    await registry.aclose()
+
+
 async def test_a_soft_dsn_changes_nothing(
     notify: httpx.AsyncClient, token: Callable[..., str], session: AsyncSession
 ) -> None:
@@ -163,7 +225,9 @@ async def test_a_webhook_hard_bounce_finds_the_latest_delivery_to_the_address(
     await session.refresh(older)
     assert (latest.state, older.state) == ("bounced", "sent")
     soft = await notify.post(
-        "/v1/bounces", json={"email": "x@example.jp", "type": "soft"}, headers=auth(token)
+        "/v1/bounces",
+        json={"email": "x@example.jp", "type": "soft", "reason": "452 4.2.2 mailbox busy"},
+        headers=auth(token),
     )
     assert soft.json()["outcomes"][0]["action"] == "ignored"
 
@@ -174,6 +238,14 @@ async def test_bounce_problems(notify: httpx.AsyncClient, token: Callable[..., s
     )
     assert bad_json.status_code == 422
     assert bad_json.json()["errors"][0]["field"] == "body.type"
+    for reason in ({}, {"reason": ""}, {"reason": "   "}):
+        blank = await notify.post(
+            "/v1/bounces",
+            json={"email": "x@example.jp", "type": "hard", **reason},
+            headers=auth(token),
+        )
+        assert blank.status_code == 422, blank.text
+        assert [e["field"] for e in blank.json()["errors"]] == ["body.reason"]
     not_dsn = await notify.post(
         "/v1/bounces",
         content=b"Subject: hello\r\n\r\nhi\r\n",

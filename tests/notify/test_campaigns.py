@@ -20,19 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.auth import Role
 from libs.common.settings import Settings
-from services.notify.campaigns import repository
 from services.notify.campaigns.context import symposium_links
 from services.notify.campaigns.models import Campaign
-from services.notify.campaigns.repository import Recipient
 from services.notify.deliveries.models import Delivery, Suppression
 from services.notify.deliveries.sender import send_due
 from services.notify.deliveries.tasks import record_suppression_in_registry
+from services.notify.letters.textformat import japanese_date
 from services.notify.models import outbox
 from services.registry.contacts.models import Contact
 from tests.fixtures.smtp import SmtpServer, maildir_messages
 from tests.notify.committed_world import World
 from tests.notify.symposium_data import (
-    FOURTH_FY2021,
     create_symposium,
     future_symposium,
     local_government_staff,
@@ -89,13 +87,14 @@ def recipients_of(smtp: SmtpServer) -> Counter[str]:
     return Counter(str(m["To"].addresses[0].addr_spec) for m in maildir_messages(smtp.maildir))
 
 
-async def test_fourth_fy2021_symposium_reaches_local_government_staff_once_each(
+async def test_a_symposium_reaches_local_government_staff_once_each(
     world: World,
     committed: async_sessionmaker[AsyncSession],
     token: Callable[..., str],
     smtp_server: SmtpServer,
 ) -> None:
-    symposium = await world.symposium(FOURTH_FY2021)
+    # A symposium still to come: one that is over is never invited to (issue 17, item 5).
+    symposium = await world.symposium(future_symposium())
     staff = await world.staff(3)
     for category in ("national_government", "school", "private_company", "resident_representative"):
         await world.staff(1, category)
@@ -120,7 +119,9 @@ async def test_fourth_fy2021_symposium_reaches_local_government_staff_once_each(
     assert campaign["symposium"]["audience"] == ["local_government"]
     preview = campaign["preview"]
     assert preview["email"] == staff[0]["email"]
-    assert "第4回" in preview["subject"] and "令和4年2月17日（木）" in preview["subject"]
+    day = japanese_date(symposium["starts_at"])
+    series = f"{symposium['fiscal_year_label']} 第{symposium['number']}回"
+    assert series in preview["subject"] and day in preview["subject"]
     assert "13:30〜15:00" in preview["text"] and "/v1/rsvp/" in preview["text"]
 
     approved = await approve(world.notify, token, campaign["id"])
@@ -134,7 +135,7 @@ async def test_fourth_fy2021_symposium_reaches_local_government_staff_once_each(
     assert recipients_of(smtp_server) == Counter({c["email"]: 1 for c in staff})
     for message in maildir_messages(smtp_server.maildir):
         event = calendar_event(message)
-        assert event.decoded("dtstart").isoformat() == "2022-02-17T13:30:00+09:00"
+        assert event.decoded("dtstart").isoformat() == symposium["starts_at"]
         assert str(event["dtstart"].params["TZID"]) == "Asia/Tokyo"
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     done = await world.notify.get(f"/v1/campaigns/{campaign['id']}", headers=operator(token))
@@ -175,7 +176,14 @@ async def test_one_click_unsubscribe_leaves_the_next_campaign_and_reaches_the_re
     assert suppression is not None and suppression.state == "unsubscribed"
     assert suppression.reason == "one-click unsubscribe"
 
-    # notify's own table already keeps the address out, before the registry has heard of it.
+    # notify's own table already keeps the address out, before the registry has heard of it
+    # (the first draft is withdrawn: one invitation campaign under way per symposium).
+    current = await notify.get(f"/v1/campaigns/{first['id']}", headers=operator(token))
+    withdrawn = await notify.post(
+        f"/v1/campaigns/{first['id']}/cancellation",
+        headers={**operator(token), "If-Match": current.headers["ETag"]},
+    )
+    assert withdrawn.status_code == 200
     second = await draft(notify, token, symposium["id"], "invitation")
     assert second["recipient_count"] == 1
     assert second["preview"]["email"] == staff[1]["email"]
@@ -316,11 +324,12 @@ async def test_a_cancelled_symposium_allows_only_a_cancellation(
     )
     assert invitation.status_code == 409
     assert invitation.headers["content-type"] == "application/problem+json"
+    assert invitation.json()["rule"] == "cancellation_only"
     notice = await draft(notify, token, symposium["id"], "cancellation", reason="荒天のため")
-    assert notice["recipient_count"] == 1
-    assert notice["context"] == {"reason": "荒天のため"}
-    assert "中止" in notice["preview"]["subject"]
-    assert "/v1/rsvp/" not in notice["preview"]["text"]
+    # A cancellation goes to the invited who have not declined (宛先の規則): nobody was invited
+    # yet. test_audiences sends one to invitees through SMTP.
+    assert (notice["recipient_count"], notice["preview"]) == (0, None)
+    assert notice["context"] == {"audience": "not_declined", "reason": "荒天のため"}
 
 
 async def test_a_draft_can_be_withdrawn_and_is_then_never_sent(
@@ -359,35 +368,3 @@ async def test_a_draft_can_be_withdrawn_and_is_then_never_sent(
     assert [c["status"] for c in listed.json()["items"]] == ["cancelled"]
     partner = await notify.get(path, headers={"Authorization": f"Bearer {token(Role.partner)}"})
     assert partner.status_code == 403
-
-
-async def test_twenty_thousand_recipients_are_queued_in_one_statement(
-    session: AsyncSession,
-) -> None:
-    campaign = Campaign(
-        symposium_id=uuid.uuid4(),
-        kind="invitation",
-        symposium={},
-        context={},
-        created_by="test",
-    )
-    await repository.add(session, campaign)
-    recipients = [
-        Recipient(uuid.uuid4(), f"person{i}@bulk.example.jp", f"受信者{i}") for i in range(20_000)
-    ]
-    session.add(Suppression(email="person7@bulk.example.jp", state="bounced", reason="test"))
-    await session.flush()
-
-    # One statement, whatever the count (its speed is B3's in `make bench`, not a test's).
-    written = await repository.insert_deliveries(
-        session, campaign_id=campaign.id, kind="symposium_invitation", recipients=recipients
-    )
-    assert written == 19_999
-    again = await repository.insert_deliveries(
-        session, campaign_id=campaign.id, kind="symposium_invitation", recipients=recipients
-    )
-    assert again == 0
-    keys = await session.scalars(
-        select(Delivery.dedupe_key).where(Delivery.email == "person0@bulk.example.jp")
-    )
-    assert keys.all() == [f"campaign:{campaign.id}:{recipients[0].contact_id}"]

@@ -68,10 +68,10 @@ async def test_preview_renders_any_kind_and_writes_nothing(
     assert await row_counts(session) == before
 
 
-async def test_the_promotion_preview_has_no_links_as_its_letter_has_none(
+async def test_the_promotion_preview_has_the_links_its_letter_has(
     notify: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:
-    """The waitlist promotion mints no RSVP or unsubscribe link, so its preview shows none."""
+    """The waitlist promotion is a full invitation: RSVP and unsubscribe links, as its letter."""
     response = await notify.post(
         "/v1/previews",
         json={
@@ -86,7 +86,7 @@ async def test_the_promotion_preview_has_no_links_as_its_letter_has_none(
     assert body["subject"].startswith("【参加確定】")
     for part in (body["text"], body["html"]):
         assert "「欠席する」" in part
-        assert "/v1/unsubscribe/" not in part and "/v1/rsvp/" not in part
+        assert "/v1/unsubscribe/preview" in part and "/v1/rsvp/preview?response=decline" in part
 
 
 async def test_preview_problems(notify: httpx.AsyncClient, token: Callable[..., str]) -> None:
@@ -163,6 +163,7 @@ async def test_a_message_queues_one_delivery_per_distinct_address_and_schedules_
         headers=auth(token, Role.operator),
     )
     assert again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == out["id"]
     assert again.json()["counts"] == {"queued": 2, "suppressed": 1}
     assert len((await session.execute(select(outbox.c.id))).all()) == 1
@@ -185,6 +186,39 @@ async def test_idempotency_key_replays_the_first_response(
     assert (first.status_code, second.status_code) == (201, 201)
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.json() == first.json()
+
+
+async def test_the_same_dedupe_key_with_another_context_is_refused(
+    notify: httpx.AsyncClient, token: Callable[..., str], session: AsyncSession
+) -> None:
+    """A decision corrected from approved to rejected under the old key is a 422, never the
+    first letter's 200: the correction needs its own key."""
+    headers = auth(token, Role.service)
+    first = await notify.post(
+        "/v1/messages", json=message_body("decision:api-3", "a@example.jp"), headers=headers
+    )
+    assert first.status_code == 201, first.text
+    assert "Idempotent-Replayed" not in first.headers
+    corrected = {**message_body("decision:api-3", "a@example.jp")}
+    corrected["context"] = {**DECISION, "decision": "rejected"}
+    refused = await notify.post("/v1/messages", json=corrected, headers=headers)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
+        ("body.dedupe_key", "dedupe_key_reused")
+    ]
+    assert problem["dedupe_key"] == "decision:api-3"
+    # Key order is not content: the same context spelt in another order is a replay.
+    reordered = {**message_body("decision:api-3", "a@example.jp")}
+    reordered["context"] = dict(reversed(list(DECISION.items())))
+    replay = await notify.post("/v1/messages", json=reordered, headers=headers)
+    assert replay.status_code == 200, replay.text
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    assert replay.json()["context"]["decision"] == "approved"
+    assert await row_counts(session) == (1, 1, 1)
+    corrected["dedupe_key"] = "decision:api-3:corrected"
+    assert (await notify.post("/v1/messages", json=corrected, headers=headers)).status_code == 201
 
 
 async def test_message_problems(notify: httpx.AsyncClient, token: Callable[..., str]) -> None:

@@ -79,10 +79,10 @@ CONTEXTS: dict[str, dict[str, Any]] = {
 }
 EXPECTED_SUBJECT = {
     "symposium_invitation": (
-        "【ご案内】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木）開催）"
+        "【ご案内】令和3年度 第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木）開催）"
     ),
     "symposium_cancellation": (
-        "【開催中止のお知らせ】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木））"
+        "【開催中止のお知らせ】令和3年度 第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木））"
     ),
     "continuation_decision": "【通知】継続審査の結果について：ドローン物流実装事業",
     "continuation_deadline_reminder": (
@@ -148,6 +148,31 @@ def test_cancellation_has_no_rsvp_links_and_update_shows_previous_time() -> None
     assert "講師の体調不良により" in cancellation.text
     update = render("symposium_update")
     assert "変更前の日時：令和4年2月10日（木）13:30〜15:00" in update.text
+
+
+@pytest.mark.parametrize(
+    ("reason", "written"),
+    [
+        ("講師の体調不良", "講師の体調不良により、開催を中止"),
+        ("講師の都合により", "講師の都合により、開催を中止"),
+        ("台風接近のため", "台風接近のため、開催を中止"),
+        ("会場の都合によって", "会場の都合によって、開催を中止"),
+    ],
+)
+def test_a_cancellation_reason_gets_its_particle_once(reason: str, written: str) -> None:
+    rendered = render("symposium_cancellation", reason=reason)
+    for text in (rendered.text, rendered.html):
+        assert written in text
+        assert "によりにより" not in text and "ためにより" not in text
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in KINDS if KINDS[k].symposium))
+def test_every_symposium_subject_names_the_fiscal_year(kind: str) -> None:
+    """第1回 recurs every 年度: the subject says which year's session it is."""
+    assert "令和3年度 第4回 未来技術実装ミニシンポジウム" in render(kind).subject
+    # A symposium without the registry's label still gets one, from its fiscal year.
+    bare = {k: v for k, v in SYMPOSIUM.items() if k != "fiscal_year_label"}
+    assert "令和3年度 第4回" in render(kind, symposium=bare).subject
 
 
 def test_html_escapes_the_context_and_text_keeps_it() -> None:
@@ -249,7 +274,9 @@ def test_the_ics_parses_with_tokyo_times_uid_sequence_and_method() -> None:
     assert str(event["UID"]) == f"symposium-{SYMPOSIUM_ID}@jisso"
     assert event["SEQUENCE"] == 2
     assert event["STATUS"] == "CONFIRMED"
-    assert str(event["SUMMARY"]) == "第4回 未来技術実装ミニシンポジウム（テーマ：共通の課題）"
+    assert str(event["SUMMARY"]) == (
+        "令和3年度 第4回 未来技術実装ミニシンポジウム（テーマ：共通の課題）"
+    )
     assert str(event["URL"]) == "https://meet.example.jp/r3-4"
     assert str(event["ATTENDEE"]) == "mailto:hanako@example.jp"
     assert str(event["ORGANIZER"]) == "mailto:office@jisso.invalid"

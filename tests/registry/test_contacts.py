@@ -288,6 +288,7 @@ async def test_suppression_by_id_is_idempotent_and_can_be_lifted(
     assert repeat.status_code == 200
     assert repeat.json()["suppression_reason"] == "本人希望"
     assert repeat.headers["ETag"] == first.headers["ETag"]
+    assert [r["reason"] for r in repeat.json()["suppression_reasons"]] == ["本人希望"]
     municipality = bearer(token(Role.municipality, lg_code=CHICHIBU))
     denied = await registry.post(url, json={"state": "bounced"}, headers=municipality)
     assert denied.status_code == 403
@@ -304,6 +305,42 @@ async def test_suppression_by_id_is_idempotent_and_can_be_lifted(
         select(AuditEvent.action).where(AuditEvent.action.like("contact.%suppressed"))
     )
     assert sorted(actions) == ["contact.suppressed", "contact.unsuppressed"]
+
+
+async def test_suppression_reasons_accumulate_and_the_strongest_is_in_effect(
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
+) -> None:
+    """An unsubscribe, then a bounce, then another unsubscribe: each kind is kept with when and
+    who, the bounce is in effect from its arrival, and a later repeat displaces nothing."""
+    service = bearer(token(Role.service))
+    one = await registry.post("/v1/contacts", json=person("both@example.jp"), headers=operator)
+    url = f"/v1/contacts/{one.json()['id']}/suppression"
+    unsubscribed = await registry.post(
+        url, json={"state": "unsubscribed", "reason": "本人希望"}, headers=service
+    )
+    bounced = await registry.post(
+        "/v1/contacts/suppressions",
+        json={"email": "both@example.jp", "state": "bounced", "reason": "550 5.1.1"},
+        headers=service,
+    )
+    assert (bounced.status_code, bounced.json()["changed"]) == (200, 1)
+    again = await registry.post(
+        url, json={"state": "unsubscribed", "reason": "二度目"}, headers=operator
+    )
+    out = again.json()
+    assert (out["suppression"], out["suppression_reason"]) == ("bounced", "550 5.1.1")
+    assert out["suppressed_at"] > unsubscribed.json()["suppressed_at"]
+    assert [(r["state"], r["reason"]) for r in out["suppression_reasons"]] == [
+        ("unsubscribed", "本人希望"),
+        ("bounced", "550 5.1.1"),
+    ]
+    assert out["suppression_reasons"][0] == unsubscribed.json()["suppression_reasons"][0]
+    assert all(r["by"] for r in out["suppression_reasons"])
+    # A bounce after the bounce changes nothing either.
+    bounced_again = await registry.post(
+        url, json={"state": "bounced", "reason": ""}, headers=service
+    )
+    assert bounced_again.json()["suppression_reasons"] == out["suppression_reasons"]
 
 
 async def test_suppression_by_address_reaches_every_spelling(

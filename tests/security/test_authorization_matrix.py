@@ -179,6 +179,7 @@ NOTIFY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/unsubscribe/{token}"): PUBLIC,
     ("POST", "/v1/unsubscribe/{token}"): PUBLIC,
     ("GET", "/v1/symposia/{symposium_id}/rsvp-summary"): (OP,),
+    ("PUT", "/v1/symposia/{symposium_id}/capacity"): (OP,),
     ("POST", "/v1/messages"): (OP, SV),
     ("GET", "/v1/messages/{message_id}"): (OP, SV),
     ("GET", "/v1/deliveries"): (OP,),

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, func
+from sqlalchemy import DateTime, Index, Integer, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +19,18 @@ class Campaign(Base):
     """draft → sending → done (or cancelled while a draft): ``states.py``."""
 
     __tablename__ = "campaigns"
+    # At most one invitation under way per symposium (migration 0005); the service says so first
+    # with a problem, this catches two drafts made at the same moment.
+    __table_args__ = (
+        Index(
+            "uq_campaigns_one_active_invitation",
+            "symposium_id",
+            unique=True,
+            postgresql_where=text(
+                "kind = 'invitation' AND status IN ('draft', 'approved', 'sending')"
+            ),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     symposium_id: Mapped[uuid.UUID] = mapped_column(index=True)

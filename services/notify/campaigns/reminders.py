@@ -1,4 +1,5 @@
-"""Reminders before a symposium: to the invited who have not answered N days before, to the
+"""Reminders before a symposium: to the invited who have not answered N days before (or, for a
+symposium announced closer than that, halfway between the invitation and the start), to the
 attending the day before. A reminder never carries a stale time: when the registry's symposium has
 moved since the last invitation or update, an update goes out instead of the reminder.
 
@@ -41,11 +42,29 @@ class ReminderReport:
         return {"reminders": self.reminders, "updates": self.updates}
 
 
-def due_segments(starts_at: datetime, today: date, days_before: int) -> list[str]:
+def unanswered_day(
+    starts_at: datetime, invited_at: datetime | None, days_before: int
+) -> date | None:
+    """The day (JST) the unanswered are reminded: ``days_before`` days ahead; for a symposium
+    announced no further ahead than that (短期の告知), the day of the midpoint between the first
+    invitation and the start, but never the invitation's own day; none if no day is left."""
+    start_day = starts_at.astimezone(TOKYO).date()
+    if days_before <= 0:
+        return None
+    if invited_at is None or (start_day - invited_at.astimezone(TOKYO).date()).days > days_before:
+        return start_day - timedelta(days=days_before)
+    midpoint = (invited_at + (starts_at - invited_at) / 2).astimezone(TOKYO).date()
+    day = max(midpoint, invited_at.astimezone(TOKYO).date() + timedelta(days=1))
+    return day if day < start_day else None
+
+
+def due_segments(
+    starts_at: datetime, today: date, days_before: int, invited_at: datetime | None = None
+) -> list[str]:
     """Which reminders a symposium starting at ``starts_at`` is due on ``today`` (JST)."""
     days_left = (starts_at.astimezone(TOKYO).date() - today).days
     due = []
-    if days_left == days_before and days_before > 0:
+    if unanswered_day(starts_at, invited_at, days_before) == today:
         due.append("unanswered")
     if days_left == 1:
         due.append("attending")
@@ -64,7 +83,10 @@ async def send_reminders(
         if symposium.get("status") == "cancelled" or as_instant(symposium["starts_at"]) <= as_of:
             continue
         due = due_segments(
-            as_instant(symposium["starts_at"]), now.date(), notify.reminder_days_before
+            as_instant(symposium["starts_at"]),
+            now.date(),
+            notify.reminder_days_before,
+            await repository.first_invited_at(session, symposium_id),
         )
         if due:
             await _remind(session, registry, symposium, due, now.date(), report)
@@ -100,15 +122,13 @@ async def _remind(
     for segment, key in zip(due, keys, strict=True):
         if not await claim_effect(session, applied_effects, key):
             continue
-        recipients = await repository.invited_recipients(session, symposium_id, segment=segment)
         campaign = await service.draft_campaign(
             session,
             registry=registry,
             actor=ACTOR,
             symposium_id=symposium_id,
             kind="reminder",
-            context={"audience": segment},
-            recipients=recipients,
+            audience=segment,
         )
         await service.release(session, campaign, actor=ACTOR)
         report.reminders.append(str(campaign.id))

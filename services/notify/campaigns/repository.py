@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import DateTime, delete, func, select, text, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.email_identity import address_key
+from libs.common.errors import Conflict
+from services.notify.campaigns.audiences import Audience
 from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.states import ANNOUNCED
 from services.notify.deliveries.models import Delivery
@@ -152,6 +155,16 @@ async def invited_symposia(session: AsyncSession, *, starting_after: datetime) -
     return list((await session.scalars(query)).all())
 
 
+async def first_invited_at(session: AsyncSession, symposium_id: uuid.UUID) -> datetime | None:
+    """When the symposium's first invitation was approved (the start of its reminder window)."""
+    query = select(func.min(Campaign.approved_at)).where(
+        Campaign.symposium_id == symposium_id,
+        Campaign.kind == "invitation",
+        Campaign.status.in_(ANNOUNCED),
+    )
+    return await session.scalar(query)
+
+
 async def latest_announcement(session: AsyncSession, symposium_id: uuid.UUID) -> Campaign | None:
     """The invitation or update under way or sent that announced the newest symposium sequence."""
     query = (
@@ -172,10 +185,10 @@ async def delete_deliveries(session: AsyncSession, campaign_id: uuid.UUID) -> No
 
 
 async def invited_recipients(
-    session: AsyncSession, symposium_id: uuid.UUID, *, segment: str
+    session: AsyncSession, symposium_id: uuid.UUID, *, audience: Audience
 ) -> list[Recipient]:
-    """Invited contacts who have not answered, or who attend (for the two reminders), written
-    to as the invitation was."""
+    """Invited contacts (a sent delivery of an invitation) of an audience in ``AUDIENCES``:
+    not answered, attending, or not declined; written to as the invitation was."""
     invited = (
         select(
             Delivery.contact_id,
@@ -194,14 +207,48 @@ async def invited_recipients(
         .group_by(Delivery.contact_id, Delivery.email, Delivery.email_key)
     )
     answered = select(Rsvp.email_key).where(Rsvp.symposium_id == symposium_id)
-    if segment == "unanswered":
+    if audience is Audience.unanswered:  # any answer counts, キャンセル待ち included
         invited = invited.where(Delivery.email_key.not_in(answered))
+    elif audience is Audience.attending:
+        invited = invited.where(
+            Delivery.email_key.in_(answered.where(Rsvp.response == "attending"))
+        )
+    elif audience is Audience.not_declined:
+        declined = answered.where(Rsvp.response == "declined")
+        invited = invited.where(Delivery.email_key.not_in(declined))
     else:
-        attending = answered.where(Rsvp.response == "attending")
-        invited = invited.where(Delivery.email_key.in_(attending))
+        raise ValueError(f"{audience} is not drawn from the invited")
     rows = (await session.execute(invited.order_by(Delivery.email_key, Delivery.email))).all()
     # Two invitations may have reached one mailbox under two contacts: remind it once.
     unique: dict[str, Recipient] = {}
     for r in rows:
         unique.setdefault(r.email_key, Recipient(r.contact_id, r.email, r.name))
     return list(unique.values())
+
+
+ACTIVE_INVITATION_INDEX = "uq_campaigns_one_active_invitation"
+
+
+async def active_invitation(session: AsyncSession, symposium_id: uuid.UUID) -> Campaign | None:
+    """The symposium's invitation campaign in draft, approved or sending, if there is one."""
+    query = select(Campaign).where(
+        Campaign.symposium_id == symposium_id,
+        Campaign.kind == "invitation",
+        Campaign.status.in_(("draft", "approved", "sending")),
+    )
+    return await session.scalar(query.limit(1))
+
+
+async def add_checked(session: AsyncSession, campaign: Campaign) -> None:
+    """``add``, with a second active invitation drafted at the same moment (the partial unique
+    index of migration 0005) answered as the rule's 409, not a 500."""
+    try:
+        await add(session, campaign)
+    except IntegrityError as exc:
+        if ACTIVE_INVITATION_INDEX not in str(exc.orig):
+            raise
+        raise Conflict(
+            "このシンポジウムには進行中の案内キャンペーンがあります"
+            "（an invitation campaign for this symposium is already under way）",
+            rule="one_active_invitation",
+        ) from exc

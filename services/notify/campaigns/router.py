@@ -26,6 +26,10 @@ router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitO
 NO_SUCH_CAMPAIGN = "No such campaign"
 STATUS_REFUSES = "The campaign's status does not allow this"
 STALE = {412: "If-Match names an older version"}
+APPROVAL_REFUSES = (
+    "; or the symposium moved since the draft (`stale_draft`, with `draft_sequence` and "
+    "`symposium_sequence`), or an invitation's symposium is over (`symposium_over`)"
+)
 
 
 def campaign_out(campaign: Campaign, counts: dict[str, int]) -> CampaignOut:
@@ -79,7 +83,9 @@ CREATED_LINKS = response_links(
     response_model=CampaignDraftOut,
     responses=problems(
         not_found="No such symposium in the registry",
-        conflict="A cancelled symposium allows only a cancellation (and only it)",
+        conflict="A cancelled symposium allows only a cancellation (and only it); an invitation "
+        "while another is under way (`one_active_invitation`) or for a symposium that is over "
+        "(`symposium_over`)",
         unavailable="The registry did not answer",
         success={201: CREATED_LINKS},
     ),
@@ -102,6 +108,7 @@ async def create_campaign(
         symposium_id=body.symposium_id,
         kind=body.kind,
         reason=body.reason,
+        audience=body.audience,
     )
     await service.reload(session, campaign)
     counts = await service.counts(session, [campaign])
@@ -160,7 +167,10 @@ async def get_campaign(
     summary="Approve a draft: it is sent (approving again answers the same and sends nothing)",
     response_model=CampaignOut,
     responses=problems(
-        not_found=NO_SUCH_CAMPAIGN, conflict=STATUS_REFUSES, precondition=True, extra=STALE
+        not_found=NO_SUCH_CAMPAIGN,
+        conflict=STATUS_REFUSES + APPROVAL_REFUSES,
+        precondition=True,
+        extra=STALE,
     ),
 )
 async def approve_campaign(
@@ -168,13 +178,18 @@ async def approve_campaign(
     session: SessionDep,
     principal: Operator,
     idem: IdempotencyDep,
+    registry: RegistryDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     if replayed := await idem.replay():
         return replayed
     campaign = await service.approve_campaign(
-        session, campaign_id=campaign_id, actor=principal.actor, if_match=if_match
+        session,
+        registry=registry,
+        campaign_id=campaign_id,
+        actor=principal.actor,
+        if_match=if_match,
     )
     out = await _one(session, campaign, response)
     return await idem.remember(

@@ -25,6 +25,15 @@ class CampaignCreate(BaseModel):
         description="For a cancellation: why, as the letter says it",
         examples=["講師の都合により"],
     )
+    audience: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Who the letters go to (宛先); each kind takes its own, the first is the "
+        "default: invitation `all`; reminder `unanswered` (invited, no answer yet; waitlisted "
+        "counts as answered) or `attending`; update and cancellation `not_declined` (invited, "
+        "not declined). Any other value is a 422 listing what the kind takes.",
+        examples=["unanswered"],
+    )
 
 
 class Preview(BaseModel):
@@ -47,8 +56,8 @@ class CampaignOut(BaseModel):
     sequence: int = Field(description="The symposium's sequence when the campaign was drafted")
     symposium: dict[str, Any] = Field(description="The symposium as the registry described it then")
     context: dict[str, Any] = Field(
-        description="Letter context beyond the symposium: audience of a reminder (unanswered or "
-        "attending), previous times of an update, reason of a cancellation",
+        description="Letter context beyond the symposium: the audience it was written to "
+        "(see `audience`), previous times of an update, reason of a cancellation",
         examples=[{"audience": "unanswered"}],
     )
     recipient_count: int = Field(examples=[412])

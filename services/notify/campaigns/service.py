@@ -14,8 +14,10 @@ from libs.common.etag import check_if_match, etag_for
 from libs.common.outbox import add_message
 from libs.common.queue import utcnow
 from libs.common.settings import Settings
-from services.notify.campaigns import repository
+from services.notify.campaigns import audiences, repository
+from services.notify.campaigns.audiences import Audience
 from services.notify.campaigns.context import campaign_context, symposium_links
+from services.notify.campaigns.guards import check_current, check_not_over, check_one_invitation
 from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.repository import Recipient
 from services.notify.campaigns.schemas import Preview
@@ -59,12 +61,14 @@ def _check_kind(symposium: dict[str, Any], kind: str) -> None:
         raise Conflict(
             "中止されたシンポジウムには中止のお知らせのみ送れます"
             "（the symposium is cancelled: only a cancellation campaign is allowed）",
+            rule="cancellation_only",
             symposium_status="cancelled",
         )
     if not cancelled and kind == "cancellation":
         raise Conflict(
             "中止されていないシンポジウムに中止のお知らせは送れません"
             "（cancel the symposium in the registry first）",
+            rule="symposium_not_cancelled",
             symposium_status=symposium.get("status"),
         )
 
@@ -90,13 +94,16 @@ async def draft_campaign(
     symposium_id: uuid.UUID,
     kind: str,
     reason: str | None = None,
-    context: dict[str, Any] | None = None,
-    recipients: list[Recipient] | None = None,
+    audience: str | None = None,
 ) -> Campaign:
-    """A draft with one queued delivery per recipient (the symposium's audience by default)."""
+    """A draft with one queued delivery per recipient of the kind's audience (宛先の規則, one
+    table in ``audiences``: the kind's default, or the requested one if the kind takes it)."""
+    chosen = audiences.resolve(kind, audience)
     symposium = await registry.symposium(symposium_id)
     _check_kind(symposium, kind)
-    extra = dict(context or {})
+    check_not_over(symposium, kind)
+    await check_one_invitation(session, symposium_id, kind)
+    extra: dict[str, Any] = {"audience": chosen.value}
     if kind == "update":
         extra.setdefault("previous", await _previous_times(session, symposium))
     if kind == "cancellation" and reason:
@@ -111,9 +118,8 @@ async def draft_campaign(
         recipient_count=0,
         created_by=actor,
     )
-    await repository.add(session, campaign)
-    if recipients is None:
-        recipients = await audience_recipients(registry, symposium_id)
+    await repository.add_checked(session, campaign)
+    recipients = await _recipients(session, registry, symposium_id, chosen)
     campaign.recipient_count = await repository.insert_deliveries(
         session,
         campaign_id=campaign.id,
@@ -122,6 +128,16 @@ async def draft_campaign(
     )
     await repository.save(session)
     return campaign
+
+
+async def _recipients(
+    session: AsyncSession, registry: RegistryClient, symposium_id: uuid.UUID, audience: Audience
+) -> list[Recipient]:
+    if audience is Audience.all:
+        return await audience_recipients(registry, symposium_id)
+    if audience is Audience.promoted:  # written by the RSVP service, never drafted
+        raise ValueError("a promotion letter is not a campaign")
+    return await repository.invited_recipients(session, symposium_id, audience=audience)
 
 
 async def preview(
@@ -203,14 +219,25 @@ async def release(session: AsyncSession, campaign: Campaign, *, actor: str) -> N
 
 
 async def approve_campaign(
-    session: AsyncSession, *, campaign_id: uuid.UUID, actor: str, if_match: str | None
+    session: AsyncSession,
+    *,
+    registry: RegistryClient,
+    campaign_id: uuid.UUID,
+    actor: str,
+    if_match: str | None,
 ) -> Campaign:
     """Approve a draft. Approving an approved campaign again answers its state and sends nothing;
-    a cancelled one is the machine's 409."""
+    a cancelled one is the machine's 409. The draft is compared with the symposium as the
+    registry has it now: a stale draft (drafted before a move) or an invitation to a symposium
+    that is over is refused, and nothing is sent."""
     campaign = await get_campaign(session, campaign_id, lock=True)
     if CAMPAIGN.fire(campaign.status, CampaignEvent.approve) == campaign.status:
         return campaign  # a repeat
     check_if_match(if_match, campaign_etag(campaign))
+    symposium = await registry.symposium(campaign.symposium_id)
+    _check_kind(symposium, campaign.kind)
+    check_current(campaign, symposium)
+    check_not_over(symposium, campaign.kind)
     await release(session, campaign, actor=actor)
     return campaign
 

@@ -58,14 +58,24 @@ class Composer:
         raise LookupError(f"delivery {delivery.id} belongs to no campaign and no message")
 
     def _message_letter(self, delivery: Delivery, message: Message) -> bytes:
-        """A transactional letter; a symposium one (the waitlist promotion) with the same ICS
-        REQUEST as the invitation, so the place now held is in the reader's calendar."""
+        """A transactional letter; a symposium one (the waitlist promotion) is a full invitation:
+        the same ICS REQUEST as the invitation, so the place now held is in the reader's calendar,
+        and its own RSVP and unsubscribe links with the List-Unsubscribe headers."""
         recipient = _recipient(delivery)
+        links: dict[str, str] = {}
+        # An answer whose registry contact is gone (contact_id set null) can mint no link: the
+        # letter still confirms the place, without links, rather than not going out at all.
+        if KINDS[message.kind].personal_links and delivery.contact_id is not None:
+            links = symposium_links(
+                self.settings,
+                contact_id=delivery.contact_id,
+                symposium=message.context["symposium"],
+            )
         rendered = render_message(
             message.kind,
             context=message.context,
             recipient=recipient,
-            links={},
+            links=links,
             sender_name=self.notify.sender_name,
         )
         ics = None
@@ -85,6 +95,7 @@ class Composer:
             to=recipient,
             message_id=delivery.smtp_message_id,
             ics=ics,
+            list_unsubscribe_url=links.get("unsubscribe"),
         )
 
     def _campaign_letter(self, delivery: Delivery, letter: CampaignLetter) -> bytes:

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from libs.common.db import state_type
@@ -77,7 +89,12 @@ class Suppression(Base):
     # The mailbox's identity key (address_key), never a spelling: a suppression of one spelling
     # is a suppression of them all.
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    # The effective (strongest) kind and its words; ``reasons`` keeps every report with when and
+    # who (libs/common/suppression.py): a later bounce never hides an unsubscribe.
     state: Mapped[str] = mapped_column(String(20))  # unsubscribed | bounced
     reason: Mapped[str] = mapped_column(Text, default="")
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     contact_id: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -258,22 +258,30 @@ async def messages_by_id(
     return {m.id: m for m in rows.all()}
 
 
-async def add_suppression(
+async def insert_suppression(
     session: AsyncSession,
     *,
     email_key: str,
     state: str,
     reason: str,
+    reasons: list[dict[str, Any]],
     contact_id: uuid.UUID | None,
 ) -> bool:
-    """True when the mailbox was not suppressed before (a repeat changes nothing)."""
+    """True when the mailbox was not suppressed before (a concurrent twin waits on the primary
+    key, then finds the row with ``suppression_for_update``)."""
     result = await session.execute(
         pg_insert(Suppression)
-        .values(email=email_key, state=state, reason=reason, contact_id=contact_id)
+        .values(email=email_key, state=state, reason=reason, reasons=reasons, contact_id=contact_id)
         .on_conflict_do_nothing()
         .returning(Suppression.email)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def suppression_for_update(session: AsyncSession, email_key: str) -> Suppression | None:
+    return await session.scalar(
+        select(Suppression).where(Suppression.email == email_key).with_for_update()
+    )
 
 
 async def by_smtp_message_id(session: AsyncSession, smtp_message_id: str) -> Delivery | None:
@@ -301,7 +309,7 @@ async def list_deliveries(
     limit: int,
 ) -> list[Delivery]:
     query = select(Delivery).order_by(Delivery.created_at, Delivery.id).limit(limit)
-    for column in ("campaign_id", "message_id", "state"):
+    for column in ("campaign_id", "message_id", "contact_id", "state"):
         if filters.get(column) is not None:
             query = query.where(getattr(Delivery, column) == filters[column])
     if filters.get("email"):  # the identity key: any spelling of the mailbox finds it

@@ -50,7 +50,7 @@ BOUNCE_BODY: dict[str, Any] = {
 
 @router.get(
     "/v1/deliveries",
-    summary="List deliveries (filter by campaign, message, state or address)",
+    summary="List deliveries (filter by campaign, message, contact, state or address)",
     responses=problems(),
 )
 async def list_deliveries(
@@ -59,13 +59,23 @@ async def list_deliveries(
     principal: Operator,
     campaign_id: uuid.UUID | None = None,
     message_id: uuid.UUID | None = None,
+    contact_id: Annotated[
+        uuid.UUID | None,
+        Query(description="The registry contact the mail was written to (宛先の連絡先)"),
+    ] = None,
     state: Annotated[DeliveryState | None, Query(description=STATE_HELP)] = None,
     email: Annotated[str | None, Query(max_length=320, examples=["hanako@example.jp"])] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[DeliveryOut]:
     after = decode_cursor(request, cursor, Key.timestamp, Key.uuid)
-    filters = {"campaign_id": campaign_id, "message_id": message_id, "state": state, "email": email}
+    filters = {
+        "campaign_id": campaign_id,
+        "message_id": message_id,
+        "contact_id": contact_id,
+        "state": state,
+        "email": email,
+    }
     rows = await service.list_deliveries(
         session,
         filters=filters,
@@ -96,7 +106,7 @@ async def report_bounces(
     if replayed := await idem.replay():
         return replayed
     reports = await _reports(request)
-    outcomes = await service.record_bounces(session, outbox, reports)
+    outcomes = await service.record_bounces(session, outbox, reports, by=principal.actor)
     return await idem.remember(json_body(BounceResult(outcomes=outcomes)), status_code=200)
 
 

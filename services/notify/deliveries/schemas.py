@@ -40,9 +40,18 @@ class DeliveryOut(BaseModel):
 class BounceWebhook(BaseModel):
     """A mail provider's bounce notification."""
 
+    model_config = ConfigDict(str_strip_whitespace=True)
+
     email: str = Field(max_length=320, examples=["old.address@example.jp"])
     type: Literal["hard", "soft"] = Field(description="hard: permanent (suppresses); soft: ignored")
-    reason: str = Field(default="", max_length=2000, examples=["550 5.1.1 user unknown"])
+    # Required and not blank: a suppression without words cannot be explained to the person or
+    # weighed against what they said before (docs/notify.md, suppression reasons).
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The provider's words (SMTP reply or diagnostic): required, not blank",
+        examples=["550 5.1.1 user unknown"],
+    )
     message_id: str | None = Field(
         default=None,
         max_length=300,

@@ -313,6 +313,7 @@ class Sender:
                     email=delivery.email,
                     reason=verdict.error,
                     contact_id=delivery.contact_id,
+                    by="smtp",
                 )
 
         await self._in_transaction(record)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.email_identity import address_key
 from libs.common.outbox import add_message
+from libs.common.suppression import add_reason
 from services.notify.deliveries import repository
 from services.notify.deliveries.bounces import BounceReport
 from services.notify.deliveries.models import Delivery
@@ -27,14 +28,32 @@ async def suppress_and_mirror(
     reason: str,
     contact_id: uuid.UUID | None = None,
     state: str = "bounced",
+    by: str = "notify",
 ) -> bool:
     """Suppress the mailbox (its identity key) here and, through the outbox, in the registry.
-    True the first time; a repeat, in any spelling, writes nothing, so the registry is told once."""
+
+    Reasons accumulate (libs/common/suppression.py): a new kind or wording is added with when
+    and who, and the strongest kind is in effect; the registry is told of each new one, never of
+    a repeat (in any spelling). True only the first time the mailbox is suppressed."""
     address = address_key(email.strip())
-    if not await repository.add_suppression(
-        session, email_key=address, state=state, reason=reason[:2000], contact_id=contact_id
-    ):
-        return False
+    words, now = reason[:2000], datetime.now(UTC)
+    first = add_reason([], state=state, reason=words, at=now, by=by)
+    new = await repository.insert_suppression(
+        session,
+        email_key=address,
+        state=first.state,
+        reason=first.reason,
+        reasons=first.reasons,
+        contact_id=contact_id,
+    )
+    if not new:
+        row = await repository.suppression_for_update(session, address)
+        assert row is not None  # the insert found it: suppressions are never deleted
+        merged = add_reason(row.reasons, state=state, reason=words, at=now, by=by)
+        if not merged.changed:
+            return False
+        row.reasons, row.state, row.reason = merged.reasons, merged.state, merged.reason
+        row.contact_id = row.contact_id or contact_id
     await add_message(
         session,
         outbox,
@@ -42,17 +61,18 @@ async def suppress_and_mirror(
         function="record_suppression_in_registry",
         payload={"email": address, "state": state, "reason": reason[:500]},
     )
-    return True
+    return new
 
 
 async def record_bounces(
-    session: AsyncSession, outbox: Table, reports: list[BounceReport]
+    session: AsyncSession, outbox: Table, reports: list[BounceReport], *, by: str
 ) -> list[BounceOutcome]:
-    return [await _record_bounce(session, outbox, report) for report in reports]
+    """``by``: who reported them (the provider's or the operator's principal)."""
+    return [await _record_bounce(session, outbox, report, by) for report in reports]
 
 
 async def _record_bounce(
-    session: AsyncSession, outbox: Table, report: BounceReport
+    session: AsyncSession, outbox: Table, report: BounceReport, by: str
 ) -> BounceOutcome:
     address = normalise_email(report.email, "body.email")
     if report.type == "soft":
@@ -68,6 +88,7 @@ async def _record_bounce(
         email=address,
         reason=report.reason or "hard bounce",
         contact_id=delivery.contact_id if delivery else None,
+        by=by,
     )
     return BounceOutcome(
         email=address,

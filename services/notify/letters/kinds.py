@@ -19,9 +19,9 @@ class Kind:
     # A symposium mail: its context holds the registry's symposium, and it carries an ICS
     # (REQUEST, or CANCEL for a cancellation) with the symposium's UID and SEQUENCE.
     symposium: bool = False
-    # A campaign letter: personal RSVP links (attend / decline) and an unsubscribe link. The
-    # waitlist promotion is a one-off confirmation: it has the ICS but points to the invitation's
-    # links instead of minting its own.
+    # A full invitation: personal RSVP links (attend / decline), an unsubscribe link and the
+    # List-Unsubscribe headers. The waitlist promotion has them too: the promoted person may need
+    # to decline the place just given, and it is as much a symposium letter as the invitation.
     personal_links: bool = False
 
 
@@ -66,6 +66,7 @@ KINDS: dict[str, Kind] = {
             "キャンセル待ちからの繰り上げ参加のお知らせ (a place freed for a waitlisted person)",
             _SYMPOSIUM,
             symposium=True,
+            personal_links=True,
         ),
         Kind(
             "continuation_deadline_reminder",

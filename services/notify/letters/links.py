@@ -1,10 +1,14 @@
 """Personal signed links in messages: RSVP (attend / decline) and unsubscribe.
 
 A link is a JWT with its own audience, so a link can never be used as an API token and vice versa;
-it expires (RSVP: when the symposium ends; unsubscribe: after a year). Its payload is readable by
-anyone who base64-decodes it, so it names the registry's contact row and the symposium by id, never
-the address: the address is looked up when the link is used. Links are signed with LINK_SECRET, not
-JWT_SECRET, so rotating the API key leaves a year of mailed unsubscribe links working.
+it expires (RSVP: when the symposium ends; unsubscribe: after a year). An RSVP link follows its
+symposium: the ``exp`` written at mailing time is not checked here, the caller checks the
+symposium's *current* end (rsvp/service.py ``symposium_of``), so a symposium moved later keeps
+every mailed link working until its new end, and one moved earlier closes them at its new end.
+Its payload is readable by anyone who base64-decodes it, so it names the registry's contact row
+and the symposium by id, never the address: the address is looked up when the link is used. Links
+are signed with LINK_SECRET, not JWT_SECRET, so rotating the API key leaves a year of mailed
+unsubscribe links working.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ def verify_link(settings: Settings, token: str, *, action: LinkAction) -> LinkCl
                 secret,
                 algorithms=["HS256"],
                 audience=_AUDIENCE,
-                options={"require": ["exp", "sub"]},
+                options={"require": ["exp", "sub"], "verify_exp": action != "rsvp"},
             )
         except jwt.InvalidSignatureError:
             continue

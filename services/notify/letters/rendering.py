@@ -22,6 +22,7 @@ from services.notify.letters.kinds import KINDS, Kind
 from services.notify.letters.textformat import (
     japanese_date,
     japanese_datetime,
+    reason_clause,
     symposium_view,
     time_range,
 )
@@ -56,6 +57,7 @@ def _environment() -> Environment:
     )
     env.filters["jdate"] = japanese_date
     env.filters["jdatetime"] = japanese_datetime
+    env.filters["reason_clause"] = reason_clause
     env.filters["link"] = link  # every href: only https, http and mailto become links
     env.globals["time_range"] = time_range
     return env

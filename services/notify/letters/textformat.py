@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from libs.common.errors import InvalidInput
-from libs.common.fiscal_year import TOKYO, format_japanese_date
+from libs.common.fiscal_year import TOKYO, fiscal_year_label, format_japanese_date
 
 WEEKDAYS = "月火水木金土日"
 FORMAT_LABELS = {
@@ -75,8 +75,40 @@ def time_range(starts: Any, ends: Any) -> str:
     return text + f"{end:%H:%M}"
 
 
+def fiscal_year_of_symposium(symposium: dict[str, Any]) -> str | None:
+    """令和3年度 — the registry numbers sessions per fiscal year, so 第1回 recurs every year and
+    only the 年度 tells them apart; the registry's label first, else one made from the year."""
+    label = symposium.get("fiscal_year_label")
+    if label:
+        return str(label)
+    year = symposium.get("fiscal_year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        return fiscal_year_label(year)
+    return None
+
+
+def symposium_series(symposium: dict[str, Any]) -> str:
+    """令和3年度 第1回 未来技術実装ミニシンポジウム — how subjects and titles name the session."""
+    label = fiscal_year_of_symposium(symposium)
+    prefix = f"{label} " if label else ""
+    return f"{prefix}第{symposium['number']}回 {SERIES_NAME}"
+
+
 def symposium_title(symposium: dict[str, Any]) -> str:
-    return f"第{symposium['number']}回 {SERIES_NAME}（テーマ：{symposium['theme']}）"
+    return f"{symposium_series(symposium)}（テーマ：{symposium['theme']}）"
+
+
+# A reason already ending in a causal particle (講師の都合により, 台風接近のため) is written as
+# given; the letter adds 「により」 only to a bare noun (講師の体調不良), never 「によりにより」.
+CAUSAL_ENDINGS = ("により", "によって", "のため", "ため")
+
+
+def reason_clause(reason: Any) -> str:
+    """「講師の体調不良」→「講師の体調不良により」; 「講師の都合により」 stays as it is."""
+    text = str(reason or "").strip().rstrip("、,，。")
+    if not text:
+        return ""
+    return text if text.endswith(CAUSAL_ENDINGS) else f"{text}により"
 
 
 _SYMPOSIUM_KEYS = ("number", "theme", "starts_at", "ends_at")
@@ -101,11 +133,13 @@ def symposium_view(symposium: Any, field: str = "body.context.symposium") -> dic
     return {
         "join_url": None,
         "tentative": False,
-        "fiscal_year_label": None,
         **symposium,
+        "fiscal_year_label": fiscal_year_of_symposium(symposium),
+        "series": symposium_series(symposium),
         "title": symposium_title(symposium),
         "date_label": japanese_date(start),
         "when": time_range(start, end),
+        "start_time": f"{start:%H:%M}",  # 開始時刻, which a reminder's first line names
         "starts_at_jst": start.strftime("%Y-%m-%d %H:%M"),
         # A format the registry does not know (null) is not printed, never guessed.
         "format_label": FORMAT_LABELS.get(str(symposium.get("format"))),

@@ -42,11 +42,17 @@ def _out(message: Message, deliveries: list[Delivery]) -> MessageOut:
     status_code=201,
     summary="Send a transactional message to its recipients, once",
     description="One delivery per distinct address (suppressed addresses are recorded, not "
-    "written to). A second message with the same `dedupe_key` sends nothing and answers 200 "
-    "with the first; `Idempotency-Key` replays the first response.",
+    "written to). A second message with the same `dedupe_key`, kind and context sends nothing "
+    "and answers 200 with the first, marked `Idempotent-Replayed: true`; the same key with "
+    "another kind or context is a 422 (`dedupe_key_reused` on `body.dedupe_key`). "
+    "`Idempotency-Key` replays the first response.",
     responses=problems(
         success={
-            200: {"model": MessageOut, "description": "The dedupe_key was known: nothing new sent"}
+            200: {
+                "model": MessageOut,
+                "description": "The dedupe_key was known with this content: nothing new sent "
+                "(header `Idempotent-Replayed: true`)",
+            }
         }
     ),
 )
@@ -63,10 +69,11 @@ async def create_message(
         recipients=[r.model_dump() for r in body.recipients],
     )
     out = _out(*await service.get_message(session, created.message.id))
+    headers = {"Location": f"/v1/messages/{out.id}"}
+    if not created.created:
+        headers["Idempotent-Replayed"] = "true"  # the kernel's replay marker: nothing new sent
     return await idem.remember(
-        json_body(out),
-        status_code=201 if created.created else 200,
-        headers={"Location": f"/v1/messages/{out.id}"},
+        json_body(out), status_code=201 if created.created else 200, headers=headers
     )
 
 

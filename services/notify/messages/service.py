@@ -48,7 +48,8 @@ async def create_message(
     recipients: list[dict[str, Any]],
 ) -> Created:
     """Queue a message to each distinct recipient and schedule the sender, or, for a key already
-    seen, return the first message untouched. Suppressed addresses get a ``suppressed`` row."""
+    seen with the same kind and context, return the first message untouched (a different one is
+    refused: ``dedupe_key_reused``). Suppressed addresses get a ``suppressed`` row."""
     spec = kind_of(kind)
     if spec.symposium:
         raise InvalidInput.field(
@@ -66,6 +67,7 @@ async def create_message(
     if message_id is None:
         existing = await repository.by_dedupe_key(session, dedupe_key)
         assert existing is not None
+        _check_same_message(existing, kind=kind, context=context)
         return Created(existing, created=False)
     suppressed = await repository.suppressed_among(session, [r.email_key for r in unique])
     await repository.insert_deliveries(
@@ -82,6 +84,23 @@ async def create_message(
     message = await repository.get(session, message_id)
     assert message is not None
     return Created(message, created=True)
+
+
+def _check_same_message(existing: Message, *, kind: str, context: dict[str, Any]) -> None:
+    """A known key answers with its first message only when the letter is the same one (同一内容):
+    a corrected letter under the old key would otherwise be dropped without a word, as the
+    registry refuses a reused Idempotency-Key. Compared as JSON values, so key order and the
+    JSONB round trip do not matter."""
+    if existing.kind == kind and existing.context == context:
+        return
+    raise InvalidInput.field(
+        "body.dedupe_key",
+        "dedupe_key_reused",
+        f"この dedupe_key（{existing.dedupe_key}）は別の内容のメッセージに使われています。"
+        "訂正は新しい dedupe_key で送ってください"
+        "（the key was used for a different message: send a correction under a new key）",
+        dedupe_key=existing.dedupe_key,
+    )
 
 
 def _distinct_recipients(dedupe_key: str, recipients: list[dict[str, Any]]) -> list[NewDelivery]:

@@ -32,7 +32,7 @@ async def preview(
 ) -> PreviewOut:
     spec = kind_of(body.kind)
     links = {}
-    if spec.personal_links:  # as the letter goes out: the promotion letter mints none
+    if spec.personal_links:  # as the letter goes out, with placeholder tokens
         links = {
             "attend": rsvp_url(settings, PREVIEW_TOKEN, "attend"),
             "decline": rsvp_url(settings, PREVIEW_TOKEN, "decline"),

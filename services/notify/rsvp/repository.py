@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notify.campaigns.models import Campaign
 from services.notify.deliveries.models import Delivery
 from services.notify.messages.models import Message
-from services.notify.rsvp.models import Rsvp
+from services.notify.rsvp.models import Rsvp, RsvpCapacity
 
 
 async def lock_symposium(session: AsyncSession, symposium_id: uuid.UUID) -> None:
@@ -90,4 +90,19 @@ async def add_message(session: AsyncSession, message: Message, delivery: Deliver
     await session.flush()
     delivery.message_id = message.id
     session.add(delivery)
+    await session.flush()
+
+
+async def capacity_row(session: AsyncSession, symposium_id: uuid.UUID) -> RsvpCapacity | None:
+    return await session.get(RsvpCapacity, symposium_id)
+
+
+async def set_capacity(
+    session: AsyncSession, symposium_id: uuid.UUID, capacity: int | None
+) -> None:
+    row = await session.get(RsvpCapacity, symposium_id)
+    if row is None:
+        session.add(RsvpCapacity(symposium_id=symposium_id, capacity=capacity))
+    else:
+        row.capacity = capacity
     await session.flush()

@@ -18,8 +18,9 @@ from libs.common.rate_limits import public_link_limit
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.dependencies import RegistryDep, SettingsDep
 from services.notify.rsvp import service
+from services.notify.rsvp.capacity import change_capacity
 from services.notify.rsvp.pages import error_page, page, symposium_for_page
-from services.notify.rsvp.schemas import RsvpSummary
+from services.notify.rsvp.schemas import CapacityIn, CapacityOut, RsvpSummary
 
 router = APIRouter(prefix="/v1", tags=["rsvp"], route_class=UnitOfWorkRoute)
 
@@ -72,7 +73,7 @@ async def rsvp_page(
         cancelled=symposium.get("status") == "cancelled",
         current=RESPONSE_LABELS.get(current.response) if current else None,
         response=response if response in ("attend", "decline") else None,
-        capacity=symposium.get("capacity"),
+        capacity=await service.effective_capacity(session, symposium),
     )
 
 
@@ -169,3 +170,28 @@ async def unsubscribe(
 async def rsvp_summary(symposium_id: uuid.UUID, session: SessionDep, _: Operator) -> RsvpSummary:
     counts = await service.rsvp_summary(session, symposium_id)
     return RsvpSummary(symposium_id=symposium_id, **counts)
+
+
+@router.put(
+    "/symposia/{symposium_id}/capacity",
+    summary="Change a symposium's capacity: raising promotes from the waitlist at once",
+    description="In one transaction: the new capacity, and the first in line promoted into the "
+    "places it frees, each sent the promotion letter. Below the number attending it is 409 "
+    "`capacity_below_attending` (naming `attending` and `capacity`) unless `force` is true; "
+    "then nobody is bumped (see `over_capacity`). Notify applies this capacity from now on.",
+    responses=problems(
+        not_found="No such symposium in the registry",
+        conflict="`capacity_below_attending`: more attending than the capacity (without force)",
+    ),
+)
+async def put_capacity(
+    symposium_id: uuid.UUID,
+    body: CapacityIn,
+    session: SessionDep,
+    registry: RegistryDep,
+    _: Operator,
+) -> CapacityOut:
+    change = await change_capacity(
+        session, registry, symposium_id=symposium_id, capacity=body.capacity, force=body.force
+    )
+    return CapacityOut(symposium_id=symposium_id, **vars(change))

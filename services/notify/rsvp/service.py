@@ -22,6 +22,7 @@ from services.notify.deliveries.service import suppress_and_mirror
 from services.notify.deliveries.states import DeliveryState
 from services.notify.letters.addresses import mailbox
 from services.notify.letters.links import InvalidLink, LinkClaims, verify_link
+from services.notify.letters.textformat import as_instant
 from services.notify.messages.models import Message
 from services.notify.messages.service import delivery_dedupe_key
 from services.notify.models import outbox
@@ -85,14 +86,22 @@ async def _holder(registry: RegistryClient, claims: LinkClaims) -> LinkHolder:
 
 
 async def symposium_of(registry: RegistryClient, holder: LinkHolder) -> dict[str, Any]:
+    """The symposium as the registry has it now; its link works until its *current* end."""
     assert holder.symposium_id is not None
     try:
-        return await registry.symposium(holder.symposium_id)
+        symposium = await registry.symposium(holder.symposium_id)
     except NotFound as exc:
         raise InvalidLink(
             "このリンクのシンポジウムはもう登録されていません"
             "（the symposium of this link no longer exists）"
         ) from exc
+    # Not the end baked into the token at mailing time: a symposium moved later keeps its links.
+    if as_instant(symposium["ends_at"]) <= utcnow():
+        raise InvalidLink(
+            "このシンポジウムは終了したため、出欠のご回答は締め切りました"
+            "（the symposium has ended: answers are closed）"
+        )
+    return symposium
 
 
 async def current_answer(session: AsyncSession, holder: LinkHolder) -> Rsvp | None:
@@ -107,10 +116,10 @@ async def respond(
     if symposium.get("status") == "cancelled":
         return Outcome("cancelled", None, False, symposium)
     symposium_id = uuid.UUID(str(symposium["id"]))
-    capacity: int | None = symposium.get("capacity")
     await repository.lock_symposium(session, symposium_id)
+    capacity = await effective_capacity(session, symposium)
     # A place may have freed without a decline (capacity raised): the line goes first.
-    await _fill_from_waitlist(session, symposium, capacity)
+    await fill_from_waitlist(session, symposium, capacity)
     rsvp = await repository.get(session, symposium_id, holder.email_key)
     before = rsvp.response if rsvp is not None else None
     if rsvp is None:
@@ -126,7 +135,7 @@ async def respond(
         await repository.add(session, rsvp)
     await repository.save(session)
     if before == "attending" and rsvp.response == "declined":
-        await _fill_from_waitlist(session, symposium, capacity)
+        await fill_from_waitlist(session, symposium, capacity)
     position = (
         await repository.waitlist_position(session, rsvp) if rsvp.response == "waitlisted" else None
     )
@@ -143,21 +152,24 @@ async def _accept(
     rsvp.response = "attending" if capacity is None or attending < capacity else "waitlisted"
 
 
-async def _fill_from_waitlist(
+async def fill_from_waitlist(
     session: AsyncSession, symposium: dict[str, Any], capacity: int | None
-) -> None:
-    """Move the first in line into free places, telling each of them by mail."""
+) -> list[uuid.UUID]:
+    """Move the first in line into free places, telling each of them by mail; their answers'
+    ids. The one promotion path: a decline, a raised capacity (rsvp/capacity.py)."""
     symposium_id = uuid.UUID(str(symposium["id"]))
     if capacity is None:
         free = await repository.count(session, symposium_id, "waitlisted")
     else:
         free = capacity - await repository.count(session, symposium_id, "attending")
     if free <= 0:
-        return
-    for rsvp in await repository.first_waitlisted(session, symposium_id, limit=free):
+        return []
+    promoted = await repository.first_waitlisted(session, symposium_id, limit=free)
+    for rsvp in promoted:
         rsvp.response = "attending"
         await repository.save(session)
         await _tell_promoted(session, rsvp, symposium)
+    return [rsvp.id for rsvp in promoted]
 
 
 async def _tell_promoted(session: AsyncSession, rsvp: Rsvp, symposium: dict[str, Any]) -> None:
@@ -180,6 +192,13 @@ async def _tell_promoted(session: AsyncSession, rsvp: Rsvp, symposium: dict[str,
     )
 
 
+async def effective_capacity(session: AsyncSession, symposium: dict[str, Any]) -> int | None:
+    """Notify's own capacity once an operator changed it here (rsvp/capacity.py), else the
+    registry's."""
+    row = await repository.capacity_row(session, uuid.UUID(str(symposium["id"])))
+    return row.capacity if row is not None else symposium.get("capacity")
+
+
 async def rsvp_summary(session: AsyncSession, symposium_id: uuid.UUID) -> dict[str, int]:
     counts = await repository.summary(session, symposium_id)
     return {r: counts.get(r, 0) for r in ("attending", "waitlisted", "declined")}
@@ -194,4 +213,5 @@ async def unsubscribe(session: AsyncSession, *, holder: LinkHolder, reason: str)
         reason=reason,
         contact_id=holder.contact_id,
         state="unsubscribed",
+        by="recipient",
     )

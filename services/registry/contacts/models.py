@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from libs.common.email_identity import address_key
@@ -43,6 +45,11 @@ class Contact(Base):
     suppression: Mapped[str | None] = mapped_column(String(20))  # unsubscribed | bounced
     suppression_reason: Mapped[str | None] = mapped_column(Text)
     suppressed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every suppression report with when and who; the three above are the strongest one's
+    # (libs/common/suppression.py): a later bounce never replaces an unsubscribe.
+    suppression_reasons: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -98,6 +98,15 @@ class SuppressionByEmail(SuppressionSet):
     email: str = Field(max_length=320, examples=["hanako.chichibu@example.jp"])
 
 
+class SuppressionReasonOut(BaseModel):
+    """One suppression report as recorded: kind, words, when and who."""
+
+    state: SuppressionState
+    reason: str
+    at: datetime
+    by: str = Field(examples=["service:notify"])
+
+
 class SuppressionResult(BaseModel):
     email: str
     state: SuppressionState
@@ -132,6 +141,10 @@ class ContactOut(BaseModel):
     suppression: SuppressionState | None
     suppression_reason: str | None
     suppressed_at: datetime | None
+    suppression_reasons: list[SuppressionReasonOut] = Field(
+        description="Each kind reported (its first report), oldest first; the strongest kind "
+        "(bounced > unsubscribed) is the one in `suppression`"
+    )
     links: list[LinkOut]
     version: int
 
@@ -162,6 +175,7 @@ def full_view(contact: Contact) -> ContactOut:
             "suppression": contact.suppression,
             "suppression_reason": contact.suppression_reason,
             "suppressed_at": suppressed_at,
+            "suppression_reasons": contact.suppression_reasons or [],
             "version": contact.version,
         }
     )

@@ -20,6 +20,7 @@ from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, 
 from libs.common.etag import check_if_match, representation_etag
 from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
+from libs.common.suppression import add_reason
 from services.registry.audit.service import audited, record
 from services.registry.contacts import repository
 from services.registry.contacts.models import Contact, ContactLink
@@ -63,6 +64,7 @@ def snapshot(contact: Contact) -> dict[str, Any]:
         "lg_code": contact.lg_code,
         "suppression": contact.suppression,
         "suppression_reason": contact.suppression_reason,
+        "suppression_reasons": contact.suppression_reasons,
     }
 
 
@@ -295,13 +297,23 @@ async def remove_link(
 async def _suppress(
     session: AsyncSession, principal: Principal, contact: Contact, data: SuppressionSet
 ) -> bool:
-    """Set the state; repeating the current state changes nothing (notify may retry)."""
-    if contact.suppression == data.state:
+    """Add the reason to the contact's record (libs/common/suppression.py): the strongest kind is
+    in effect, so a later bounce never replaces an unsubscribe. Repeating a kind and wording
+    already recorded changes nothing (notify may retry)."""
+    merged = add_reason(
+        contact.suppression_reasons,
+        state=data.state,
+        reason=data.reason,
+        at=now_tokyo(),
+        by=principal.actor,
+    )
+    if not merged.changed:
         return False
     async with _audited(session, principal, "contact.suppressed", contact):
-        contact.suppression = data.state
-        contact.suppression_reason = data.reason
-        contact.suppressed_at = now_tokyo()
+        contact.suppression_reasons = merged.reasons
+        contact.suppression = merged.state
+        contact.suppression_reason = merged.reason
+        contact.suppressed_at = merged.at
     return True
 
 
@@ -338,4 +350,6 @@ async def lift_suppression(
         contact.suppression = None
         contact.suppression_reason = None
         contact.suppressed_at = None
+        # Lifted is a fresh start: the audit log keeps what the record said.
+        contact.suppression_reasons = []
     return contact
