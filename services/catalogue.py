@@ -24,7 +24,13 @@ _PORTS: dict[ServiceName, tuple[int, int]] = {
 }
 
 SERVICES: tuple[ServiceSpec, ...] = tuple(
-    ServiceSpec(name, port=api, metrics_port=metrics, migrations=_HERE / name / "migrations")
+    ServiceSpec(
+        name,
+        port=api,
+        metrics_port=metrics,
+        migrations=_HERE / name / "migrations",
+        mails_links=name == "notify",
+    )
     for name, (api, metrics) in _PORTS.items()
 )
 DEFAULT_PORTS: dict[str, int] = {spec.name: spec.port for spec in SERVICES}

@@ -66,6 +66,8 @@ def command_settings(
     found = _from_stack(service, stack)
     try:
         settings = load_settings(service, **found)
+        if server:
+            _own_settings(service)
     except ValidationError as exc:
         problems = "; ".join(_refusal(error) for error in exc.errors(include_input=False))
         refuse(f"refusing to start {service}: {problems}")
@@ -137,6 +139,15 @@ def _not_set(variable: str, stack: Stack | None, *, server: bool) -> str:
         else f"start `make run` in the checkout (or set {DATA_DIR_VARIABLE} to its --data-dir)"
     )
     return f"{variable} is not set and {where}: {start}, or export {variable}={example[variable]}"
+
+
+def _own_settings(service: str) -> None:
+    """A service's own knobs, read as the process starts: a refused one (notify's placeholder
+    sender outside development) stops it with one line, as a refused shared setting does."""
+    if service == "notify":
+        from services.notify.config import get_notify_settings
+
+        get_notify_settings()
 
 
 def _refusal(error: ErrorDetails) -> str:

@@ -86,5 +86,8 @@ class ServiceClient:
     async def post(self, url: str, *, idempotent: bool = False, **kwargs: Any) -> httpx.Response:
         return await self.request("POST", url, idempotent=idempotent, **kwargs)
 
+    async def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PUT", url, **kwargs)
+
     async def aclose(self) -> None:
         await self._client.aclose()

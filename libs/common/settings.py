@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,8 @@ class ServiceSpec:
     # worker's `--metrics-port` is 9100 by convention.
     metrics_port: int
     migrations: Path  # the service's Alembic folder
+    # It mails personal links (RSVP, unsubscribe) built on PUBLIC_BASE_URL, which it then needs.
+    mails_links: bool = False
 
 
 _registered: dict[str, ServiceSpec] = {}
@@ -149,6 +152,33 @@ class Settings(BaseSettings):
         ]
         if problems:
             raise ValueError("; ".join(problems) + f" (ENVIRONMENT={environment})")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_links_are_https_outside_development(cls, value: str, info: ValidationInfo) -> str:
+        """The address people reach jisso at: the RSVP and unsubscribe links in mails are built
+        on it (the service whose spec says ``mails_links``). Outside development it must be
+        https (a token in a plain-http link is read on the way), and that service must have one:
+        its fallback, its own ``<NAME>_URL``, is an address inside the cluster that no
+        recipient reaches."""
+        environment = info.data.get("environment", "development")
+        if environment in ("development", "test"):
+            return value
+        if not value.strip():
+            spec = _registered.get(str(info.data.get("service")))
+            if spec is None or not spec.mails_links:
+                return value  # only the service that mails links needs it
+            raise ValueError(
+                "PUBLIC_BASE_URL must be set to the https:// address recipients reach "
+                f"{spec.name} at (the links in mails are built on it; ENVIRONMENT={environment})"
+            )
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                f"PUBLIC_BASE_URL must be an https:// URL such as https://notify.example.go.jp, "
+                f"not {value.strip()!r} (ENVIRONMENT={environment})"
+            )
         return value
 
     @field_validator("metrics_port", mode="before")

@@ -7,6 +7,8 @@ from fastapi import APIRouter, FastAPI, Request
 from libs.common import __version__
 from libs.common.app import create_service_app
 from libs.common.settings import Settings, get_settings
+from services.notify.attendance.router import router as attendance_router
+from services.notify.audit.router import router as audit_router
 from services.notify.campaigns.router import router as campaigns_router
 from services.notify.deliveries.metrics import install_delivery_metrics
 from services.notify.deliveries.router import router as deliveries_router
@@ -19,7 +21,8 @@ from services.notify.rsvp.router import router as rsvp_router
 load_all_models()
 
 ROUTERS: list[APIRouter] = [campaigns_router, rsvp_router]
-ROUTERS += [messages_router, deliveries_router, previews_router]
+ROUTERS += [messages_router, deliveries_router, previews_router, audit_router]
+ROUTERS += [attendance_router]
 
 DESCRIPTION = """
 通知サービス — every message jisso sends: symposium invitations (with ICS and RSVP links), \

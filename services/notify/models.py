@@ -18,6 +18,7 @@ idempotency_keys = idempotency_table(Base.metadata)
 
 def load_all_models() -> None:
     """Import every domain's models so the metadata is complete (migrations, tests)."""
+    from services.notify.audit import models as _audit  # noqa: F401
     from services.notify.campaigns import models as _campaigns  # noqa: F401
     from services.notify.deliveries import models as _deliveries  # noqa: F401
     from services.notify.messages import models as _messages  # noqa: F401

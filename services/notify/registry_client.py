@@ -1,5 +1,5 @@
-"""What notify asks the registry: a symposium, its audience, a contact, and suppressions to
-record."""
+"""What notify asks the registry: a symposium, its audience, a contact; and what it tells it:
+suppressions to record and a symposium's capacity."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from libs.common.errors import NotFound, ServiceUnavailable
+from libs.common.errors import Conflict, NotFound, ServiceUnavailable
 from libs.common.http import ServiceClient
 
 
@@ -50,6 +50,18 @@ class RegistryClient:
             for contact in page["items"]:
                 yield contact
             url = page.get("next")
+
+    async def set_capacity(self, symposium_id: uuid.UUID, capacity: int | None) -> dict[str, Any]:
+        """The registry keeps the one capacity; notify sets it once it has checked attendance.
+        Setting the same value twice changes nothing there."""
+        path = f"/v1/symposia/{symposium_id}/capacity"
+        response = await self.client.put(path, json={"capacity": capacity})
+        if response.status_code in (404, 409):
+            body: dict[str, Any] = response.json()
+            raise (NotFound if response.status_code == 404 else Conflict)(body["detail"])
+        _raise_for_status(response.status_code, response.text)
+        symposium: dict[str, Any] = response.json()
+        return symposium
 
     async def record_suppression(self, *, email: str, state: str, reason: str) -> None:
         """Idempotent on the registry's side: the same state twice changes nothing."""

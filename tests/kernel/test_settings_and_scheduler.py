@@ -37,7 +37,11 @@ def test_the_link_key_is_refused_like_the_jwt_key(link_secret: str) -> None:
             "notify", environment="production", jwt_secret=A_SECRET, link_secret=link_secret
         )
     settings = load_settings(
-        "notify", environment="production", jwt_secret=A_SECRET, link_secret=A_LINK_KEY
+        "notify",
+        environment="production",
+        jwt_secret=A_SECRET,
+        link_secret=A_LINK_KEY,
+        public_base_url="https://notify.example.jp",
     )
     assert settings.link_verification_secrets == [A_LINK_KEY]
 

@@ -1,12 +1,14 @@
 """A headless Debian chromium driven over the Chrome DevTools protocol (no playwright here).
 
 The pages under test run no script; the harness only navigates, reads the text and submits forms
-through ``Runtime.evaluate`` as a person's click would.
+through ``Runtime.evaluate`` as a person's click would, and sets the screen width and takes
+screenshots (``Emulation``, ``Page.captureScreenshot``) so a person can look at the pages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import shutil
@@ -87,6 +89,32 @@ class Page:
 
     async def text(self) -> str:
         return str(await self.evaluate("document.body.innerText"))
+
+    async def set_width(self, width: int, height: int = 800) -> None:
+        """Lay the current page out again as a screen ``width`` CSS pixels wide (narrow ones as a
+        phone: the page's viewport meta applies)."""
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=width < 600,
+        )
+
+    async def screenshot(self, path: Path) -> bytes:
+        """The whole page (not only the viewport) as PNG, written to ``path``; its bytes."""
+        metrics = await self.send("Page.getLayoutMetrics")
+        size = metrics["cssContentSize"]
+        shot = await self.send(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        )
+        png = base64.b64decode(shot["data"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(path.write_bytes, png)
+        return png
 
 
 @contextlib.asynccontextmanager

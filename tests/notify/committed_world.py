@@ -7,6 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Any
 
 import httpx
@@ -15,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common.http import ServiceClient
 from libs.common.settings import Settings
+from services.notify.audit.models import AuditEvent as NotifyAudit
 from services.notify.campaigns.models import Campaign
+from services.notify.deliveries.models import Delivery
 from services.notify.messages.models import Message
 from services.notify.models import applied_effects, idempotency_keys, outbox
 from services.notify.registry_client import RegistryClient
-from services.notify.rsvp.models import Rsvp, RsvpCapacity
+from services.notify.rsvp.models import Rsvp
+from services.notify.rsvp.service import LETTER_KEYS
 from services.registry.audit.models import AuditEvent
 from services.registry.contacts.models import Contact
 from services.registry.symposia.models import Symposium
@@ -102,20 +106,20 @@ async def _remove(committed: async_sessionmaker[AsyncSession], world: World) -> 
         await session.execute(
             delete(outbox).where(outbox.c.payload["campaign_id"].astext.in_(campaign_keys))
         )
+        await _remove_resends(
+            session, select(Campaign.id).where(Campaign.symposium_id.in_(symposia))
+        )
         await session.execute(delete(Campaign).where(Campaign.symposium_id.in_(symposia)))
         rsvps = (
             await session.scalars(select(Rsvp.id).where(Rsvp.symposium_id.in_(symposia)))
         ).all()
-        for rsvp_id in rsvps:  # letters to the promoted: "rsvp-promoted:<rsvp id>:v<n>"
-            letters = delete(Message).where(
-                Message.dedupe_key.startswith(f"rsvp-promoted:{rsvp_id}:")
-            )
+        for rsvp_id, prefix in product(rsvps, LETTER_KEYS.values()):  # "<prefix>:<rsvp id>:v<n>"
+            letters = delete(Message).where(Message.dedupe_key.startswith(f"{prefix}:{rsvp_id}:"))
             for message_id in (await session.scalars(letters.returning(Message.id))).all():
                 await session.execute(
                     delete(outbox).where(outbox.c.payload["message_id"].astext == str(message_id))
                 )
         await session.execute(delete(Rsvp).where(Rsvp.symposium_id.in_(symposia)))
-        await session.execute(delete(RsvpCapacity).where(RsvpCapacity.symposium_id.in_(symposia)))
         for symposium_id in world.symposium_ids:
             await session.execute(
                 delete(applied_effects).where(applied_effects.c.key.contains(symposium_id))
@@ -128,3 +132,19 @@ async def _remove(committed: async_sessionmaker[AsyncSession], world: World) -> 
         await session.execute(delete(Contact).where(Contact.id.in_(world.contact_ids)))
         await session.execute(delete(Symposium).where(Symposium.id.in_(symposia)))
     await remove_tagged(committed, world.tag)
+
+
+async def _remove_resends(session: AsyncSession, campaigns: Any) -> None:
+    """Letters sent again from the world's deliveries ("resend:<delivery id>:<n>"), their outbox
+    rows and notify's audit of them."""
+    originals = (
+        await session.scalars(select(Delivery.id).where(Delivery.campaign_id.in_(campaigns)))
+    ).all()
+    for delivery_id in originals:
+        letters = delete(Message).where(Message.dedupe_key.startswith(f"resend:{delivery_id}:"))
+        for message_id in (await session.scalars(letters.returning(Message.id))).all():
+            await session.execute(
+                delete(outbox).where(outbox.c.payload["message_id"].astext == str(message_id))
+            )
+    subjects = [str(d) for d in originals]
+    await session.execute(delete(NotifyAudit).where(NotifyAudit.subject_id.in_(subjects)))

@@ -21,8 +21,10 @@ async def world(
     engine: AsyncEngine,
     smtp_server: SmtpServer,
     token: Callable[..., str],
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Any]:
-    """Registry and notify over committing sessions, for tests that send; all removed after."""
+    """Registry and notify over committing sessions, for tests that send; all removed after.
+    Parametrised indirectly, its param holds more notify knobs (``reply_address`` …)."""
     from tests.notify.committed_world import committed_world
 
     async with committed_world(
@@ -34,6 +36,7 @@ async def world(
         backoff_base_seconds=1.0,
         backoff_max_seconds=2.0,
         max_attempts=8,
+        **getattr(request, "param", {}),
     ) as made:
         yield made
 

@@ -62,7 +62,7 @@ def test_every_campaign_kind_has_one_audience_rule_and_the_docs_show_it() -> Non
         ("reminder", "all", ["unanswered", "attending"]),
         ("update", "unanswered", ["not_declined"]),
         ("cancellation", "attending", ["not_declined"]),
-        ("invitation", "everyone", ["all"]),
+        ("invitation", "everyone", ["not_yet_invited", "all", "contacts"]),
     ],
 )
 async def test_an_audience_the_kind_does_not_take_is_a_422_naming_it(
@@ -98,12 +98,18 @@ async def test_reminders_reach_the_unanswered_updates_and_cancellations_all_but_
     staff = await world.staff(5)
     attending, waitlisted, declining, silent, quiet = staff
     invitation = await draft(world.notify, token, symposium["id"], "invitation")
-    assert invitation["context"] == {"audience": "all"}
+    assert invitation["context"] == {"audience": "not_yet_invited"}
     assert (await approve(world.notify, token, invitation["id"])).status_code == 200
     assert await send_due(world.ctx) == {"sent": 5}
     settings = make_settings("notify")
     for person, choice in ((attending, "attend"), (waitlisted, "attend"), (declining, "decline")):
         await answer(world.notify, links_for(settings, person, symposium)[choice], choice)
+    # The attending and the waitlisted each get their confirmation (受付確認); a decline none.
+    assert await send_due(world.ctx) == {"sent": 2}
+    confirmed = letters(smtp_server, "【出席受付】") + letters(
+        smtp_server, "【キャンセル待ち受付】"
+    )
+    assert addressees(confirmed) == sorted([attending["email"], waitlisted["email"]])
 
     reminder = await draft(world.notify, token, symposium["id"], "reminder")
     assert (reminder["recipient_count"], reminder["context"]) == (2, {"audience": "unanswered"})

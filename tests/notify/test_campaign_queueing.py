@@ -33,11 +33,19 @@ async def test_twenty_thousand_recipients_are_queued_in_one_statement(
 
     # One statement, whatever the count (its speed is B3's in `make bench`, not a test's).
     written = await repository.insert_deliveries(
-        session, campaign_id=campaign.id, kind="symposium_invitation", recipients=recipients
+        session,
+        campaign_id=campaign.id,
+        kind="symposium_invitation",
+        recipients=recipients,
+        message_id_domain="jisso.invalid",
     )
     assert written == 19_999
     again = await repository.insert_deliveries(
-        session, campaign_id=campaign.id, kind="symposium_invitation", recipients=recipients
+        session,
+        campaign_id=campaign.id,
+        kind="symposium_invitation",
+        recipients=recipients,
+        message_id_domain="jisso.invalid",
     )
     assert again == 0
     keys = await session.scalars(

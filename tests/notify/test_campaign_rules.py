@@ -112,7 +112,7 @@ async def test_a_new_invitation_may_follow_one_that_is_done(
     assert (await approve(world.notify, token, first["id"])).status_code == 200
     assert (await send_due(world.ctx)).get("sent") == 1
 
-    again = await draft(world.notify, token, symposium["id"], "invitation")
+    again = await draft(world.notify, token, symposium["id"], "invitation", audience="all")
 
     assert again["status"] == "draft" and again["recipient_count"] == 1
     await withdraw(world, token, again["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -34,6 +35,11 @@ async def attend(
     return reply.text
 
 
+def promotions(smtp_server: SmtpServer) -> list[EmailMessage]:
+    mails = maildir_messages(smtp_server.maildir)
+    return [m for m in mails if str(m["Subject"]).startswith("【参加確定】")]
+
+
 async def capacity(world: World, sid: str, body: dict[str, Any]) -> httpx.Response:
     return await world.notify.put(
         f"/v1/symposia/{sid}/capacity", json=body, headers=operator(world.token)
@@ -54,6 +60,7 @@ async def test_raising_capacity_promotes_the_first_in_line_at_once_with_the_lett
     assert made.status_code == 201
     pages = [await attend(world, settings, contact, symposium) for contact in staff]
     assert "キャンセル待ち（3番目）" in pages[3]
+    assert await send_due(world.ctx) == {"sent": 4}  # each answer's confirmation (受付確認)
 
     raised = await capacity(world, sid, {"capacity": 3})
 
@@ -62,15 +69,18 @@ async def test_raising_capacity_promotes_the_first_in_line_at_once_with_the_lett
     assert (body["capacity"], body["attending"], body["waitlisted"]) == (3, 3, 1)
     assert len(body["promoted"]) == 2 and body["over_capacity"] == 0
     assert await send_due(world.ctx) == {"sent": 2}
-    mails = maildir_messages(smtp_server.maildir)
+    mails = promotions(smtp_server)
     assert len({m["Message-ID"] for m in mails}) == len(mails) == 2
+    # One capacity: the registry's symposium holds what notify set.
+    registry_view = await world.registry.get(f"/v1/symposia/{sid}", headers=operator(world.token))
+    assert registry_view.json()["capacity"] == 3
     assert {m["To"].addresses[0].addr_spec for m in mails} == {s["email"] for s in staff[1:3]}
     assert all("【参加確定】" in str(m["Subject"]) and m["List-Unsubscribe"] for m in mails)
     # The same capacity again promotes nobody and sends nothing more.
     again = await capacity(world, sid, {"capacity": 3})
     assert again.json()["promoted"] == []
     assert not await send_due(world.ctx)
-    assert len(maildir_messages(smtp_server.maildir)) == 2
+    assert len(promotions(smtp_server)) == 2
 
 
 async def test_lowering_below_attending_is_refused_unless_forced_and_then_nobody_is_bumped(
@@ -93,11 +103,16 @@ async def test_lowering_below_attending_is_refused_unless_forced_and_then_nobody
         f"/v1/symposia/{sid}/rsvp-summary", headers=operator(world.token)
     )
     assert summary.json()["attending"] == 3
+    # Refused: nothing changed anywhere.
+    registry_view = await world.registry.get(f"/v1/symposia/{sid}", headers=operator(world.token))
+    assert registry_view.json()["capacity"] == 3
 
     forced = await capacity(world, sid, {"capacity": 1, "force": True})
 
     assert forced.status_code == 200, forced.text
     body = forced.json()
     assert (body["attending"], body["over_capacity"], body["promoted"]) == (3, 2, [])
+    registry_view = await world.registry.get(f"/v1/symposia/{sid}", headers=operator(world.token))
+    assert registry_view.json()["capacity"] == 1
     # New acceptances wait until attendance is below the new capacity.
     assert "キャンセル待ち（1番目）" in await attend(world, settings, staff[3], symposium)

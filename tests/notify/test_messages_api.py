@@ -147,7 +147,7 @@ async def test_a_message_queues_one_delivery_per_distinct_address_and_schedules_
     # One delivery per mailbox, sent to the first spelling given; keyed by the mailbox.
     by_email = {d["email"]: d for d in out["deliveries"]}
     assert set(by_email) == {"a@example.jp", "B@example.jp", "gone@example.jp"}
-    assert by_email["a@example.jp"]["smtp_message_id"].endswith("@jisso>")
+    assert by_email["a@example.jp"]["smtp_message_id"].endswith("@jisso.invalid>")
     keys = (await session.scalars(select(Delivery.dedupe_key).order_by(Delivery.email_key))).all()
     assert keys == [
         "message:decision:api-1:a@example.jp",

@@ -67,7 +67,12 @@ def decoded(value: str) -> str:
 
 
 def test_every_line_ends_in_crlf_is_ascii_and_at_most_78_long() -> None:
-    ics = invitation(SYMPOSIUM, method="REQUEST", organizer_email="o@x.jp", organizer_name="事務局")
+    ics = invitation(
+        SYMPOSIUM,
+        method="REQUEST",
+        organizer_email="o@x.jp",
+        organizer_name="事務局",
+    )
     raw, parsed = letter(ics=ics.for_attendee("hanako@example.jp", LONG_NAME))
     raw.decode("ascii")
     lines = raw.split(b"\r\n")
@@ -140,7 +145,10 @@ def test_both_bodies_decode_to_the_rendered_text() -> None:
 
 def test_one_calendar_per_campaign_each_copy_names_only_its_attendee() -> None:
     calendar = invitation(
-        SYMPOSIUM, method="REQUEST", organizer_email="o@x.jp", organizer_name="事務局"
+        SYMPOSIUM,
+        method="REQUEST",
+        organizer_email="o@x.jp",
+        organizer_name="事務局",
     )
     name = '加藤, "一郎"; 代理:1'
     first, second = calendar.for_attendee("kato@x.jp", name), calendar.for_attendee("b@x.jp", "b")

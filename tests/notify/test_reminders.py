@@ -106,9 +106,13 @@ async def test_the_unanswered_hear_three_days_before_and_attendees_the_day_befor
     (attendee_reminder_id,) = day_before["reminders"]
     assert (await campaign(committed, attendee_reminder_id))[1] == [attending["email"]]
 
-    assert await send_due(world.ctx) == {"sent": 2}
+    assert await send_due(world.ctx) == {"sent": 3}  # the two reminders and one 受付確認
     assert tags_to(smtp_server, silent["email"]) == ["【ご案内】", "【リマインド】"]
-    assert tags_to(smtp_server, attending["email"]) == ["【ご案内】", "【明日開催】"]
+    assert tags_to(smtp_server, attending["email"]) == [
+        "【ご案内】",
+        "【出席受付】",
+        "【開催のご案内】",  # sent now, weeks ahead: 【明日開催】 only the day before
+    ]
     assert tags_to(smtp_server, declining["email"]) == ["【ご案内】"]
 
 

@@ -6,7 +6,7 @@ import email
 import email.policy
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ import icalendar
 import pytest
 
 from libs.common.errors import InvalidInput
+from libs.common.fiscal_year import TOKYO
 from services.notify.config import NotifySettings
 from services.notify.letters.ics import IcsMethod, invitation
 from services.notify.letters.kinds import KINDS
@@ -52,6 +53,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "symposium_cancellation": {"symposium": SYMPOSIUM, "reason": "講師の体調不良"},
     "symposium_waitlist_promoted": {"symposium": SYMPOSIUM},
+    "symposium_rsvp_confirmation": {
+        "symposium": SYMPOSIUM,
+        "response": "waitlisted",
+        "position": 2,
+    },
     "continuation_deadline_reminder": {
         "project_name": "ドローン物流実装事業",
         "local_government": "秩父市",
@@ -285,7 +291,10 @@ def test_the_ics_parses_with_tokyo_times_uid_sequence_and_method() -> None:
 def test_a_cancellation_ics_cancels_the_same_event_with_a_higher_sequence() -> None:
     cancelled = {**SYMPOSIUM, "status": "cancelled", "sequence": 3}
     ics = invitation(
-        cancelled, method="CANCEL", organizer_email="office@jisso.invalid", organizer_name="事務局"
+        cancelled,
+        method="CANCEL",
+        organizer_email="office@jisso.invalid",
+        organizer_name="事務局",
     ).for_attendee(HANAKO.email, HANAKO.name)
     calendar = icalendar.Calendar.from_ical(ics)
     (event,) = calendar.walk("VEVENT")
@@ -304,3 +313,19 @@ def test_a_format_the_registry_does_not_know_is_not_printed() -> None:
     assert "開催形式" not in unknown.text
     assert "開催形式" not in unknown.html
     assert "参加URL ：https://meet.example.jp/r3-4" in unknown.text
+
+
+@pytest.mark.parametrize(
+    ("days", "tag"), [(0, "【本日開催】"), (1, "【明日開催】"), (12, "【開催のご案内】")]
+)
+def test_the_attendee_reminder_says_tomorrow_only_on_the_day_before(days: int, tag: str) -> None:
+    start = datetime.now(TOKYO).replace(hour=23, minute=50, second=0, microsecond=0)
+    start += timedelta(days=days)
+    symposium = {**SYMPOSIUM, "starts_at": start.isoformat(), "ends_at": start.isoformat()}
+    rendered = render_message(
+        "symposium_reminder",
+        context={"symposium": symposium, "audience": "attending"},
+        recipient=HANAKO,
+        links=LINKS,
+    )
+    assert rendered.subject.startswith(tag)

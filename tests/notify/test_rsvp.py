@@ -121,9 +121,19 @@ async def test_capacity_two_waitlists_the_third_and_a_decline_promotes_them(
     assert (promoted.response, promoted.name) == ("attending", staff[2]["name"])
     assert (letter.kind, letter.context["symposium"]["id"]) == ("symposium_waitlist_promoted", sid)
 
-    # The campaign is still a draft: only the promotion letter is due.
-    assert await send_due(world.ctx) == {"sent": 1}
-    (mail,) = maildir_messages(smtp_server.maildir)
+    # The campaign is still a draft: only letters about answers are due. The first's attendance
+    # confirmation and the third's waitlist one were withdrawn unsent when their answers changed.
+    assert await send_due(world.ctx) == {"sent": 2}
+    confirmation, mail = sorted(
+        maildir_messages(smtp_server.maildir),
+        key=lambda m: m["To"].addresses[0].addr_spec != staff[1]["email"],
+    )
+    assert confirmation["To"].addresses[0].addr_spec == staff[1]["email"]
+    assert str(confirmation["Subject"]).startswith("【出席受付】")
+    (accepted,) = [
+        p for p in confirmation.iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
+    assert "PARTSTAT=ACCEPTED" in accepted.get_content()
     assert mail["To"].addresses[0].addr_spec == staff[2]["email"]
     assert "【参加確定】" in str(mail["Subject"])
     body = mail.get_body(("plain",))
@@ -134,6 +144,7 @@ async def test_capacity_two_waitlists_the_third_and_a_decline_promotes_them(
     assert ics.get_param("method") == "REQUEST" and "METHOD:REQUEST" in calendar
     (event,) = icalendar.Calendar.from_ical(calendar).walk("VEVENT")
     assert str(event["UID"]) == f"symposium-{sid}@jisso"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"  # the place is theirs
     assert event["SEQUENCE"] == symposium["sequence"]
     # A full invitation (test_promotion_letter.py reads its links and uses them).
     assert mail["List-Unsubscribe"] is not None
@@ -323,16 +334,26 @@ async def test_concurrent_acceptances_never_exceed_capacity(
                 session, symposium=symposium, holder=holder, answer="attend"
             )
 
+    letters = Message.context["symposium"]["id"].astext == str(sid)
     try:
         outcomes = await asyncio.gather(*(accept(i) for i in range(12)))
         async with committed() as session:
             stored = (
                 await session.scalars(select(Rsvp.response).where(Rsvp.symposium_id == sid))
             ).all()
+            confirmations = (
+                await session.scalars(select(Message.context["response"].astext).where(letters))
+            ).all()
     finally:
         async with committed() as session, session.begin():
+            removed = (
+                await session.scalars(delete(Message).where(letters).returning(Message.id))
+            ).all()
+            jobs = outbox.c.payload["message_id"].astext.in_([str(m) for m in removed])
+            await session.execute(delete(outbox).where(jobs))
             await session.execute(delete(Rsvp).where(Rsvp.symposium_id == sid))
 
     assert sorted(stored) == ["attending"] * 3 + ["waitlisted"] * 9
+    assert sorted(confirmations) == sorted(stored)  # each answer confirmed once (受付確認)
     assert sorted(o.position for o in outcomes if o.position) == list(range(1, 10))
     assert sum(o.response == "attending" for o in outcomes) == 3

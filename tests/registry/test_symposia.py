@@ -199,6 +199,7 @@ async def test_sequence_rises_on_time_change_not_on_theme_change(
     )
     assert cancelled.status_code == 200
     assert (cancelled.json()["status"], cancelled.json()["sequence"]) == ("cancelled", 3)
+    assert cancelled.json()["cancellation_reason"] == "中止"
     again = await registry.post(f"{url}/cancellation", headers=operator)
     assert again.json()["sequence"] == 3
     frozen = await registry.patch(
@@ -308,3 +309,35 @@ async def test_seed_holds_the_documented_symposia_and_runs_twice_unchanged(
     assert dict((await session.execute(select(Symposium.id, Symposium.version))).all()) == versions
     assert await session.scalar(select(func.count()).select_from(AuditEvent)) == events
     assert len(versions) == 7
+
+
+async def test_capacity_is_set_by_notify_only_and_a_patch_naming_it_is_refused(
+    registry: httpx.AsyncClient, operator: dict[str, str], token: Callable[..., str]
+) -> None:
+    created = await registry.post("/v1/symposia", json=symposium(capacity=30), headers=operator)
+    url = f"/v1/symposia/{created.json()['id']}"
+    patched = await registry.patch(
+        url, json={"capacity": 50}, headers={**operator, "If-Match": created.headers["ETag"]}
+    )
+    assert patched.status_code == 422
+    assert [(e["field"], e["rule"]) for e in patched.json()["errors"]] == [
+        ("body.capacity", "capacity_set_in_notify")
+    ]
+    assert "PUT /v1/symposia/{id}/capacity" in patched.json()["errors"][0]["message"]
+    by_operator = await registry.put(f"{url}/capacity", json={"capacity": 50}, headers=operator)
+    assert by_operator.status_code == 403
+
+    notify = bearer(token(Role.service, subject="notify"))
+    raised = await registry.put(f"{url}/capacity", json={"capacity": 50}, headers=notify)
+
+    assert raised.status_code == 200, raised.text
+    assert (raised.json()["capacity"], raised.json()["sequence"]) == (50, 0)
+    assert (await registry.get(url, headers=operator)).json()["capacity"] == 50
+    unlimited = await registry.put(f"{url}/capacity", json={"capacity": None}, headers=notify)
+    assert unlimited.json()["capacity"] is None
+    audit = await registry.get(
+        f"/v1/audit?subject=symposium:{created.json()['id']}", headers=operator
+    )
+    changes = [e for e in audit.json()["items"] if e["action"] == "symposium.updated"]
+    assert sorted(str(e["after"]["capacity"]) for e in changes) == ["50", "None"]
+    assert {e["actor"] for e in changes} == {"service:notify"}

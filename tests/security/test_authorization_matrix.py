@@ -93,6 +93,7 @@ REGISTRY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/symposia/{symposium_id}"): ANY_ROLE,
     ("PATCH", "/v1/symposia/{symposium_id}"): (OP,),
     ("POST", "/v1/symposia/{symposium_id}/cancellation"): (OP,),
+    ("PUT", "/v1/symposia/{symposium_id}/capacity"): (SV,),
     ("GET", "/v1/symposia/{symposium_id}/audience"): (OP, SV),
     # Published figures are public facts (the stats serve them to every reader); operators
     # add and correct them.
@@ -180,6 +181,12 @@ NOTIFY: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/unsubscribe/{token}"): PUBLIC,
     ("GET", "/v1/symposia/{symposium_id}/rsvp-summary"): (OP,),
     ("PUT", "/v1/symposia/{symposium_id}/capacity"): (OP,),
+    ("GET", "/v1/symposia/{symposium_id}/attendees"): (OP,),
+    ("GET", "/v1/symposia/{symposium_id}/attendees.csv"): (OP,),
+    ("GET", "/v1/symposia/{symposium_id}/attendees.xlsx"): (OP,),
+    ("GET", "/v1/campaigns/{campaign_id}/report"): (OP,),
+    ("POST", "/v1/deliveries/{delivery_id}/resend"): (OP,),
+    ("GET", "/v1/audit"): (OP,),
     ("POST", "/v1/messages"): (OP, SV),
     ("GET", "/v1/messages/{message_id}"): (OP, SV),
     ("GET", "/v1/deliveries"): (OP,),

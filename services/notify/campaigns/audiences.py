@@ -9,6 +9,7 @@ can never again reach someone who has answered. docs/notify.md shows the table b
 from __future__ import annotations
 
 import re
+import uuid
 from enum import StrEnum
 
 from libs.common.errors import InvalidInput
@@ -17,7 +18,9 @@ from libs.common.errors import InvalidInput
 class Audience(StrEnum):
     """Who a letter is written to. "Invited" means a sent delivery of an approved invitation."""
 
+    not_yet_invited = "not_yet_invited"
     all = "all"
+    contacts = "contacts"
     unanswered = "unanswered"
     attending = "attending"
     not_declined = "not_declined"
@@ -27,7 +30,7 @@ class Audience(StrEnum):
 # kind → the audiences it takes, its default first. A waitlisted person has answered (キャンセル待ち
 # is an answer: they asked to attend), so no "unanswered" reminder goes to them.
 AUDIENCES: dict[str, tuple[Audience, ...]] = {
-    "invitation": (Audience.all,),
+    "invitation": (Audience.not_yet_invited, Audience.all, Audience.contacts),
     "reminder": (Audience.unanswered, Audience.attending),
     "update": (Audience.not_declined,),
     "cancellation": (Audience.not_declined,),
@@ -38,8 +41,13 @@ AUDIENCES: dict[str, tuple[Audience, ...]] = {
 CAMPAIGN_KINDS = ("invitation", "reminder", "update", "cancellation")
 
 MEANING: dict[Audience, str] = {
-    Audience.all: "シンポジウムの対象者全員（台帳の audience、配信停止中の宛先を除く）"
-    " / the symposium's whole registry audience, suppressed mailboxes left out",
+    Audience.not_yet_invited: "対象者のうちまだ案内を受け取っていない人（初回は対象者全員）"
+    " / the registry audience less every mailbox an earlier invitation reached or is reaching"
+    " (the whole audience the first time; failed and bounced deliveries do not count as reached)",
+    Audience.all: "シンポジウムの対象者全員（既に案内した人にも再送）"
+    " / the whole registry audience again, including those already invited",
+    Audience.contacts: "指定した連絡先のみ（`contact_ids`、対象者でなくてもよい）"
+    " / only the contacts named in `contact_ids` (registry contacts, in the audience or not)",
     Audience.unanswered: "案内を送った人のうち出欠の回答がない人"
     "（出席・欠席・キャンセル待ちは回答済み）"
     " / invited and not answered (attending, declined and waitlisted have answered)",
@@ -69,6 +77,22 @@ def resolve(kind: str, requested: str | None, field: str = "body.audience") -> A
         kind=kind,
         allowed=[a.value for a in allowed],
     )
+
+
+def check_contact_ids(audience: Audience, contact_ids: list[uuid.UUID] | None) -> None:
+    """``contact_ids`` goes with the ``contacts`` audience, and only with it."""
+    if audience is Audience.contacts and not contact_ids:
+        raise InvalidInput.field(
+            "body.contact_ids",
+            "required_for_audience",
+            "宛先 contacts には contact_ids が必要です（audience contacts needs contact_ids）",
+        )
+    if audience is not Audience.contacts and contact_ids:
+        raise InvalidInput.field(
+            "body.contact_ids",
+            "only_with_contacts_audience",
+            f"contact_ids は宛先 contacts のときだけ指定できます（audience is {audience.value}）",
+        )
 
 
 def markdown() -> str:

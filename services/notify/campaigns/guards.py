@@ -35,13 +35,28 @@ def check_not_over(symposium: dict[str, Any], kind: str) -> None:
         )
 
 
+def check_venue(symposium: dict[str, Any], kind: str) -> None:
+    """An in-person or hybrid session is not announced without its venue (会場): the letter
+    and the calendar entry would send people nowhere."""
+    if kind == "cancellation" or symposium.get("format") not in ("in_person", "hybrid"):
+        return
+    if not symposium.get("venue"):
+        raise Conflict(
+            "会場が未登録のため、対面・ハイブリッド開催のご案内は送れません。台帳に会場を登録してください"
+            f"（a {symposium.get('format')} symposium needs its venue in the registry first）",
+            rule="venue_required",
+            symposium_format=symposium.get("format"),
+        )
+
+
 def check_current(campaign: Campaign, symposium: dict[str, Any]) -> None:
     """A draft made before the symposium moved carries the old date, ``SEQUENCE`` and RSVP
     expiry: approving it would tell people the wrong thing, so it is refused, naming both."""
     current = int(symposium.get("sequence") or 0)
     if campaign.sequence != current:
         raise Conflict(
-            f"下書きはシンポジウムの第{campaign.sequence}版に基づいていますが、現在は第{current}版です。"
+            "下書きの作成後にシンポジウムの日時・形式・URL・会場が変更されています"
+            f"（変更番号 sequence: 下書き {campaign.sequence}、現在 {current}）。"
             "下書きを取り消して作り直してください"
             f"（stale draft: drafted at sequence {campaign.sequence}, the symposium is now at "
             f"{current}; cancel it and draft again）",
@@ -51,10 +66,31 @@ def check_current(campaign: Campaign, symposium: dict[str, Any]) -> None:
         )
 
 
+async def check_not_announced(session: AsyncSession, symposium: dict[str, Any], kind: str) -> None:
+    """An update or a cancellation says one thing about one version of the symposium: a second
+    one for the same version (drafted, under way or sent) would tell everyone twice. One person's
+    missing letter is sent again with ``POST /v1/deliveries/{id}/resend``."""
+    if kind not in ("update", "cancellation"):
+        return
+    sequence = int(symposium.get("sequence") or 0)
+    earlier = await repository.same_announcement(
+        session, uuid.UUID(str(symposium["id"])), kind=kind, sequence=sequence
+    )
+    if earlier is not None:
+        raise Conflict(
+            "このシンポジウムのこの版については、同じお知らせを既に作成・送信しています"
+            f"（a {kind} campaign for sequence {sequence} is already {earlier.status}; resend one "
+            "person's letter instead）",
+            rule="already_announced",
+            campaign_id=str(earlier.id),
+            campaign_status=str(earlier.status),
+        )
+
+
 async def check_one_invitation(session: AsyncSession, symposium_id: uuid.UUID, kind: str) -> None:
     """At most one invitation campaign per symposium is under way (draft, approved or sending);
-    once it is done or cancelled a new invitation may be drafted (it goes to the audience as
-    the registry has it then; sending only to those not yet invited is not built yet)."""
+    once it is done or cancelled a new invitation may be drafted (by default to those no earlier
+    invitation reached: ``audiences.Audience.not_yet_invited``)."""
     if kind != "invitation":
         return
     active = await repository.active_invitation(session, symposium_id)

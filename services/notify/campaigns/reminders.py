@@ -109,7 +109,11 @@ async def _remind(
         # It moved: the update (with the new time, ICS and RSVP links) replaces today's reminders.
         for key in keys:
             await claim_effect(session, applied_effects, key)
-        if await claim_effect(
+        # An operator's own update for this version (a draft too) stands in for the run's.
+        mine = await repository.same_announcement(
+            session, symposium_id, kind="update", sequence=sequence
+        )
+        if mine is None and await claim_effect(
             session, applied_effects, f"symposium-update:{symposium_id}:{sequence}"
         ):
             campaign = await service.draft_campaign(

@@ -66,7 +66,7 @@ _INSERT_DELIVERIES = text(
          smtp_message_id, created_at, updated_at)
     SELECT gen_random_uuid(), :campaign_id, 'campaign:' || :campaign_key || ':' || r.contact_id,
            :kind, r.contact_id, r.email, r.email_key, r.name, :state, 0,
-           '<' || gen_random_uuid() || '@jisso>', now(), now()
+           '<' || gen_random_uuid() || '@' || :message_id_domain || '>', now(), now()
     FROM unnest(CAST(:contact_ids AS uuid[]), CAST(:emails AS text[]),
                 CAST(:email_keys AS text[]), CAST(:names AS text[]))
          AS r(contact_id, email, email_key, name)
@@ -77,9 +77,15 @@ _INSERT_DELIVERIES = text(
 
 
 async def insert_deliveries(
-    session: AsyncSession, *, campaign_id: uuid.UUID, kind: str, recipients: Sequence[Recipient]
+    session: AsyncSession,
+    *,
+    campaign_id: uuid.UUID,
+    kind: str,
+    recipients: Sequence[Recipient],
+    message_id_domain: str,
 ) -> int:
-    """Queue one delivery per recipient; returns how many rows were written."""
+    """Queue one delivery per recipient; returns how many rows were written. Message-IDs are
+    ``<uuid@message_id_domain>``, as ``letters.mime.new_message_id`` mints them."""
     if not recipients:
         return 0
     result = await session.execute(
@@ -89,6 +95,7 @@ async def insert_deliveries(
             "campaign_key": str(campaign_id),
             "kind": kind,
             "state": DeliveryState.queued.value,
+            "message_id_domain": message_id_domain,
             "contact_ids": [r.contact_id for r in recipients],
             "emails": [r.email for r in recipients],
             "email_keys": [r.email_key for r in recipients],
@@ -224,6 +231,45 @@ async def invited_recipients(
     for r in rows:
         unique.setdefault(r.email_key, Recipient(r.contact_id, r.email, r.name))
     return list(unique.values())
+
+
+# A mailbox an invitation reached or is reaching; a failed or bounced delivery never reached it.
+REACHING = (
+    DeliveryState.queued,
+    DeliveryState.sending,
+    DeliveryState.retrying,
+    DeliveryState.sent,
+)
+
+
+async def invited_mailboxes(session: AsyncSession, symposium_id: uuid.UUID) -> set[str]:
+    """The mailboxes (identity keys) an approved invitation of the symposium reached or is
+    reaching: who a second invitation leaves out by default."""
+    query = (
+        select(Delivery.email_key)
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(
+            Campaign.symposium_id == symposium_id,
+            Campaign.kind == "invitation",
+            Campaign.status.in_(("approved", "sending", "done")),
+            Delivery.state.in_(REACHING),
+        )
+        .distinct()
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def same_announcement(
+    session: AsyncSession, symposium_id: uuid.UUID, *, kind: str, sequence: int
+) -> Campaign | None:
+    """A campaign of this kind for this version of the symposium, not withdrawn."""
+    query = select(Campaign).where(
+        Campaign.symposium_id == symposium_id,
+        Campaign.kind == kind,
+        Campaign.sequence == sequence,
+        Campaign.status != "cancelled",
+    )
+    return await session.scalar(query.limit(1))
 
 
 ACTIVE_INVITATION_INDEX = "uq_campaigns_one_active_invitation"

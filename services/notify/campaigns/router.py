@@ -109,6 +109,7 @@ async def create_campaign(
         kind=body.kind,
         reason=body.reason,
         audience=body.audience,
+        contact_ids=body.contact_ids,
     )
     await service.reload(session, campaign)
     counts = await service.counts(session, [campaign])

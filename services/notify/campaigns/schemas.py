@@ -22,17 +22,26 @@ class CampaignCreate(BaseModel):
     reason: str | None = Field(
         default=None,
         max_length=2000,
-        description="For a cancellation: why, as the letter says it",
+        description="For a cancellation: why, as the letter says it; without it, the reason the "
+        "registry kept when the symposium was cancelled (`cancellation_reason`)",
         examples=["講師の都合により"],
     )
     audience: str | None = Field(
         default=None,
         max_length=40,
         description="Who the letters go to (宛先); each kind takes its own, the first is the "
-        "default: invitation `all`; reminder `unanswered` (invited, no answer yet; waitlisted "
+        "default: invitation `not_yet_invited` (everyone the first time, then only those no "
+        "earlier invitation reached), `all` (everyone again) or `contacts` (only `contact_ids`); "
+        "reminder `unanswered` (invited, no answer yet; waitlisted "
         "counts as answered) or `attending`; update and cancellation `not_declined` (invited, "
         "not declined). Any other value is a 422 listing what the kind takes.",
         examples=["unanswered"],
+    )
+    contact_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="With audience `contacts` (and only then): the registry contacts to invite",
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.errors import Conflict, DomainError, NotFound
+from libs.common.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
 from libs.common.outbox import add_message
 from libs.common.queue import utcnow
@@ -17,12 +17,19 @@ from libs.common.settings import Settings
 from services.notify.campaigns import audiences, repository
 from services.notify.campaigns.audiences import Audience
 from services.notify.campaigns.context import campaign_context, symposium_links
-from services.notify.campaigns.guards import check_current, check_not_over, check_one_invitation
+from services.notify.campaigns.guards import (
+    check_current,
+    check_not_announced,
+    check_not_over,
+    check_one_invitation,
+    check_venue,
+)
 from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.repository import Recipient
 from services.notify.campaigns.schemas import Preview
 from services.notify.campaigns.states import CAMPAIGN, CampaignEvent, CampaignState
-from services.notify.config import NotifySettings
+from services.notify.config import NotifySettings, get_notify_settings
+from services.notify.deliveries.service import SEND_JOB
 from services.notify.letters.addresses import mailbox
 from services.notify.letters.kinds import symposium_template_kind
 from services.notify.letters.rendering import Recipient as LetterRecipient
@@ -31,7 +38,6 @@ from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
 
 log = structlog.get_logger(__name__)
-SEND_JOB = "send_due_deliveries"
 
 
 def campaign_etag(campaign: Campaign) -> str:
@@ -55,7 +61,31 @@ async def audience_recipients(registry: RegistryClient, symposium_id: uuid.UUID)
     return list(seen.values())
 
 
-def _check_kind(symposium: dict[str, Any], kind: str) -> None:
+async def named_recipients(
+    registry: RegistryClient, contact_ids: list[uuid.UUID]
+) -> list[Recipient]:
+    """The named registry contacts, once per mailbox; every unknown one is named in one 422."""
+    found: dict[str, Recipient] = {}
+    unknown: list[FieldProblem] = []
+    for index, contact_id in enumerate(dict.fromkeys(contact_ids)):
+        try:
+            contact = await registry.contact(contact_id)
+            box = mailbox(contact["email"])
+        except (NotFound, InvalidInput):
+            message = f"連絡先 {contact_id} は台帳にないか宛先が無効です（unknown contact）"
+            unknown.append(
+                FieldProblem(
+                    field=f"body.contact_ids.{index}", rule="unknown_contact", message=message
+                )
+            )
+            continue
+        found.setdefault(box.key, Recipient(contact_id, box.address, contact.get("name") or ""))
+    if unknown:
+        raise InvalidInput(unknown[0].message, errors=unknown)
+    return list(found.values())
+
+
+def check_kind(symposium: dict[str, Any], kind: str) -> None:
     cancelled = symposium.get("status") == "cancelled"
     if cancelled and kind != "cancellation":
         raise Conflict(
@@ -95,17 +125,23 @@ async def draft_campaign(
     kind: str,
     reason: str | None = None,
     audience: str | None = None,
+    contact_ids: list[uuid.UUID] | None = None,
 ) -> Campaign:
     """A draft with one queued delivery per recipient of the kind's audience (宛先の規則, one
     table in ``audiences``: the kind's default, or the requested one if the kind takes it)."""
     chosen = audiences.resolve(kind, audience)
+    audiences.check_contact_ids(chosen, contact_ids)
     symposium = await registry.symposium(symposium_id)
-    _check_kind(symposium, kind)
+    check_kind(symposium, kind)
     check_not_over(symposium, kind)
+    check_venue(symposium, kind)
     await check_one_invitation(session, symposium_id, kind)
+    await check_not_announced(session, symposium, kind)
     extra: dict[str, Any] = {"audience": chosen.value}
     if kind == "update":
         extra.setdefault("previous", await _previous_times(session, symposium))
+    # The reason given here, else the one the registry keeps from the cancellation itself.
+    reason = reason or symposium.get("cancellation_reason")
     if kind == "cancellation" and reason:
         extra["reason"] = reason
     campaign = Campaign(
@@ -119,22 +155,33 @@ async def draft_campaign(
         created_by=actor,
     )
     await repository.add_checked(session, campaign)
-    recipients = await _recipients(session, registry, symposium_id, chosen)
+    recipients = await _recipients(session, registry, symposium_id, chosen, contact_ids or [])
     campaign.recipient_count = await repository.insert_deliveries(
         session,
         campaign_id=campaign.id,
         kind=symposium_template_kind(kind),
         recipients=recipients,
+        message_id_domain=get_notify_settings().message_id_domain,
     )
     await repository.save(session)
     return campaign
 
 
 async def _recipients(
-    session: AsyncSession, registry: RegistryClient, symposium_id: uuid.UUID, audience: Audience
+    session: AsyncSession,
+    registry: RegistryClient,
+    symposium_id: uuid.UUID,
+    audience: Audience,
+    contact_ids: list[uuid.UUID],
 ) -> list[Recipient]:
     if audience is Audience.all:
         return await audience_recipients(registry, symposium_id)
+    if audience is Audience.not_yet_invited:
+        reached = await repository.invited_mailboxes(session, symposium_id)
+        everyone = await audience_recipients(registry, symposium_id)
+        return [r for r in everyone if r.email_key not in reached]
+    if audience is Audience.contacts:
+        return await named_recipients(registry, contact_ids)
     if audience is Audience.promoted:  # written by the RSVP service, never drafted
         raise ValueError("a promotion letter is not a campaign")
     return await repository.invited_recipients(session, symposium_id, audience=audience)
@@ -235,9 +282,10 @@ async def approve_campaign(
         return campaign  # a repeat
     check_if_match(if_match, campaign_etag(campaign))
     symposium = await registry.symposium(campaign.symposium_id)
-    _check_kind(symposium, campaign.kind)
+    check_kind(symposium, campaign.kind)
     check_current(campaign, symposium)
     check_not_over(symposium, campaign.kind)
+    check_venue(symposium, campaign.kind)
     await release(session, campaign, actor=actor)
     return campaign
 

@@ -11,12 +11,14 @@ from services.notify.campaigns.context import campaign_context, symposium_links
 from services.notify.campaigns.models import Campaign
 from services.notify.config import NotifySettings
 from services.notify.deliveries.models import Delivery
-from services.notify.letters.ics import IcsMethod, Invitation, invitation
+from services.notify.letters.ics import IcsMethod, Invitation, invitation, partstat_of
 from services.notify.letters.kinds import KINDS, symposium_template_kind
 from services.notify.letters.mime import build_email
 from services.notify.letters.rendering import Recipient, render_message
 from services.notify.letters.textformat import symposium_title
 from services.notify.messages.models import Message
+
+CANCELLATION_KIND = symposium_template_kind("cancellation")
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,13 @@ class Composer:
         messages: dict[uuid.UUID, Message],
         settings: Settings,
         notify: NotifySettings,
+        answers: dict[tuple[uuid.UUID, str], str] | None = None,
     ) -> None:
         self.campaigns = campaigns
         self.messages = messages
+        # (symposium id, mailbox) → the RSVP answer when the batch was read: each reader's
+        # calendar shows their own answer (PARTSTAT), not "needs action" after they answered.
+        self.answers = answers or {}
         self.settings = settings
         self.notify = notify
         self.letters: dict[uuid.UUID, CampaignLetter] = {}
@@ -58,9 +64,10 @@ class Composer:
         raise LookupError(f"delivery {delivery.id} belongs to no campaign and no message")
 
     def _message_letter(self, delivery: Delivery, message: Message) -> bytes:
-        """A transactional letter; a symposium one (the waitlist promotion) is a full invitation:
-        the same ICS REQUEST as the invitation, so the place now held is in the reader's calendar,
-        and its own RSVP and unsubscribe links with the List-Unsubscribe headers."""
+        """A transactional letter; a symposium one (the waitlist promotion, a letter sent again)
+        is a full letter of its kind: the ICS (REQUEST, or CANCEL for a cancellation), so the
+        reader's calendar follows, and its own RSVP and unsubscribe links with the
+        List-Unsubscribe headers."""
         recipient = _recipient(delivery)
         links: dict[str, str] = {}
         # An answer whose registry contact is gone (contact_id set null) can mint no link: the
@@ -71,6 +78,9 @@ class Composer:
                 contact_id=delivery.contact_id,
                 symposium=message.context["symposium"],
             )
+        method: IcsMethod = "CANCEL" if message.kind == CANCELLATION_KIND else "REQUEST"
+        if method == "CANCEL" and links:  # a cancellation sent again: nothing left to answer
+            links = {"unsubscribe": links["unsubscribe"]}
         rendered = render_message(
             message.kind,
             context=message.context,
@@ -79,22 +89,27 @@ class Composer:
             sender_name=self.notify.sender_name,
         )
         ics = None
-        if KINDS[message.kind].symposium:
+        # A waitlisted person holds no place yet: no calendar entry until one is theirs.
+        if KINDS[message.kind].symposium and message.context.get("response") != "waitlisted":
             symposium = message.context["symposium"]  # the registry's, with its id and sequence
             calendar = invitation(
                 symposium,
-                method="REQUEST",
-                organizer_email=self.notify.sender_address,
+                method=method,
+                organizer_email=self.notify.reply_address,
                 organizer_name=self.notify.sender_name,
                 description=_ics_description(symposium),
             )
-            ics = calendar.for_attendee(delivery.email, delivery.name or delivery.email)
+            answer = self.answers.get((uuid.UUID(str(symposium["id"])), delivery.email_key))
+            ics = calendar.for_attendee(
+                delivery.email, delivery.name or delivery.email, partstat_of(answer)
+            )
         return build_email(
             rendered,
             settings=self.notify,
             to=recipient,
             message_id=delivery.smtp_message_id,
             ics=ics,
+            ics_method=method,
             list_unsubscribe_url=links.get("unsubscribe"),
         )
 
@@ -125,7 +140,11 @@ class Composer:
             settings=self.notify,
             to=recipient,
             message_id=delivery.smtp_message_id,
-            ics=letter.calendar.for_attendee(delivery.email, delivery.name or delivery.email),
+            ics=letter.calendar.for_attendee(
+                delivery.email,
+                delivery.name or delivery.email,
+                partstat_of(self.answers.get((letter.campaign.symposium_id, delivery.email_key))),
+            ),
             ics_method=letter.ics_method,
             list_unsubscribe_url=links["unsubscribe"],
         )
@@ -147,7 +166,7 @@ class Composer:
         calendar = invitation(
             symposium,
             method=method,
-            organizer_email=self.notify.sender_address,
+            organizer_email=self.notify.reply_address,
             organizer_name=self.notify.sender_name,
             description=_ics_description(symposium),
         )
@@ -156,12 +175,29 @@ class Composer:
         )
 
 
+def readers(
+    batch: list[Delivery], campaigns: dict[uuid.UUID, Campaign], messages: dict[uuid.UUID, Message]
+) -> set[tuple[uuid.UUID, str]]:
+    """(symposium id, mailbox) of each symposium letter in the batch: whose answers to read."""
+    pairs: set[tuple[uuid.UUID, str]] = set()
+    for delivery in batch:
+        if delivery.campaign_id is not None:
+            pairs.add((campaigns[delivery.campaign_id].symposium_id, delivery.email_key))
+        elif delivery.message_id is not None:
+            symposium = messages[delivery.message_id].context.get("symposium")
+            if isinstance(symposium, dict) and symposium.get("id"):
+                pairs.add((uuid.UUID(str(symposium["id"])), delivery.email_key))
+    return pairs
+
+
 def _recipient(delivery: Delivery) -> Recipient:
     return Recipient(name=delivery.name, email=delivery.email, contact_id=delivery.contact_id)
 
 
 def _ics_description(symposium: dict[str, Any]) -> str:
     lines = [symposium_title(symposium), f"テーマ：{symposium['theme']}"]
+    if symposium.get("venue"):
+        lines.append(f"会場：{symposium['venue']}")
     if symposium.get("join_url"):
         lines.append(f"参加URL：{symposium['join_url']}")
     return "\n".join(lines)

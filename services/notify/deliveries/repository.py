@@ -34,6 +34,7 @@ from services.notify.deliveries.models import Delivery, Suppression
 from services.notify.deliveries.states import DELIVERY, PENDING, DeliveryEvent, DeliveryState
 from services.notify.machines import single_move
 from services.notify.messages.models import Message
+from services.notify.rsvp.models import Rsvp
 
 CLAIM_FROM, CLAIMED = single_move(DELIVERY, DeliveryEvent.claim)
 # (sending, claim): a row whose sender died, claimed again once its lease is over.
@@ -322,3 +323,43 @@ async def list_deliveries(
 async def count_by_state(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))
     return {state: int(count) for state, count in rows.all()}
+
+
+async def get_for_update(session: AsyncSession, delivery_id: uuid.UUID) -> Delivery | None:
+    return await session.scalar(
+        select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+    )
+
+
+async def message(session: AsyncSession, message_id: uuid.UUID) -> Message:
+    found = await session.get(Message, message_id)
+    assert found is not None  # a delivery's message is deleted only with the delivery
+    return found
+
+
+async def resends_of(session: AsyncSession, delivery_id: uuid.UUID) -> int:
+    """How many times this delivery's letter was sent again (再送の回数)."""
+    query = select(func.count()).where(Message.dedupe_key.like(f"resend:{delivery_id}:%"))
+    return int(await session.scalar(query) or 0)
+
+
+async def add_letter(session: AsyncSession, message: Message, delivery: Delivery) -> None:
+    """A transactional message with its one delivery, flushed in order (the delivery refers to
+    the message)."""
+    session.add(message)
+    await session.flush()
+    delivery.message_id = message.id
+    session.add(delivery)
+    await session.flush()
+
+
+async def rsvp_answers(
+    session: AsyncSession, readers: Collection[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], str]:
+    """The RSVP answer of each (symposium id, mailbox) that has one."""
+    if not readers:
+        return {}
+    query = select(Rsvp.symposium_id, Rsvp.email_key, Rsvp.response).where(
+        tuple_(Rsvp.symposium_id, Rsvp.email_key).in_(list(readers))
+    )
+    return {(row[0], row[1]): row[2] for row in (await session.execute(query)).all()}

@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -18,13 +18,16 @@ from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from libs.common.validation_messages import japanese_first
 from services.notify.deliveries import service
 from services.notify.deliveries.bounces import BounceReport, parse_delivery_status, parse_dsn
+from services.notify.deliveries.resend import resend_delivery
 from services.notify.deliveries.schemas import (
     STATE_HELP,
     BounceResult,
     BounceWebhook,
     DeliveryOut,
     DeliveryState,
+    ResendIn,
 )
+from services.notify.dependencies import RegistryDep
 from services.notify.models import outbox
 
 router = APIRouter(tags=["deliveries"], route_class=UnitOfWorkRoute)
@@ -88,6 +91,36 @@ async def list_deliveries(
         request.url, encode_cursor(request, [last.created_at, last.id]) if last else None
     )
     return Page[DeliveryOut](items=[DeliveryOut.model_validate(d) for d in page], next=next_url)
+
+
+@router.post(
+    "/v1/deliveries/{delivery_id}/resend",
+    status_code=201,
+    summary="Send one person's letter again (with a reason, audited)",
+    description="A new delivery of the same letter to the same address, for the symposium as "
+    "the registry has it now. Refused (409) when the address is suppressed (`suppressed`), the "
+    "campaign's letter predates a move (`stale_draft`: send an update instead) or an invitation's "
+    "symposium is over (`symposium_over`). The audit trail (`GET /v1/audit?subject=delivery:<id>`) "
+    "keeps who, when and why.",
+    responses=problems(not_found="No such delivery", conflict="Suppressed, stale or over"),
+)
+async def resend(
+    delivery_id: uuid.UUID,
+    body: ResendIn,
+    session: SessionDep,
+    principal: Operator,
+    registry: RegistryDep,
+    response: Response,
+) -> DeliveryOut:
+    copy = await resend_delivery(
+        session,
+        registry=registry,
+        delivery_id=delivery_id,
+        reason=body.reason,
+        actor=principal.actor,
+    )
+    response.headers["Location"] = f"/v1/deliveries?message_id={copy.message_id}"
+    return DeliveryOut.model_validate(copy)
 
 
 @router.post(

@@ -37,6 +37,18 @@ class DeliveryOut(BaseModel):
     updated_at: datetime
 
 
+class ResendIn(BaseModel):
+    """再送の理由: why this person's letter goes again (recorded in the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        examples=["迷惑メールフォルダに入っていたとの連絡があったため"],
+    )
+
+
 class BounceWebhook(BaseModel):
     """A mail provider's bounce notification."""
 

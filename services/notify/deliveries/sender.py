@@ -36,12 +36,13 @@ from libs.common.unit_of_work import Relay, unit_of_work
 from services.notify.config import NotifySettings, get_notify_settings
 from services.notify.deliveries import repository
 from services.notify.deliveries.commit_release import Committed, commit_sent_and_release
-from services.notify.deliveries.compose import Composer
+from services.notify.deliveries.compose import Composer, readers
 from services.notify.deliveries.held_data import HeldMessage, hold_message
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.outcomes import Verdict, judge, transient
 from services.notify.deliveries.service import suppress_and_mirror
 from services.notify.deliveries.states import DeliveryState
+from services.notify.letters.signing import message_signer
 from services.notify.letters.smtp import SmtpTarget
 
 log = structlog.get_logger(__name__)
@@ -107,6 +108,7 @@ class Sender:
         self.notify = notify
         self.report = report
         self.limiter = RateLimiter(notify.send_rate_per_second)
+        self.sign = message_signer(notify)  # DKIM when a key is configured (letters/signing.py)
         target = SmtpTarget.from_url(self.settings.smtp_url)
         self.connections = [SmtpConnection(target) for _ in range(notify.send_concurrency)]
         lease = notify.sending_lease_seconds
@@ -182,13 +184,18 @@ class Sender:
             messages = await repository.messages_by_id(
                 session, list({d.message_id for d in batch if d.message_id})
             )
+            answers = await repository.rsvp_answers(session, readers(batch, campaigns, messages))
         return Composer(
-            campaigns=campaigns, messages=messages, settings=self.settings, notify=self.notify
+            campaigns=campaigns,
+            messages=messages,
+            settings=self.settings,
+            notify=self.notify,
+            answers=answers,
         )
 
     async def _render(self, composer: Composer, delivery: Delivery) -> bytes | None:
         try:
-            return composer.compose(delivery)
+            return self.sign(composer.compose(delivery))
         except Exception as exc:  # content that cannot render is not retried
             log.exception("delivery_render_failed", delivery_id=str(delivery.id))
             await self._record(delivery, Verdict(DeliveryState.failed, f"render: {exc}"[:1000]))

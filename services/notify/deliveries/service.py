@@ -1,4 +1,5 @@
-"""Rules of deliveries outside the send loop: listings, bounces, suppressions."""
+"""Rules of deliveries outside the send loop: one letter queued, listings, bounces,
+suppressions."""
 
 from __future__ import annotations
 
@@ -12,12 +13,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.email_identity import address_key
 from libs.common.outbox import add_message
 from libs.common.suppression import add_reason
+from services.notify.config import get_notify_settings
 from services.notify.deliveries import repository
 from services.notify.deliveries.bounces import BounceReport
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.schemas import BounceOutcome
-from services.notify.deliveries.states import DELIVERY, DeliveryEvent
+from services.notify.deliveries.states import DELIVERY, DeliveryEvent, DeliveryState
 from services.notify.letters.addresses import normalise_email
+from services.notify.letters.mime import new_message_id
+from services.notify.messages.models import Message
+from services.notify.models import outbox as notify_outbox
+
+SEND_JOB = "send_due_deliveries"
+
+
+async def queue_letter(
+    session: AsyncSession,
+    *,
+    kind: str,
+    dedupe_key: str,
+    delivery_key: str,
+    context: dict[str, Any],
+    contact_id: uuid.UUID | None,
+    email: str,
+    name: str,
+) -> Delivery:
+    """One transactional letter to one reader (a promotion, a confirmation, a letter sent
+    again): message, delivery and the sender's outbox row, in the caller's transaction."""
+    message = Message(kind=kind, dedupe_key=dedupe_key, context=context)
+    delivery = Delivery(
+        dedupe_key=delivery_key,
+        kind=kind,
+        contact_id=contact_id,
+        email=email,
+        name=name,
+        state=DeliveryState.queued,
+        attempts=0,
+        smtp_message_id=new_message_id(get_notify_settings().message_id_domain),
+    )
+    await repository.add_letter(session, message, delivery)
+    payload = {"message_id": str(message.id)}
+    await add_message(session, notify_outbox, queue="notify", function=SEND_JOB, payload=payload)
+    return delivery
 
 
 async def suppress_and_mirror(

@@ -27,6 +27,9 @@ _TOKYO_VTIMEZONE = Timezone.from_tzid(
 
 
 def symposium_uid(symposium_id: object) -> str:
+    """``symposium-<id>@jisso``, whatever the sender's domain: calendars match updates and
+    cancellations by UID, so a UID that followed a settings change would orphan every entry
+    already sent. A UID is an identifier, not an address (RFC 5545 3.8.4.7)."""
     return f"symposium-{symposium_id}@jisso"
 
 
@@ -38,8 +41,9 @@ class Invitation:
     head: bytes
     tail: bytes  # from END:VEVENT on
 
-    def for_attendee(self, email: str, name: str) -> bytes:
-        attendee = _address(email, name, attendee=True)
+    def for_attendee(self, email: str, name: str, partstat: str = "NEEDS-ACTION") -> bytes:
+        """The calendar for one reader; ``partstat`` is their answer so far (see PARTSTAT)."""
+        attendee = _address(email, name, partstat=partstat)
         line = Contentline.from_parts("ATTENDEE", attendee.params, attendee).to_ical()
         return self.head + line + b"\r\n" + self.tail
 
@@ -61,6 +65,7 @@ def invitation(
     calendar.add_component(
         _event(
             symposium,
+            uid=symposium_uid(symposium["id"]),
             method=method,
             organizer=_address(organizer_email, organizer_name),
             description=description,
@@ -73,12 +78,13 @@ def invitation(
 def _event(
     symposium: dict[str, Any],
     *,
+    uid: str,
     method: IcsMethod,
     organizer: vCalAddress,
     description: str,
 ) -> Event:
     event = Event()
-    event.add("uid", symposium_uid(symposium["id"]))
+    event.add("uid", uid)
     event.add("sequence", int(symposium.get("sequence") or 0))
     event.add("dtstamp", utcnow())
     event.add("dtstart", as_instant(symposium["starts_at"]).astimezone(TOKYO))
@@ -86,10 +92,14 @@ def _event(
     event.add("summary", symposium_title(symposium))
     if description:
         event.add("description", description)
+    # LOCATION is the venue where there is one (the URL then goes in URL and the body);
+    # a web-only session's "place" is its URL.
     join_url = symposium.get("join_url")
     if join_url:
         event.add("url", join_url)
-        event.add("location", vText(join_url))
+    location = symposium.get("venue") or join_url
+    if location:
+        event.add("location", vText(str(location)))
     cancelled = method == "CANCEL" or symposium.get("status") == "cancelled"
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
@@ -97,11 +107,20 @@ def _event(
     return event
 
 
-def _address(email: str, name: str, *, attendee: bool = False) -> vCalAddress:
+# The reader's answer as the calendar shows it. RSVP=FALSE: jisso does not read iTIP replies, so
+# no calendar asks the reader to answer by calendar (the letter says to use its links).
+PARTSTAT = {"attending": "ACCEPTED", "declined": "DECLINED", "waitlisted": "TENTATIVE"}
+
+
+def partstat_of(response: str | None) -> str:
+    return PARTSTAT.get(response or "", "NEEDS-ACTION")
+
+
+def _address(email: str, name: str, *, partstat: str | None = None) -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
     address.params["cn"] = vText(name)
-    if attendee:
+    if partstat is not None:  # an attendee
         address.params["role"] = vText("REQ-PARTICIPANT")
-        address.params["partstat"] = vText("NEEDS-ACTION")
+        address.params["partstat"] = vText(partstat)
         address.params["rsvp"] = vText("FALSE")
     return address

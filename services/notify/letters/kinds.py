@@ -69,6 +69,15 @@ KINDS: dict[str, Kind] = {
             personal_links=True,
         ),
         Kind(
+            "symposium_rsvp_confirmation",
+            "出席・キャンセル待ちの受付確認; response: attending (with the calendar entry) or "
+            "waitlisted (position: the place in line; no calendar entry until a place is theirs)",
+            (*_SYMPOSIUM, "response"),
+            ("position",),
+            symposium=True,
+            personal_links=True,
+        ),
+        Kind(
             "continuation_deadline_reminder",
             "継続申請の提出期限のご案内; stage: days_left (あとN日, with days_left), tomorrow "
             "(明日締切), today (本日締切) or overdue (期限超過, with term_end); the deadline is "

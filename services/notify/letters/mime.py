@@ -45,6 +45,11 @@ def build_email(
         _folded("Subject", rendered.subject),
         _sender(settings.sender_name, settings.sender_address),
         _mailbox("To", to.name, to.email),
+        *(
+            [_mailbox("Reply-To", settings.sender_name, settings.reply_address)]
+            if settings.reply_address != settings.sender_address
+            else []
+        ),
         f"Date: {format_datetime(now_tokyo())}",
         f"Message-ID: {_verbatim(message_id)}",
         "Auto-Submitted: auto-generated",
@@ -71,6 +76,13 @@ def build_email(
         )
         body = _multipart("mixed", [body, calendar])
     return CRLF.join(headers).encode("ascii") + CRLF.encode() + body
+
+
+def new_message_id(domain: str) -> str:
+    """A Message-ID for a new delivery, ``<uuid@domain>`` (NOTIFY_MESSAGE_ID_DOMAIN). Stored with
+    the row before anything is sent, so every retry of the delivery carries the same one and a
+    bounce names the row (ids minted before a change of domain are still found as stored)."""
+    return f"<{uuid.uuid4()}@{domain}>"
 
 
 @lru_cache(maxsize=256)

@@ -132,6 +132,7 @@ def symposium_view(symposium: Any, field: str = "body.context.symposium") -> dic
     end = as_instant(symposium["ends_at"], f"{field}.ends_at")
     return {
         "join_url": None,
+        "venue": None,
         "tentative": False,
         **symposium,
         "fiscal_year_label": fiscal_year_of_symposium(symposium),
@@ -140,6 +141,9 @@ def symposium_view(symposium: Any, field: str = "body.context.symposium") -> dic
         "date_label": japanese_date(start),
         "when": time_range(start, end),
         "start_time": f"{start:%H:%M}",  # 開始時刻, which a reminder's first line names
+        # Days from today (Japan) to the session, as the letter is written: 【明日開催】 only when
+        # it is true on the day the letter goes out, whoever drafted it when.
+        "days_until": (start.astimezone(TOKYO).date() - datetime.now(TOKYO).date()).days,
         "starts_at_jst": start.strftime("%Y-%m-%d %H:%M"),
         # A format the registry does not know (null) is not printed, never guessed.
         "format_label": FORMAT_LABELS.get(str(symposium.get("format"))),

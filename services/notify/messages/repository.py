@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.deliveries.models import Delivery, Suppression
 from services.notify.deliveries.states import DeliveryState
+from services.notify.letters.mime import new_message_id
 from services.notify.messages.models import Message
 
 
@@ -60,6 +61,7 @@ async def insert_deliveries(
     kind: str,
     recipients: Sequence[NewDelivery],
     suppressed: set[str],
+    message_id_domain: str,
 ) -> None:
     rows = [
         {
@@ -75,7 +77,7 @@ async def insert_deliveries(
                 DeliveryState.suppressed if r.email_key in suppressed else DeliveryState.queued
             ),
             "attempts": 0,
-            "smtp_message_id": f"<{uuid.uuid4()}@jisso>",
+            "smtp_message_id": new_message_id(message_id_domain),
         }
         for r in recipients
     ]

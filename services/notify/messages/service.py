@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.errors import InvalidInput, NotFound
 from libs.common.outbox import add_message
+from services.notify.config import get_notify_settings
 from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.service import SEND_JOB
 from services.notify.letters.addresses import mailbox
 from services.notify.letters.rendering import Recipient, kind_of, render_message
 from services.notify.messages import repository
@@ -20,7 +22,6 @@ from services.notify.messages.models import Message
 from services.notify.messages.repository import NewDelivery
 from services.notify.models import outbox
 
-SEND_JOB = "send_due_deliveries"
 _DEDUPE_KEY_LENGTH = 300  # the deliveries column
 
 
@@ -71,7 +72,12 @@ async def create_message(
         return Created(existing, created=False)
     suppressed = await repository.suppressed_among(session, [r.email_key for r in unique])
     await repository.insert_deliveries(
-        session, message_id=message_id, kind=kind, recipients=unique, suppressed=suppressed
+        session,
+        message_id=message_id,
+        kind=kind,
+        recipients=unique,
+        suppressed=suppressed,
+        message_id_domain=get_notify_settings().message_id_domain,
     )
     if len(suppressed) < len(unique):
         await add_message(

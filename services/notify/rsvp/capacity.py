@@ -6,6 +6,13 @@ nobody is bumped: everyone already told 「ご出席を承りました」 keeps 
 are waitlisted until attendance falls below the new capacity. An organiser who lowers a room's
 size expects not to have to explain to confirmed attendees why their place was taken away; taking
 places back by mail is a decision a person should make, one by one.
+
+The registry keeps the one capacity (its symposium's ``capacity``, which every reader sees); notify
+is the only writer after creation, because only notify knows who is attending. Under the answers'
+lock notify checks attendance, sets the registry's value, then promotes, all before its own commit.
+Should notify's commit fail after the registry's write, the registry holds the new capacity and
+nobody is promoted yet: the next answer fills free places first (``rsvp.service.answer``), and the
+same PUT again (it is idempotent) promotes at once.
 """
 
 from __future__ import annotations
@@ -56,8 +63,8 @@ async def change_capacity(
         )
         rule = FieldProblem(field="body.capacity", rule="capacity_below_attending", message=message)
         raise Conflict(message, errors=[rule], attending=attending, capacity=capacity)
-    await repository.set_capacity(session, symposium_id, capacity)
-    promoted = await fill_from_waitlist(session, {**symposium, "capacity": capacity}, capacity)
+    symposium = await registry.set_capacity(symposium_id, capacity)
+    promoted = await fill_from_waitlist(session, symposium, capacity)
     attending = await repository.count(session, symposium_id, "attending")
     return CapacityChange(
         capacity=capacity,

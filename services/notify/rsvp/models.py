@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint, func
+from sqlalchemy import DateTime, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from libs.common.email_identity import address_key
@@ -40,17 +40,3 @@ class Rsvp(Base):
     def _keep_email_key(self, _: str, email: str) -> str:
         self.email_key = address_key(email)
         return email
-
-
-class RsvpCapacity(Base):
-    """定員 as notify applies it, once an operator changed it here (``PUT …/capacity``): the
-    change, its promotions and its refusal need the answers, which live only in notify. Without a
-    row the registry symposium's ``capacity`` applies."""
-
-    __tablename__ = "rsvp_capacities"
-
-    symposium_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    capacity: Mapped[int | None] = mapped_column(Integer)  # none: no limit
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )

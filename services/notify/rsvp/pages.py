@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -27,14 +27,21 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+LinkKind = Literal["rsvp", "unsubscribe"]
 ERROR_TITLES = {
     400: "リンクが無効か、有効期限が切れています",
     404: "ご案内が見つかりません",
     503: "ただいま混み合っています",
 }
+# How long each kind of link lives (letters/links.py): an RSVP link until its symposium's current
+# end, an unsubscribe link a year from mailing (it names no symposium, so no end applies to it).
+INVALID_LINK_MESSAGES: dict[LinkKind, str] = {
+    "rsvp": "出欠のご回答のリンクはシンポジウムの終了時刻まで有効です。"
+    "終了時刻が過ぎたか、リンクが途中で切れている可能性があります。",
+    "unsubscribe": "配信停止のリンクはメールをお送りしてから1年間有効です。"
+    "1年以上前のメールのリンクか、リンクが途中で切れている可能性があります。",
+}
 ERROR_MESSAGES = {
-    400: "このリンクは使えません。リンクの有効期限（シンポジウムの終了時刻まで）が過ぎたか、"
-    "リンクが途中で切れている可能性があります。",
     404: "このリンクのご案内は見つかりませんでした。",
     503: "一時的に処理できませんでした。しばらくしてからもう一度お試しください。",
 }
@@ -54,13 +61,26 @@ def symposium_for_page(symposium: dict[str, Any]) -> dict[str, Any]:
     return symposium_view(symposium)
 
 
-def error_page(error: DomainError, *, message: str | None = None) -> HTMLResponse:
+def error_page(error: DomainError, *, link: LinkKind) -> HTMLResponse:
     """A domain error as a page a person can read (browsers get no problem+json)."""
     status = error.status if error.status in ERROR_TITLES else 400
+    message = INVALID_LINK_MESSAGES[link] if status == 400 else ERROR_MESSAGES[status]
     return page(
         "error.html.j2",
         status_code=status,
         title=ERROR_TITLES[status],
-        message=message or ERROR_MESSAGES[status],
+        message=message,
         english=ERROR_ENGLISH[status],
+        link=link,
     )
+
+
+def choice_missing_page(token: str) -> HTMLResponse:
+    """A form posted without 出席/欠席 (or with a choice we do not know): the link itself is good,
+    so the page says what to choose and leads back to the form, not "invalid link"."""
+    return page("choice_missing.html.j2", status_code=400, token=token)
+
+
+def cancelled_page(symposium: dict[str, Any]) -> HTMLResponse:
+    """開催中止: the same page whether the link was opened or its form posted; nothing recorded."""
+    return page("cancelled.html.j2", symposium=symposium_for_page(symposium))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import delete, func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.campaigns.models import Campaign
 from services.notify.deliveries.models import Delivery
+from services.notify.deliveries.states import DeliveryState
 from services.notify.messages.models import Message
-from services.notify.rsvp.models import Rsvp, RsvpCapacity
+from services.notify.models import outbox
+from services.notify.rsvp.models import Rsvp
+
+# The dedupe-key prefixes of the letters written about an answer: "<prefix>:<rsvp id>:v<n>".
+LETTER_PREFIXES = ("rsvp-promoted", "rsvp-confirmed")
 
 
 async def lock_symposium(session: AsyncSession, symposium_id: uuid.UUID) -> None:
@@ -85,24 +90,17 @@ async def summary(session: AsyncSession, symposium_id: uuid.UUID) -> dict[str, i
     return {response: int(n) for response, n in (await session.execute(query)).all()}
 
 
-async def add_message(session: AsyncSession, message: Message, delivery: Delivery) -> None:
-    session.add(message)
-    await session.flush()
-    delivery.message_id = message.id
-    session.add(delivery)
-    await session.flush()
-
-
-async def capacity_row(session: AsyncSession, symposium_id: uuid.UUID) -> RsvpCapacity | None:
-    return await session.get(RsvpCapacity, symposium_id)
-
-
-async def set_capacity(
-    session: AsyncSession, symposium_id: uuid.UUID, capacity: int | None
-) -> None:
-    row = await session.get(RsvpCapacity, symposium_id)
-    if row is None:
-        session.add(RsvpCapacity(symposium_id=symposium_id, capacity=capacity))
-    else:
-        row.capacity = capacity
-    await session.flush()
+async def withdraw_unsent_letters(session: AsyncSession, rsvp_id: uuid.UUID) -> int:
+    """Letters about an earlier version of this answer (a confirmation, a promotion) that no
+    sender has claimed yet: gone with their deliveries, so a person who changed their answer
+    never receives one that says otherwise. One already claimed is past recall."""
+    about = or_(*(Message.dedupe_key.startswith(f"{p}:{rsvp_id}:") for p in LETTER_PREFIXES))
+    unsent = select(Delivery.message_id).where(Delivery.state == DeliveryState.queued)
+    result = await session.execute(
+        delete(Message).where(about, Message.id.in_(unsent)).returning(Message.id)
+    )
+    withdrawn = [str(message_id) for message_id in result.scalars().all()]
+    if withdrawn:  # their send jobs not yet relayed would only find nothing to send
+        jobs = outbox.c.payload["message_id"].astext.in_(withdrawn)
+        await session.execute(delete(outbox).where(jobs))
+    return len(withdrawn)

@@ -19,14 +19,24 @@ from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.dependencies import RegistryDep, SettingsDep
 from services.notify.rsvp import service
 from services.notify.rsvp.capacity import change_capacity
-from services.notify.rsvp.pages import error_page, page, symposium_for_page
+from services.notify.rsvp.pages import (
+    cancelled_page,
+    choice_missing_page,
+    error_page,
+    page,
+    symposium_for_page,
+)
+from services.notify.rsvp.positions import standing_of
 from services.notify.rsvp.schemas import CapacityIn, CapacityOut, RsvpSummary
 
 router = APIRouter(prefix="/v1", tags=["rsvp"], route_class=UnitOfWorkRoute)
 
 PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "A page for people"},
-    400: {"content": {"text/html": {}}, "description": "The link is invalid or has expired"},
+    400: {
+        "content": {"text/html": {}},
+        "description": "The link is invalid or has expired, or the form chose neither answer",
+    },
     429: problem_doc("Too many requests from this address (RATE_LIMIT_PUBLIC): see Retry-After"),
     503: {"content": {"text/html": {}}, "description": "The registry did not answer"},
 }
@@ -41,7 +51,6 @@ ENGLISH = {
     "attending": "You are registered to attend.",
     "waitlisted": "The symposium is full: you are on the waitlist.",
     "declined": "You have declined.",
-    "cancelled": "The symposium has been cancelled.",
 }
 
 
@@ -64,16 +73,18 @@ async def rsvp_page(
     try:
         holder = await service.read_rsvp_link(settings, registry, token)
         symposium = await service.symposium_of(registry, holder)
-        current = await service.current_answer(session, holder)
+        if symposium.get("status") == "cancelled":
+            return cancelled_page(symposium)
+        standing = await standing_of(session, holder)
     except DomainError as error:
-        return error_page(error)
+        return error_page(error, link="rsvp")
     return page(
         "rsvp_form.html.j2",
         symposium=symposium_for_page(symposium),
-        cancelled=symposium.get("status") == "cancelled",
-        current=RESPONSE_LABELS.get(current.response) if current else None,
+        current=RESPONSE_LABELS.get(standing.response) if standing else None,
+        position=standing.position if standing else None,
         response=response if response in ("attend", "decline") else None,
-        capacity=await service.effective_capacity(session, symposium),
+        capacity=symposium.get("capacity"),
     )
 
 
@@ -100,10 +111,12 @@ async def rsvp_answer(
         answer: service.Answer = "attend" if response == "attend" else "decline"
         symposium = await service.symposium_of(registry, holder)
         outcome = await service.respond(session, symposium=symposium, holder=holder, answer=answer)
-    except InvalidInput as error:
-        return error_page(error, message="「出席する」か「欠席する」を選んでから送信してください。")
+    except InvalidInput:
+        return choice_missing_page(token)
     except DomainError as error:
-        return error_page(error)
+        return error_page(error, link="rsvp")
+    if outcome.response == "cancelled":
+        return cancelled_page(outcome.symposium)
     return page(
         "rsvp_done.html.j2",
         outcome=outcome.response,
@@ -128,7 +141,7 @@ async def unsubscribe_page(
     try:
         holder = await service.read_unsubscribe_link(settings, registry, token)
     except DomainError as error:
-        return error_page(error)
+        return error_page(error, link="unsubscribe")
     return page("unsubscribe_form.html.j2", email=holder.email)
 
 
@@ -158,7 +171,7 @@ async def unsubscribe(
             reason="one-click unsubscribe" if one_click == "One-Click" else "unsubscribe page",
         )
     except DomainError as error:
-        return error_page(error)
+        return error_page(error, link="unsubscribe")
     return page("unsubscribe_done.html.j2", email=holder.email)
 
 
@@ -178,7 +191,8 @@ async def rsvp_summary(symposium_id: uuid.UUID, session: SessionDep, _: Operator
     description="In one transaction: the new capacity, and the first in line promoted into the "
     "places it frees, each sent the promotion letter. Below the number attending it is 409 "
     "`capacity_below_attending` (naming `attending` and `capacity`) unless `force` is true; "
-    "then nobody is bumped (see `over_capacity`). Notify applies this capacity from now on.",
+    "then nobody is bumped (see `over_capacity`). The value is the registry symposium's "
+    "`capacity`, set from here (the registry's PATCH does not take it).",
     responses=problems(
         not_found="No such symposium in the registry",
         conflict="`capacity_below_attending`: more attending than the capacity (without force)",

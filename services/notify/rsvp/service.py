@@ -14,16 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.email_identity import address_key
 from libs.common.errors import NotFound
-from libs.common.outbox import add_message
 from libs.common.queue import utcnow
 from libs.common.settings import Settings
-from services.notify.deliveries.models import Delivery
-from services.notify.deliveries.service import suppress_and_mirror
-from services.notify.deliveries.states import DeliveryState
+from services.notify.deliveries.service import queue_letter, suppress_and_mirror
 from services.notify.letters.addresses import mailbox
 from services.notify.letters.links import InvalidLink, LinkClaims, verify_link
 from services.notify.letters.textformat import as_instant
-from services.notify.messages.models import Message
 from services.notify.messages.service import delivery_dedupe_key
 from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
@@ -32,7 +28,9 @@ from services.notify.rsvp.models import Rsvp
 
 Answer = Literal["attend", "decline"]
 PROMOTED_KIND = "symposium_waitlist_promoted"
-SEND_JOB = "send_due_deliveries"
+CONFIRMATION_KIND = "symposium_rsvp_confirmation"
+# The dedupe key's prefix per letter: "rsvp-promoted:<rsvp id>:v<version>".
+LETTER_KEYS = dict(zip((PROMOTED_KIND, CONFIRMATION_KIND), repository.LETTER_PREFIXES, strict=True))
 
 
 @dataclass(frozen=True)
@@ -117,7 +115,7 @@ async def respond(
         return Outcome("cancelled", None, False, symposium)
     symposium_id = uuid.UUID(str(symposium["id"]))
     await repository.lock_symposium(session, symposium_id)
-    capacity = await effective_capacity(session, symposium)
+    capacity = symposium.get("capacity")
     # A place may have freed without a decline (capacity raised): the line goes first.
     await fill_from_waitlist(session, symposium, capacity)
     rsvp = await repository.get(session, symposium_id, holder.email_key)
@@ -139,6 +137,13 @@ async def respond(
     position = (
         await repository.waitlist_position(session, rsvp) if rsvp.response == "waitlisted" else None
     )
+    if before is not None and before != rsvp.response:
+        await repository.withdraw_unsent_letters(session, rsvp.id)
+    if before != rsvp.response and rsvp.response in ("attending", "waitlisted"):
+        extra = {"response": rsvp.response, "position": position}
+        # The line holds no place: its letter does not hand out the join URL (the promotion does).
+        told = symposium if rsvp.response == "attending" else {**symposium, "join_url": None}
+        await _tell(session, rsvp, told, CONFIRMATION_KIND, extra)
     return Outcome(rsvp.response, position, before != rsvp.response, symposium)
 
 
@@ -168,35 +173,31 @@ async def fill_from_waitlist(
     for rsvp in promoted:
         rsvp.response = "attending"
         await repository.save(session)
-        await _tell_promoted(session, rsvp, symposium)
+        await repository.withdraw_unsent_letters(session, rsvp.id)  # "you are waitlisted"
+        await _tell(session, rsvp, symposium, PROMOTED_KIND)
     return [rsvp.id for rsvp in promoted]
 
 
-async def _tell_promoted(session: AsyncSession, rsvp: Rsvp, symposium: dict[str, Any]) -> None:
-    """A transactional letter through the same delivery rows and guarantees as any other."""
-    key = f"rsvp-promoted:{rsvp.id}:v{rsvp.version}"
-    message = Message(kind=PROMOTED_KIND, dedupe_key=key, context={"symposium": symposium})
-    delivery = Delivery(
-        dedupe_key=delivery_dedupe_key(key, rsvp.email_key),
-        kind=PROMOTED_KIND,
+async def _tell(
+    session: AsyncSession,
+    rsvp: Rsvp,
+    symposium: dict[str, Any],
+    kind: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A transactional letter about this answer (a promotion, a confirmation) through the same
+    delivery rows and guarantees as any other; one per version of the answer."""
+    key = f"{LETTER_KEYS[kind]}:{rsvp.id}:v{rsvp.version}"
+    await queue_letter(
+        session,
+        kind=kind,
+        dedupe_key=key,
+        delivery_key=delivery_dedupe_key(key, rsvp.email_key),
+        context={"symposium": symposium, **(extra or {})},
         contact_id=rsvp.contact_id,
         email=rsvp.email,
         name=rsvp.name,
-        state=DeliveryState.queued,
-        attempts=0,
-        smtp_message_id=f"<{uuid.uuid4()}@jisso>",
     )
-    await repository.add_message(session, message, delivery)
-    await add_message(
-        session, outbox, queue="notify", function=SEND_JOB, payload={"message_id": str(message.id)}
-    )
-
-
-async def effective_capacity(session: AsyncSession, symposium: dict[str, Any]) -> int | None:
-    """Notify's own capacity once an operator changed it here (rsvp/capacity.py), else the
-    registry's."""
-    row = await repository.capacity_row(session, uuid.UUID(str(symposium["id"])))
-    return row.capacity if row is not None else symposium.get("capacity")
 
 
 async def rsvp_summary(session: AsyncSession, symposium_id: uuid.UUID) -> dict[str, int]:

@@ -27,6 +27,10 @@ class Symposium(Base):
     # web | in_person | hybrid; None where the source does not say (FY2020's 開催実績).
     format: Mapped[str | None] = mapped_column(String(20))
     join_url: Mapped[str | None] = mapped_column(Text)
+    # 会場: the place of an in-person or hybrid session; the ICS LOCATION.
+    venue: Mapped[str | None] = mapped_column(String(300))
+    # 中止理由, as the operator gave it when cancelling; the cancellation letter says it.
+    cancellation_reason: Mapped[str | None] = mapped_column(Text)
     # The stakeholder categories invited (参加対象者).
     audience: Mapped[list[str]] = mapped_column(ARRAY(String(30)))
     capacity: Mapped[int | None] = mapped_column(Integer)

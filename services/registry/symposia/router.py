@@ -18,6 +18,7 @@ from services.registry.symposia.models import Symposium
 from services.registry.symposia.schemas import (
     AudienceMember,
     Cancellation,
+    CapacitySet,
     SymposiumCreate,
     SymposiumOut,
     SymposiumPublicOut,
@@ -32,6 +33,7 @@ Reader = Annotated[
     Depends(require(Role.operator, Role.municipality, Role.partner, Role.reviewer, Role.service)),
 ]
 AudienceReader = Annotated[Principal, Depends(require(Role.operator, Role.service))]
+NotifyService = Annotated[Principal, Depends(require(Role.service))]
 AnySymposiumOut = SymposiumOut | SymposiumPublicOut
 SEES_JOIN_URL = service.SEES_JOIN_URL
 MAX_AUDIENCE_PAGE = 1000
@@ -128,6 +130,9 @@ async def get_symposium(
 @router.patch(
     "/{symposium_id}",
     summary="Change a symposium (a new time, format or join URL raises `sequence`)",
+    description="Fields left out are unchanged; an unknown field is 422. The capacity is not "
+    "changed here but at notify's `PUT /v1/symposia/{id}/capacity`, which knows who is attending "
+    "and promotes from the waitlist or refuses a capacity below attendance.",
     responses=problems(
         not_found=NO_SUCH_SYMPOSIUM, conflict="The symposium is cancelled", precondition=True
     ),
@@ -142,6 +147,27 @@ async def update_symposium(
 ) -> SymposiumOut:
     symposium = await service.update_symposium(
         session, principal=principal, symposium_id=symposium_id, data=body, if_match=if_match
+    )
+    response.headers["ETag"] = service.symposium_etag(symposium, principal)
+    return full_view(symposium)
+
+
+@router.put(
+    "/{symposium_id}/capacity",
+    summary="Set a symposium's capacity (notify only, after checking attendance)",
+    description="The service token only: operators change the capacity at notify's "
+    "`PUT /v1/symposia/{id}/capacity`. Audited; `sequence` is unchanged.",
+    responses=problems(not_found=NO_SUCH_SYMPOSIUM, conflict="The symposium is cancelled"),
+)
+async def set_symposium_capacity(
+    symposium_id: uuid.UUID,
+    body: CapacitySet,
+    session: SessionDep,
+    principal: NotifyService,
+    response: Response,
+) -> SymposiumOut:
+    symposium = await service.set_capacity(
+        session, principal=principal, symposium_id=symposium_id, capacity=body.capacity
     )
     response.headers["ETag"] = service.symposium_etag(symposium, principal)
     return full_view(symposium)

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import TOKYO, fiscal_year_label
 from services.registry.contacts.schemas import CATEGORY_HELP, StakeholderCategory
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
 
 SymposiumFormat = Literal["web", "in_person", "hybrid"]
 SymposiumStatus = Literal["scheduled", "held", "cancelled"]
+VENUE_HELP = (
+    "会場: where an in_person or hybrid session is held (address and room), the calendar's "
+    "LOCATION; notify refuses to invite to one without it. A change raises `sequence`"
+)
 FORMAT_HELP = (
     "web / in_person / hybrid; null when not stated (the seed states none for FY2020's sessions)"
 )
@@ -34,6 +39,7 @@ class SymposiumCreate(BaseModel):
     ends_at: datetime = Field(description=_TIME_HELP, examples=["2022-02-17T15:00:00+09:00"])
     format: SymposiumFormat | None = Field(default="web", description=FORMAT_HELP)
     join_url: AnyHttpUrl | None = Field(default=None, examples=["https://meet.example.jp/abc"])
+    venue: str | None = Field(default=None, min_length=1, max_length=300, description=VENUE_HELP)
     audience: list[StakeholderCategory] = Field(
         min_length=1,
         description=f"The stakeholder categories invited (参加対象者): {CATEGORY_HELP}",
@@ -44,14 +50,44 @@ class SymposiumCreate(BaseModel):
 
 
 class SymposiumUpdate(BaseModel):
+    """Fields left out are unchanged; an unknown one is refused. ``capacity`` is refused by name:
+    notify changes it (``PUT /v1/symposia/{id}/capacity`` there), because only notify knows who
+    is attending."""
+
+    model_config = ConfigDict(extra="forbid")
+
     theme: str | None = Field(default=None, min_length=1, max_length=200)
     starts_at: datetime | None = Field(default=None, description=_TIME_HELP)
     ends_at: datetime | None = Field(default=None, description=_TIME_HELP)
     format: SymposiumFormat | None = None
     join_url: AnyHttpUrl | None = None
+    venue: str | None = Field(default=None, min_length=1, max_length=300, description=VENUE_HELP)
     audience: list[StakeholderCategory] | None = Field(default=None, min_length=1)
-    capacity: int | None = Field(default=None, ge=1, le=100_000)
     tentative: bool | None = None
+    capacity: None = Field(
+        default=None,
+        description="Not changed here (422 `capacity_set_in_notify`): notify's "
+        "`PUT /v1/symposia/{id}/capacity` changes it, knowing who is attending",
+    )
+
+    @field_validator("capacity", mode="before")
+    @classmethod
+    def _capacity_is_notifys(cls, value: object) -> None:
+        raise PydanticCustomError(
+            "capacity_set_in_notify",
+            "定員は通知サービスの PUT {path} で変更します。出席者に応じて繰り上げや変更の拒否を"
+            "行うためです（the capacity is changed at notify's PUT {path}, which knows who is "
+            "attending）",
+            {"path": "/v1/symposia/{id}/capacity"},
+        )
+
+
+class CapacitySet(BaseModel):
+    """定員: set by notify only, once it has checked who is attending."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    capacity: int | None = Field(ge=1, le=100_000, examples=[120], description="null: no limit")
 
 
 class Cancellation(BaseModel):
@@ -73,11 +109,19 @@ class SymposiumPublicOut(BaseModel):
     starts_at: datetime = Field(examples=["2022-02-17T13:30:00+09:00"])
     ends_at: datetime = Field(examples=["2022-02-17T15:00:00+09:00"])
     format: SymposiumFormat | None = Field(description=FORMAT_HELP)
+    venue: str | None = Field(description=VENUE_HELP)
     audience: list[StakeholderCategory]
     capacity: int | None
     tentative: bool
     status: SymposiumStatus = Field(description=STATUS_HELP)
-    sequence: int = Field(description="Raised on each change of time, format or join URL (ICS)")
+    cancellation_reason: str | None = Field(
+        description="中止理由 given when it was cancelled (null otherwise); the cancellation "
+        "letter says it",
+        examples=["講師の体調不良"],
+    )
+    sequence: int = Field(
+        description="Raised on each change of time, format, join URL or venue (ICS)"
+    )
 
 
 class SymposiumOut(SymposiumPublicOut):
@@ -120,9 +164,11 @@ def _public_fields(symposium: Symposium) -> dict[str, Any]:
         "starts_at": symposium.starts_at.astimezone(TOKYO),
         "ends_at": symposium.ends_at.astimezone(TOKYO),
         "format": symposium.format,
+        "venue": symposium.venue,
         "audience": list(symposium.audience),
         "capacity": symposium.capacity,
         "tentative": symposium.tentative,
         "status": symposium.status,
+        "cancellation_reason": symposium.cancellation_reason,
         "sequence": symposium.sequence,
     }

@@ -36,7 +36,7 @@ from services.registry.symposia.schemas import (
 from services.registry.symposia.states import SYMPOSIUM, SymposiumEvent, SymposiumState
 
 # A change of any of these changes the calendar event, so invitees' calendars must update.
-CALENDAR_FIELDS = ("starts_at", "ends_at", "format", "join_url")
+CALENDAR_FIELDS = ("starts_at", "ends_at", "format", "join_url", "venue")
 
 
 # The join URL admits anyone who has it: operators run the symposium and notify (the service
@@ -94,6 +94,7 @@ def snapshot(symposium: Symposium) -> dict[str, Any]:
         "ends_at": symposium.ends_at.isoformat(),
         "format": symposium.format,
         "join_url": symposium.join_url,
+        "venue": symposium.venue,
         "audience": list(symposium.audience),
         "capacity": symposium.capacity,
         "tentative": symposium.tentative,
@@ -119,6 +120,7 @@ async def create_symposium(
         "ends_at": in_tokyo(data.ends_at),
         "format": data.format,
         "join_url": str(data.join_url) if data.join_url else None,
+        "venue": data.venue,
         "audience": list(dict.fromkeys(data.audience)),
         "capacity": data.capacity,
         "tentative": data.tentative,
@@ -192,7 +194,7 @@ async def list_symposia(
 
 def _changes(data: SymposiumUpdate) -> dict[str, Any]:
     changes = data.model_dump(exclude_unset=True)
-    # ``format`` may be null: not stated.
+    # ``format`` and ``venue`` may be null: not stated.
     for name in ("theme", "starts_at", "ends_at", "audience", "tentative"):
         if name in changes and changes[name] is None:
             raise InvalidInput.field(
@@ -220,6 +222,16 @@ async def update_symposium(
     check_if_match(if_match, symposium_etag(symposium, principal))
     SYMPOSIUM.fire(symposium.status, SymposiumEvent.update)
     return await _revise(session, principal, symposium, _changes(data))
+
+
+async def set_capacity(
+    session: AsyncSession, *, principal: Principal, symposium_id: uuid.UUID, capacity: int | None
+) -> Symposium:
+    """定員 as notify sets it after checking attendance (notify's ``rsvp/capacity.py``): the one
+    value every service reads. Not a calendar change, so the ICS sequence stays."""
+    symposium = await _symposium(session, symposium_id)
+    SYMPOSIUM.fire(symposium.status, SymposiumEvent.update)
+    return await _revise(session, principal, symposium, {"capacity": capacity})
 
 
 async def correct_symposium(
@@ -285,6 +297,7 @@ async def cancel_symposium(
     ) as change:
         symposium.status = cancelled
         symposium.sequence += 1
+        symposium.cancellation_reason = data.reason.strip() or None
         change.after_note = {"reason": data.reason}
     return symposium
 

@@ -3,8 +3,8 @@
 ``state`` and ``reason`` stay the effective (strongest) ones; ``reasons`` keeps them all, so a
 later bounce no longer hides an unsubscribe. Existing rows get their one reason as the record.
 
-Revision ID: notify_0007
-Revises: notify_0006
+Revision ID: notify_0006
+Revises: notify_0005
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "notify_0007"
-down_revision: str | None = "notify_0006"
+revision: str = "notify_0006"
+down_revision: str | None = "notify_0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
