@@ -125,7 +125,7 @@ def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> N
         f"  stack     {data_dir / 'stack.json'}  (other jisso commands take their URLs from it)",
         f"  database  {env['DATABASE_URL']}",
         f"  redis     {env['REDIS_URL']}",
-        f"  smtp      {env['SMTP_URL']}",
+        f"  smtp      {env['SMTP_URL']}  (every mail sent: {data_dir / 'maildir' / 'new'})",
         "",
         "operator token (24 h):",
         operator_token,
