@@ -271,13 +271,19 @@ def _assert_one_trace_across_services(system: System, trace_id: str) -> None:
     assert "/v1/continuation-applications/{application_id}/decision" in review_routes
     registry_routes = {e.get("route") for e in system.log_lines_with("registry", trace_id)}
     assert "/v1/projects/{project_id}/term-extensions" in registry_routes
-    jobs = {
-        (e.get("service"), e.get("function"))
-        for e in system.log_lines_with("worker", trace_id)
-        if e.get("event") == "job_finished"
-    }
-    assert ("worker", "apply_term_extension") in jobs
-    assert ("worker", "send_transactional") in jobs
+    expected = {("worker", "apply_term_extension"), ("worker", "send_transactional")}
+
+    def finished() -> bool:
+        # The registry shows the extension before the worker has logged its job as finished
+        # (it logs after its own commit): wait for the line, as for every other effect here.
+        jobs = {
+            (e.get("service"), e.get("function"))
+            for e in system.log_lines_with("worker", trace_id)
+            if e.get("event") == "job_finished"
+        }
+        return expected <= jobs
+
+    _wait(finished, "the worker's jobs of the approval's trace")
 
 
 def _effects(output: str) -> dict[str, int]:
