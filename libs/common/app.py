@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
-from libs.common import health, metrics_endpoint
+from libs.common import contract, health, metrics_endpoint
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers, problem_doc
 from libs.common.fast_path import FastPathMiddleware, fast_routes
@@ -26,7 +26,7 @@ from libs.common.outbox import OutboxRelay
 from libs.common.query_params import UNKNOWN_QUERY_PROBLEM, refuse_unknown_query
 from libs.common.rate_limits import RateLimiter, RateLimitMiddleware
 from libs.common.redis_pool import get_redis
-from libs.common.settings import Settings
+from libs.common.settings import Settings, service_spec
 from libs.common.tracing import configure_tracing
 
 log = structlog.get_logger(__name__)
@@ -77,7 +77,14 @@ def create_service_app(
         version=version,
         openapi_tags=[
             *(openapi_tags or []),
-            {"name": "health", "description": "Probes"},
+            {
+                "name": "audit",
+                "description": "監査記録（who changed what and when; operators only）",
+            },
+            {
+                "name": "health",
+                "description": "死活監視と準備状態（liveness and readiness probes）",
+            },
         ],
         lifespan=lifespan,
         # Every route, of every router included below: an undeclared query parameter is a 422,
@@ -87,7 +94,9 @@ def create_service_app(
         # Our middleware already traces each request: FastAPI's own spans would be a second
         # server span per request (and a few more per dependency), at a cost on every call.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        generate_unique_id_function=contract.operation_id,
     )
+    contract.install(app, servers=_servers(settings))
     app.state.settings = settings
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
@@ -127,3 +136,16 @@ def create_service_app(
         )
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app
+
+
+def _servers(settings: Settings) -> list[dict[str, Any]]:
+    """Where the API answers: ``make run``'s port, and a deployment's public address."""
+    port = service_spec(settings.service).port
+    return [
+        {"url": f"http://127.0.0.1:{port}", "description": "make run（開発用 development stack）"},
+        {
+            "url": "https://{host}",
+            "description": "本番・検証環境（a deployment: the service's PUBLIC_BASE_URL）",
+            "variables": {"host": {"default": f"{settings.service}.jisso.example"}},
+        },
+    ]

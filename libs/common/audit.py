@@ -64,17 +64,42 @@ class AuditEventColumns:
 
 
 class AuditEventOut(BaseModel):
+    """監査記録の1件（one audited change）."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    at: TokyoDatetime = Field(examples=["2021-12-17T10:00:00+09:00"])
-    actor: str = Field(examples=["operator:office-1"])
-    action: str = Field(examples=["project.updated"])
-    subject_type: str = Field(examples=["project"])
-    subject_id: str
-    before: dict[str, Any] | None = Field(examples=[{"status": "supported"}])
-    after: dict[str, Any] | None = Field(examples=[{"status": "extended"}])
-    request_id: str | None
+    id: int = Field(description="記録の番号。記録順に増える（sequence number, in order of record）")
+    at: TokyoDatetime = Field(
+        description="変更が確定した時刻（when the change committed）",
+        examples=["2021-12-17T10:00:00+09:00"],
+    )
+    actor: str = Field(
+        description="変更した主体: トークンの role と subject（who: the token's role and subject）",
+        examples=["operator:office-1"],
+    )
+    action: str = Field(
+        description="操作: 対象の種類と変更の種類（what was done: subject type and change）",
+        examples=["project.updated"],
+    )
+    subject_type: str = Field(
+        description="対象の種類（kind of thing changed）", examples=["project"]
+    )
+    subject_id: str = Field(
+        description="対象の識別子（id of the thing changed）",
+        examples=["4f0c2a52-9a57-4c3e-8c39-0b6c4b7f7a10"],
+    )
+    before: dict[str, Any] | None = Field(
+        description="変更前の値（changed fields before; null for a creation）",
+        examples=[{"status": "supported"}],
+    )
+    after: dict[str, Any] | None = Field(
+        description="変更後の値（changed fields after; null for a removal）",
+        examples=[{"status": "extended"}],
+    )
+    request_id: str | None = Field(
+        description="変更した要求の X-Request-ID（the X-Request-ID of the request that made it）",
+        examples=["0f6b1f3c2a9d4e5f8a7b6c5d4e3f2a1b"],
+    )
 
 
 def actor_name(actor: Principal | str) -> str:

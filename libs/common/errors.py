@@ -24,24 +24,63 @@ log = structlog.get_logger(__name__)
 class FieldProblem(BaseModel):
     """One invalid field: where it is, which rule it breaks, and a message for people."""
 
-    field: str = Field(examples=["body.code"])
-    rule: str = Field(examples=["check_digit"])
+    field: str = Field(
+        description="誤りのある場所: body / query / path / header / form と項目名"
+        "（where: the part of the request and the field's path, dotted）",
+        examples=["body.code"],
+    )
+    rule: str = Field(
+        description="破った規則のコード。機械で判定するのはこちら"
+        "（the rule broken: a stable code to branch on; every code is listed on the page of "
+        "`/problems/validation`）",
+        examples=["check_digit"],
+    )
     message: str = Field(
-        examples=["地方公共団体コードのチェックデジットが誤っています（expected check digit 1）"]
+        description="人が読む説明。日本語のあとに英語（for people: Japanese, then English）",
+        examples=["地方公共団体コードのチェックデジットが誤っています（expected check digit 1）"],
     )
 
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
-    type: str = Field(default="about:blank", examples=["/problems/validation"])
-    title: str = Field(examples=["入力内容に誤りがあります"])
-    status: int = Field(examples=[422])
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[FieldProblem] | None = None
+    type: str = Field(
+        default="about:blank",
+        description="問題の種類を示す URI。開くと説明のページ（absolute URI naming the kind of "
+        "problem; it opens a page describing it; compare on its last segment, which is stable "
+        "across deployments）",
+        examples=["http://127.0.0.1:8001/problems/validation"],
+    )
+    title: str = Field(
+        description="問題の種類の短い説明（short summary of the kind of problem）",
+        examples=["入力内容に誤りがあります"],
+    )
+    status: int = Field(description="HTTP ステータスコード（the HTTP status code）", examples=[422])
+    detail: str | None = Field(
+        default=None,
+        description="この発生についての説明（what happened this time, for people）",
+        examples=["code: 地方公共団体コードのチェックデジットが誤っています"],
+    )
+    instance: str | None = Field(
+        default=None,
+        description="問題が起きた要求のパス（the path of the request）",
+        examples=["/v1/local-governments"],
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None,
+        description="項目ごとの誤り（422: each invalid field and the rule it breaks）",
+    )
 
-    model_config = {"extra": "allow"}
+    model_config = {
+        "extra": "allow",
+        "json_schema_extra": {
+            "description": "RFC 9457 problem details（問題の詳細）. Extension members beside "
+            "the standard ones: `current_etag` (412/428: the ETag to send as If-Match), "
+            "`event`, `state` and `allowed_events` (409 state_transition), `rule` (the code of "
+            "a domain rule broken), `allowed` (the values accepted); others (a quota, a "
+            "deadline, the ids involved) are named on each problem type's page."
+        },
+    }
 
 
 class DomainError(Exception):

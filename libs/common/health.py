@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from libs.common.named_schema import Named
 from libs.common.redis_pool import get_redis
 
 log = structlog.get_logger(__name__)
@@ -32,17 +35,43 @@ async def check_redis(request: Request) -> None:
     await redis.ping()
 
 
+ReadinessStatus = Annotated[
+    Literal["ready", "unavailable"],
+    Named(
+        "ReadinessStatus",
+        "準備状態（readiness）: ready 応答可能, unavailable 依存先に接続できない",
+    ),
+]
+
+
+class Liveness(BaseModel):
+    """プロセスが応答している（the process answers）."""
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """依存先に接続できるか（whether each dependency answered within three seconds）."""
+
+    status: ReadinessStatus
+    checks: dict[str, str] = Field(
+        description="依存先ごとの結果: `ok` または `error: <種類>`（each dependency's result）",
+        examples=[{"database": "ok", "redis": "ok"}],
+    )
+
+
 @router.get("/healthz", summary="Liveness: the process answers")
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def check_liveness() -> Liveness:
+    return Liveness(status="ok")
 
 
 @router.get(
     "/readyz",
     summary="Readiness: database, Redis (and SMTP for notify) reachable",
-    responses={503: {"description": "A dependency is unreachable"}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is unreachable"}},
 )
-async def readyz(request: Request) -> JSONResponse:
+async def check_readiness(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
     results: dict[str, str] = {}
     for name, check in checks.items():

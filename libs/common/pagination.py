@@ -56,8 +56,12 @@ KeyPart = Callable[[Any], Any]
 
 
 class Page(BaseModel, Generic[T]):
+    """一覧の1ページ（one page of a list: its items and the URL of the next page）."""
+
     items: list[T]
-    next: str | None = Field(default=None, description="URL of the next page; null on the last")
+    next: str | None = Field(
+        default=None, description="次のページの URL。最後のページでは null（URL of the next page）"
+    )
 
 
 class Key:

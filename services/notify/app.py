@@ -37,8 +37,44 @@ async def _smtp_ready(request: Request) -> None:
     await check_smtp(request.app.state.settings.smtp_url)
 
 
+TAGS = [
+    {
+        "name": "campaigns",
+        "description": (
+            "案内 — symposium letters (invitation, reminder, update, cancellation): drafted, "
+            "approved, sent"
+        ),
+    },
+    {
+        "name": "messages",
+        "description": "個別通知 — one transactional message, sent once per dedupe_key",
+    },
+    {
+        "name": "deliveries",
+        "description": (
+            "配信 — what was sent to whom and how it went; bounces; sending one letter again"
+        ),
+    },
+    {
+        "name": "rsvp",
+        "description": (
+            "出欠 — the RSVP and unsubscribe pages opened from a letter, answers counted, capacity"
+        ),
+    },
+    {
+        "name": "attendance",
+        "description": "出席者 — the attendee list of a symposium and the report of a campaign",
+    },
+    {
+        "name": "previews",
+        "description": "プレビュー — a letter exactly as it would be sent, before anything is sent",
+    },
+]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
+        openapi_tags=TAGS,
         settings=settings or get_settings("notify"),
         title="jisso notify",
         description=DESCRIPTION,

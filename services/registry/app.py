@@ -57,8 +57,54 @@ Errors are RFC 9457 `application/problem+json`. Authenticate with `Authorization
 """
 
 
+TAGS = [
+    {
+        "name": "projects",
+        "description": (
+            "事業 — 未来技術社会実装事業の選定事業: their proposers, support terms (支援期間), "
+            "activity reports, imports and exports"
+        ),
+    },
+    {
+        "name": "councils",
+        "description": "地域実装協議会 — each project's implementation council and its members",
+    },
+    {
+        "name": "contacts",
+        "description": (
+            "連絡先 — people the office writes to, their links to projects and councils, and "
+            "suppressed addresses (配信停止)"
+        ),
+    },
+    {
+        "name": "local-governments",
+        "description": (
+            "地方公共団体 — local governments by their 全国地方公共団体コード, and their "
+            "designations"
+        ),
+    },
+    {
+        "name": "symposia",
+        "description": "未来技術実装ミニシンポジウム — symposia, their audience and capacity",
+    },
+    {
+        "name": "published-figures",
+        "description": (
+            "公表値 — figures the office has published (with their source), shown beside the "
+            "rows that exist"
+        ),
+    },
+    {
+        "name": "programmes",
+        "description": "事業区分 — the programmes of the legend (☆ ○ □ ■) and their fiscal years",
+    },
+    {"name": "grant-schemes", "description": "交付金 — grant schemes, with their caps and quotas"},
+]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
+        openapi_tags=TAGS,
         settings=settings or get_settings("registry"),
         title="jisso registry",
         description=DESCRIPTION,

@@ -38,8 +38,31 @@ Errors are RFC 9457 `application/problem+json`. Authenticate with `Authorization
 """
 
 
+TAGS = [
+    {
+        "name": "continuation",
+        "description": (
+            "継続審査 — continuation cycles, applications, reviewer assignments, assessments and "
+            "decisions"
+        ),
+    },
+    {
+        "name": "joint-review",
+        "description": (
+            "合同審査 — joint-review rounds, applications, assessments, selections and published "
+            "results"
+        ),
+    },
+    {
+        "name": "reviewers",
+        "description": "審査員 — reviewers, their conflicts of interest and organisation aliases",
+    },
+]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
+        openapi_tags=TAGS,
         settings=settings or get_settings("review"),
         title="jisso review",
         description=DESCRIPTION,

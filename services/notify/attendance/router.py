@@ -72,7 +72,9 @@ def _file(content: bytes, media_type: str, symposium_id: uuid.UUID, extension: s
     response_class=Response,
     responses=problems(success={200: {"content": {"text/csv": {}}}}),
 )
-async def attendees_csv(symposium_id: uuid.UUID, session: SessionDep, _: Operator) -> Response:
+async def export_attendees_csv(
+    symposium_id: uuid.UUID, session: SessionDep, _: Operator
+) -> Response:
     rows = await service.attendees(session, symposium_id)
     return _file(to_csv(service.attendee_table(rows)), CSV_MEDIA_TYPE, symposium_id, "csv")
 
@@ -84,7 +86,9 @@ async def attendees_csv(symposium_id: uuid.UUID, session: SessionDep, _: Operato
     response_class=Response,
     responses=problems(success={200: {"content": {XLSX_MEDIA_TYPE: {}}}}),
 )
-async def attendees_xlsx(symposium_id: uuid.UUID, session: SessionDep, _: Operator) -> Response:
+async def export_attendees_xlsx(
+    symposium_id: uuid.UUID, session: SessionDep, _: Operator
+) -> Response:
     rows = await service.attendees(session, symposium_id)
     return _file(to_xlsx(service.attendee_table(rows)), XLSX_MEDIA_TYPE, symposium_id, "xlsx")
 
@@ -101,7 +105,7 @@ async def attendees_xlsx(symposium_id: uuid.UUID, session: SessionDep, _: Operat
         not_found="No such campaign", unavailable="The registry did not answer (`left_out`)"
     ),
 )
-async def campaign_report(
+async def get_campaign_report(
     campaign_id: uuid.UUID, session: SessionDep, registry: RegistryDep, _: Operator
 ) -> CampaignReport:
     return await service.campaign_report(session, registry, campaign_id)

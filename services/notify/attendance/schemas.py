@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-Answer = Literal["attending", "waitlisted", "declined", "no_answer"]
+from libs.common.named_schema import Named
+
+Answer = Annotated[
+    Literal["attending", "waitlisted", "declined", "no_answer"],
+    Named(
+        "AttendeeAnswer",
+        "出欠（an attendee's answer）: attending 出席, waitlisted キャンセル待ち, declined 欠席, "
+        "no_answer 未回答",
+    ),
+]
 
 
 class AttendeeOut(BaseModel):

@@ -4,12 +4,40 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-CampaignKind = Literal["invitation", "reminder", "update", "cancellation"]
-CampaignStatus = Literal["draft", "sending", "done", "cancelled"]
+from libs.common.named_schema import Named
+from services.notify.campaigns.audiences import Audience
+
+CampaignKind = Annotated[
+    Literal["invitation", "reminder", "update", "cancellation"],
+    Named(
+        "CampaignKind",
+        "案内の種類（kind of letter）: invitation 開催案内, reminder リマインド, "
+        "update 変更のお知らせ, cancellation 中止のお知らせ",
+    ),
+]
+CampaignStatus = Annotated[
+    Literal["draft", "sending", "done", "cancelled"],
+    Named(
+        "CampaignStatus",
+        "キャンペーンの状態（campaign status）: draft 下書き, sending 送信中, done 送信済み, "
+        "cancelled 取消",
+    ),
+]
+# The audiences a campaign may name: which one a kind takes is checked by audiences.resolve, whose
+# 422 lists what that kind takes (pydantic's would list all of them).
+CampaignAudience = Annotated[
+    str,
+    Field(max_length=40),
+    Named(
+        "CampaignAudience",
+        "宛先（who the letters go to; each kind takes its own, see `audience`）",
+        enum=[a.value for a in Audience if a is not Audience.promoted],
+    ),
+]
 
 
 class CampaignCreate(BaseModel):
@@ -26,9 +54,8 @@ class CampaignCreate(BaseModel):
         "registry kept when the symposium was cancelled (`cancellation_reason`)",
         examples=["講師の都合により"],
     )
-    audience: str | None = Field(
+    audience: CampaignAudience | None = Field(
         default=None,
-        max_length=40,
         description="Who the letters go to (宛先); each kind takes its own, the first is the "
         "default: invitation `not_yet_invited` (everyone the first time, then only those no "
         "earlier invitation reached), `all` (everyone again) or `contacts` (only `contact_ids`); "

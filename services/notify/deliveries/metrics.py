@@ -22,7 +22,7 @@ def install_delivery_metrics(app: FastAPI) -> None:
     async def refresh(app: FastAPI) -> None:
         async with app.state.sessionmaker() as session:
             counts = await repository.count_by_state(session)
-        for state in get_args(DeliveryState):
+        for state in get_args(get_args(DeliveryState)[0]):
             gauge.labels(state).set(counts.get(state, 0))
 
     app.state.metrics.hooks.append(refresh)

@@ -11,14 +11,14 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from libs.common.auth import Operator, Principal, Role, require
+from libs.common.contract import component_schema
 from libs.common.errors import FieldProblem, InvalidInput, problems
 from libs.common.idempotency import IdempotencyDep, json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from libs.common.validation_messages import japanese_first
-from services.notify.deliveries import service
+from services.notify.deliveries import resend, service
 from services.notify.deliveries.bounces import BounceReport, parse_delivery_status, parse_dsn
-from services.notify.deliveries.resend import resend_delivery
 from services.notify.deliveries.schemas import (
     STATE_HELP,
     BounceResult,
@@ -36,7 +36,7 @@ Reporter = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 BOUNCE_BODY: dict[str, Any] = {
     "required": True,
     "content": {
-        "application/json": {"schema": BounceWebhook.model_json_schema()},
+        "application/json": {"schema": component_schema(BounceWebhook)},
         "multipart/report": {
             "schema": {"type": "string"},
             "example": "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
@@ -104,7 +104,7 @@ async def list_deliveries(
     "keeps who, when and why.",
     responses=problems(not_found="No such delivery", conflict="Suppressed, stale or over"),
 )
-async def resend(
+async def resend_delivery(
     delivery_id: uuid.UUID,
     body: ResendIn,
     session: SessionDep,
@@ -112,7 +112,7 @@ async def resend(
     registry: RegistryDep,
     response: Response,
 ) -> DeliveryOut:
-    copy = await resend_delivery(
+    copy = await resend.resend_delivery(
         session,
         registry=registry,
         delivery_id=delivery_id,
@@ -131,6 +131,7 @@ async def resend(
     "the address) and suppresses the address here and in the registry. Soft bounces are "
     "acknowledged and ignored. Repeating a report changes nothing.",
     openapi_extra={"requestBody": BOUNCE_BODY},
+    response_model=BounceResult,
     responses=problems(),
 )
 async def report_bounces(

@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DeliveryState = Literal["queued", "sending", "sent", "retrying", "failed", "bounced", "suppressed"]
+from libs.common.named_schema import Named
+
+DeliveryState = Annotated[
+    Literal["queued", "sending", "sent", "retrying", "failed", "bounced", "suppressed"],
+    Named(
+        "DeliveryState",
+        "配信の状態（delivery state）: queued 待機, sending 送信中, sent 送信済み, "
+        "retrying 再試行待ち, failed 失敗, bounced 不達, suppressed 配信停止中のため送らず",
+    ),
+]
 STATE_HELP = (
     "queued 送信待ち, sending 送信中, sent 送信済み, retrying 再送待ち, failed 送信失敗, "
     "bounced 不達, suppressed 配信停止中のため送信せず"
 )
+
+
+BounceType = Annotated[
+    Literal["hard", "soft"],
+    Named(
+        "BounceType",
+        "不達の種類（bounce type）: hard 恒久的（配信停止にする）, soft 一時的（記録のみ）",
+    ),
+]
+BounceAction = Annotated[
+    Literal["suppressed", "already_suppressed", "ignored"],
+    Named(
+        "BounceAction",
+        "不達報告への対応（what the report did）: suppressed 配信停止にした, "
+        "already_suppressed 停止済み, ignored 一時的な不達のため記録のみ",
+    ),
+]
 
 
 class DeliveryOut(BaseModel):
@@ -55,7 +81,7 @@ class BounceWebhook(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     email: str = Field(max_length=320, examples=["old.address@example.jp"])
-    type: Literal["hard", "soft"] = Field(description="hard: permanent (suppresses); soft: ignored")
+    type: BounceType = Field(description="hard: permanent (suppresses); soft: ignored")
     # Required and not blank: a suppression without words cannot be explained to the person or
     # weighed against what they said before (docs/notify.md, suppression reasons).
     reason: str = Field(
@@ -74,8 +100,8 @@ class BounceWebhook(BaseModel):
 
 class BounceOutcome(BaseModel):
     email: str
-    type: Literal["hard", "soft"]
-    action: Literal["suppressed", "already_suppressed", "ignored"] = Field(
+    type: BounceType
+    action: BounceAction = Field(
         description="suppressed: a hard bounce, now suppressed here and in the registry"
     )
     delivery_id: uuid.UUID | None = Field(description="The delivery marked bounced, if found")

@@ -24,7 +24,7 @@ PREVIEW_TOKEN = "preview"
     summary="Render a letter for one recipient (nothing is sent or stored)",
     responses=problems(),
 )
-async def preview(
+async def preview_letter(
     body: PreviewRequest,
     principal: Operator,
     settings: SettingsDep,

@@ -61,7 +61,7 @@ ENGLISH = {
     responses=PAGE_RESPONSES,
     dependencies=PUBLIC_LINK,
 )
-async def rsvp_page(
+async def get_rsvp_page(
     token: str,
     session: SessionDep,
     registry: RegistryDep,
@@ -95,7 +95,7 @@ async def rsvp_page(
     responses=PAGE_RESPONSES,
     dependencies=PUBLIC_LINK,
 )
-async def rsvp_answer(
+async def answer_rsvp(
     token: str,
     session: SessionDep,
     registry: RegistryDep,
@@ -134,7 +134,7 @@ async def rsvp_answer(
     responses=PAGE_RESPONSES,
     dependencies=PUBLIC_LINK,
 )
-async def unsubscribe_page(
+async def get_unsubscribe_page(
     token: str, registry: RegistryDep, settings: SettingsDep
 ) -> HTMLResponse:
     # Only the POST unsubscribes: mail scanners open links, and must not stop anyone's mail.
@@ -180,7 +180,9 @@ async def unsubscribe(
     summary="Answers to a symposium counted by response",
     responses=problems(),
 )
-async def rsvp_summary(symposium_id: uuid.UUID, session: SessionDep, _: Operator) -> RsvpSummary:
+async def get_rsvp_summary(
+    symposium_id: uuid.UUID, session: SessionDep, _: Operator
+) -> RsvpSummary:
     counts = await service.rsvp_summary(session, symposium_id)
     return RsvpSummary(symposium_id=symposium_id, **counts)
 
@@ -198,7 +200,7 @@ async def rsvp_summary(symposium_id: uuid.UUID, session: SessionDep, _: Operator
         conflict="`capacity_below_attending`: more attending than the capacity (without force)",
     ),
 )
-async def put_capacity(
+async def set_symposium_capacity(
     symposium_id: uuid.UUID,
     body: CapacityIn,
     session: SessionDep,

@@ -187,7 +187,7 @@ async def update_contact(
     summary="Link a contact to a project or a council",
     responses=problems(not_found=NO_SUCH_CONTACT, conflict=DUPLICATE),
 )
-async def add_link(
+async def add_contact_link(
     contact_id: uuid.UUID,
     body: LinkCreate,
     session: SessionDep,
@@ -206,7 +206,7 @@ async def add_link(
     summary="Remove a link (If-Match: the contact's ETag)",
     responses=problems(not_found=NO_SUCH_CONTACT, precondition=True),
 )
-async def remove_link(
+async def remove_contact_link(
     contact_id: uuid.UUID,
     link_id: uuid.UUID,
     session: SessionDep,
@@ -225,7 +225,7 @@ async def remove_link(
     summary="Set a contact's suppression state (idempotent)",
     responses=problems(not_found=NO_SUCH_CONTACT),
 )
-async def suppress(
+async def suppress_contact(
     contact_id: uuid.UUID,
     body: SuppressionSet,
     session: SessionDep,
@@ -241,7 +241,7 @@ async def suppress(
     summary="Lift a contact's suppression (If-Match)",
     responses=problems(not_found=NO_SUCH_CONTACT, precondition=True),
 )
-async def lift_suppression(
+async def lift_contact_suppression(
     contact_id: uuid.UUID,
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Role.operator))],

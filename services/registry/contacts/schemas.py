@@ -4,25 +4,41 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import TOKYO
+from libs.common.named_schema import Named
 
 if TYPE_CHECKING:
     from services.registry.contacts.models import Contact
 
-StakeholderCategory = Literal[
-    "national_government",
-    "local_government",
-    "school",
-    "private_company",
-    "resident_representative",
-    "other",
+StakeholderCategory = Annotated[
+    Literal[
+        "national_government",
+        "local_government",
+        "school",
+        "private_company",
+        "resident_representative",
+        "other",
+    ],
+    Named(
+        "StakeholderCategory",
+        "関係者の区分（stakeholder category）: national_government 国, "
+        "local_government 地方公共団体, school 学校, private_company 民間企業, "
+        "resident_representative 住民代表, other その他",
+    ),
 ]
-SuppressionState = Literal["unsubscribed", "bounced"]
+SuppressionState = Annotated[
+    Literal["unsubscribed", "bounced"],
+    Named(
+        "SuppressionState",
+        "配信停止の状態（suppression state）: unsubscribed 本人による配信停止, "
+        "bounced 不達による停止",
+    ),
+]
 
 CATEGORY_HELP = (
     "national_government 国, local_government 地方公共団体, school 学校, "

@@ -170,7 +170,7 @@ async def update_council(
     summary="Add a member organisation to a council",
     responses=problems(not_found=NO_SUCH_COUNCIL, conflict=DUPLICATE_MEMBER),
 )
-async def add_member(
+async def add_council_member(
     council_id: uuid.UUID,
     body: MemberCreate,
     session: SessionDep,
@@ -190,7 +190,7 @@ async def add_member(
     summary="Get one member of a council",
     responses=problems(not_found=NO_SUCH_COUNCIL),
 )
-async def get_member(
+async def get_council_member(
     council_id: uuid.UUID,
     member_id: uuid.UUID,
     session: SessionDep,
@@ -209,7 +209,7 @@ async def get_member(
     summary="Change a member (If-Match: the member's ETag)",
     responses=problems(not_found=NO_SUCH_COUNCIL, conflict=DUPLICATE_MEMBER, precondition=True),
 )
-async def update_member(
+async def update_council_member(
     council_id: uuid.UUID,
     member_id: uuid.UUID,
     body: MemberUpdate,
@@ -236,7 +236,7 @@ async def update_member(
     summary="Remove a member (If-Match: the member's ETag)",
     responses=problems(not_found=NO_SUCH_COUNCIL, precondition=True),
 )
-async def remove_member(
+async def remove_council_member(
     council_id: uuid.UUID,
     member_id: uuid.UUID,
     session: SessionDep,

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MemberCategory = Literal[
-    "local_government",
-    "public_body",
-    "private_company",
-    "university",
-    "research_institute",
-    "ministry",
-    "other",
+from libs.common.named_schema import Named
+
+MemberCategory = Annotated[
+    Literal[
+        "local_government",
+        "public_body",
+        "private_company",
+        "university",
+        "research_institute",
+        "ministry",
+        "other",
+    ],
+    Named(
+        "MemberCategory",
+        "地域実装協議会の構成員の区分（council member category）: local_government 地方公共団体, "
+        "public_body 公的機関, private_company 民間事業者, university 大学, "
+        "research_institute 研究機関, ministry 府省庁, other その他",
+    ),
 ]
-MemberRole = Literal["chair", "secretariat", "onsite_support_lead", "member"]
+MemberRole = Annotated[
+    Literal["chair", "secretariat", "onsite_support_lead", "member"],
+    Named(
+        "MemberRole",
+        "協議会での役割（role in the council）: chair 会長, secretariat 事務局, "
+        "onsite_support_lead 現地支援責任者, member 構成員",
+    ),
+]
 
 _CATEGORY_HELP = (
     "local_government 地方公共団体, public_body 公的機関（公益財団法人・商工会議所等）, "

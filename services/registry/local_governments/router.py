@@ -118,7 +118,7 @@ DESIGNATION_CSV_EXAMPLE = (
         success={200: {"content": {"text/csv": {"example": DESIGNATION_CSV_EXAMPLE}}}}
     ),
 )
-async def export_designations(session: SessionDep, _: Reader) -> Response:
+async def export_designations_csv(session: SessionDep, _: Reader) -> Response:
     content = to_csv(await designations.export_table(session))
     return download(content, CSV_MEDIA_TYPE, "designations.csv")
 

@@ -196,7 +196,7 @@ async def create_project(
     "published figure as a count of rows, or the other way round (docs/registry.md).",
     responses=problems(),
 )
-async def project_stats(session: SessionDep, _: Reader, as_of: AsOf = None) -> ProjectStats:
+async def get_project_stats(session: SessionDep, _: Reader, as_of: AsOf = None) -> ProjectStats:
     return await queries.stats(session, as_of=_as_of(as_of))
 
 
@@ -212,7 +212,9 @@ def _download(content: bytes, media_type: str, extension: str) -> Response:
     response_class=Response,
     responses=problems(success={200: {"content": {"text/csv": {}}}}),
 )
-async def export_csv(session: SessionDep, filters: Filters, as_of: AsOf = None) -> Response:
+async def export_projects_csv(
+    session: SessionDep, filters: Filters, as_of: AsOf = None
+) -> Response:
     day = _as_of(as_of)
     content = await exchange.export_filtered(
         session, filters=replace(filters, as_of=day), xlsx=False
@@ -226,7 +228,9 @@ async def export_csv(session: SessionDep, filters: Filters, as_of: AsOf = None) 
     response_class=Response,
     responses=problems(success={200: {"content": {exchange.XLSX: {}}}}),
 )
-async def export_xlsx(session: SessionDep, filters: Filters, as_of: AsOf = None) -> Response:
+async def export_projects_xlsx(
+    session: SessionDep, filters: Filters, as_of: AsOf = None
+) -> Response:
     day = _as_of(as_of)
     content = await exchange.export_filtered(
         session, filters=replace(filters, as_of=day), xlsx=True

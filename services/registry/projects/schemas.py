@@ -7,14 +7,31 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from libs.common.errors import Problem
 from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime
+from libs.common.named_schema import Named
 from libs.common.search_text import normalise_search_key
 from services.registry.figures.schemas import PublishedFigureOut
 from services.registry.projects.states import ProjectStatus
+
+TermChangeKind = Annotated[
+    Literal["extension", "end"],
+    Named(
+        "TermChangeKind",
+        "支援期間の変更の種類（kind of term change）: extension 延長, end 終了",
+    ),
+]
+TermEndResult = Annotated[
+    Literal["applied", "replayed", "refused"],
+    Named(
+        "TermEndResult",
+        "一括終了の各行の結果（outcome of one row）: applied 適用, replayed 同じ指示の再送, "
+        "refused 拒否",
+    ),
+]
 
 
 class Technology(StrEnum):
@@ -35,7 +52,14 @@ class Technology(StrEnum):
     DATA_PLATFORM = "データ連携基盤"
 
 
-StatusAsOf = Literal["not_started", "supported", "extended", "ended", "withdrawn"]
+StatusAsOf = Annotated[
+    Literal["not_started", "supported", "extended", "ended", "withdrawn"],
+    Named(
+        "ProjectStatusAsOf",
+        "基準日における事業の状態（a project's status on a given day）: not_started 支援開始前, "
+        "supported 支援中, extended 延長中, ended 終了, withdrawn 取下げ",
+    ),
+]
 
 # Matching by search key lets "iot", "ＩｏＴ" or "ﾄﾞﾛｰﾝ" name the same technology.
 _TECHNOLOGY_BY_KEY = {normalise_search_key(t.value): t for t in Technology}
@@ -62,7 +86,6 @@ def _technology(value: object) -> Technology:
 TechnologyIn = Annotated[
     Technology,
     BeforeValidator(_technology),
-    WithJsonSchema({"type": "string", "enum": [t.value for t in Technology]}),
 ]
 Tag = Annotated[str, Field(min_length=1, max_length=60)]
 
@@ -227,7 +250,7 @@ class TermEndIn(BaseModel):
 
 class TermChangeOut(BaseModel):
     decision_id: str
-    kind: Literal["extension", "end"]
+    kind: TermChangeKind
     project_id: uuid.UUID
     previous_term_end: date
     new_term_end: date
@@ -272,7 +295,7 @@ class TermEndOutcome(BaseModel):
 
     project_id: uuid.UUID
     decision_id: str
-    outcome: Literal["applied", "replayed", "refused"]
+    outcome: TermEndResult
     change: TermChangeOut | None = None
     problem: Problem | None = None
 
@@ -305,8 +328,14 @@ class ImportResult(BaseModel):
     items: list[ImportedProject]
 
 
-TermEventKind = Literal[
-    "selected", "selection_changed", "extended", "expired", "ended", "withdrawn"
+TermEventKind = Annotated[
+    Literal["selected", "selection_changed", "extended", "expired", "ended", "withdrawn"],
+    Named(
+        "TermEventKind",
+        "支援期間の出来事（kind of support-term event）: selected 選定, "
+        "selection_changed 選定年度の訂正, extended 継続（延長）, expired 支援期間満了, "
+        "ended 支援終了, withdrawn 取下げ",
+    ),
 ]
 
 

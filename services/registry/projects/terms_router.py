@@ -48,7 +48,9 @@ def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> Te
     ),
     responses=problems(),
 )
-async def end_terms(body: TermEndsIn, session: SessionDep, principal: ReviewService) -> TermEndsOut:
+async def end_project_terms(
+    body: TermEndsIn, session: SessionDep, principal: ReviewService
+) -> TermEndsOut:
     return TermEndsOut(items=await terms.end_terms(session, principal=principal, items=body.items))
 
 
@@ -58,7 +60,7 @@ async def end_terms(body: TermEndsIn, session: SessionDep, principal: ReviewServ
     " (review service; idempotent by decision id)",
     responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
-async def extend_term(
+async def extend_project_term(
     project_id: uuid.UUID,
     body: TermExtensionIn,
     response: Response,
@@ -81,7 +83,7 @@ async def extend_term(
     summary="End support (review service; idempotent by decision id)",
     responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
-async def end_term(
+async def end_project_term(
     project_id: uuid.UUID,
     body: TermEndIn,
     response: Response,
@@ -110,7 +112,7 @@ async def end_term(
     ),
     responses=problems(not_found=NO_SUCH_PROJECT),
 )
-async def read_term_history(
+async def get_project_term_history(
     project_id: uuid.UUID, session: SessionDep, principal: Reader
 ) -> TermHistoryOut:
     return await history.term_history(session, principal=principal, project_id=project_id)

@@ -204,7 +204,7 @@ async def cancel_symposium(
     "suppressed addresses, one per address (case-insensitive), ordered by address.",
     responses=problems(not_found=NO_SUCH_SYMPOSIUM),
 )
-async def get_audience(
+async def get_symposium_audience(
     request: Request,
     symposium_id: uuid.UUID,
     session: SessionDep,

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import TOKYO, fiscal_year_label
+from libs.common.named_schema import Named
 from services.registry.contacts.schemas import CATEGORY_HELP, StakeholderCategory
 
 if TYPE_CHECKING:
     from services.registry.symposia.models import Symposium
 
-SymposiumFormat = Literal["web", "in_person", "hybrid"]
-SymposiumStatus = Literal["scheduled", "held", "cancelled"]
+SymposiumFormat = Annotated[
+    Literal["web", "in_person", "hybrid"],
+    Named(
+        "SymposiumFormat",
+        "開催形式（format）: web オンライン, in_person 会場, hybrid 会場とオンラインの併用",
+    ),
+]
+SymposiumStatus = Annotated[
+    Literal["scheduled", "held", "cancelled"],
+    Named(
+        "SymposiumStatus",
+        "シンポジウムの状態（status）: scheduled 開催予定, held 開催済み, cancelled 中止",
+    ),
+]
 VENUE_HELP = (
     "会場: where an in_person or hybrid session is held (address and room), the calendar's "
     "LOCATION; notify refuses to invite to one without it. A change raises `sequence`"

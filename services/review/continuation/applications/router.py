@@ -11,8 +11,8 @@ from libs.common.etag import IfMatch
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications import service
 from services.review.continuation.applications.schemas import (
-    ApplicationOut,
     ApplicationUpdate,
+    ContinuationApplicationOut,
     application_out,
 )
 from services.review.continuation.dependencies import Municipality, Reader
@@ -34,13 +34,13 @@ STALE = {412: "If-Match names an older version"}
     summary="Get an application (operators; the lead proposer; assigned reviewers)",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
-async def get_application(
+async def get_continuation_application(
     application_id: uuid.UUID,
     session: SessionDep,
     principal: Reader,
     response: Response,
     registry: RegistryDep,
-) -> ApplicationOut:
+) -> ContinuationApplicationOut:
     application, entry, cycle, decision = await service.read_application(
         session, principal=principal, application_id=application_id, registry=registry
     )
@@ -58,7 +58,7 @@ async def get_application(
         extra={**STALE, 422: "After the deadline (rule application_deadline)"},
     ),
 )
-async def update_application(
+async def update_continuation_application(
     application_id: uuid.UUID,
     body: ApplicationUpdate,
     session: SessionDep,
@@ -66,7 +66,7 @@ async def update_application(
     response: Response,
     now: NowDep,
     if_match: IfMatch = None,
-) -> ApplicationOut:
+) -> ContinuationApplicationOut:
     application, entry, cycle = await service.update_application(
         session,
         principal=principal,
@@ -94,14 +94,14 @@ async def update_application(
         },
     ),
 )
-async def submit_application(
+async def submit_continuation_application(
     application_id: uuid.UUID,
     session: SessionDep,
     principal: Municipality,
     response: Response,
     now: NowDep,
     if_match: IfMatch = None,
-) -> ApplicationOut:
+) -> ContinuationApplicationOut:
     application, entry, cycle = await service.submit_application(
         session, principal=principal, application_id=application_id, if_match=if_match, now=now
     )

@@ -24,7 +24,7 @@ class Attachment(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", examples=["9f86d081884c7d65" * 4])
 
 
-class ApplicationCreate(BaseModel):
+class ContinuationApplicationCreate(BaseModel):
     project_id: uuid.UUID
     future_vision: str = Field(default="", max_length=20000, description="目指す将来像")
     achievements: str = Field(default="", max_length=20000, description="事業成果")
@@ -41,7 +41,7 @@ class ApplicationUpdate(BaseModel):
     attachments: list[Attachment] | None = Field(default=None, max_length=20)
 
 
-class ApplicationOut(BaseModel):
+class ContinuationApplicationOut(BaseModel):
     id: uuid.UUID
     cycle_id: uuid.UUID
     project_id: uuid.UUID
@@ -68,8 +68,8 @@ def application_out(
     entry: CycleProject,
     cycle: ContinuationCycle,
     decision: ContinuationDecision | None = None,
-) -> ApplicationOut:
-    return ApplicationOut(
+) -> ContinuationApplicationOut:
+    return ContinuationApplicationOut(
         id=application.id,
         cycle_id=application.cycle_id,
         project_id=application.project_id,

@@ -22,10 +22,10 @@ from libs.common.etag import check_if_match, etag_for
 from services.review.audit.service import audited, state_of, text_digest
 from services.review.continuation.applications import repository
 from services.review.continuation.applications.schemas import (
-    ApplicationCreate,
-    ApplicationOut,
     ApplicationUpdate,
     Attachment,
+    ContinuationApplicationCreate,
+    ContinuationApplicationOut,
     application_out,
 )
 from services.review.continuation.assessments.service import visible_assignment
@@ -111,7 +111,7 @@ async def create_application(
     *,
     principal: Principal,
     cycle_id: uuid.UUID,
-    data: ApplicationCreate,
+    data: ContinuationApplicationCreate,
     now: datetime,
 ) -> tuple[ContinuationApplication, CycleProject, ContinuationCycle]:
     cycle = await load_cycle(session, cycle_id)
@@ -311,7 +311,7 @@ async def read_application(
 
 async def list_applications(
     session: AsyncSession, *, principal: Principal, cycle_id: uuid.UUID
-) -> list[ApplicationOut]:
+) -> list[ContinuationApplicationOut]:
     """A cycle's applications: all of them for operators, its own for a municipality."""
     cycle = await load_cycle(session, cycle_id)
     own = principal.lg_code if principal.role is Role.municipality else None

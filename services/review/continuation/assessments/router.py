@@ -21,11 +21,11 @@ from services.review.continuation.applications.router import (
 )
 from services.review.continuation.assessments import service
 from services.review.continuation.assessments.schemas import (
-    AssessmentIn,
     AssessmentList,
-    AssessmentOut,
     AssignmentCreate,
     AssignmentOut,
+    ContinuationAssessmentIn,
+    ContinuationAssessmentOut,
     WithdrawalIn,
     assessment_out,
     assignment_etag,
@@ -82,7 +82,7 @@ async def assign_reviewer(
     summary="List an application's reviewers",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
-async def list_assignments(
+async def list_reviewer_assignments(
     application_id: uuid.UUID,
     request: Request,
     session: SessionDep,
@@ -106,16 +106,16 @@ async def list_assignments(
         extra={**STALE, **NOT_THE_REVIEWER_OR_CONFLICTED},
     ),
 )
-async def save_assessment(
+async def save_continuation_assessment(
     application_id: uuid.UUID,
-    body: AssessmentIn,
+    body: ContinuationAssessmentIn,
     session: SessionDep,
     principal: AssignedReviewer,
     response: Response,
     now: NowDep,
     registry: RegistryDep,
     if_match: IfMatch = None,
-) -> AssessmentOut:
+) -> ContinuationAssessmentOut:
     assignment = await service.save_assessment(
         session,
         principal=principal,
@@ -139,7 +139,7 @@ async def save_assessment(
         extra={**STALE, **NOT_THE_REVIEWER_OR_CONFLICTED},
     ),
 )
-async def submit_assessment(
+async def submit_continuation_assessment(
     application_id: uuid.UUID,
     session: SessionDep,
     principal: AssignedReviewer,
@@ -147,7 +147,7 @@ async def submit_assessment(
     now: NowDep,
     registry: RegistryDep,
     if_match: IfMatch = None,
-) -> AssessmentOut:
+) -> ContinuationAssessmentOut:
     assignment = await service.submit_assessment(
         session,
         principal=principal,
@@ -165,7 +165,7 @@ async def submit_assessment(
     summary="List assessments (a reviewer sees others' only after submitting their own)",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
-async def list_assessments(
+async def list_continuation_assessments(
     application_id: uuid.UUID,
     request: Request,
     session: SessionDep,
@@ -196,7 +196,7 @@ async def list_assessments(
         precondition=True,
     ),
 )
-async def withdraw_assignment(
+async def withdraw_reviewer_assignment(
     application_id: uuid.UUID,
     assignment_id: uuid.UUID,
     body: WithdrawalIn,

@@ -61,7 +61,7 @@ class CriterionScore(BaseModel):
     comment: str = Field(min_length=1, max_length=4000, examples=["実装の道筋が具体的である"])
 
 
-class AssessmentIn(BaseModel):
+class ContinuationAssessmentIn(BaseModel):
     """One score 1–5 and a written comment for each criterion."""
 
     future_vision: CriterionScore = Field(description="目指す将来像")
@@ -69,20 +69,20 @@ class AssessmentIn(BaseModel):
     plan: CriterionScore = Field(description="今後の事業計画")
 
 
-class AssessmentOut(BaseModel):
+class ContinuationAssessmentOut(BaseModel):
     assignment_id: uuid.UUID
     application_id: uuid.UUID
     reviewer_subject: str
     reviewer_name: str
     state: ContinuationAssessmentState = Field(examples=["assessed"])
-    scores: AssessmentIn | None
+    scores: ContinuationAssessmentIn | None
     total: int | None = Field(description="3項目の合計（3–15）", examples=[12])
     updated_at: TokyoDatetime | None
     submitted_at: TokyoDatetime | None
     version: int
 
 
-class AssessmentList(Page[AssessmentOut]):
+class AssessmentList(Page[ContinuationAssessmentOut]):
     """A page of assessments (``items``, ``next``), and whether others' are among them."""
 
     others_visible: bool = Field(
@@ -106,14 +106,18 @@ def assignment_out(assignment: ContinuationAssignment, reviewer: Reviewer) -> As
     )
 
 
-def assessment_out(assignment: ContinuationAssignment, reviewer: Reviewer) -> AssessmentOut:
-    scores = AssessmentIn.model_validate(assignment.scores) if assignment.scores else None
+def assessment_out(
+    assignment: ContinuationAssignment, reviewer: Reviewer
+) -> ContinuationAssessmentOut:
+    scores = (
+        ContinuationAssessmentIn.model_validate(assignment.scores) if assignment.scores else None
+    )
     total = (
         scores.future_vision.score + scores.achievements.score + scores.plan.score
         if scores
         else None
     )
-    return AssessmentOut(
+    return ContinuationAssessmentOut(
         assignment_id=assignment.id,
         application_id=assignment.application_id,
         reviewer_subject=assignment.reviewer_subject,

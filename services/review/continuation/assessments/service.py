@@ -16,9 +16,9 @@ from services.review.audit.service import audited, state_of
 from services.review.continuation.applications import repository as applications
 from services.review.continuation.assessments import repository
 from services.review.continuation.assessments.schemas import (
-    AssessmentIn,
-    AssessmentOut,
     AssignmentOut,
+    ContinuationAssessmentIn,
+    ContinuationAssessmentOut,
     assessment_out,
     assignment_etag,
     assignment_out,
@@ -296,7 +296,7 @@ async def save_assessment(
     *,
     principal: Principal,
     application_id: uuid.UUID,
-    data: AssessmentIn,
+    data: ContinuationAssessmentIn,
     if_match: str | None,
     now: datetime,
     registry: RegistryClient,
@@ -387,7 +387,7 @@ async def list_assignments(
 
 async def own_assessment_out(
     session: AsyncSession, *, principal: Principal, assignment: ContinuationAssignment
-) -> AssessmentOut:
+) -> ContinuationAssessmentOut:
     """The caller's own assessment, as they just saved or submitted it."""
     reviewer = await reviewers.get(session, principal.subject)
     assert reviewer is not None  # the assignment's foreign key guarantees it

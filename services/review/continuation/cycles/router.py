@@ -15,8 +15,8 @@ from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications import service as applications
 from services.review.continuation.applications.schemas import (
-    ApplicationCreate,
-    ApplicationOut,
+    ContinuationApplicationCreate,
+    ContinuationApplicationOut,
     application_out,
 )
 from services.review.continuation.cycles import service as cycles
@@ -53,7 +53,7 @@ NO_SUCH_CYCLE = "No such cycle or eligible project"
     ),
     response_model=CycleOut,
 )
-async def create_cycle(
+async def create_continuation_cycle(
     body: CycleCreate,
     session: SessionDep,
     principal: Operator,
@@ -74,7 +74,7 @@ async def create_cycle(
 
 
 @router.get("", summary="List continuation cycles (newest fiscal year first)", responses=problems())
-async def list_cycles(
+async def list_continuation_cycles(
     request: Request,
     session: SessionDep,
     _: Reader,
@@ -93,7 +93,7 @@ async def list_cycles(
     summary="Get a continuation cycle",
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
-async def get_cycle(
+async def get_continuation_cycle(
     cycle_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
 ) -> CycleOut:
     cycle = await cycles.load(session, cycle_id)
@@ -106,7 +106,7 @@ async def get_cycle(
     summary="List a cycle's eligible projects with their state",
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
-async def list_cycle_projects(
+async def list_continuation_cycle_projects(
     cycle_id: uuid.UUID,
     request: Request,
     session: SessionDep,
@@ -153,11 +153,11 @@ async def grant_grace_period(
         conflict="The project has an application, or is not in a state to draft one",
         extra={422: "Before opening or after the deadline (rule application_deadline, `deadline`)"},
     ),
-    response_model=ApplicationOut,
+    response_model=ContinuationApplicationOut,
 )
-async def create_application(
+async def create_continuation_application(
     cycle_id: uuid.UUID,
-    body: ApplicationCreate,
+    body: ContinuationApplicationCreate,
     session: SessionDep,
     principal: Municipality,
     idempotency: IdempotencyDep,
@@ -182,15 +182,15 @@ async def create_application(
     summary="List a cycle's applications (municipalities: their own)",
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
-async def list_applications(
+async def list_continuation_applications(
     cycle_id: uuid.UUID,
     request: Request,
     session: SessionDep,
     principal: ApplicationReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> Page[ApplicationOut]:
+) -> Page[ContinuationApplicationOut]:
     after = position_cursor(request, cursor)
     rows = await applications.list_applications(session, principal=principal, cycle_id=cycle_id)
     items, next_url = page_of(request, rows, lambda a: a.id, after=after, limit=limit)
-    return Page[ApplicationOut](items=items, next=next_url)
+    return Page[ContinuationApplicationOut](items=items, next=next_url)

@@ -44,7 +44,7 @@ router = APIRouter(
     ),
     response_model=DecisionOut,
 )
-async def decide(
+async def decide_continuation_application(
     application_id: uuid.UUID,
     body: DecisionCreate,
     session: SessionDep,
@@ -74,7 +74,7 @@ async def decide(
     summary="Get the decision on an application",
     responses=problems(not_found="No such application, or not decided yet"),
 )
-async def get_decision(
+async def get_continuation_decision(
     application_id: uuid.UUID, session: SessionDep, principal: Reader, registry: RegistryDep
 ) -> DecisionOut:
     decision, entry = await service.read_decision(

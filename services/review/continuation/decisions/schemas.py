@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from libs.common.fiscal_year import fiscal_year_end, fiscal_year_of
 from libs.common.japanese_input import TokyoDatetime
+from libs.common.named_schema import Named
 from services.review.continuation.models import ContinuationDecision, CycleProject
 
 EXTENSION_FISCAL_YEARS = 2
+
+
+DecisionOutcome = Annotated[
+    Literal["approved", "rejected"],
+    Named(
+        "DecisionOutcome",
+        "継続審査の決定（continuation decision）: approved 継続承認, rejected 不承認",
+    ),
+]
 
 
 def extended_term_end(term_end: date) -> date:
@@ -21,7 +31,7 @@ def extended_term_end(term_end: date) -> date:
 
 
 class DecisionCreate(BaseModel):
-    outcome: Literal["approved", "rejected"]
+    outcome: DecisionOutcome
     reason: str = Field(min_length=1, max_length=4000, examples=["事業成果が十分であり継続を承認"])
 
 
@@ -29,7 +39,7 @@ class DecisionOut(BaseModel):
     id: uuid.UUID
     application_id: uuid.UUID
     project_id: uuid.UUID
-    outcome: Literal["approved", "rejected"]
+    outcome: DecisionOutcome
     reason: str
     decided_by: str
     decided_at: TokyoDatetime

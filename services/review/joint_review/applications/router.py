@@ -14,7 +14,10 @@ from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review.applications import service
-from services.review.joint_review.applications.schemas import ApplicationCreate, ApplicationOut
+from services.review.joint_review.applications.schemas import (
+    JointReviewApplicationCreate,
+    JointReviewApplicationOut,
+)
 from services.review.joint_review.dependencies import Applicant, Participant
 
 router = APIRouter(
@@ -28,7 +31,7 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
 @router.post(
     "",
     status_code=201,
-    response_model=ApplicationOut,
+    response_model=JointReviewApplicationOut,
     summary="Apply to programmes of the round",
     description="By an operator, or by the lead local government's municipality token. The "
     "grant scheme's rules (caps by applicant kind, maximum years, new-application and wide-area "
@@ -44,9 +47,9 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
         },
     ),
 )
-async def submit_application(
+async def submit_joint_review_application(
     round_id: uuid.UUID,
-    body: ApplicationCreate,
+    body: JointReviewApplicationCreate,
     session: SessionDep,
     principal: Applicant,
     idem: IdempotencyDep,
@@ -74,7 +77,7 @@ async def submit_application(
     description="`programmes[].selected` is null before publication, except for operators.",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
-async def list_applications(
+async def list_joint_review_applications(
     round_id: uuid.UUID,
     request: Request,
     session: SessionDep,
@@ -90,7 +93,7 @@ async def list_applications(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> Page[ApplicationOut]:
+) -> Page[JointReviewApplicationOut]:
     after = decode_cursor(request, cursor, Key.uuid)
     rows = await service.list_visible(
         session,
@@ -105,7 +108,7 @@ async def list_applications(
     views = await service.views(
         session, principal=principal, round_id=round_id, rows=page, today=now.date()
     )
-    return Page[ApplicationOut](
+    return Page[JointReviewApplicationOut](
         items=[out for out, _ in views],
         next=next_link(request.url, encode_cursor(request, last) if last else None),
     )
@@ -118,14 +121,14 @@ async def list_applications(
     "ETag is that of the representation the caller is shown.",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
-async def get_application(
+async def get_joint_review_application(
     round_id: uuid.UUID,
     app_id: uuid.UUID,
     session: SessionDep,
     response: Response,
     principal: Participant,
     now: NowDep,
-) -> ApplicationOut:
+) -> JointReviewApplicationOut:
     application = await service.visible_application(
         session, principal=principal, round_id=round_id, app_id=app_id
     )

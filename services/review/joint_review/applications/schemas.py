@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from libs.common.fiscal_year import fiscal_year_label
 from libs.common.japanese_input import FiscalYearIn, TokyoDatetime, Yen
+from libs.common.named_schema import Named
 from libs.common.programmes import legend_key
 from services.review.joint_review.models import JointApplication, JointReviewRound
+
+ApplicantKind = Annotated[
+    Literal["prefecture", "municipality", "central_core_city"],
+    Named(
+        "ApplicantKind",
+        "応募団体の種類（applicant kind）: prefecture 都道府県, municipality 市区町村, "
+        "central_core_city 中枢中核都市",
+    ),
+]
 
 
 class RegionIn(BaseModel):
@@ -45,7 +55,7 @@ class ContactIn(BaseModel):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320, examples=["t@example.jp"])
 
 
-class ApplicationCreate(BaseModel):
+class JointReviewApplicationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=300, examples=["MaaSによる観光回遊の実装"])
@@ -92,7 +102,7 @@ class ApplicationProgrammeOut(BaseModel):
     )
 
 
-class ApplicationOut(BaseModel):
+class JointReviewApplicationOut(BaseModel):
     id: uuid.UUID
     round_id: uuid.UUID
     fiscal_year: int
@@ -100,7 +110,7 @@ class ApplicationOut(BaseModel):
     region_label: str
     lead_lg_code: str
     members: list[MemberOut]
-    applicant_kind: Literal["prefecture", "municipality", "central_core_city"]
+    applicant_kind: ApplicantKind
     programmes: list[ApplicationProgrammeOut]
     scheme_id: str
     scheme_name: str
@@ -116,11 +126,11 @@ class ApplicationOut(BaseModel):
 
 def application_out(
     application: JointApplication, round_: JointReviewRound, selected: Sequence[str] | None
-) -> ApplicationOut:
+) -> JointReviewApplicationOut:
     """``selected`` None (embargo, see visibility): every ``programmes[].selected`` is null."""
     marks = {p.programme_id: p.mark for p in round_.programmes}
     members: list[dict[str, Any]] = application.members
-    return ApplicationOut(
+    return JointReviewApplicationOut(
         id=application.id,
         round_id=application.round_id,
         fiscal_year=application.fiscal_year,

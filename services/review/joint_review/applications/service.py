@@ -27,8 +27,8 @@ from services.review.joint_review.applications.regions import (
     registry_members,
 )
 from services.review.joint_review.applications.schemas import (
-    ApplicationCreate,
-    ApplicationOut,
+    JointReviewApplicationCreate,
+    JointReviewApplicationOut,
     application_out,
 )
 from services.review.joint_review.models import JointApplication, JointReviewRound
@@ -45,7 +45,7 @@ from services.review.reviewers.access import (
 from services.review.reviewers.conflicts import ConflictSubject
 
 
-def application_etag(application: JointApplication, out: ApplicationOut) -> str:
+def application_etag(application: JointApplication, out: JointReviewApplicationOut) -> str:
     """The ETag of the representation ``out`` of the application (one per representation)."""
     return representation_etag("joint-application", application.id, out)
 
@@ -64,7 +64,7 @@ def _check_window(round_: JointReviewRound, now: datetime) -> None:
         )
 
 
-def _funding(body: ApplicationCreate, fiscal_year: int) -> list[dict[str, int]]:
+def _funding(body: JointReviewApplicationCreate, fiscal_year: int) -> list[dict[str, int]]:
     """Funding years are distinct and fall within the project's years, from the round's year."""
     last = fiscal_year + body.duration_years - 1
     seen: set[int] = set()
@@ -134,7 +134,7 @@ def _programme_ids(round_: JointReviewRound, refs: Sequence[str]) -> list[str]:
 
 
 def _new_application(
-    body: ApplicationCreate,
+    body: JointReviewApplicationCreate,
     round_: JointReviewRound,
     region: Region,
     *,
@@ -181,7 +181,7 @@ async def submit(
     registry: RegistryClient,
     principal: Principal,
     round_id: uuid.UUID,
-    body: ApplicationCreate,
+    body: JointReviewApplicationCreate,
     now: datetime | None = None,
 ) -> JointApplication:
     """Check the call, the region, the scheme's rules (from the registry) and the quota; store."""
@@ -348,7 +348,7 @@ async def views(
     round_id: uuid.UUID,
     rows: Sequence[JointApplication],
     today: date,
-) -> list[tuple[ApplicationOut, str]]:
+) -> list[tuple[JointReviewApplicationOut, str]]:
     """Each application as this caller may see it, with that representation's ETag."""
     round_ = await get_round(session, round_id=round_id)
     chosen = await selected_programmes(session, principal, round_, [a.id for a in rows], today)

@@ -13,7 +13,10 @@ from libs.common.etag import IfMatch
 from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.assessments import service
-from services.review.joint_review.assessments.schemas import AssessmentIn, AssessmentOut
+from services.review.joint_review.assessments.schemas import (
+    JointReviewAssessmentIn,
+    JointReviewAssessmentOut,
+)
 from services.review.joint_review.dependencies import Assessor, Reviewer
 
 router = APIRouter(
@@ -26,7 +29,7 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
 
 @router.put(
     "/assessment",
-    response_model=AssessmentOut,
+    response_model=JointReviewAssessmentOut,
     summary="Score an application for your programme (1–5 on three criteria)",
     description="Criteria: innovation (先進性・モデル性), feasibility (実現可能性・持続性), spread "
     "(横展開・連携の可能性), each a score 1–5 with a comment. Creates your assessment (201) or "
@@ -46,10 +49,10 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
         },
     ),
 )
-async def put_assessment(
+async def save_joint_review_assessment(
     round_id: uuid.UUID,
     app_id: uuid.UUID,
-    body: AssessmentIn,
+    body: JointReviewAssessmentIn,
     session: SessionDep,
     principal: Reviewer,
     if_match: IfMatch = None,
@@ -77,7 +80,7 @@ async def put_assessment(
     description="By programme in legend order (☆□○●■), then in the order they were made.",
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
-async def list_assessments(
+async def list_joint_review_assessments(
     round_id: uuid.UUID,
     app_id: uuid.UUID,
     request: Request,
@@ -85,10 +88,10 @@ async def list_assessments(
     principal: Assessor,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> Page[AssessmentOut]:
+) -> Page[JointReviewAssessmentOut]:
     after = position_cursor(request, cursor)
     rows = await service.list_assessments(
         session, principal=principal, round_id=round_id, app_id=app_id
     )
     page, next_url = page_of(request, rows, lambda a: a.id, after=after, limit=limit)
-    return Page[AssessmentOut](items=[service.to_out(a) for a in page], next=next_url)
+    return Page[JointReviewAssessmentOut](items=[service.to_out(a) for a in page], next=next_url)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from libs.common.japanese_input import TokyoDatetime
+from libs.common.named_schema import Named
 
 # The three criteria every reviewer scores (1–5), with a comment each; see docs/review.md. Their
 # names, as the API's labels, docs/review.md and the internal workbook's headers all write them.
@@ -26,6 +27,16 @@ CRITERIA: dict[str, str] = {
 }
 
 
+JointReviewCriterion = Annotated[
+    Literal["innovation", "feasibility", "spread"],
+    Named(
+        "JointReviewCriterion",
+        "合同審査の評価項目（criterion）: innovation 先進性・モデル性, "
+        "feasibility 実現可能性・持続性, spread 波及効果",
+    ),
+]
+
+
 class CriterionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,7 +44,7 @@ class CriterionIn(BaseModel):
     comment: str = Field(default="", max_length=4000, examples=["実装体制が明確"])
 
 
-class AssessmentIn(BaseModel):
+class JointReviewAssessmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     innovation: CriterionIn = Field(description=CRITERIA["innovation"])
@@ -42,13 +53,13 @@ class AssessmentIn(BaseModel):
 
 
 class CriterionOut(BaseModel):
-    criterion: Literal["innovation", "feasibility", "spread"]
+    criterion: JointReviewCriterion
     label: str
     score: int
     comment: str
 
 
-class AssessmentOut(BaseModel):
+class JointReviewAssessmentOut(BaseModel):
     id: uuid.UUID
     application_id: uuid.UUID
     programme_id: str

@@ -17,9 +17,9 @@ from services.review.joint_review.applications.service import visible_applicatio
 from services.review.joint_review.assessments import repository
 from services.review.joint_review.assessments.schemas import (
     CRITERIA,
-    AssessmentIn,
-    AssessmentOut,
     CriterionOut,
+    JointReviewAssessmentIn,
+    JointReviewAssessmentOut,
 )
 from services.review.joint_review.models import JointAssessment
 from services.review.joint_review.rounds.service import fire, get_round
@@ -37,7 +37,7 @@ async def put_assessment(
     principal: Principal,
     round_id: uuid.UUID,
     app_id: uuid.UUID,
-    body: AssessmentIn,
+    body: JointReviewAssessmentIn,
     if_match: str | None,
 ) -> tuple[JointAssessment, bool]:
     """Create the reviewer's assessment, or replace it (If-Match). Returns (row, created). An
@@ -105,7 +105,7 @@ async def list_assessments(
     return sorted(rows, key=lambda a: (legend_key(marks.get(a.programme_id, "")), a.created_at))
 
 
-def to_out(assessment: JointAssessment) -> AssessmentOut:
+def to_out(assessment: JointAssessment) -> JointReviewAssessmentOut:
     criteria = [
         CriterionOut(
             criterion=name,  # type: ignore[arg-type]
@@ -115,7 +115,7 @@ def to_out(assessment: JointAssessment) -> AssessmentOut:
         )
         for name, label in CRITERIA.items()
     ]
-    return AssessmentOut(
+    return JointReviewAssessmentOut(
         id=assessment.id,
         application_id=assessment.application_id,
         programme_id=assessment.programme_id,

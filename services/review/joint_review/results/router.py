@@ -41,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     "programme in an earlier year.",
     responses=problems(not_found=NOT_PUBLISHED, unavailable=REGISTRY_SILENT),
 )
-async def get_results(
+async def get_joint_review_results(
     round_id: uuid.UUID,
     session: SessionDep,
     registry: RegistryDep,
@@ -63,7 +63,7 @@ async def get_results(
         success={200: {"content": {"text/csv": {}}}},
     ),
 )
-async def get_results_csv(
+async def export_joint_review_results_csv(
     round_id: uuid.UUID,
     session: SessionDep,
     registry: RegistryDep,
@@ -90,7 +90,7 @@ async def get_results_csv(
         success={200: {"content": {XLSX: {}}}},
     ),
 )
-async def get_results_xlsx(
+async def export_joint_review_results_xlsx(
     round_id: uuid.UUID,
     session: SessionDep,
     registry: RegistryDep,
@@ -119,7 +119,7 @@ async def get_results_xlsx(
         success={200: {"content": {XLSX: {}}}},
     ),
 )
-async def get_internal_workbook(
+async def export_joint_review_workbook_xlsx(
     round_id: uuid.UUID, session: SessionDep, _: Operator, now: NowDep
 ) -> Response:
     content = await internal.internal_workbook(session, round_id=round_id, now=now)

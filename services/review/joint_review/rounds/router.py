@@ -36,7 +36,7 @@ NO_SUCH_ROUND = "No such round"
     "Honours `Idempotency-Key`.",
     responses=problems(unavailable="The registry did not answer"),
 )
-async def create_round(
+async def create_joint_review_round(
     body: RoundCreate,
     session: SessionDep,
     principal: Operator,
@@ -69,7 +69,7 @@ def _fiscal_year(value: str | None) -> int | None:
     description="Selection counts and amounts are null before publication, except for operators.",
     responses=problems(),
 )
-async def list_rounds(
+async def list_joint_review_rounds(
     request: Request,
     session: SessionDep,
     principal: Anyone,
@@ -102,7 +102,7 @@ async def list_rounds(
     "(the embargo); the ETag is that of the representation the caller is shown.",
     responses=problems(not_found=NO_SUCH_ROUND),
 )
-async def get_round(
+async def get_joint_review_round(
     round_id: uuid.UUID, session: SessionDep, response: Response, principal: Anyone, now: NowDep
 ) -> RoundOut:
     round_ = await service.get_round(session, round_id=round_id)
@@ -134,7 +134,7 @@ async def get_round(
         },
     ),
 )
-async def close_round(
+async def close_joint_review_round(
     round_id: uuid.UUID,
     session: SessionDep,
     response: Response,

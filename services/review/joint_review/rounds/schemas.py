@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime, Yen
+from libs.common.named_schema import Named
+
+RoundStatus = Annotated[
+    Literal["open", "closed"],
+    Named(
+        "RoundStatus",
+        "公募回の状態（round status）: open 受付中, closed 締切済み",
+    ),
+]
 
 
 class RoundProgrammeIn(BaseModel):
@@ -78,7 +87,7 @@ class RoundOut(BaseModel):
     fiscal_year: int = Field(examples=[2022])
     fiscal_year_label: str = Field(examples=["令和4年度"])
     title: str
-    status: Literal["open", "closed"]
+    status: RoundStatus
     imported: bool = Field(description="Loaded from a published results table")
     published: bool = Field(description="Results public (partners may read them)")
     call_opens_on: date | None

@@ -35,7 +35,7 @@ NO_SUCH_ROUND = "No such round"
     "the round's fiscal year). Honours `Idempotency-Key`.",
     responses=problems(not_found=NO_SUCH_ROUND, conflict="Already selected, or closed"),
 )
-async def select(
+async def create_joint_review_selection(
     round_id: uuid.UUID,
     body: SelectionIn,
     session: SessionDep,
@@ -55,7 +55,7 @@ async def select(
     "order, then in the order they were made.",
     responses=problems(not_found=NO_SUCH_ROUND),
 )
-async def list_selections(
+async def list_joint_review_selections(
     round_id: uuid.UUID,
     request: Request,
     session: SessionDep,
@@ -87,7 +87,7 @@ async def list_selections(
     summary="Take a selection back (open rounds only)",
     responses=problems(not_found=NO_SUCH_ROUND, conflict="The round is closed"),
 )
-async def withdraw_selection(
+async def withdraw_joint_review_selection(
     round_id: uuid.UUID, selection_id: uuid.UUID, session: SessionDep, principal: Operator
 ) -> Response:
     await service.withdraw(

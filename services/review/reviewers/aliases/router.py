@@ -33,7 +33,7 @@ CYCLE = {422: "Invalid body, or the canonical name leads back to the written for
     ),
     response_model=AliasOut,
 )
-async def create_alias(
+async def create_organisation_alias(
     body: AliasCreate,
     session: SessionDep,
     principal: Operator,
@@ -50,7 +50,7 @@ async def create_alias(
 
 
 @router.get("", summary="List organisation aliases (by written key)", responses=problems())
-async def list_aliases(
+async def list_organisation_aliases(
     request: Request,
     session: SessionDep,
     _: Operator,
@@ -73,7 +73,7 @@ async def list_aliases(
 @router.get(
     "/{alias_id}", summary="Get an organisation alias", responses=problems(not_found=NO_SUCH_ALIAS)
 )
-async def get_alias(
+async def get_organisation_alias(
     alias_id: uuid.UUID, session: SessionDep, _: Operator, response: Response
 ) -> AliasOut:
     alias = await service.get_alias(session, alias_id)
@@ -86,7 +86,7 @@ async def get_alias(
     summary="Change an alias's canonical organisation or note (If-Match)",
     responses=problems(not_found=NO_SUCH_ALIAS, precondition=True, extra=CYCLE),
 )
-async def update_alias(
+async def update_organisation_alias(
     alias_id: uuid.UUID,
     body: AliasUpdate,
     session: SessionDep,
@@ -108,7 +108,7 @@ async def update_alias(
     summary="Remove an alias (If-Match)",
     responses=problems(not_found=NO_SUCH_ALIAS, precondition=True),
 )
-async def remove_alias(
+async def remove_organisation_alias(
     alias_id: uuid.UUID, session: SessionDep, principal: Operator, if_match: IfMatch = None
 ) -> Response:
     await service.remove_alias(session, principal=principal, alias_id=alias_id, if_match=if_match)
