@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
-from libs.common import contract, health, metrics_endpoint
+from libs.common import contract, health, http_semantics, metrics_endpoint
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers, problem_doc
 from libs.common.fast_path import FastPathMiddleware, fast_routes
@@ -89,7 +89,7 @@ def create_service_app(
         lifespan=lifespan,
         # Every route, of every router included below: an undeclared query parameter is a 422,
         # so every route documents one (a route's own 422 wording wins).
-        dependencies=[Depends(refuse_unknown_query)],
+        dependencies=[Depends(refuse_unknown_query), Depends(http_semantics.check_accept)],
         responses={422: problem_doc(UNKNOWN_QUERY_PROBLEM)},
         # Our middleware already traces each request: FastAPI's own spans would be a second
         # server span per request (and a few more per dependency), at a cost on every call.
@@ -112,6 +112,7 @@ def create_service_app(
         **(extra_readiness or {}),
     }
     install_problem_handlers(app)
+    http_semantics.install(app)
     for router in routers:
         app.include_router(router)
     app.include_router(health.router)
@@ -120,6 +121,7 @@ def create_service_app(
         app.add_middleware(
             FastPathMiddleware, routes=fast, exception_handlers=app.exception_handlers
         )
+    app.add_middleware(http_semantics.ConditionalAndPrivate)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, by_path=upload_limits
     )

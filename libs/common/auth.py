@@ -163,7 +163,10 @@ def _why(exc: jwt.PyJWTError) -> str:
 
 def _invalid(japanese: str, english: str) -> Unauthorized:
     """401 for a token that is not accepted: Japanese first, PyJWT's or our English after it."""
-    return Unauthorized(f"{japanese}（invalid token: {english}）")
+    return Unauthorized(
+        f"{japanese}（invalid token: {english}）",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT issued by `jisso token`")

@@ -140,6 +140,45 @@ def _declare_headers(path_has_etag: bool, operation: dict[str, Any]) -> None:
         headers.update({name: _ref(name) for name in wanted})
 
 
+NOT_MODIFIED = {
+    "description": "If-None-Match が現在の ETag と一致（not modified: If-None-Match names the "
+    "current ETag; no body）",
+    "headers": {"ETag": _ref("ETag"), "X-Request-ID": _ref("X-Request-ID")},
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "前回の ETag。変わっていなければ 304（the ETag of your last read: 304 if it "
+    "is still current）",
+    "schema": {"type": "string"},
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+        "headers": {"X-Request-ID": _ref("X-Request-ID")},
+    }
+
+
+def _negotiation(method: str, operation: dict[str, Any]) -> None:
+    """What libs/common/http_semantics.py answers for every operation: 406 for an Accept it
+    cannot satisfy, 415 for a body type it does not take, 304 for a current If-None-Match."""
+    responses = operation["responses"]
+    responses.setdefault(
+        "406", _problem("Accept に応じられない（no answer in a type Accept allows）")
+    )
+    if "requestBody" in operation:
+        responses.setdefault(
+            "415", _problem("この Content-Type は受け付けない（body type not taken）")
+        )
+    if method == "get" and "ETag" in responses.get("200", {}).get("headers", {}):
+        responses["304"] = NOT_MODIFIED
+        operation.setdefault("parameters", []).append(IF_NONE_MATCH)
+
+
 def _links_by_operation_id(document: Document) -> None:
     ids = {
         f"#/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}": operation["operationId"]
@@ -237,8 +276,9 @@ def finish(document: Document, *, servers: list[dict[str, Any]]) -> Document:
         _problem_content(operation.get("responses", {}))
         if _require_if_match(operation):
             guarded_paths.add(path)
-    for path, _, operation in _operations(document):
+    for path, method, operation in _operations(document):
         _declare_headers(path in guarded_paths, operation)
+        _negotiation(method, operation)
     _links_by_operation_id(document)
     _drop_null_defaults(document)
     add_examples(document)

@@ -1,7 +1,12 @@
-"""``Idempotency-Key`` on POSTs that create or send: a repeated request gets the first response.
+"""``Idempotency-Key`` on every POST: a repeated request gets the first response.
 
-The key is reserved by an INSERT in the request's own transaction, so a concurrent duplicate waits
-on the unique index until the first commits, then replays what it stored; nothing is done twice.
+Every POST route takes the header (``UnitOfWorkRoute`` adds :func:`idempotency_key` to it), so a
+client may retry any create or send after a timeout without doing it twice. The key is scoped to
+the caller (the token's subject) and bound to the first request's method, path and body (canonical
+JSON): the same key with another path or body is a 422. It is reserved by an INSERT in the
+request's own transaction, so a concurrent duplicate waits on the primary key until the first
+commits, then replays what it stored; an answer of 4xx or 5xx rolls the reservation back with
+everything else, so a retry after an error runs again.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import Header, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import (
     Column,
     DateTime,
@@ -29,7 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import Principal, current_principal
+from libs.common.auth import principal_of
 from libs.common.errors import InvalidInput
 
 
@@ -49,88 +54,110 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+class Replayed(Exception):
+    """The request repeats an earlier one: ``response`` is the first answer, stored."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("replayed")
+        self.response = response
+
+
 @dataclass
-class Idempotency:
-    session: AsyncSession
-    table: Table | None
+class Reservation:
+    """A key reserved by this request; its answer is stored when the request succeeds."""
+
+    table: Table
     principal: str
-    key: str | None
-    route: str
-    fingerprint: str
+    key: str
 
-    async def replay(self) -> JSONResponse | None:
-        """The stored response of an earlier request with this key, or None (and the key
-        reserved)."""
-        if self.key is None or self.table is None:
-            return None
+    async def store(self, session: AsyncSession, response: Response) -> None:
+        body = getattr(response, "body", b"")
+        media = response.headers.get("content-type", "")
+        stored = json.loads(body) if body and "json" in media else None
+        kept = {k: v for k, v in response.headers.items() if k.lower() in _REPLAYED_HEADERS}
         t = self.table
-        reserved = await self.session.execute(
-            pg_insert(t)
-            .values(
-                principal=self.principal,
-                key=self.key,
-                route=self.route,
-                fingerprint=self.fingerprint,
-            )
-            .on_conflict_do_nothing()
-            .returning(t.c.key)
+        await session.execute(
+            update(t)
+            .where(t.c.principal == self.principal, t.c.key == self.key)
+            .values(status_code=response.status_code, body=stored, headers=kept)
         )
-        if reserved.scalar_one_or_none() is not None:
-            return None
-        row = (
-            await self.session.execute(
-                select(t).where(t.c.principal == self.principal, t.c.key == self.key)
-            )
-        ).one()
-        if row.route != self.route or row.fingerprint != self.fingerprint:
-            raise InvalidInput.field(
-                "header.Idempotency-Key",
-                "idempotency_key_reused",
-                "この Idempotency-Key は別の内容のリクエストに使われています"
-                "（the key was used for a different request）",
-            )
-        headers = {**(row.headers or {}), "Idempotent-Replayed": "true"}
-        return JSONResponse(row.body, status_code=row.status_code, headers=headers)
-
-    async def remember(
-        self, body: Any, *, status_code: int, headers: dict[str, str] | None = None
-    ) -> JSONResponse:
-        response = JSONResponse(body, status_code=status_code, headers=headers)
-        if self.key is not None and self.table is not None:
-            t = self.table
-            await self.session.execute(
-                update(t)
-                .where(t.c.principal == self.principal, t.c.key == self.key)
-                .values(status_code=status_code, body=body, headers=headers or {})
-            )
-        return response
 
 
-async def idempotency(
+# What a replay repeats of the first answer besides its status and body.
+_REPLAYED_HEADERS = frozenset({"location", "etag", "idempotent-replayed"})
+
+
+def fingerprint(body: bytes, content_type: str) -> str:
+    """What makes two requests "the same": a JSON body as canonical JSON (key order, spacing and
+    escapes do not matter), any other body as its bytes."""
+    if "json" in content_type:
+        try:
+            value = json.loads(body)
+        except ValueError:
+            pass  # not JSON after all: the route refuses it; its bytes name it
+        else:
+            body = json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+async def reserve(request: Request, key: str) -> Reservation | None:
+    """Reserve ``key`` for this caller and request, or raise :class:`Replayed` with the answer
+    of the earlier request that used it. The INSERT takes the key in the request's transaction,
+    so a concurrent duplicate waits on the primary key until the first commits, then replays."""
+    table: Table | None = getattr(request.app.state, "idempotency_keys", None)
+    if table is None or "authorization" not in request.headers:
+        return None  # a public page (nobody to scope the key to) or a 401 to come
+    principal = (await principal_of(request)).actor
+    route = f"{request.method} {request.url.path}"
+    digest = fingerprint(await request.body(), request.headers.get("content-type", ""))
+    session: AsyncSession = request.state.session
+    reserved = await session.execute(
+        pg_insert(table)
+        .values(principal=principal, key=key, route=route, fingerprint=digest)
+        .on_conflict_do_nothing()
+        .returning(table.c.key)
+    )
+    if reserved.scalar_one_or_none() is not None:
+        return Reservation(table, principal, key)
+    row = (
+        await session.execute(
+            select(table).where(table.c.principal == principal, table.c.key == key)
+        )
+    ).one()
+    if row.route != route or row.fingerprint != digest:
+        raise InvalidInput.field(
+            "header.Idempotency-Key",
+            "idempotency_key_reused",
+            "この Idempotency-Key は別の内容のリクエストに使われています"
+            "（the key was used for a different request）",
+        )
+    headers = {**(row.headers or {}), "Idempotent-Replayed": "true"}
+    if row.body is None:
+        raise Replayed(Response(status_code=row.status_code, headers=headers))
+    raise Replayed(JSONResponse(row.body, status_code=row.status_code, headers=headers))
+
+
+async def idempotency_key(
     request: Request,
-    principal: Annotated[Principal, Depends(current_principal)],
     idempotency_key: Annotated[
         str | None,
         Header(
+            min_length=1,
             max_length=200,
-            description="Repeat a POST safely: the same key returns the first response",
+            description="同じキーの再送には最初の応答を返す（repeat a POST safely: the same key, "
+            "from the same caller, to the same path with the same body returns the first answer "
+            "with `Idempotent-Replayed: true`; with another path or body it is a 422 "
+            "`idempotency_key_reused`）",
         ),
     ] = None,
-) -> Idempotency:
-    body = await request.body()
-    return Idempotency(
-        session=request.state.session,
-        table=getattr(request.app.state, "idempotency_keys", None),
-        principal=principal.actor,
-        key=idempotency_key,
-        route=f"{request.method} {request.url.path}",
-        fingerprint=hashlib.sha256(body).hexdigest(),
-    )
-
-
-IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
+) -> None:
+    """Every POST's dependency (``UnitOfWorkRoute`` adds it): reserve the key or replay."""
+    if idempotency_key is not None:
+        request.state.idempotency = await reserve(request, idempotency_key)
 
 
 def json_body(value: Any) -> Any:
-    """A response model as stored JSON (datetimes as ISO strings)."""
+    """A response model as JSON-ready data (datetimes as ISO strings)."""
     return json.loads(value.model_dump_json()) if hasattr(value, "model_dump_json") else value

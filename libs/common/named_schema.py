@@ -10,7 +10,7 @@ schema a reference: pydantic then writes it once under ``components/schemas/<nam
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast, get_args, get_origin
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import CoreSchema
@@ -41,3 +41,11 @@ class Named:
             updates["enum"] = self.enum
         metadata["pydantic_js_updates"] = updates
         return cast(CoreSchema, schema)
+
+
+def literal_values(vocabulary: Any) -> tuple[str, ...]:
+    """The values of a ``Literal``, named or not (``get_args`` of a named one gives its parts)."""
+    args = get_args(vocabulary)
+    if args and get_origin(vocabulary) is Annotated:
+        return literal_values(args[0])
+    return tuple(args)

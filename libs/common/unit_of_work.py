@@ -31,8 +31,10 @@ from sqlalchemy.util import greenlet_spawn
 
 from libs.common.db import connection_lost
 from libs.common.errors import PreconditionFailed, ServiceUnavailable
+from libs.common.idempotency import Replayed, idempotency_key
 
 log = structlog.get_logger(__name__)
+IDEMPOTENCY_KEY = Depends(idempotency_key)
 
 _PENDING_OUTBOX_IDS = "jisso.pending_outbox_ids"
 # Background relays in flight per process; past this the outbox sweep (every 5 s) publishes.
@@ -120,7 +122,14 @@ def _connection_lost(exc: Exception) -> ServiceUnavailable:
 
 
 class UnitOfWorkRoute(APIRoute):
-    """Each request in one :func:`unit_of_work`; an error response rolls it back."""
+    """Each request in one :func:`unit_of_work`; an error response rolls it back. Every POST
+    takes an ``Idempotency-Key`` (libs/common/idempotency.py), its answer stored in the same
+    transaction as what it did."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if "POST" in (kwargs.get("methods") or ()):
+            kwargs["dependencies"] = [*(kwargs.get("dependencies") or ()), IDEMPOTENCY_KEY]
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -131,9 +140,14 @@ class UnitOfWorkRoute(APIRoute):
                 state.sessionmaker, relay=request_relay(request), background=True
             ) as session:
                 request.state.session = session
-                response = await handler(request)
+                try:
+                    response = await handler(request)
+                except Replayed as replay:
+                    return replay.response
                 if response.status_code >= 400:
                     await discard(session)
+                elif reservation := getattr(request.state, "idempotency", None):
+                    await reservation.store(session, response)
                 return response
 
         return run_in_unit_of_work

@@ -145,6 +145,7 @@ async def test_bad_tokens_are_401(
         "/v1/things", json={"name": "a", "count": 1}, headers=bearer(forge(secret))
     )
     assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     japanese_first(response.json()["detail"], "invalid token: ")
 
 
@@ -213,7 +214,8 @@ async def test_unknown_route_is_problem(client: httpx.AsyncClient) -> None:
     japanese_first(response.json()["detail"], "Not Found")
     wrong_method = await client.delete("/v1/things")
     assert wrong_method.status_code == 405
-    japanese_first(wrong_method.json()["detail"], "Method Not Allowed")
+    assert wrong_method.headers["allow"] == "POST"
+    japanese_first(wrong_method.json()["detail"], "DELETE is not allowed here; allowed: POST")
 
 
 async def test_readyz_reports_database_and_redis(client: httpx.AsyncClient) -> None:

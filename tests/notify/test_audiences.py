@@ -8,13 +8,13 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
-from typing import get_args
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.fiscal_year import TOKYO
+from libs.common.named_schema import literal_values
 from libs.common.settings import Settings
 from services.notify.campaigns import audiences
 from services.notify.campaigns.reminders import due_segments, unanswered_day
@@ -46,7 +46,7 @@ def addressees(found: list[EmailMessage]) -> list[str]:
 
 
 def test_every_campaign_kind_has_one_audience_rule_and_the_docs_show_it() -> None:
-    assert set(get_args(CampaignKind)) == set(audiences.CAMPAIGN_KINDS)
+    assert set(literal_values(CampaignKind)) == set(audiences.CAMPAIGN_KINDS)
     assert set(audiences.CAMPAIGN_KINDS) < set(audiences.AUDIENCES)
     page = (DOCS / "notify.md").read_text(encoding="utf-8")
     assert audiences.documented(page)

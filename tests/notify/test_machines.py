@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import get_args
 
 import pytest
 
 from libs.common.errors import Conflict
+from libs.common.named_schema import literal_values
 from libs.common.state_machine import StateMachine
 from services.notify.campaigns.schemas import CampaignStatus
 from services.notify.campaigns.states import CAMPAIGN, CampaignEvent, CampaignState
@@ -23,9 +23,9 @@ def test_notify_declares_both_machines() -> None:
 
 
 def test_the_api_spells_the_same_states_as_the_machines() -> None:
-    assert set(get_args(DeliveryStateName)) == {state.value for state in DeliveryState}
+    assert set(literal_values(DeliveryStateName)) == {state.value for state in DeliveryState}
     # `approved` is a state no path writes today; the API lists the ones a client sees.
-    assert set(get_args(CampaignStatus)) == {s.value for s in CampaignState} - {"approved"}
+    assert set(literal_values(CampaignStatus)) == {s.value for s in CampaignState} - {"approved"}
 
 
 def test_a_repeated_approval_or_withdrawal_stays_where_it_is() -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -94,13 +94,10 @@ async def create_campaign(
     body: CampaignCreate,
     session: SessionDep,
     principal: Operator,
-    idem: IdempotencyDep,
     registry: RegistryDep,
     settings: SettingsDep,
     notify: NotifySettingsDep,
 ) -> JSONResponse:
-    if replayed := await idem.replay():
-        return replayed
     campaign = await service.draft_campaign(
         session,
         registry=registry,
@@ -121,7 +118,7 @@ async def create_campaign(
         "Location": f"/v1/campaigns/{campaign.id}",
         "ETag": service.campaign_etag(campaign),
     }
-    return await idem.remember(json_body(out), status_code=201, headers=headers)
+    return JSONResponse(json_body(out), status_code=201, headers=headers)
 
 
 @router.get("", summary="List campaigns", responses=problems())
@@ -178,13 +175,10 @@ async def approve_campaign(
     campaign_id: uuid.UUID,
     session: SessionDep,
     principal: Operator,
-    idem: IdempotencyDep,
     registry: RegistryDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    if replayed := await idem.replay():
-        return replayed
     campaign = await service.approve_campaign(
         session,
         registry=registry,
@@ -193,9 +187,7 @@ async def approve_campaign(
         if_match=if_match,
     )
     out = await _one(session, campaign, response)
-    return await idem.remember(
-        json_body(out), status_code=200, headers={"ETag": response.headers["ETag"]}
-    )
+    return JSONResponse(json_body(out), status_code=200, headers={"ETag": response.headers["ETag"]})
 
 
 @router.post(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
 from fastapi import FastAPI
 from prometheus_client import Gauge
 
+from libs.common.named_schema import literal_values
 from services.notify.deliveries import repository
 from services.notify.deliveries.schemas import DeliveryState
 
@@ -22,7 +21,7 @@ def install_delivery_metrics(app: FastAPI) -> None:
     async def refresh(app: FastAPI) -> None:
         async with app.state.sessionmaker() as session:
             counts = await repository.count_by_state(session)
-        for state in get_args(get_args(DeliveryState)[0]):
+        for state in literal_values(DeliveryState):
             gauge.labels(state).set(counts.get(state, 0))
 
     app.state.metrics.hooks.append(refresh)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.contract import component_schema
 from libs.common.errors import FieldProblem, InvalidInput, problems
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from libs.common.validation_messages import japanese_first
@@ -135,13 +135,11 @@ async def resend_delivery(
     responses=problems(),
 )
 async def report_bounces(
-    request: Request, session: SessionDep, principal: Reporter, idem: IdempotencyDep
+    request: Request, session: SessionDep, principal: Reporter
 ) -> JSONResponse:
-    if replayed := await idem.replay():
-        return replayed
     reports = await _reports(request)
     outcomes = await service.record_bounces(session, outbox, reports, by=principal.actor)
-    return await idem.remember(json_body(BounceResult(outcomes=outcomes)), status_code=200)
+    return JSONResponse(json_body(BounceResult(outcomes=outcomes)), status_code=200)
 
 
 async def _reports(request: Request) -> list[BounceReport]:

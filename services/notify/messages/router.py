@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from libs.common.auth import Principal, Role, require
 from libs.common.errors import problems
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.deliveries.models import Delivery
 from services.notify.deliveries.schemas import DeliveryOut
@@ -57,10 +57,8 @@ def _out(message: Message, deliveries: list[Delivery]) -> MessageOut:
     ),
 )
 async def create_message(
-    body: MessageCreate, session: SessionDep, principal: Sender, idem: IdempotencyDep
+    body: MessageCreate, session: SessionDep, principal: Sender
 ) -> JSONResponse:
-    if replayed := await idem.replay():
-        return replayed
     created = await service.create_message(
         session,
         kind=body.kind,
@@ -72,7 +70,7 @@ async def create_message(
     headers = {"Location": f"/v1/messages/{out.id}"}
     if not created.created:
         headers["Idempotent-Replayed"] = "true"  # the kernel's replay marker: nothing new sent
-    return await idem.remember(
+    return JSONResponse(
         json_body(out), status_code=201 if created.created else 200, headers=headers
     )
 

@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
@@ -88,13 +89,10 @@ async def create_published_figure(
     body: PublishedFigureCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     figure = await service.create_figure(session, actor=principal, data=body)
     headers = {"ETag": service.etag(figure), "Location": f"{router.prefix}/{figure.id}"}
-    return await idempotency.remember(
+    return JSONResponse(
         json_body(figure_view(figure)), status_code=status.HTTP_201_CREATED, headers=headers
     )
 

@@ -16,6 +16,7 @@ from fastapi import (
     Response,
     status,
 )
+from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
 from libs.common.auth import Operator, Principal, Role, principal_of, require
@@ -27,7 +28,7 @@ from libs.common.errors import (
 from libs.common.etag import IfMatch
 from libs.common.fast_path import fast_path
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import (
     Key,
     Page,
@@ -171,17 +172,13 @@ async def list_projects(
     response_model=ProjectOut,
     responses=problems(),
 )
-async def create_project(
-    body: ProjectCreate, session: SessionDep, principal: Creator, idempotency: IdempotencyDep
-) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
+async def create_project(body: ProjectCreate, session: SessionDep, principal: Creator) -> Response:
     project = await service.create_project(session, actor=principal, data=body)
     headers = {
         "ETag": service.project_etag(project),
         "Location": f"{router.prefix}/{project.id}",
     }
-    return await idempotency.remember(
+    return JSONResponse(
         json_body(service.to_out(project)), status_code=status.HTTP_201_CREATED, headers=headers
     )
 

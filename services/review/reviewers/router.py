@@ -6,10 +6,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import RegistryDep
@@ -33,11 +34,8 @@ async def create_reviewer(
     body: ReviewerCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
     registry: RegistryDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     reviewer = await service.create_reviewer(
         session, principal=principal, data=body, registry=registry
     )
@@ -46,7 +44,7 @@ async def create_reviewer(
         # A subject may be any text; a header carries only Latin-1, so the path is percent-encoded.
         "Location": f"{router.prefix}/{quote(reviewer.subject, safe='')}",
     }
-    return await idempotency.remember(
+    return JSONResponse(
         json_body(ReviewerOut.model_validate(reviewer)), status_code=201, headers=headers
     )
 

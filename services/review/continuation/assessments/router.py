@@ -7,11 +7,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications.router import (
@@ -58,12 +59,9 @@ async def assign_reviewer(
     body: AssignmentCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
     registry: RegistryDep,
     now: NowDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     assignment, reviewer = await service.assign_reviewer(
         session,
         principal=principal,
@@ -72,9 +70,7 @@ async def assign_reviewer(
         registry=registry,
         now=now,
     )
-    return await idempotency.remember(
-        json_body(assignment_out(assignment, reviewer)), status_code=201
-    )
+    return JSONResponse(json_body(assignment_out(assignment, reviewer)), status_code=201)
 
 
 @router.get(

@@ -7,10 +7,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Page, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications import service as applications
@@ -57,20 +58,15 @@ async def create_continuation_cycle(
     body: CycleCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
     registry: RegistryDep,
     now: NowDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     cycle = await cycles.create_cycle(
         session, principal=principal, data=body, registry=registry, now=now
     )
     counts = (await cycles.counts_of(session, [cycle]))[cycle.id]
     headers = {"ETag": cycles.cycle_etag(cycle), "Location": f"{router.prefix}/{cycle.id}"}
-    return await idempotency.remember(
-        json_body(cycle_out(cycle, counts)), status_code=201, headers=headers
-    )
+    return JSONResponse(json_body(cycle_out(cycle, counts)), status_code=201, headers=headers)
 
 
 @router.get("", summary="List continuation cycles (newest fiscal year first)", responses=problems())
@@ -132,16 +128,13 @@ async def grant_grace_period(
     body: GracePeriodCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
     now: NowDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     grace = await cycles.grant_grace_period(
         session, principal=principal, cycle_id=cycle_id, data=body, now=now
     )
     out = GracePeriodOut.model_validate(grace, from_attributes=True)
-    return await idempotency.remember(json_body(out), status_code=201)
+    return JSONResponse(json_body(out), status_code=201)
 
 
 @router.post(
@@ -160,11 +153,8 @@ async def create_continuation_application(
     body: ContinuationApplicationCreate,
     session: SessionDep,
     principal: Municipality,
-    idempotency: IdempotencyDep,
     now: NowDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     application, entry, cycle = await applications.create_application(
         session, principal=principal, cycle_id=cycle_id, data=body, now=now
     )
@@ -172,7 +162,7 @@ async def create_continuation_application(
         "ETag": applications.application_etag(application),
         "Location": f"/v1/continuation-applications/{application.id}",
     }
-    return await idempotency.remember(
+    return JSONResponse(
         json_body(application_out(application, entry, cycle)), status_code=201, headers=headers
     )
 

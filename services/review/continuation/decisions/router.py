@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications.router import (
     NO_SUCH_APPLICATION,
@@ -49,12 +50,9 @@ async def decide_continuation_application(
     body: DecisionCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
     now: NowDep,
     if_match: IfMatch = None,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     decision, application, entry, _ = await service.decide(
         session,
         principal=principal,
@@ -64,9 +62,7 @@ async def decide_continuation_application(
         now=now,
     )
     headers = {"ETag": application_etag(application)}
-    return await idempotency.remember(
-        json_body(decision_out(decision, entry)), status_code=201, headers=headers
-    )
+    return JSONResponse(json_body(decision_out(decision, entry)), status_code=201, headers=headers)
 
 
 @router.get(

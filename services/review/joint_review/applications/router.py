@@ -7,9 +7,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from libs.common.errors import problems
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
@@ -52,12 +53,9 @@ async def submit_joint_review_application(
     body: JointReviewApplicationCreate,
     session: SessionDep,
     principal: Applicant,
-    idem: IdempotencyDep,
     registry: RegistryDep,
     now: NowDep,
 ) -> Response:
-    if replayed := await idem.replay():
-        return replayed
     application = await service.submit(
         session, registry=registry, principal=principal, round_id=round_id, body=body, now=now
     )
@@ -68,7 +66,7 @@ async def submit_joint_review_application(
         "Location": f"/v1/joint-review-rounds/{round_id}/applications/{application.id}",
         "ETag": etag,
     }
-    return await idem.remember(json_body(out), status_code=201, headers=headers)
+    return JSONResponse(json_body(out), status_code=201, headers=headers)
 
 
 @router.get(

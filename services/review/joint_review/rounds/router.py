@@ -6,12 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import InvalidInput, problems
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
@@ -40,18 +41,15 @@ async def create_joint_review_round(
     body: RoundCreate,
     session: SessionDep,
     principal: Operator,
-    idem: IdempotencyDep,
     registry: RegistryDep,
     now: NowDep,
 ) -> Response:
-    if replayed := await idem.replay():
-        return replayed
     round_ = await service.create_round(session, registry=registry, principal=principal, body=body)
     out, etag = await service.round_view(
         session, principal=principal, round_=round_, today=now.date()
     )
     headers = {"Location": f"{PREFIX}/{round_.id}", "ETag": etag}
-    return await idem.remember(json_body(out), status_code=201, headers=headers)
+    return JSONResponse(json_body(out), status_code=201, headers=headers)
 
 
 def _fiscal_year(value: str | None) -> int | None:

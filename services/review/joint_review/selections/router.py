@@ -7,10 +7,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.selections import service
@@ -40,12 +41,9 @@ async def create_joint_review_selection(
     body: SelectionIn,
     session: SessionDep,
     principal: Operator,
-    idem: IdempotencyDep,
 ) -> Response:
-    if replayed := await idem.replay():
-        return replayed
     selection = await service.select(session, principal=principal, round_id=round_id, body=body)
-    return await idem.remember(json_body(service.to_out(selection)), status_code=201)
+    return JSONResponse(json_body(service.to_out(selection)), status_code=201)
 
 
 @router.get(

@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.idempotency import IdempotencyDep, json_body
+from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep
@@ -37,16 +38,11 @@ async def create_organisation_alias(
     body: AliasCreate,
     session: SessionDep,
     principal: Operator,
-    idempotency: IdempotencyDep,
     now: NowDep,
 ) -> Response:
-    if (replayed := await idempotency.replay()) is not None:
-        return replayed
     alias = await service.create_alias(session, principal=principal, data=body, now=now)
     headers = {"ETag": service.alias_etag(alias), "Location": f"{router.prefix}/{alias.id}"}
-    return await idempotency.remember(
-        json_body(AliasOut.model_validate(alias)), status_code=201, headers=headers
-    )
+    return JSONResponse(json_body(AliasOut.model_validate(alias)), status_code=201, headers=headers)
 
 
 @router.get("", summary="List organisation aliases (by written key)", responses=problems())
