@@ -46,7 +46,7 @@ def addressees(found: list[EmailMessage]) -> list[str]:
 
 
 def test_every_campaign_kind_has_one_audience_rule_and_the_docs_show_it() -> None:
-    assert set(get_args(CampaignKind)) == set(audiences.CAMPAIGN_KINDS)
+    assert set(get_args(get_args(CampaignKind)[0])) == set(audiences.CAMPAIGN_KINDS)
     assert set(audiences.CAMPAIGN_KINDS) < set(audiences.AUDIENCES)
     page = (DOCS / "notify.md").read_text(encoding="utf-8")
     assert audiences.documented(page)
