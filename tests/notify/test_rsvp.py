@@ -303,6 +303,25 @@ async def test_the_unsubscribe_page_only_asks_and_its_form_unsubscribes(
     assert (suppression.state, suppression.contact_id) == ("unsubscribed", uuid.UUID(contact["id"]))
 
 
+async def test_a_one_click_value_longer_than_the_contract_says_is_refused_naming_it(
+    registry: httpx.AsyncClient,
+    notify: httpx.AsyncClient,
+    token: Callable[..., str],
+    settings: Settings,
+    session: AsyncSession,
+) -> None:
+    contact = await create_contact(registry, token, name="長 値子", email="long.value@example.jp")
+    symposium = {"id": str(uuid.uuid4()), "ends_at": "2099-01-01T00:00:00+09:00"}
+    link = links_for(settings, contact, symposium)["unsubscribe"]
+
+    refused = await notify.post(link, data={"List-Unsubscribe": "One-Click" * 3})
+
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert (error["field"], error["rule"]) == ("body.List-Unsubscribe", "string_too_long")
+    assert await session.get(Suppression, "long.value@example.jp") is None
+
+
 async def test_rsvp_counts_are_for_operators(
     notify: httpx.AsyncClient, token: Callable[..., str]
 ) -> None:

@@ -8,9 +8,8 @@ The files follow the registry's exports: one path per format (``.csv``, ``.xlsx`
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from libs.common.auth import Operator
 from libs.common.downloads import download
@@ -21,6 +20,7 @@ from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.attendance import service
 from services.notify.attendance.schemas import AttendeeOut, CampaignReport
 from services.notify.dependencies import RegistryDep
+from services.notify.parameters import CampaignId, PageCursor, PageLimit, SymposiumId
 
 router = APIRouter(prefix="/v1", tags=["attendance"], route_class=UnitOfWorkRoute)
 
@@ -44,11 +44,11 @@ COLUMNS = (
 )
 async def list_attendees(
     request: Request,
-    symposium_id: uuid.UUID,
+    symposium_id: SymposiumId,
     session: SessionDep,
     _: Operator,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[AttendeeOut]:
     after = position_cursor(request, cursor)
     rows = await service.attendees(session, symposium_id)
@@ -73,7 +73,7 @@ def _file(content: bytes, media_type: str, symposium_id: uuid.UUID, extension: s
     responses=problems(success={200: {"content": {"text/csv": {}}}}),
 )
 async def export_attendees_csv(
-    symposium_id: uuid.UUID, session: SessionDep, _: Operator
+    symposium_id: SymposiumId, session: SessionDep, _: Operator
 ) -> Response:
     rows = await service.attendees(session, symposium_id)
     return _file(to_csv(service.attendee_table(rows)), CSV_MEDIA_TYPE, symposium_id, "csv")
@@ -87,7 +87,7 @@ async def export_attendees_csv(
     responses=problems(success={200: {"content": {XLSX_MEDIA_TYPE: {}}}}),
 )
 async def export_attendees_xlsx(
-    symposium_id: uuid.UUID, session: SessionDep, _: Operator
+    symposium_id: SymposiumId, session: SessionDep, _: Operator
 ) -> Response:
     rows = await service.attendees(session, symposium_id)
     return _file(to_xlsx(service.attendee_table(rows)), XLSX_MEDIA_TYPE, symposium_id, "xlsx")
@@ -106,6 +106,6 @@ async def export_attendees_xlsx(
     ),
 )
 async def get_campaign_report(
-    campaign_id: uuid.UUID, session: SessionDep, registry: RegistryDep, _: Operator
+    campaign_id: CampaignId, session: SessionDep, registry: RegistryDep, _: Operator
 ) -> CampaignReport:
     return await service.campaign_report(session, registry, campaign_id)

@@ -19,6 +19,7 @@ from services.notify.campaigns import service
 from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.schemas import CampaignCreate, CampaignDraftOut, CampaignOut
 from services.notify.dependencies import NotifySettingsDep, RegistryDep, SettingsDep
+from services.notify.parameters import CampaignId, PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
 
@@ -126,9 +127,12 @@ async def list_campaigns(
     request: Request,
     session: SessionDep,
     _: Operator,
-    symposium_id: Annotated[uuid.UUID | None, Query(description="Only this symposium's")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    symposium_id: Annotated[
+        uuid.UUID | None,
+        Query(description="このシンポジウムのキャンペーンのみ（only this symposium's campaigns）"),
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[CampaignOut]:
     after = decode_cursor(request, cursor, Key.timestamp, Key.uuid)
     campaigns = await service.list_campaigns(
@@ -154,7 +158,7 @@ async def list_campaigns(
     responses=problems(not_found=NO_SUCH_CAMPAIGN),
 )
 async def get_campaign(
-    campaign_id: uuid.UUID, session: SessionDep, _: Operator, response: Response
+    campaign_id: CampaignId, session: SessionDep, _: Operator, response: Response
 ) -> CampaignOut:
     campaign = await service.get_campaign(session, campaign_id)
     return await _one(session, campaign, response)
@@ -172,7 +176,7 @@ async def get_campaign(
     ),
 )
 async def approve_campaign(
-    campaign_id: uuid.UUID,
+    campaign_id: CampaignId,
     session: SessionDep,
     principal: Operator,
     registry: RegistryDep,
@@ -198,7 +202,7 @@ async def approve_campaign(
     ),
 )
 async def cancel_campaign(
-    campaign_id: uuid.UUID,
+    campaign_id: CampaignId,
     session: SessionDep,
     _: Operator,
     response: Response,

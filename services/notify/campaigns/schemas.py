@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.named_schema import Named
+from services.notify import schema_examples as ex
 from services.notify.campaigns.audiences import Audience
 
 CampaignKind = Annotated[
@@ -41,74 +42,126 @@ CampaignAudience = Annotated[
 
 
 class CampaignCreate(BaseModel):
-    symposium_id: uuid.UUID = Field(examples=["4f0c2a52-9a57-4c3e-8c39-0b6c4b7f7a10"])
+    symposium_id: uuid.UUID = Field(
+        description="台帳のシンポジウムID（the registry's symposium the letters are about）",
+        examples=[ex.SYMPOSIUM_ID],
+    )
     kind: CampaignKind = Field(
-        description="invitation 案内 / reminder リマインド / update 変更のお知らせ / "
-        "cancellation 中止のお知らせ (the only kind a cancelled symposium allows)",
+        description="案内の種類（kind of letter; a cancelled symposium allows only "
+        "`cancellation`, and `cancellation` only a cancelled symposium）",
         examples=["invitation"],
     )
     reason: str | None = Field(
         default=None,
         max_length=2000,
-        description="For a cancellation: why, as the letter says it; without it, the reason the "
-        "registry kept when the symposium was cancelled (`cancellation_reason`)",
+        description="中止理由（for a cancellation: why, as the letter says it; without it, the "
+        "reason the registry kept when the symposium was cancelled, `cancellation_reason`）",
         examples=["講師の都合により"],
     )
     audience: CampaignAudience | None = Field(
         default=None,
-        description="Who the letters go to (宛先); each kind takes its own, the first is the "
+        description="宛先（who the letters go to）; each kind takes its own, the first is the "
         "default: invitation `not_yet_invited` (everyone the first time, then only those no "
         "earlier invitation reached), `all` (everyone again) or `contacts` (only `contact_ids`); "
         "reminder `unanswered` (invited, no answer yet; waitlisted "
         "counts as answered) or `attending`; update and cancellation `not_declined` (invited, "
         "not declined). Any other value is a 422 listing what the kind takes.",
-        examples=["unanswered"],
+        examples=["not_yet_invited"],
     )
     contact_ids: list[uuid.UUID] | None = Field(
         default=None,
         min_length=1,
         max_length=1000,
-        description="With audience `contacts` (and only then): the registry contacts to invite",
+        description="宛先の連絡先（with audience `contacts`, and only then: the registry contacts "
+        "to invite, in the symposium's audience or not; each unknown id is named in one 422）",
+        examples=[[ex.CONTACT_ID]],
     )
 
 
 class Preview(BaseModel):
     """The first recipient's message exactly as it would be sent."""
 
-    email: str = Field(examples=["hanako.chichibu@example.jp"])
-    name: str = Field(examples=["秩父 花子"])
-    subject: str = Field(
-        examples=["【ご案内】令和3年度 第4回 未来技術実装ミニシンポジウム「共通の課題」"]
+    email: str = Field(
+        description="宛先メールアドレス（the first recipient's address, as written）",
+        examples=[ex.EMAIL],
     )
-    text: str
-    html: str
+    name: str = Field(description="宛名（the first recipient's name）", examples=[ex.NAME])
+    subject: str = Field(description="件名（subject）", examples=[ex.SUBJECT])
+    text: str = Field(description="本文（the plain-text part, whole）", examples=[ex.TEXT])
+    html: str = Field(description="本文 HTML（the HTML part, whole）", examples=[ex.HTML])
+
+
+def _as_a_draft(schema: dict[str, Any]) -> None:
+    # The draft's example is a campaign nobody has approved yet, not the sent one it inherits.
+    properties = schema["properties"]
+    properties["status"]["examples"] = ["draft"]
+    properties["counts"]["examples"] = [{"queued": 412}]
+    properties["version"]["examples"] = [1]
+    for field in ("approved_by", "approved_at", "completed_at"):
+        properties[field]["examples"] = [None]
 
 
 class CampaignOut(BaseModel):
-    id: uuid.UUID
-    symposium_id: uuid.UUID
-    kind: CampaignKind
-    status: CampaignStatus = Field(description="draft → sending → done; a draft may be cancelled")
-    sequence: int = Field(description="The symposium's sequence when the campaign was drafted")
-    symposium: dict[str, Any] = Field(description="The symposium as the registry described it then")
+    id: uuid.UUID = Field(description="キャンペーンID（campaign id）", examples=[ex.CAMPAIGN_ID])
+    symposium_id: uuid.UUID = Field(
+        description="台帳のシンポジウムID（the registry's symposium）", examples=[ex.SYMPOSIUM_ID]
+    )
+    kind: CampaignKind = Field(description="案内の種類（kind of letter）", examples=["invitation"])
+    status: CampaignStatus = Field(
+        description="キャンペーンの状態（status: draft → sending → done; a draft may be "
+        "cancelled）",
+        examples=["done"],
+    )
+    sequence: int = Field(
+        description="下書き時のシンポジウムの改訂番号（the symposium's `sequence` when the "
+        "campaign was drafted; an approval refuses a draft the symposium has moved past）",
+        examples=[0],
+    )
+    symposium: dict[str, Any] = Field(
+        description="下書き時のシンポジウム（the symposium as the registry described it then）",
+        examples=[ex.SYMPOSIUM],
+    )
     context: dict[str, Any] = Field(
-        description="Letter context beyond the symposium: the audience it was written to "
-        "(see `audience`), previous times of an update, reason of a cancellation",
-        examples=[{"audience": "unanswered"}],
+        description="書面の文脈（letter context beyond the symposium: the audience it was "
+        "written to, see `audience`; the previous times of an update; the reason of a "
+        "cancellation）",
+        examples=[{"audience": "not_yet_invited"}],
     )
-    recipient_count: int = Field(examples=[412])
+    recipient_count: int = Field(
+        description="宛先の数（recipients written to when the campaign was drafted）",
+        examples=[412],
+    )
     counts: dict[str, int] = Field(
-        description="Deliveries by state (queued, sending, sent, retrying, failed, bounced, "
-        "suppressed)",
-        examples=[{"queued": 0, "sent": 410, "bounced": 2}],
+        description="配信の状態ごとの件数（deliveries by state: queued, sending, sent, retrying, "
+        "failed, bounced, suppressed; a state without deliveries is absent）",
+        examples=[{"sent": 410, "bounced": 2}],
     )
-    created_by: str
-    created_at: datetime
-    approved_by: str | None
-    approved_at: datetime | None
-    completed_at: datetime | None
-    version: int
+    created_by: str = Field(
+        description="下書きした人（who drafted it: an operator, or `system:reminders` for the "
+        "reminder run）",
+        examples=[ex.OPERATOR],
+    )
+    created_at: datetime = Field(description="下書き日時（drafted at）", examples=[ex.DRAFTED_AT])
+    approved_by: str | None = Field(
+        description="承認した人（who approved it; null while a draft）", examples=[ex.OPERATOR]
+    )
+    approved_at: datetime | None = Field(
+        description="承認日時（approved at; null while a draft）", examples=[ex.APPROVED_AT]
+    )
+    completed_at: datetime | None = Field(
+        description="送信完了日時（when no delivery was left to send; null until then）",
+        examples=[ex.COMPLETED_AT],
+    )
+    version: int = Field(
+        description="版（the row's version, raised by every change: the `ETag` `If-Match` names）",
+        examples=[2],
+    )
 
 
 class CampaignDraftOut(CampaignOut):
-    preview: Preview | None = Field(description="Absent when nobody is left to write to")
+    model_config = ConfigDict(json_schema_extra=_as_a_draft)
+
+    preview: Preview | None = Field(
+        description="最初の宛先への書面（the first recipient's letter as it would be sent; "
+        "null when nobody is left to write to）"
+    )

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.contract import component_schema
@@ -17,10 +17,10 @@ from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from libs.common.validation_messages import japanese_first
+from services.notify import schema_examples as ex
 from services.notify.deliveries import resend, service
 from services.notify.deliveries.bounces import BounceReport, parse_delivery_status, parse_dsn
 from services.notify.deliveries.schemas import (
-    STATE_HELP,
     BounceResult,
     BounceWebhook,
     DeliveryOut,
@@ -29,6 +29,7 @@ from services.notify.deliveries.schemas import (
 )
 from services.notify.dependencies import RegistryDep
 from services.notify.models import outbox
+from services.notify.parameters import DeliveryId, PageCursor, PageLimit
 
 router = APIRouter(tags=["deliveries"], route_class=UnitOfWorkRoute)
 
@@ -60,16 +61,32 @@ async def list_deliveries(
     request: Request,
     session: SessionDep,
     principal: Operator,
-    campaign_id: uuid.UUID | None = None,
-    message_id: uuid.UUID | None = None,
+    campaign_id: Annotated[
+        uuid.UUID | None,
+        Query(description="このキャンペーンの配信のみ（only this campaign's deliveries）"),
+    ] = None,
+    message_id: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="このメッセージの配信のみ（only this transactional message's deliveries）"
+        ),
+    ] = None,
     contact_id: Annotated[
         uuid.UUID | None,
-        Query(description="The registry contact the mail was written to (宛先の連絡先)"),
+        Query(description="宛先の連絡先（the registry contact the mail was written to）"),
     ] = None,
-    state: Annotated[DeliveryState | None, Query(description=STATE_HELP)] = None,
-    email: Annotated[str | None, Query(max_length=320, examples=["hanako@example.jp"])] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    state: Annotated[
+        DeliveryState | None, Query(description="配信の状態（only deliveries in this state）")
+    ] = None,
+    email: Annotated[
+        Annotated[str, Field(max_length=320, json_schema_extra={"format": "email"})] | None,
+        Query(
+            description="宛先メールアドレス（the mailbox: any spelling of it matches）",
+            examples=[ex.EMAIL],
+        ),
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[DeliveryOut]:
     after = decode_cursor(request, cursor, Key.timestamp, Key.uuid)
     filters = {
@@ -105,7 +122,7 @@ async def list_deliveries(
     responses=problems(not_found="No such delivery", conflict="Suppressed, stale or over"),
 )
 async def resend_delivery(
-    delivery_id: uuid.UUID,
+    delivery_id: DeliveryId,
     body: ResendIn,
     session: SessionDep,
     principal: Operator,

@@ -7,6 +7,7 @@ ISO strings, as they arrive in JSON; the templates format them in Japan time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -116,3 +117,13 @@ KINDS: dict[str, Kind] = {
 def symposium_template_kind(campaign_kind: str) -> str:
     """A campaign's kind (invitation, reminder, update, cancellation) as a template kind."""
     return f"symposium_{campaign_kind}"
+
+
+def kinds_help(kinds: Iterable[Kind]) -> str:
+    """The kinds as the contract explains them: what each is and the context keys it reads."""
+    return "; ".join(
+        f"{k.name}: {k.description} (context: {', '.join(k.required)}"
+        + (f"; optional {', '.join(k.optional)}" if k.optional else "")
+        + ")"
+        for k in kinds
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -17,6 +16,7 @@ from services.notify.deliveries.schemas import DeliveryOut
 from services.notify.messages import service
 from services.notify.messages.models import Message
 from services.notify.messages.schemas import MessageCreate, MessageOut
+from services.notify.parameters import MessageId
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"], route_class=UnitOfWorkRoute)
 
@@ -80,5 +80,5 @@ async def create_message(
     summary="A message and its deliveries",
     responses=problems(not_found="No such message"),
 )
-async def get_message(message_id: uuid.UUID, session: SessionDep, principal: Sender) -> MessageOut:
+async def get_message(message_id: MessageId, session: SessionDep, principal: Sender) -> MessageOut:
     return _out(*await service.get_message(session, message_id))

@@ -2,48 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from services.notify.letters.kinds import KINDS
+from libs.common.named_schema import Named
+from services.notify import schema_examples as ex
+from services.notify.letters.kinds import KINDS, kinds_help
 
-KIND_HELP = "; ".join(
-    f"{k.name}: {k.description} (context: {', '.join(k.required)}"
-    + (f"; optional {', '.join(k.optional)}" if k.optional else "")
-    + ")"
-    for k in KINDS.values()
-)
+# Every kind notify writes: the service checks the name itself (a 422 `kind` listing them).
+LetterKind = Annotated[
+    str,
+    Field(max_length=40),
+    Named(
+        "LetterKind",
+        "書面の種類（kind of letter: its templates and the context keys they read）",
+        enum=list(KINDS),
+    ),
+]
 
 
 class PreviewRecipient(BaseModel):
-    name: str = Field(default="", max_length=200, examples=["秩父 花子"])
-    email: str = Field(max_length=320, examples=["hanako.chichibu@example.jp"])
+    name: str = Field(
+        default="", max_length=200, description="宛名（the recipient's name）", examples=[ex.NAME]
+    )
+    email: str = Field(
+        max_length=320,
+        json_schema_extra={"format": "email"},
+        description="宛先メールアドレス（checked as an address, 422 rule `email`）",
+        examples=[ex.EMAIL],
+    )
 
 
 class PreviewRequest(BaseModel):
-    kind: str = Field(description=KIND_HELP, examples=["symposium_invitation"])
-    context: dict[str, Any] = Field(
-        examples=[
-            {
-                "symposium": {
-                    "id": "0b8f3f7e-1d2c-4c1a-9d8e-6a1f2b3c4d5e",
-                    "number": 4,
-                    "theme": "共通の課題",
-                    "starts_at": "2022-02-17T13:30:00+09:00",
-                    "ends_at": "2022-02-17T15:00:00+09:00",
-                    "format": "web",
-                    "join_url": "https://meet.example.jp/abc",
-                }
-            }
-        ]
+    kind: LetterKind = Field(
+        description=f"書面の種類（kind）: {kinds_help(KINDS.values())}",
+        examples=["symposium_invitation"],
     )
-    recipient: PreviewRecipient
+    context: dict[str, Any] = Field(
+        description="書面の文脈（what the kind's templates read: see `kind`）",
+        examples=[{"symposium": ex.SYMPOSIUM}],
+    )
+    recipient: PreviewRecipient = Field(
+        description="宛先（the one recipient the letter is rendered for; personal links are "
+        "placeholders）"
+    )
 
 
 class PreviewOut(BaseModel):
-    subject: str = Field(
-        examples=["【ご案内】第4回 未来技術実装ミニシンポジウム（令和4年2月17日（木）開催）"]
-    )
-    text: str
-    html: str
+    subject: str = Field(description="件名（subject）", examples=[ex.SUBJECT])
+    text: str = Field(description="本文（the plain-text part, whole）", examples=[ex.TEXT])
+    html: str = Field(description="本文 HTML（the HTML part, whole）", examples=[ex.HTML])

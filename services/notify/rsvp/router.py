@@ -6,7 +6,6 @@ Japanese, instead of a problem+json document.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query
@@ -17,6 +16,7 @@ from libs.common.errors import DomainError, InvalidInput, problem_doc, problems
 from libs.common.rate_limits import public_link_limit
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.dependencies import RegistryDep, SettingsDep
+from services.notify.parameters import RsvpToken, SymposiumId, UnsubscribeToken
 from services.notify.rsvp import service
 from services.notify.rsvp.capacity import change_capacity
 from services.notify.rsvp.pages import (
@@ -27,7 +27,7 @@ from services.notify.rsvp.pages import (
     symposium_for_page,
 )
 from services.notify.rsvp.positions import standing_of
-from services.notify.rsvp.schemas import CapacityIn, CapacityOut, RsvpSummary
+from services.notify.rsvp.schemas import CapacityIn, CapacityOut, RsvpChoice, RsvpSummary
 
 router = APIRouter(prefix="/v1", tags=["rsvp"], route_class=UnitOfWorkRoute)
 
@@ -47,6 +47,8 @@ RESPONSE_LABELS = {
     "waitlisted": "キャンセル待ち",
     "declined": "欠席",
 }
+# RFC 8058's value is `One-Click`; the field is only compared, never stored, so a sane cap.
+ONE_CLICK_LENGTH = 20
 ENGLISH = {
     "attending": "You are registered to attend.",
     "waitlisted": "The symposium is full: you are on the waitlist.",
@@ -62,12 +64,17 @@ ENGLISH = {
     dependencies=PUBLIC_LINK,
 )
 async def get_rsvp_page(
-    token: str,
+    token: RsvpToken,
     session: SessionDep,
     registry: RegistryDep,
     settings: SettingsDep,
     response: Annotated[
-        str | None, Query(description="attend or decline, as the link chose")
+        str | None,
+        Query(
+            description="リンクが選んだ回答（the answer the link chose, preselected on the page: "
+            "attend 出席する or decline 欠席する; any other value preselects nothing）",
+            examples=["attend"],
+        ),
     ] = None,
 ) -> HTMLResponse:
     try:
@@ -96,11 +103,18 @@ async def get_rsvp_page(
     dependencies=PUBLIC_LINK,
 )
 async def answer_rsvp(
-    token: str,
+    token: RsvpToken,
     session: SessionDep,
     registry: RegistryDep,
     settings: SettingsDep,
-    response: Annotated[str | None, Form(description="attend or decline")] = None,
+    response: Annotated[
+        RsvpChoice | None,
+        Form(
+            description="出欠の回答（the answer; without attend or decline nothing is recorded and "
+            "the page asks again, 400）",
+            examples=["attend"],
+        ),
+    ] = None,
 ) -> HTMLResponse:
     try:
         holder = await service.read_rsvp_link(settings, registry, token)
@@ -135,7 +149,7 @@ async def answer_rsvp(
     dependencies=PUBLIC_LINK,
 )
 async def get_unsubscribe_page(
-    token: str, registry: RegistryDep, settings: SettingsDep
+    token: UnsubscribeToken, registry: RegistryDep, settings: SettingsDep
 ) -> HTMLResponse:
     # Only the POST unsubscribes: mail scanners open links, and must not stop anyone's mail.
     try:
@@ -155,12 +169,20 @@ async def get_unsubscribe_page(
     dependencies=PUBLIC_LINK,
 )
 async def unsubscribe(
-    token: str,
+    token: UnsubscribeToken,
     session: SessionDep,
     registry: RegistryDep,
     settings: SettingsDep,
     one_click: Annotated[
-        str | None, Form(alias="List-Unsubscribe", description="One-Click (RFC 8058)")
+        str | None,
+        Form(
+            alias="List-Unsubscribe",
+            max_length=ONE_CLICK_LENGTH,
+            description="ワンクリック配信停止（RFC 8058: `One-Click`, as mail providers and the "
+            "page's form post it; the address is unsubscribed with or without it, the "
+            "suppression's recorded reason says which）",
+            examples=["One-Click"],
+        ),
     ] = None,
 ) -> HTMLResponse:
     try:
@@ -181,7 +203,7 @@ async def unsubscribe(
     responses=problems(),
 )
 async def get_rsvp_summary(
-    symposium_id: uuid.UUID, session: SessionDep, _: Operator
+    symposium_id: SymposiumId, session: SessionDep, _: Operator
 ) -> RsvpSummary:
     counts = await service.rsvp_summary(session, symposium_id)
     return RsvpSummary(symposium_id=symposium_id, **counts)
@@ -201,7 +223,7 @@ async def get_rsvp_summary(
     ),
 )
 async def set_symposium_capacity(
-    symposium_id: uuid.UUID,
+    symposium_id: SymposiumId,
     body: CapacityIn,
     session: SessionDep,
     registry: RegistryDep,
