@@ -232,6 +232,17 @@ async def test_every_edit_of_a_draft_is_audited_and_an_empty_one_is_not(
     )
     assert same.headers["ETag"] == edited.headers["ETag"]  # nothing changed: no new version
     assert ok(same)["updated_at"] == "2021-09-16T11:00:00+09:00"
+    # A section may be left out or emptied, never nulled: refused with the field and the rule.
+    nulled = await review.patch(
+        app_url,
+        json={"plan": None, "attachments": None},
+        headers={**lead, "If-Match": same.headers["ETag"]},
+    )
+    assert nulled.status_code == 422, nulled.text
+    assert [(e["field"], e["rule"]) for e in nulled.json()["errors"]] == [
+        ("body.plan", "not_null"),
+        ("body.attachments", "not_null"),
+    ]
 
     trail = ok(
         await review.get(

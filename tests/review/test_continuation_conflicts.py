@@ -105,6 +105,13 @@ async def test_an_alias_the_office_files_makes_the_conflict_and_its_removal_undo
         url, json={"note": "社内略称"}, headers={**auth(), "If-Match": created.headers["ETag"]}
     )
     assert ok(patched)["note"] == "社内略称" and patched.headers["ETag"] != created.headers["ETag"]
+    nulled = await review.patch(
+        url, json={"canonical": None}, headers={**auth(), "If-Match": patched.headers["ETag"]}
+    )
+    assert nulled.status_code == 422, nulled.text
+    assert [(e["field"], e["rule"]) for e in nulled.json()["errors"]] == [
+        ("body.canonical", "not_null")
+    ]
     assert (await review.delete(url, headers=auth())).status_code == 428
     stale = await review.delete(url, headers={**auth(), "If-Match": created.headers["ETag"]})
     assert stale.status_code == 412

@@ -14,6 +14,7 @@ from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import RegistryDep
+from services.review.parameters import PageCursor, PageLimit, ReviewerSubject
 from services.review.reviewers import service
 from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
 
@@ -58,8 +59,8 @@ async def list_reviewers(
     programme: Annotated[
         str | None, Query(description="担当事業（id か記号; id or mark）", examples=["☆"])
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[ReviewerOut]:
     after = decode_cursor(request, cursor, Key.text)
     # The kernel's one parser (〇 for ○, an unknown programme is a 422), then by id.
@@ -89,7 +90,7 @@ async def list_reviewers(
     responses=problems(not_found="No such reviewer"),
 )
 async def get_reviewer(
-    subject: str, session: SessionDep, _: Operator, response: Response
+    subject: ReviewerSubject, session: SessionDep, _: Operator, response: Response
 ) -> ReviewerOut:
     reviewer = await service.get_reviewer(session, subject)
     response.headers["ETag"] = service.reviewer_etag(reviewer)

@@ -10,6 +10,17 @@ from pydantic_core import PydanticCustomError
 from libs.common.auth import MAX_SUBJECT_LENGTH
 from libs.common.japanese_input import TokyoDatetime
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
+from services.review import field_help
+from services.review.input_types import LG_CODE_LENGTH, PROGRAMME_REFERENCE_LENGTH
+
+SUBJECT = (
+    "審査員のトークンの sub（the `sub` of the reviewer's JWT: how a token is matched to this "
+    "reviewer）"
+)
+REVIEWER_LG_CODE = (
+    "所属する地方公共団体の全国地方公共団体コード（6桁）。自治体職員の場合のみ（the 6-digit code "
+    "of the reviewer's local government, for a local-government officer; null otherwise）"
+)
 
 
 def _lg_code(value: object) -> object:
@@ -25,11 +36,18 @@ class ReviewerCreate(BaseModel):
     subject: str = Field(
         min_length=1,
         max_length=MAX_SUBJECT_LENGTH,
-        description="The `sub` of the reviewer's JWT: how a token is matched to this reviewer",
+        description=SUBJECT,
         examples=["reviewer-yamada"],
     )
-    name: str = Field(min_length=1, max_length=100, examples=["山田 太郎"])
-    email: str = Field(min_length=3, max_length=320, examples=["yamada@example.ac.jp"])
+    name: str = Field(
+        min_length=1, max_length=100, description="氏名（reviewer's name）", examples=["山田 太郎"]
+    )
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        description="メールアドレス（the reviewer's e-mail address）",
+        examples=["yamada@example.ac.jp"],
+    )
     organisation: str = Field(
         min_length=1,
         max_length=200,
@@ -37,14 +55,13 @@ class ReviewerCreate(BaseModel):
         "by identity: 法人格, offices, departments and the office's aliases folded）",
         examples=["早稲田大学"],
     )
+    # The code is checked (and full-width digits folded) before the length is.
     lg_code: Annotated[str | None, BeforeValidator(_lg_code)] = Field(
-        default=None,
-        description="所属する地方公共団体のコード（自治体職員の場合）",
-        examples=[None],
+        default=None, max_length=LG_CODE_LENGTH, description=REVIEWER_LG_CODE, examples=[None]
     )
     programme: str | None = Field(
         default=None,
-        max_length=40,
+        max_length=PROGRAMME_REFERENCE_LENGTH,
         description="合同審査で担当する事業（id か記号）。"
         "記号は id として保存され、審査員のトークンは"
         "その id を programme に持つ。継続審査のみなら省略（the joint-review programme, by "
@@ -56,12 +73,21 @@ class ReviewerCreate(BaseModel):
 class ReviewerOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    subject: str = Field(examples=["reviewer-yamada"])
-    name: str
-    email: str
-    organisation: str
-    organisation_key: str = Field(description="Normalised search key of the organisation")
-    lg_code: str | None
+    subject: str = Field(description=SUBJECT, examples=["reviewer-yamada"])
+    name: str = Field(description="氏名（reviewer's name）", examples=["山田 太郎"])
+    email: str = Field(
+        description="メールアドレス（the reviewer's e-mail address）",
+        examples=["yamada@example.ac.jp"],
+    )
+    organisation: str = Field(
+        description="所属（organisation, as registered）", examples=["早稲田大学"]
+    )
+    organisation_key: str = Field(
+        description="所属の検索キー（normalised search key of the organisation: NFKC, "
+        "katakana as hiragana, no spaces）",
+        examples=["早稲田大学"],
+    )
+    lg_code: str | None = Field(description=REVIEWER_LG_CODE, examples=[None])
     programme: str | None = Field(
         description="担当事業の id（registry programme id; null: continuation review only）",
         examples=["mirai-gijutsu"],
@@ -70,5 +96,7 @@ class ReviewerOut(BaseModel):
         description="担当事業の記号（the programme's mark, resolved once at registration）",
         examples=["☆"],
     )
-    created_at: TokyoDatetime
-    version: int
+    created_at: TokyoDatetime = Field(
+        description="登録日時（registered at）", examples=["2021-10-01T09:30:00+09:00"]
+    )
+    version: int = Field(description=field_help.VERSION, examples=[1])

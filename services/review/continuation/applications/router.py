@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Response
 
 from libs.common.errors import problems
@@ -17,6 +15,7 @@ from services.review.continuation.applications.schemas import (
 )
 from services.review.continuation.dependencies import Municipality, Reader
 from services.review.dependencies import NowDep, RegistryDep
+from services.review.parameters import ContinuationApplicationId
 
 router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
@@ -35,7 +34,7 @@ STALE = {412: "If-Match names an older version"}
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def get_continuation_application(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     session: SessionDep,
     principal: Reader,
     response: Response,
@@ -59,7 +58,7 @@ async def get_continuation_application(
     ),
 )
 async def update_continuation_application(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     body: ApplicationUpdate,
     session: SessionDep,
     principal: Municipality,
@@ -95,7 +94,7 @@ async def update_continuation_application(
     ),
 )
 async def submit_continuation_application(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     session: SessionDep,
     principal: Municipality,
     response: Response,

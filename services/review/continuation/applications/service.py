@@ -22,6 +22,7 @@ from libs.common.etag import check_if_match, etag_for
 from services.review.audit.service import audited, state_of, text_digest
 from services.review.continuation.applications import repository
 from services.review.continuation.applications.schemas import (
+    SECTIONS,
     ApplicationUpdate,
     Attachment,
     ContinuationApplicationCreate,
@@ -49,7 +50,6 @@ from services.review.continuation.states import (
 )
 from services.review.registry_client import RegistryClient
 
-SECTIONS = {"future_vision": "目指す将来像", "achievements": "事業成果", "plan": "今後の事業計画"}
 DUPLICATE = "この事業の継続申請書は作成済みです（one application per project per cycle）"
 
 
@@ -180,7 +180,7 @@ async def update_application(
     application, entry, cycle = await load_for_change(session, principal, application_id, if_match)
     APPLICATION.fire(application.state, Event.edit)
     await check_window(session, cycle, entry, now)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes = data.model_dump(exclude_unset=True)
     # An edit that changes nothing writes nothing: no version step, no audit event.
     async with audited(
         session,

@@ -3,10 +3,7 @@ application and their assessments."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
@@ -34,6 +31,12 @@ from services.review.continuation.assessments.schemas import (
 )
 from services.review.continuation.dependencies import AssessmentReader, AssignedReviewer
 from services.review.dependencies import NowDep, RegistryDep
+from services.review.parameters import (
+    AssignmentId,
+    ContinuationApplicationId,
+    PageCursor,
+    PageLimit,
+)
 
 router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
@@ -55,7 +58,7 @@ NOT_THE_REVIEWER_OR_CONFLICTED = {
     response_model=AssignmentOut,
 )
 async def assign_reviewer(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     body: AssignmentCreate,
     session: SessionDep,
     principal: Operator,
@@ -79,12 +82,12 @@ async def assign_reviewer(
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def list_reviewer_assignments(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     request: Request,
     session: SessionDep,
     _: Operator,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[AssignmentOut]:
     after = position_cursor(request, cursor)
     rows = await service.list_assignments(session, application_id=application_id)
@@ -103,7 +106,7 @@ async def list_reviewer_assignments(
     ),
 )
 async def save_continuation_assessment(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     body: ContinuationAssessmentIn,
     session: SessionDep,
     principal: AssignedReviewer,
@@ -136,7 +139,7 @@ async def save_continuation_assessment(
     ),
 )
 async def submit_continuation_assessment(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     session: SessionDep,
     principal: AssignedReviewer,
     response: Response,
@@ -162,13 +165,13 @@ async def submit_continuation_assessment(
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def list_continuation_assessments(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     request: Request,
     session: SessionDep,
     principal: AssessmentReader,
     registry: RegistryDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> AssessmentList:
     after = position_cursor(request, cursor)
     rows, others_visible = await service.visible_assessments(
@@ -193,8 +196,8 @@ async def list_continuation_assessments(
     ),
 )
 async def withdraw_reviewer_assignment(
-    application_id: uuid.UUID,
-    assignment_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
+    assignment_id: AssignmentId,
     body: WithdrawalIn,
     session: SessionDep,
     principal: Operator,

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from libs.common.etag import etag_for
 from libs.common.japanese_input import TokyoDatetime
 from libs.common.pagination import Page
+from services.review import field_help
+from services.review.continuation.applications.schemas import SECTION_HELP
 from services.review.continuation.models import ContinuationAssignment
 from services.review.continuation.states import ContinuationAssessmentState
 from services.review.reviewers.models import Reviewer
@@ -23,22 +25,50 @@ CRITERION_LABELS = {
 }
 
 
+REVIEWER_SUBJECT = "審査員（the reviewer's subject, as registered under /v1/reviewers）"
+REVIEWER_NAME = "審査員の氏名（the reviewer's name）"
+APPLICATION_ID = "継続申請書の ID（continuation application id）"
+
+
 class AssignmentCreate(BaseModel):
-    reviewer_subject: str = Field(min_length=1, max_length=200, examples=["reviewer-yamada"])
+    reviewer_subject: str = Field(
+        min_length=1, max_length=200, description=REVIEWER_SUBJECT, examples=["reviewer-yamada"]
+    )
 
 
 class AssignmentOut(BaseModel):
-    id: uuid.UUID
-    application_id: uuid.UUID
-    reviewer_subject: str
-    reviewer_name: str
-    assigned_by: str
-    assigned_at: TokyoDatetime
-    state: ContinuationAssessmentState = Field(examples=["assigned"])
-    withdrawn_at: TokyoDatetime | None = Field(default=None, description="撤回日時")
-    withdrawn_by: str | None = Field(default=None, description="撤回した職員")
-    withdrawal_reason: str | None = Field(default=None, description="撤回の理由")
-    etag: str = Field(description="This assignment's ETag, for If-Match on its withdrawal")
+    id: uuid.UUID = Field(description="割当の ID（assignment id）")
+    application_id: uuid.UUID = Field(description=APPLICATION_ID)
+    reviewer_subject: str = Field(description=REVIEWER_SUBJECT, examples=["reviewer-yamada"])
+    reviewer_name: str = Field(description=REVIEWER_NAME, examples=["山田 太郎"])
+    assigned_by: str = Field(
+        description="割り当てた職員（the operator who assigned, `role:subject`）",
+        examples=[field_help.ACTOR_EXAMPLE],
+    )
+    assigned_at: TokyoDatetime = Field(
+        description="割当日時（assigned at）", examples=["2021-11-02T10:00:00+09:00"]
+    )
+    state: ContinuationAssessmentState = Field(
+        description="評価の状態（the state of this reviewer's assessment）", examples=["assigned"]
+    )
+    withdrawn_at: TokyoDatetime | None = Field(
+        default=None, description="撤回日時（withdrawn at; null unless withdrawn）", examples=[None]
+    )
+    withdrawn_by: str | None = Field(
+        default=None,
+        description="撤回した職員（the operator who withdrew it; null unless withdrawn）",
+        examples=[None],
+    )
+    withdrawal_reason: str | None = Field(
+        default=None,
+        description="撤回の理由（why it was withdrawn; null unless withdrawn）",
+        examples=[None],
+    )
+    etag: str = Field(
+        description="この割当の ETag。撤回の If-Match に使う（this assignment's ETag, for If-Match "
+        "on its withdrawal）",
+        examples=['"continuation-assignment-4f0c2a52-9a57-4c3e-8c39-0b6c4b7f7a10-v1"'],
+    )
 
 
 class WithdrawalIn(BaseModel):
@@ -57,34 +87,57 @@ def assignment_etag(assignment: ContinuationAssignment) -> str:
 
 
 class CriterionScore(BaseModel):
-    score: int = Field(ge=1, le=5, examples=[4])
-    comment: str = Field(min_length=1, max_length=4000, examples=["実装の道筋が具体的である"])
+    score: int = Field(ge=1, le=5, description="評点（score, 1–5）", examples=[4])
+    comment: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="講評（the reviewer's comment on this criterion）",
+        examples=["実装の道筋が具体的である"],
+    )
 
 
 class ContinuationAssessmentIn(BaseModel):
     """One score 1–5 and a written comment for each criterion."""
 
-    future_vision: CriterionScore = Field(description="目指す将来像")
-    achievements: CriterionScore = Field(description="事業成果")
-    plan: CriterionScore = Field(description="今後の事業計画")
+    future_vision: CriterionScore = Field(description=SECTION_HELP["future_vision"])
+    achievements: CriterionScore = Field(description=SECTION_HELP["achievements"])
+    plan: CriterionScore = Field(description=SECTION_HELP["plan"])
 
 
 class ContinuationAssessmentOut(BaseModel):
-    assignment_id: uuid.UUID
-    application_id: uuid.UUID
-    reviewer_subject: str
-    reviewer_name: str
-    state: ContinuationAssessmentState = Field(examples=["assessed"])
-    scores: ContinuationAssessmentIn | None
-    total: int | None = Field(description="3項目の合計（3–15）", examples=[12])
-    updated_at: TokyoDatetime | None
-    submitted_at: TokyoDatetime | None
-    version: int
+    assignment_id: uuid.UUID = Field(description="割当の ID（assignment id）")
+    application_id: uuid.UUID = Field(description=APPLICATION_ID)
+    reviewer_subject: str = Field(description=REVIEWER_SUBJECT, examples=["reviewer-yamada"])
+    reviewer_name: str = Field(description=REVIEWER_NAME, examples=["山田 太郎"])
+    state: ContinuationAssessmentState = Field(
+        description="評価の状態（assessment state）", examples=["assessed"]
+    )
+    scores: ContinuationAssessmentIn | None = Field(
+        description="3項目の評点と講評（score and comment per criterion; null before the first "
+        "save and once withdrawn）"
+    )
+    total: int | None = Field(
+        description="3項目の合計（3–15）（sum of the three scores; null without scores）",
+        examples=[12],
+    )
+    updated_at: TokyoDatetime | None = Field(
+        description="評価の最終保存日時（last saved at; null before the first save）",
+        examples=["2021-11-20T15:00:00+09:00"],
+    )
+    submitted_at: TokyoDatetime | None = Field(
+        description="評価の提出日時（submitted at; null until submitted）",
+        examples=["2021-11-25T11:00:00+09:00"],
+    )
+    version: int = Field(description=field_help.VERSION, examples=[3])
 
 
 class AssessmentList(Page[ContinuationAssessmentOut]):
     """A page of assessments (``items``, ``next``), and whether others' are among them."""
 
+    items: list[ContinuationAssessmentOut] = Field(
+        description="評価（assessments: operators see all, a reviewer their own and, once it is "
+        "submitted, the others' submitted ones）"
+    )
     others_visible: bool = Field(
         description="他の審査員の評価を含むか（a reviewer sees them once their own is submitted）"
     )

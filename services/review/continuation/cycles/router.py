@@ -3,10 +3,7 @@ applications."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
@@ -31,6 +28,7 @@ from services.review.continuation.cycles.schemas import (
 )
 from services.review.continuation.dependencies import ApplicationReader, Municipality, Reader
 from services.review.dependencies import NowDep, RegistryDep
+from services.review.parameters import CycleId, PageCursor, PageLimit
 
 router = APIRouter(
     prefix="/v1/continuation-cycles", tags=["continuation"], route_class=UnitOfWorkRoute
@@ -74,8 +72,8 @@ async def list_continuation_cycles(
     request: Request,
     session: SessionDep,
     _: Reader,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[CycleOut]:
     after = position_cursor(request, cursor)
     items, next_url = page_of(
@@ -90,7 +88,7 @@ async def list_continuation_cycles(
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
 async def get_continuation_cycle(
-    cycle_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+    cycle_id: CycleId, session: SessionDep, _: Reader, response: Response
 ) -> CycleOut:
     cycle = await cycles.load(session, cycle_id)
     response.headers["ETag"] = cycles.cycle_etag(cycle)
@@ -103,12 +101,12 @@ async def get_continuation_cycle(
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
 async def list_continuation_cycle_projects(
-    cycle_id: uuid.UUID,
+    cycle_id: CycleId,
     request: Request,
     session: SessionDep,
     _: Operator,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[CycleProjectOut]:
     after = position_cursor(request, cursor)
     rows = await cycles.cycle_projects(session, cycle_id=cycle_id)
@@ -124,7 +122,7 @@ async def list_continuation_cycle_projects(
     response_model=GracePeriodOut,
 )
 async def grant_grace_period(
-    cycle_id: uuid.UUID,
+    cycle_id: CycleId,
     body: GracePeriodCreate,
     session: SessionDep,
     principal: Operator,
@@ -149,7 +147,7 @@ async def grant_grace_period(
     response_model=ContinuationApplicationOut,
 )
 async def create_continuation_application(
-    cycle_id: uuid.UUID,
+    cycle_id: CycleId,
     body: ContinuationApplicationCreate,
     session: SessionDep,
     principal: Municipality,
@@ -173,12 +171,12 @@ async def create_continuation_application(
     responses=problems(not_found=NO_SUCH_CYCLE),
 )
 async def list_continuation_applications(
-    cycle_id: uuid.UUID,
+    cycle_id: CycleId,
     request: Request,
     session: SessionDep,
     principal: ApplicationReader,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[ContinuationApplicationOut]:
     after = position_cursor(request, cursor)
     rows = await applications.list_applications(session, principal=principal, cycle_id=cycle_id)

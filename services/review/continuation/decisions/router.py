@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
@@ -26,6 +24,7 @@ from services.review.continuation.decisions.schemas import (
 )
 from services.review.continuation.dependencies import Reader
 from services.review.dependencies import NowDep, RegistryDep
+from services.review.parameters import ContinuationApplicationId
 
 router = APIRouter(
     prefix="/v1/continuation-applications", tags=["continuation"], route_class=UnitOfWorkRoute
@@ -46,7 +45,7 @@ router = APIRouter(
     response_model=DecisionOut,
 )
 async def decide_continuation_application(
-    application_id: uuid.UUID,
+    application_id: ContinuationApplicationId,
     body: DecisionCreate,
     session: SessionDep,
     principal: Operator,
@@ -71,7 +70,10 @@ async def decide_continuation_application(
     responses=problems(not_found="No such application, or not decided yet"),
 )
 async def get_continuation_decision(
-    application_id: uuid.UUID, session: SessionDep, principal: Reader, registry: RegistryDep
+    application_id: ContinuationApplicationId,
+    session: SessionDep,
+    principal: Reader,
+    registry: RegistryDep,
 ) -> DecisionOut:
     decision, entry = await service.read_decision(
         session, principal=principal, application_id=application_id, registry=registry

@@ -31,22 +31,50 @@ def extended_term_end(term_end: date) -> date:
 
 
 class DecisionCreate(BaseModel):
-    outcome: DecisionOutcome
-    reason: str = Field(min_length=1, max_length=4000, examples=["事業成果が十分であり継続を承認"])
+    outcome: DecisionOutcome = Field(
+        description="決定（outcome: approved extends the term by two fiscal years）",
+        examples=["approved"],
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="決定の理由。通知の手紙に載る（why; the letter to the project's contacts "
+        "states it）",
+        examples=["事業成果が十分であり継続を承認"],
+    )
 
 
 class DecisionOut(BaseModel):
-    id: uuid.UUID
-    application_id: uuid.UUID
-    project_id: uuid.UUID
-    outcome: DecisionOutcome
-    reason: str
-    decided_by: str
-    decided_at: TokyoDatetime
-    new_term_end: date | None = Field(
-        description="承認時の延長後の支援終了日（2年度延長）", examples=["2024-03-31"]
+    id: uuid.UUID = Field(description="決定の ID（decision id）")
+    application_id: uuid.UUID = Field(description="継続申請書の ID（continuation application id）")
+    project_id: uuid.UUID = Field(description="対象事業の ID（the registry's project id）")
+    outcome: DecisionOutcome = Field(description="決定（outcome）", examples=["approved"])
+    reason: str = Field(
+        description="決定の理由（why）", examples=["事業成果が十分であり継続を承認"]
     )
-    registry_result: dict[str, Any] | None = Field(description="台帳に反映した結果（反映済みなら）")
+    decided_by: str = Field(
+        description="決定した職員（the operator who decided）", examples=["operator:office-1"]
+    )
+    decided_at: TokyoDatetime = Field(
+        description="決定日時（decided at）", examples=["2021-12-17T10:00:00+09:00"]
+    )
+    new_term_end: date | None = Field(
+        description="承認時の延長後の支援終了日（2年度延長）（the term end an approval grants: two "
+        "fiscal years more; null when rejected）",
+        examples=["2024-03-31"],
+    )
+    registry_result: dict[str, Any] | None = Field(
+        description="台帳に反映した結果（反映済みなら）（the registry's answer to the term "
+        "extension once applied: previous_term_end, new_term_end, status …; null before and for "
+        "a rejection）",
+        examples=[
+            {
+                "previous_term_end": "2022-03-31",
+                "new_term_end": "2024-03-31",
+                "status": "supported",
+            }
+        ],
+    )
 
 
 def decision_out(decision: ContinuationDecision, entry: CycleProject) -> DecisionOut:

@@ -3,7 +3,6 @@ what is theirs to see); their assessments are in ``assessments/``."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -20,6 +19,7 @@ from services.review.joint_review.applications.schemas import (
     JointReviewApplicationOut,
 )
 from services.review.joint_review.dependencies import Applicant, Participant
+from services.review.parameters import JointApplicationId, PageCursor, PageLimit, RoundId
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}/applications",
@@ -49,7 +49,7 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
     ),
 )
 async def submit_joint_review_application(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     body: JointReviewApplicationCreate,
     session: SessionDep,
     principal: Applicant,
@@ -76,7 +76,7 @@ async def submit_joint_review_application(
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def list_joint_review_applications(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     request: Request,
     session: SessionDep,
     principal: Participant,
@@ -89,8 +89,8 @@ async def list_joint_review_applications(
             examples=["☆"],
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[JointReviewApplicationOut]:
     after = decode_cursor(request, cursor, Key.uuid)
     rows = await service.list_visible(
@@ -120,8 +120,8 @@ async def list_joint_review_applications(
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def get_joint_review_application(
-    round_id: uuid.UUID,
-    app_id: uuid.UUID,
+    round_id: RoundId,
+    app_id: JointApplicationId,
     session: SessionDep,
     response: Response,
     principal: Participant,

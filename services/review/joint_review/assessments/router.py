@@ -3,10 +3,7 @@ application of their programme; operators read every programme's scores, a revie
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
@@ -18,6 +15,7 @@ from services.review.joint_review.assessments.schemas import (
     JointReviewAssessmentOut,
 )
 from services.review.joint_review.dependencies import Assessor, Reviewer
+from services.review.parameters import JointApplicationId, PageCursor, PageLimit, RoundId
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}/applications/{app_id}",
@@ -50,8 +48,8 @@ NO_SUCH_APPLICATION = "No such round, or no such application visible to you"
     ),
 )
 async def save_joint_review_assessment(
-    round_id: uuid.UUID,
-    app_id: uuid.UUID,
+    round_id: RoundId,
+    app_id: JointApplicationId,
     body: JointReviewAssessmentIn,
     session: SessionDep,
     principal: Reviewer,
@@ -81,13 +79,13 @@ async def save_joint_review_assessment(
     responses=problems(not_found=NO_SUCH_APPLICATION),
 )
 async def list_joint_review_assessments(
-    round_id: uuid.UUID,
-    app_id: uuid.UUID,
+    round_id: RoundId,
+    app_id: JointApplicationId,
     request: Request,
     session: SessionDep,
     principal: Assessor,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[JointReviewAssessmentOut]:
     after = position_cursor(request, cursor)
     rows = await service.list_assessments(

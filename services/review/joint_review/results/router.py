@@ -9,8 +9,6 @@ comments, every application's amounts) is operators' only, always.
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Response
 
 from libs.common.auth import Operator
@@ -21,6 +19,7 @@ from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review.dependencies import Anyone
 from services.review.joint_review.results import export, internal, service
 from services.review.joint_review.results.schemas import ResultsOut
+from services.review.parameters import RoundId
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}",
@@ -42,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses=problems(not_found=NOT_PUBLISHED, unavailable=REGISTRY_SILENT),
 )
 async def get_joint_review_results(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     session: SessionDep,
     registry: RegistryDep,
     principal: Anyone,
@@ -64,7 +63,7 @@ async def get_joint_review_results(
     ),
 )
 async def export_joint_review_results_csv(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     session: SessionDep,
     registry: RegistryDep,
     principal: Anyone,
@@ -91,7 +90,7 @@ async def export_joint_review_results_csv(
     ),
 )
 async def export_joint_review_results_xlsx(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     session: SessionDep,
     registry: RegistryDep,
     principal: Anyone,
@@ -120,7 +119,7 @@ async def export_joint_review_results_xlsx(
     ),
 )
 async def export_joint_review_workbook_xlsx(
-    round_id: uuid.UUID, session: SessionDep, _: Operator, now: NowDep
+    round_id: RoundId, session: SessionDep, _: Operator, now: NowDep
 ) -> Response:
     content = await internal.internal_workbook(session, round_id=round_id, now=now)
     return download(content, XLSX, f"joint-review-applications-{round_id}.xlsx")

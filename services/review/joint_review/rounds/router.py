@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -16,9 +15,11 @@ from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
+from services.review.input_types import MAX_FISCAL_YEAR_TEXT
 from services.review.joint_review.dependencies import Anyone
 from services.review.joint_review.rounds import closing, service
 from services.review.joint_review.rounds.schemas import RoundClose, RoundCreate, RoundOut
+from services.review.parameters import PageCursor, PageLimit, RoundId
 
 PREFIX = "/v1/joint-review-rounds"
 router = APIRouter(prefix=PREFIX, tags=["joint-review"], route_class=UnitOfWorkRoute)
@@ -72,9 +73,16 @@ async def list_joint_review_rounds(
     session: SessionDep,
     principal: Anyone,
     now: NowDep,
-    fiscal_year: Annotated[str | None, Query(examples=["R3"])] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    fiscal_year: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_FISCAL_YEAR_TEXT,
+            description="年度で絞り込む（only this fiscal year's rounds: 2021, R3, 令和3年度 …）",
+            examples=["R3"],
+        ),
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[RoundOut]:
     rows = await service.list_rounds(
         session,
@@ -101,7 +109,7 @@ async def list_joint_review_rounds(
     responses=problems(not_found=NO_SUCH_ROUND),
 )
 async def get_joint_review_round(
-    round_id: uuid.UUID, session: SessionDep, response: Response, principal: Anyone, now: NowDep
+    round_id: RoundId, session: SessionDep, response: Response, principal: Anyone, now: NowDep
 ) -> RoundOut:
     round_ = await service.get_round(session, round_id=round_id)
     out, etag = await service.round_view(
@@ -133,7 +141,7 @@ async def get_joint_review_round(
     ),
 )
 async def close_joint_review_round(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     session: SessionDep,
     response: Response,
     principal: Operator,

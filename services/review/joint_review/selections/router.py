@@ -3,7 +3,6 @@ list and take back selections (operators only, always: the embargo)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -16,6 +15,7 @@ from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.selections import service
 from services.review.joint_review.selections.schemas import SelectionIn, SelectionOut
+from services.review.parameters import PageCursor, PageLimit, RoundId, SelectionId
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}/selections",
@@ -37,7 +37,7 @@ NO_SUCH_ROUND = "No such round"
     responses=problems(not_found=NO_SUCH_ROUND, conflict="Already selected, or closed"),
 )
 async def create_joint_review_selection(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     body: SelectionIn,
     session: SessionDep,
     principal: Operator,
@@ -54,15 +54,15 @@ async def create_joint_review_selection(
     responses=problems(not_found=NO_SUCH_ROUND),
 )
 async def list_joint_review_selections(
-    round_id: uuid.UUID,
+    round_id: RoundId,
     request: Request,
     session: SessionDep,
     _: Operator,
     programme: Annotated[
         str | None, Query(description="事業の id か記号: only this programme's", examples=["☆"])
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[SelectionOut]:
     rows = await service.list_selections(
         session,
@@ -86,7 +86,7 @@ async def list_joint_review_selections(
     responses=problems(not_found=NO_SUCH_ROUND, conflict="The round is closed"),
 )
 async def withdraw_joint_review_selection(
-    round_id: uuid.UUID, selection_id: uuid.UUID, session: SessionDep, principal: Operator
+    round_id: RoundId, selection_id: SelectionId, session: SessionDep, principal: Operator
 ) -> Response:
     await service.withdraw(
         session, principal=principal, round_id=round_id, selection_id=selection_id

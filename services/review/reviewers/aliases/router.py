@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator
@@ -15,6 +12,7 @@ from libs.common.idempotency import json_body
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep
+from services.review.parameters import AliasId, PageCursor, PageLimit
 from services.review.reviewers.aliases import service
 from services.review.reviewers.aliases.schemas import AliasCreate, AliasOut, AliasUpdate
 
@@ -50,8 +48,8 @@ async def list_organisation_aliases(
     request: Request,
     session: SessionDep,
     _: Operator,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[AliasOut]:
     after = decode_cursor(request, cursor, Key.text)
     rows = await service.list_aliases(
@@ -70,7 +68,7 @@ async def list_organisation_aliases(
     "/{alias_id}", summary="Get an organisation alias", responses=problems(not_found=NO_SUCH_ALIAS)
 )
 async def get_organisation_alias(
-    alias_id: uuid.UUID, session: SessionDep, _: Operator, response: Response
+    alias_id: AliasId, session: SessionDep, _: Operator, response: Response
 ) -> AliasOut:
     alias = await service.get_alias(session, alias_id)
     response.headers["ETag"] = service.alias_etag(alias)
@@ -83,7 +81,7 @@ async def get_organisation_alias(
     responses=problems(not_found=NO_SUCH_ALIAS, precondition=True, extra=CYCLE),
 )
 async def update_organisation_alias(
-    alias_id: uuid.UUID,
+    alias_id: AliasId,
     body: AliasUpdate,
     session: SessionDep,
     principal: Operator,
@@ -105,7 +103,7 @@ async def update_organisation_alias(
     responses=problems(not_found=NO_SUCH_ALIAS, precondition=True),
 )
 async def remove_organisation_alias(
-    alias_id: uuid.UUID, session: SessionDep, principal: Operator, if_match: IfMatch = None
+    alias_id: AliasId, session: SessionDep, principal: Operator, if_match: IfMatch = None
 ) -> Response:
     await service.remove_alias(session, principal=principal, alias_id=alias_id, if_match=if_match)
     return Response(status_code=204)

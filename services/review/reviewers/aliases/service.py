@@ -111,7 +111,7 @@ async def update_alias(
         subject_type="organisation_alias",
         snapshot=_facts,
     ) as change:
-        for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        for name, value in data.model_dump(exclude_unset=True).items():
             setattr(alias, name, value)
         if change.before != _facts(alias):
             alias.updated_at = now
