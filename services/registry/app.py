@@ -18,6 +18,7 @@ from services.registry.local_governments.designation_file import (
 from services.registry.local_governments.router import router as local_governments_router
 from services.registry.models import idempotency_keys, load_all_models, outbox
 from services.registry.programmes.router import grant_schemes_router, programmes_router
+from services.registry.projects.reports_router import router as project_reports_router
 from services.registry.projects.router import MAX_IMPORT_BYTES
 from services.registry.projects.router import router as projects_router
 from services.registry.projects.terms_router import router as project_terms_router
@@ -39,6 +40,7 @@ UPLOAD_LIMITS = {
 ROUTERS = [
     projects_router,
     project_terms_router,
+    project_reports_router,
     councils_router,
     contacts_router,
     local_governments_router,

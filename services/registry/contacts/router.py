@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Principal, Role, require
 from libs.common.errors import problems
@@ -16,7 +16,9 @@ from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.contacts import service
 from services.registry.contacts.models import Contact
 from services.registry.contacts.schemas import (
-    CATEGORY_HELP,
+    CATEGORY_FIELD_HELP,
+    CONTACT_ID_HELP,
+    LINK_ID_HELP,
     ContactCreate,
     ContactOut,
     ContactPublicOut,
@@ -29,6 +31,10 @@ from services.registry.contacts.schemas import (
     SuppressionSet,
     full_view,
 )
+from services.registry.request_types import PageCursor, PageLimit
+
+ContactIdPath = Annotated[uuid.UUID, Path(description=CONTACT_ID_HELP)]
+LinkIdPath = Annotated[uuid.UUID, Path(description=LINK_ID_HELP)]
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"], route_class=UnitOfWorkRoute)
 
@@ -86,20 +92,35 @@ async def list_contacts(
     session: SessionDep,
     principal: Reader,
     stakeholder_category: Annotated[
-        StakeholderCategory | None, Query(description=CATEGORY_HELP)
+        StakeholderCategory | None, Query(description=CATEGORY_FIELD_HELP)
     ] = None,
-    lg_code: Annotated[str | None, Query(examples=["112071"])] = None,
-    project_id: uuid.UUID | None = None,
-    council_id: uuid.UUID | None = None,
+    lg_code: Annotated[
+        str | None,
+        Query(
+            description="所属する地方公共団体のコード（the owner's local government code）",
+            examples=["112071"],
+        ),
+    ] = None,
+    project_id: Annotated[
+        uuid.UUID | None, Query(description="この事業に紐づく連絡先（linked to this project）")
+    ] = None,
+    council_id: Annotated[
+        uuid.UUID | None, Query(description="この協議会に紐づく連絡先（linked to this council）")
+    ] = None,
     suppressed: Annotated[
-        bool | None, Query(description="true: only suppressed; false: only reachable")
+        bool | None,
+        Query(description="配信停止（true: only suppressed; false: only reachable; not partners）"),
     ] = None,
     q: Annotated[
         str | None,
-        Query(description="Name or organisation, normalised (kana, width, spacing)"),
+        Query(
+            description="氏名・所属の検索（name or organisation, normalised: kana, width, "
+            "spacing）",
+            examples=["ちちぶ"],
+        ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[ContactOut] | Page[ContactPublicOut]:
     after = decode_cursor(request, cursor, Key.text, Key.uuid)
     filters = {
@@ -156,7 +177,7 @@ async def suppress_address(
     ),
 )
 async def get_contact(
-    contact_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+    contact_id: ContactIdPath, session: SessionDep, principal: Reader, response: Response
 ) -> AnyContactOut:
     contact = await service.get_contact(session, principal=principal, contact_id=contact_id)
     return contact_out(contact, principal, response)
@@ -168,7 +189,7 @@ async def get_contact(
     responses=problems(not_found=NO_SUCH_CONTACT, conflict=DUPLICATE, precondition=True),
 )
 async def update_contact(
-    contact_id: uuid.UUID,
+    contact_id: ContactIdPath,
     body: ContactUpdate,
     session: SessionDep,
     principal: Editor,
@@ -188,7 +209,7 @@ async def update_contact(
     responses=problems(not_found=NO_SUCH_CONTACT, conflict=DUPLICATE),
 )
 async def add_contact_link(
-    contact_id: uuid.UUID,
+    contact_id: ContactIdPath,
     body: LinkCreate,
     session: SessionDep,
     principal: Editor,
@@ -207,8 +228,8 @@ async def add_contact_link(
     responses=problems(not_found=NO_SUCH_CONTACT, precondition=True),
 )
 async def remove_contact_link(
-    contact_id: uuid.UUID,
-    link_id: uuid.UUID,
+    contact_id: ContactIdPath,
+    link_id: LinkIdPath,
     session: SessionDep,
     principal: Editor,
     response: Response,
@@ -226,7 +247,7 @@ async def remove_contact_link(
     responses=problems(not_found=NO_SUCH_CONTACT),
 )
 async def suppress_contact(
-    contact_id: uuid.UUID,
+    contact_id: ContactIdPath,
     body: SuppressionSet,
     session: SessionDep,
     principal: Suppressor,
@@ -242,7 +263,7 @@ async def suppress_contact(
     responses=problems(not_found=NO_SUCH_CONTACT, precondition=True),
 )
 async def lift_contact_suppression(
-    contact_id: uuid.UUID,
+    contact_id: ContactIdPath,
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Role.operator))],
     response: Response,

@@ -221,11 +221,6 @@ async def update_contact(
     contact = await _contact(session, principal, contact_id)
     check_if_match(if_match, contact_etag(contact, principal))
     changes = data.model_dump(exclude_unset=True)
-    for name in ("name", "email", "organisation", "stakeholder_category"):
-        if name in changes and changes[name] is None:
-            raise InvalidInput.field(
-                f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
-            )
     if changes.get("email") is not None:
         changes["email"] = canonical_address(changes["email"], "body.email")
     if changes.get("lg_code") is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
@@ -15,6 +15,8 @@ from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.councils import service
 from services.registry.councils.models import Council, CouncilMember
 from services.registry.councils.schemas import (
+    COUNCIL_ID_HELP,
+    MEMBER_ID_HELP,
     CouncilCreate,
     CouncilOut,
     CouncilUpdate,
@@ -22,6 +24,11 @@ from services.registry.councils.schemas import (
     MemberOut,
     MemberUpdate,
 )
+from services.registry.projects.schemas import ProjectIdPath
+from services.registry.request_types import PageCursor, PageLimit
+
+CouncilIdPath = Annotated[uuid.UUID, Path(description=COUNCIL_ID_HELP)]
+MemberIdPath = Annotated[uuid.UUID, Path(description=MEMBER_ID_HELP)]
 
 router = APIRouter(tags=["councils"], route_class=UnitOfWorkRoute)
 
@@ -71,7 +78,7 @@ def council_out(council: Council, response: Response | None = None) -> CouncilOu
     responses=problems(not_found=NO_SUCH_COUNCIL, conflict="The project already has a council"),
 )
 async def create_council(
-    project_id: uuid.UUID,
+    project_id: ProjectIdPath,
     body: CouncilCreate,
     session: SessionDep,
     principal: Operator,
@@ -90,7 +97,7 @@ async def create_council(
     responses=problems(not_found=NO_SUCH_COUNCIL),
 )
 async def get_project_council(
-    project_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+    project_id: ProjectIdPath, session: SessionDep, principal: Reader, response: Response
 ) -> CouncilOut:
     council = await service.get_project_council(session, principal=principal, project_id=project_id)
     return council_out(council, response)
@@ -108,13 +115,16 @@ async def list_councils(
     organisation: Annotated[
         str | None,
         Query(
-            description="Organisation name; matched by its normalised key (NFKC, kana, spacing)",
+            description="構成団体名（organisation name, matched by its normalised key: NFKC, "
+            "kana, spacing）",
             examples=["早稲田大学"],
         ),
     ] = None,
-    project_id: uuid.UUID | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    project_id: Annotated[
+        uuid.UUID | None, Query(description="この事業の協議会（the council of this project）")
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[CouncilOut]:
     after = decode_cursor(request, cursor, Key.uuid)
     councils = await service.list_councils(
@@ -139,7 +149,7 @@ async def list_councils(
     responses=problems(not_found=NO_SUCH_COUNCIL),
 )
 async def get_council(
-    council_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+    council_id: CouncilIdPath, session: SessionDep, principal: Reader, response: Response
 ) -> CouncilOut:
     council = await service.get_council(session, principal=principal, council_id=council_id)
     return council_out(council, response)
@@ -151,7 +161,7 @@ async def get_council(
     responses=problems(not_found=NO_SUCH_COUNCIL, precondition=True),
 )
 async def update_council(
-    council_id: uuid.UUID,
+    council_id: CouncilIdPath,
     body: CouncilUpdate,
     session: SessionDep,
     principal: Editor,
@@ -171,7 +181,7 @@ async def update_council(
     responses=problems(not_found=NO_SUCH_COUNCIL, conflict=DUPLICATE_MEMBER),
 )
 async def add_council_member(
-    council_id: uuid.UUID,
+    council_id: CouncilIdPath,
     body: MemberCreate,
     session: SessionDep,
     principal: Editor,
@@ -191,8 +201,8 @@ async def add_council_member(
     responses=problems(not_found=NO_SUCH_COUNCIL),
 )
 async def get_council_member(
-    council_id: uuid.UUID,
-    member_id: uuid.UUID,
+    council_id: CouncilIdPath,
+    member_id: MemberIdPath,
     session: SessionDep,
     principal: Reader,
     response: Response,
@@ -210,8 +220,8 @@ async def get_council_member(
     responses=problems(not_found=NO_SUCH_COUNCIL, conflict=DUPLICATE_MEMBER, precondition=True),
 )
 async def update_council_member(
-    council_id: uuid.UUID,
-    member_id: uuid.UUID,
+    council_id: CouncilIdPath,
+    member_id: MemberIdPath,
     body: MemberUpdate,
     session: SessionDep,
     principal: Editor,
@@ -237,8 +247,8 @@ async def update_council_member(
     responses=problems(not_found=NO_SUCH_COUNCIL, precondition=True),
 )
 async def remove_council_member(
-    council_id: uuid.UUID,
-    member_id: uuid.UUID,
+    council_id: CouncilIdPath,
+    member_id: MemberIdPath,
     session: SessionDep,
     principal: Editor,
     if_match: IfMatch = None,

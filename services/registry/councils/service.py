@@ -308,14 +308,7 @@ async def revise_member(
     """Apply ``changes`` by the rules of a PATCH; a real change steps the council's version too
     (its ETag covers the members it shows)."""
     merged = {**member_snapshot(member), **changes}
-    for name in ("organisation", "category", "role"):
-        if merged[name] is None:
-            raise InvalidInput.field(
-                f"body.{name}", "not_null", f"{name} は省略できますが null にはできません"
-            )
     fields = await _checked_member_fields(session, council, merged, member.id)
-    if fields["position"] is None:
-        fields["position"] = member.position
     async with audited(
         session,
         member,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from libs.common.auth import Operator, Principal, Role, require
@@ -17,13 +17,17 @@ from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.figures import service
 from services.registry.figures.schemas import (
-    TOPIC_HELP,
+    FIGURE_ID_HELP,
+    TOPIC_FIELD_HELP,
     FigureTopic,
     PublishedFigureCreate,
     PublishedFigureOut,
     PublishedFigureUpdate,
     figure_view,
 )
+from services.registry.request_types import PageCursor, PageLimit
+
+FigureIdPath = Annotated[uuid.UUID, Path(description=FIGURE_ID_HELP)]
 
 router = APIRouter(
     prefix="/v1/published-figures", tags=["published-figures"], route_class=UnitOfWorkRoute
@@ -55,12 +59,16 @@ async def list_published_figures(
     request: Request,
     session: SessionDep,
     _: Reader,
-    topic: Annotated[FigureTopic | None, Query(description=TOPIC_HELP)] = None,
+    topic: Annotated[FigureTopic | None, Query(description=TOPIC_FIELD_HELP)] = None,
     fiscal_year: Annotated[
-        str | None, Query(description="対象年度", examples=["R3", "令和3年度", "2021"])
+        str | None,
+        Query(
+            description="対象年度（fiscal year the figures are about）: 2021, R3, 令和3年度 …",
+            examples=["R3", "令和3年度", "2021"],
+        ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[PublishedFigureOut]:
     after = decode_cursor(request, cursor, Key.text)
     figures = await service.list_figures(
@@ -108,7 +116,7 @@ async def create_published_figure(
     ),
 )
 async def get_published_figure(
-    figure_id: uuid.UUID, session: SessionDep, _: Reader, response: Response
+    figure_id: FigureIdPath, session: SessionDep, _: Reader, response: Response
 ) -> PublishedFigureOut:
     figure = await service.get_figure(session, figure_id=figure_id)
     response.headers["ETag"] = service.etag(figure)
@@ -123,7 +131,7 @@ async def get_published_figure(
     responses=problems(not_found=NO_SUCH_FIGURE, precondition=True),
 )
 async def update_published_figure(
-    figure_id: uuid.UUID,
+    figure_id: FigureIdPath,
     body: PublishedFigureUpdate,
     session: SessionDep,
     principal: Operator,

@@ -27,11 +27,6 @@ from services.registry.figures.schemas import (
 
 # What the projects' stats serve beside their counts.
 PROJECT_TOPICS = (FigureTopic.projects, FigureTopic.society5)
-# May be omitted from a change but not set to null.
-_REQUIRED = frozenset(
-    {"topic", "label", "label_en", "value", "unit", "as_of", "as_of_note", "source"}
-    | {"source_section", "source_text"}
-)
 
 
 def etag(figure: PublishedFigure) -> str:
@@ -139,17 +134,6 @@ async def update_figure(
     figure = await get_figure(session, figure_id=figure_id)
     check_if_match(if_match, etag(figure))
     changes = data.model_dump(exclude_unset=True)
-    nulls = sorted(name for name in _REQUIRED if name in changes and changes[name] is None)
-    if nulls:
-        errors = [
-            FieldProblem(
-                field=f"body.{name}",
-                rule="not_null",
-                message=f"{name} は省略できますが null にはできません（may be omitted, not null）",
-            )
-            for name in nulls
-        ]
-        raise InvalidInput("; ".join(e.message for e in errors), errors=errors)
     if "topic" in changes:
         changes["topic"] = str(changes["topic"])
     async with audited(

@@ -31,6 +31,7 @@ from services.registry.local_governments.schemas import (
     LocalGovernmentOut,
     LocalGovernmentUpdate,
 )
+from services.registry.request_types import LG_CODE_HELP, PageCursor, PageLimit
 
 router = APIRouter(
     prefix="/v1/local-governments", tags=["local-governments"], route_class=UnitOfWorkRoute
@@ -40,7 +41,7 @@ Reader = Annotated[
     Principal,
     Depends(require(Role.operator, Role.reviewer, Role.municipality, Role.partner, Role.service)),
 ]
-CodePath = Annotated[str, Path(description="全国地方公共団体コード", examples=["112071"])]
+CodePath = Annotated[str, Path(description=LG_CODE_HELP, examples=["112071"])]
 
 
 NO_SUCH_CODE = "No local government has this code"
@@ -75,12 +76,27 @@ async def list_local_governments(
     session: SessionDep,
     _: Reader,
     prefecture: Annotated[
-        str | None, Query(description="都道府県コード or name", examples=["11", "埼玉県"])
+        str | None,
+        Query(
+            description="都道府県（prefecture: its 2-digit code or its name）",
+            examples=["11", "埼玉県"],
+        ),
     ] = None,
-    kind: Annotated[LocalGovernmentKind | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=100, examples=["ﾁﾁﾌﾞ", "ちちぶ"])] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    kind: Annotated[
+        LocalGovernmentKind | None,
+        Query(description="団体の種類（kind of local government, derived from the code）"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="団体名・カナの検索（search over name and kana, normalised: half-width "
+            "katakana, hiragana and spacing all match）",
+            examples=["ﾁﾁﾌﾞ", "ちちぶ"],
+        ),
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[LocalGovernmentOut]:
     after = decode_cursor(request, cursor, Key.text)
     rows = await service.list_local_governments(
@@ -143,14 +159,23 @@ async def import_designations(
     session: SessionDep,
     principal: Operator,
     dry_run: Annotated[
-        bool, Query(description="true: check and report what would change; write nothing")
+        bool,
+        Query(description="試行（dry run: check and report what would change; write nothing）"),
     ] = False,
     as_of: Annotated[
         str | None,
-        Query(description="基準日 of the whole list, for rows whose 基準日 is empty"),
+        Query(
+            description="一覧全体の基準日（as of: the whole list's date, for rows whose 基準日 is "
+            "empty）",
+            examples=["2021-04-01"],
+        ),
     ] = None,
     source: Annotated[
-        str | None, Query(description="出典 of the whole list, for rows whose 出典 is empty")
+        str | None,
+        Query(
+            description="一覧全体の出典（source of the whole list, for rows whose 出典 is empty）",
+            examples=["総務省 中核市一覧（令和3年4月1日現在）"],
+        ),
     ] = None,
 ) -> DesignationImportOut:
     given = designation_file.defaults(as_of, source)

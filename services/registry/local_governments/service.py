@@ -44,8 +44,6 @@ Progress = Callable[[int, int], None]
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb-\u30fe ]*")
 _CORE_CITY_KINDS = {LocalGovernmentKind.CITY}
 _CENTRAL_CORE_CITY_KINDS = {LocalGovernmentKind.CITY, LocalGovernmentKind.DESIGNATED_CITY}
-# A change may clear these: a designation's date or source that is not known.
-NULLABLE = frozenset({"designations_as_of", "designations_source"})
 
 
 @dataclass(frozen=True)
@@ -303,13 +301,6 @@ async def update_local_government(
     row = await get_local_government(session, code)
     check_if_match(if_match, etag(row))
     changes = body.model_dump(exclude_unset=True)
-    nulls = [
-        EntryProblem(key, "not_null", f"{key} に null は指定できません（may not be null）")
-        for key, value in changes.items()
-        if value is None and key not in NULLABLE
-    ]
-    if nulls:
-        raise _body_error(nulls)
     entry, problems = check_entry(
         row.code, changes.get("name", row.name), changes.get("kana", row.kana)
     )

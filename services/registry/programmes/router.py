@@ -19,6 +19,7 @@ from services.registry.programmes.schemas import (
     grant_scheme_out,
     programme_out,
 )
+from services.registry.request_types import PageCursor, PageLimit
 
 programmes_router = APIRouter(
     prefix="/v1/programmes", tags=["programmes"], route_class=UnitOfWorkRoute
@@ -34,6 +35,10 @@ Reader = Annotated[
 
 
 NO_SUCH_PROGRAMME = "No such programme or grant scheme"
+ProgrammeIdPath = Annotated[
+    str,
+    Path(description="スマートシティ関連事業のID（programme id）", examples=["mirai-gijutsu"]),
+]
 
 
 def _after(request: Request, cursor: str | None) -> str | None:
@@ -52,9 +57,15 @@ async def list_programmes(
     request: Request,
     session: SessionDep,
     _: Reader,
-    mark: Annotated[str | None, Query(description="☆ □ ○ ● ■", examples=["☆"])] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    mark: Annotated[
+        str | None,
+        Query(
+            description="凡例の記号（mark: ☆ □ ○ ● ■, as people type it: 〇 finds ○）",
+            examples=["☆"],
+        ),
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[ProgrammeOut]:
     after = decode_cursor(request, cursor, Key.integer, Key.text)
     rows = await service.list_programmes(
@@ -75,7 +86,7 @@ async def list_programmes(
     responses=problems(not_found=NO_SUCH_PROGRAMME),
 )
 async def get_programme(
-    programme_id: Annotated[str, Path(examples=["mirai-gijutsu"])],
+    programme_id: ProgrammeIdPath,
     session: SessionDep,
     response: Response,
     _: Reader,
@@ -93,7 +104,7 @@ async def get_programme(
     responses=problems(not_found=NO_SUCH_PROGRAMME, precondition=True),
 )
 async def update_programme(
-    programme_id: Annotated[str, Path(examples=["mirai-gijutsu"])],
+    programme_id: ProgrammeIdPath,
     body: ProgrammeUpdate,
     session: SessionDep,
     response: Response,
@@ -119,10 +130,11 @@ async def list_grant_schemes(
     session: SessionDep,
     _: Reader,
     grant: Annotated[
-        str | None, Query(description="交付金の名称", examples=["地方創生推進交付金"])
+        str | None,
+        Query(description="交付金の名称（grant name）", examples=["地方創生推進交付金"]),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[GrantSchemeOut]:
     rows = await service.list_grant_schemes(
         session, grant=grant, after_id=_after(request, cursor), limit=limit + 1
@@ -141,7 +153,9 @@ async def list_grant_schemes(
     responses=problems(not_found=NO_SUCH_PROGRAMME),
 )
 async def get_grant_scheme(
-    scheme_id: Annotated[str, Path(examples=["suishin-senku"])],
+    scheme_id: Annotated[
+        str, Path(description="交付金タイプのID（grant scheme id）", examples=["suishin-senku"])
+    ],
     session: SessionDep,
     response: Response,
     _: Reader,

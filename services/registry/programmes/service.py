@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import Principal
 from libs.common.errors import FieldProblem, InvalidInput, NotFound
 from libs.common.etag import check_if_match, etag_for
-from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
 from libs.common.programmes import normalise_reference, resolve_programme
 from services.registry.audit.service import audited
 from services.registry.programmes import repository
@@ -111,16 +110,12 @@ async def list_grant_schemes(
     return await repository.list_grant_schemes(session, grant=grant, after_id=after_id, limit=limit)
 
 
-def _parse_years(items: Sequence[ProgrammeFiscalYearIn]) -> dict[int, dict[str, Any]]:
+def _fiscal_year_values(items: Sequence[ProgrammeFiscalYearIn]) -> dict[int, dict[str, Any]]:
     years: dict[int, dict[str, Any]] = {}
     problems: list[FieldProblem] = []
     for index, item in enumerate(items):
         field = f"body.fiscal_years.{index}.fiscal_year"
-        try:
-            fiscal_year = parse_fiscal_year(item.fiscal_year)
-        except FiscalYearError as err:
-            problems.append(FieldProblem(field=field, rule="fiscal_year", message=err.message))
-            continue
+        fiscal_year = item.fiscal_year
         if fiscal_year in years:
             problems.append(
                 FieldProblem(
@@ -148,17 +143,7 @@ async def update_programme(
     programme = await get_programme(session, programme_id)
     check_if_match(if_match, programme_etag(programme))
     changes = body.model_dump(exclude_unset=True, exclude={"fiscal_years"})
-    if "fiscal_years" in body.model_fields_set:
-        changes["fiscal_years"] = body.fiscal_years
-    nulls = [key for key, value in changes.items() if value is None]
-    if nulls:
-        raise InvalidInput(
-            f"null は指定できません: {', '.join(nulls)}（fields may not be null）",
-            errors=[
-                FieldProblem(field=f"body.{k}", rule="not_null", message="null") for k in nulls
-            ],
-        )
-    years = _parse_years(changes.pop("fiscal_years", []))
+    years = _fiscal_year_values(body.fiscal_years or [])
     await _save_programme(session, programme, actor=principal, fields=changes, fiscal_years=years)
     return programme
 

@@ -29,6 +29,7 @@ from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects import repository
 from services.registry.projects.models import Project
 from services.registry.projects.schemas import (
+    MAX_LIST_ITEMS,
     ImportedProject,
     ImportResult,
     ProjectCreate,
@@ -62,7 +63,6 @@ MAX_EXTENSIONS = 10
 # rows is already far past any real one.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 1000
-MAX_LIST_ITEMS = 20  # 提案者 or 主な活用技術 of one row (real ones name a handful)
 MAX_TITLE = 300  # ProjectCreate.title
 LOOKUP_CHUNK = 5000  # names or codes per query (PostgreSQL takes at most 32,767 parameters)
 XLSX = XLSX_MEDIA_TYPE

@@ -14,9 +14,9 @@ from libs.common.fiscal_year import as_tokyo_date, fiscal_year_label, support_te
 from services.registry.audit.models import AuditEvent
 from services.registry.projects import terms_repository
 from services.registry.projects.models import Project, TermChange
-from services.registry.projects.schemas import TermEvent, TermEventKind, TermHistoryOut
 from services.registry.projects.service import load
 from services.registry.projects.states import ProjectStatus
+from services.registry.projects.term_schemas import TermEvent, TermEventKind, TermHistoryOut
 
 KINDS: dict[str, TermEventKind] = {"extension": "extended", "end": "ended", "expiry": "expired"}
 IMPORTED = "登録時に記録された継続（決定の記録なし）"

@@ -14,7 +14,7 @@ from libs.common.fiscal_year import fiscal_year_label, fiscal_year_of
 from services.registry.audit.service import audited
 from services.registry.projects import repository
 from services.registry.projects.models import ActivityReport
-from services.registry.projects.schemas import ActivityReportOut
+from services.registry.projects.report_schemas import ActivityReportOut
 from services.registry.projects.service import load
 
 

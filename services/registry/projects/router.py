@@ -10,7 +10,6 @@ import asyncpg
 from fastapi import (
     APIRouter,
     Depends,
-    Path,
     Query,
     Request,
     Response,
@@ -22,12 +21,11 @@ from pydantic_core import to_json
 from libs.common.auth import Operator, Principal, Role, principal_of, require
 from libs.common.downloads import download
 from libs.common.errors import (
-    InvalidInput,
     problems,
 )
 from libs.common.etag import IfMatch
 from libs.common.fast_path import fast_path
-from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year, today_tokyo
+from libs.common.fiscal_year import today_tokyo
 from libs.common.idempotency import json_body
 from libs.common.pagination import (
     Key,
@@ -35,22 +33,20 @@ from libs.common.pagination import (
     decode_cursor,
     encode_cursor,
     next_link,
-    page_of,
-    position_cursor,
 )
 from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute, driver_connection
 from libs.common.uploads import UNSUPPORTED_UPLOAD, received, upload_request_body
-from services.registry.projects import exchange, queries, reports, repository, service
+from services.registry.projects import exchange, queries, repository, service
 from services.registry.projects.schemas import (
-    ActivityReportIn,
-    ActivityReportOut,
     ImportResult,
     ProjectCreate,
+    ProjectIdPath,
     ProjectOut,
     ProjectStats,
     ProjectUpdate,
     StatusAsOf,
 )
+from services.registry.request_types import PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
@@ -70,7 +66,10 @@ Creator = Annotated[Principal, Depends(require(Role.operator, Role.service))]
 Editor = Annotated[Principal, Depends(require(Role.operator, Role.municipality))]
 AsOf = Annotated[
     str | None,
-    Query(description="基準日（既定: 今日 Asia/Tokyo）", examples=["2021-08-24", "令和3年8月24日"]),
+    Query(
+        description="基準日（reference day; default: today in Asia/Tokyo）",
+        examples=["2021-08-24", "令和3年8月24日"],
+    ),
 ]
 
 
@@ -78,26 +77,52 @@ async def project_filters(
     session: SessionDep,
     principal: Reader,
     fiscal_year: Annotated[
-        str | None, Query(description="選定年度", examples=["R1", "令和元年度", "2019"])
+        str | None,
+        Query(
+            description="選定年度（fiscal year of selection）: 2019, R1, 令和元年度 …",
+            examples=["R1", "令和元年度", "2019"],
+        ),
     ] = None,
     supported_as_of: Annotated[
-        str | None, Query(description="この日に支援中", examples=["2021-08-24"])
+        str | None,
+        Query(description="この日に支援中（supported on this day）", examples=["2021-08-24"]),
     ] = None,
-    technology: Annotated[str | None, Query(examples=["ドローン"])] = None,
+    technology: Annotated[
+        str | None,
+        Query(
+            description="主な活用技術（technology from the vocabulary, in any width or case）",
+            examples=["ドローン"],
+        ),
+    ] = None,
     prefecture: Annotated[
         str | None,
-        Query(description="提案団体の都道府県（コードか名称）", examples=["埼玉県", "11"]),
+        Query(
+            description="提案団体の都道府県（コードか名称）"
+            "（prefecture of a proposer: its code or name）",
+            examples=["埼玉県", "11"],
+        ),
     ] = None,
-    programme: Annotated[str | None, Query(description="事業の id か記号", examples=["☆"])] = None,
+    programme: Annotated[
+        str | None,
+        Query(
+            description="事業の id か記号（programme id or mark）", examples=["☆", "mirai-gijutsu"]
+        ),
+    ] = None,
     project_status: Annotated[
         StatusAsOf | None,
         Query(
             alias="status",
-            description="as_of の日の状態（status_as_of と同じ規則; not_started も指定可）",
+            description="as_of の日の状態（status on as_of, by the rule of status_as_of; "
+            "not_started too）",
         ),
     ] = None,
     q: Annotated[
-        str | None, Query(description="タイトル・提案団体名の検索（表記ゆれを正規化）")
+        str | None,
+        Query(
+            description="タイトル・提案団体名の検索（表記ゆれを正規化）（search over the title and "
+            "the proposers' names and kana, normalised）",
+            examples=["秩父"],
+        ),
     ] = None,
 ) -> repository.ProjectFilters:
     return await queries.parse_filters(
@@ -120,13 +145,6 @@ def _as_of(value: str | None) -> Any:
     return queries.parse_query_date(value, "query.as_of") or today_tokyo()
 
 
-def _fiscal_year(value: str) -> int:
-    try:
-        return parse_fiscal_year(value)
-    except FiscalYearError as exc:
-        raise InvalidInput.field("path.fiscal_year", "fiscal_year", exc.message) from None
-
-
 def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
     # Reads serialise their documents once; the declared response_model still documents them.
     return Response(to_json(content), media_type="application/json", headers=headers)
@@ -144,8 +162,8 @@ async def list_projects(
     session: SessionDep,
     filters: Filters,
     as_of: AsOf = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Response:
     day = _as_of(as_of)
     items, last = await queries.list_documents(
@@ -291,7 +309,7 @@ async def _get_project_fast(request: Request) -> Response | None:
 )
 @fast_path(_get_project_fast)
 async def get_project(
-    project_id: uuid.UUID,
+    project_id: ProjectIdPath,
     session: SessionDep,
     principal: Reader,
     as_of: AsOf = None,
@@ -308,7 +326,7 @@ async def get_project(
     ),
 )
 async def update_project(
-    project_id: uuid.UUID,
+    project_id: ProjectIdPath,
     body: ProjectUpdate,
     response: Response,
     session: SessionDep,
@@ -320,53 +338,3 @@ async def update_project(
     )
     response.headers["ETag"] = service.project_etag(project)
     return service.to_out(project)
-
-
-@router.get(
-    "/{project_id}/activity-reports",
-    summary="List a project's yearly activity reports",
-    responses=problems(not_found=NO_SUCH_PROJECT),
-)
-async def list_activity_reports(
-    project_id: uuid.UUID,
-    request: Request,
-    session: SessionDep,
-    principal: Reader,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
-) -> Page[ActivityReportOut]:
-    after = position_cursor(request, cursor)
-    rows = await reports.list_reports(session, principal=principal, project_id=project_id)
-    page, next_url = page_of(request, rows, lambda r: r.fiscal_year, after=after, limit=limit)
-    return Page[ActivityReportOut](items=[reports.report_out(r) for r in page], next=next_url)
-
-
-@router.put(
-    "/{project_id}/activity-reports/{fiscal_year}",
-    summary="Create or replace the activity report of a fiscal year (replace needs If-Match)",
-    responses=problems(
-        not_found=NO_SUCH_PROJECT,
-        precondition=True,
-        success={201: {"model": ActivityReportOut, "description": "Created"}},
-    ),
-)
-async def put_activity_report(
-    project_id: uuid.UUID,
-    fiscal_year: Annotated[str, Path(description="年度", examples=["2020", "R2", "令和2年度"])],
-    body: ActivityReportIn,
-    response: Response,
-    session: SessionDep,
-    principal: Editor,
-    if_match: IfMatch = None,
-) -> ActivityReportOut:
-    report, created = await reports.put_report(
-        session,
-        principal=principal,
-        project_id=project_id,
-        fiscal_year=_fiscal_year(fiscal_year),
-        body=body.body,
-        if_match=if_match,
-    )
-    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-    response.headers["ETag"] = reports.report_etag(report)
-    return reports.report_out(report)

@@ -1,4 +1,6 @@
-"""Projects (未来技術社会実装事業の選定事業) as the API reads and writes them."""
+"""Projects (未来技術社会実装事業の選定事業) as the API reads and writes them; their support
+terms are in :mod:`~services.registry.projects.term_schemas`, their yearly activity reports in
+:mod:`~services.registry.projects.report_schemas`."""
 
 from __future__ import annotations
 
@@ -7,31 +9,17 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from libs.common.errors import Problem
-from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.named_schema import Named
+from libs.common.omittable import Omittable
 from libs.common.search_text import normalise_search_key
 from services.registry.figures.schemas import PublishedFigureOut
 from services.registry.projects.states import ProjectStatus
-
-TermChangeKind = Annotated[
-    Literal["extension", "end"],
-    Named(
-        "TermChangeKind",
-        "支援期間の変更の種類（kind of term change）: extension 延長, end 終了",
-    ),
-]
-TermEndResult = Annotated[
-    Literal["applied", "replayed", "refused"],
-    Named(
-        "TermEndResult",
-        "一括終了の各行の結果（outcome of one row）: applied 適用, replayed 同じ指示の再送, "
-        "refused 拒否",
-    ),
-]
+from services.registry.request_types import LONG_TEXT_MAX, FiscalYear, LgCode
 
 
 class Technology(StrEnum):
@@ -89,9 +77,38 @@ TechnologyIn = Annotated[
 ]
 Tag = Annotated[str, Field(min_length=1, max_length=60)]
 
+MAX_LIST_ITEMS = 20
+"""提案者 or 主な活用技術 of one project (real ones name a handful): the body's cap and the CSV
+import's per-cell cap."""
+MAX_TAGS = 30
+MAX_INITIATIVES = 50  # 取組 of one project (the seed's name three)
+MAX_PROGRAMME_REFERENCE = 40  # a programme's id (its column) or its mark
+
+PROGRAMME_HELP = "事業（programme）の id か記号（its id or its mark: ☆ □ ○ ● ■, 〇 for ○ too）"
+TITLE_HELP = "提案タイトル（project title）"
+PROPOSERS_HELP = (
+    "提案者（proposing local governments）: 代表はちょうど1団体"
+    "（exactly one lead; a sole proposer is the lead）"
+)
+TECHNOLOGIES_HELP = (
+    "主な活用技術（technologies）: the controlled vocabulary, matched in any width or case"
+)
+TAGS_HELP = "自由タグ（free tags）: what the vocabulary does not name"
+SELECTION_FY_HELP = "選定年度（fiscal year of selection）"
+FUTURE_VISION_HELP = "目指す将来像（future vision）"
+REGIONAL_ISSUES_HELP = "地域課題（regional issues）"
+SUMMARY_HELP = "課題解決に向けた取組（概要）（summary of how the project meets the issues）"
+INITIATIVES_HELP = "取組（initiatives）, each with its own description, in the order shown"
+PROJECT_ID_HELP = "事業ID（project id）"
+ProjectIdPath = Annotated[uuid.UUID, Path(description=PROJECT_ID_HELP)]
+
 
 class ProposerIn(BaseModel):
-    lg_code: str = Field(description="全国地方公共団体コード（6桁）", examples=["112071"])
+    lg_code: LgCode = Field(
+        description="提案団体の全国地方公共団体コード（6桁）"
+        "（6-digit local government code of the proposer）",
+        examples=["112071"],
+    )
     is_lead: bool = Field(
         default=False,
         description="代表提案者。提案者が1団体のみならその団体が代表"
@@ -100,60 +117,159 @@ class ProposerIn(BaseModel):
 
 
 class ProposerOut(BaseModel):
-    lg_code: str = Field(examples=["112071"])
-    name: str = Field(examples=["秩父市"])
-    prefecture: str = Field(examples=["埼玉県"])
-    is_lead: bool
+    lg_code: str = Field(
+        description="全国地方公共団体コード（6桁）（6-digit local government code）",
+        examples=["112071"],
+    )
+    name: str = Field(description="提案団体名（name of the local government）", examples=["秩父市"])
+    prefecture: str = Field(description="都道府県名（prefecture）", examples=["埼玉県"])
+    is_lead: bool = Field(description="代表提案者（the lead proposer）", examples=[True])
 
 
 class Initiative(BaseModel):
     """取組 — e.g. ドローン物流事業, with its own description."""
 
-    title: str = Field(min_length=1, max_length=200, examples=["ドローン物流事業"])
-    description: str = Field(
-        default="", examples=["ドローンを活用して日常の生活用品や医薬品の配送を行い、…"]
+    title: str = Field(
+        min_length=1,
+        max_length=200,
+        description="取組の名称（initiative）",
+        examples=["ドローン物流事業"],
     )
+    description: str = Field(
+        default="",
+        max_length=LONG_TEXT_MAX,
+        description="取組の内容（what the initiative does）",
+        examples=["ドローンを活用して日常の生活用品や医薬品の配送を行い、…"],
+    )
+
+
+_FUTURE_VISION_EXAMPLE = (
+    "未来技術を活用し、人とモノの移動の困難さに着目した山間地域での物流・公共交通ネットワーク"
+    "「秩父モデル」を構築する。"
+)
+_REGIONAL_ISSUES_EXAMPLE = (
+    "首都圏の埼玉県にありながら、山間地を多く抱え、災害時はもとより、平時から生活交通・物流等の"
+    "生活インフラを維持する新たなモデル構築が必要となっている。"
+)
+_SUMMARY_EXAMPLE = (
+    "「秩父モデル」を構築することで、新たな事業や産業を誘致し、雇用の創出につなげて人口減少や"
+    "流出を抑制し、地域の活力を生み出す。"
+)
+_TITLE_EXAMPLE = "山間地域におけるスマートモビリティによる生活交通・物流融合事業"
+_PROPOSERS_EXAMPLE = [{"lg_code": "112071", "is_lead": True}]
 
 
 class ProjectCreate(BaseModel):
     programme: str | None = Field(
         default=None,
-        description="事業（programme）の id か記号。省略時は ☆ 未来技術社会実装事業",
+        max_length=MAX_PROGRAMME_REFERENCE,
+        description=PROGRAMME_HELP + "。省略時は ☆ 未来技術社会実装事業（omitted or null: ☆）",
         examples=["☆"],
     )
     title: str = Field(
+        min_length=1, max_length=300, description=TITLE_HELP, examples=[_TITLE_EXAMPLE]
+    )
+    proposers: list[ProposerIn] = Field(
         min_length=1,
-        max_length=300,
-        examples=["山間地域におけるスマートモビリティによる生活交通・物流融合事業"],
+        max_length=MAX_LIST_ITEMS,
+        description=PROPOSERS_HELP,
+        examples=[_PROPOSERS_EXAMPLE],
     )
-    proposers: list[ProposerIn] = Field(min_length=1, description="提案者（代表はちょうど1団体）")
     technologies: list[TechnologyIn] = Field(
-        default_factory=list, description="主な活用技術", examples=[["IoT", "自動運転", "ドローン"]]
+        default_factory=list,
+        max_length=MAX_LIST_ITEMS,
+        description=TECHNOLOGIES_HELP,
+        examples=[["IoT", "自動運転", "ドローン"]],
     )
-    tags: list[Tag] = Field(default_factory=list, max_length=30, examples=[["貨客混載"]])
-    selection_fiscal_year: FiscalYearIn = Field(description="選定年度")
-    future_vision: str = Field(default="", description="目指す将来像")
-    regional_issues: str = Field(default="", description="地域課題")
-    summary: str = Field(default="", description="課題解決に向けた取組（概要）")
-    initiatives: list[Initiative] = Field(default_factory=list, description="取組")
+    tags: list[Tag] = Field(
+        default_factory=list, max_length=MAX_TAGS, description=TAGS_HELP, examples=[["貨客混載"]]
+    )
+    selection_fiscal_year: FiscalYear = Field(description=SELECTION_FY_HELP, examples=["令和2年度"])
+    future_vision: str = Field(
+        default="",
+        max_length=LONG_TEXT_MAX,
+        description=FUTURE_VISION_HELP,
+        examples=[_FUTURE_VISION_EXAMPLE],
+    )
+    regional_issues: str = Field(
+        default="",
+        max_length=LONG_TEXT_MAX,
+        description=REGIONAL_ISSUES_HELP,
+        examples=[_REGIONAL_ISSUES_EXAMPLE],
+    )
+    summary: str = Field(
+        default="", max_length=LONG_TEXT_MAX, description=SUMMARY_HELP, examples=[_SUMMARY_EXAMPLE]
+    )
+    initiatives: list[Initiative] = Field(
+        default_factory=list, max_length=MAX_INITIATIVES, description=INITIATIVES_HELP
+    )
 
 
 class ProjectUpdate(BaseModel):
-    """Only the fields sent change. Municipalities may change the summary sections only."""
+    """Only the fields sent change; none may be null. Municipalities may change the summary
+    sections only."""
 
-    programme: str | None = None
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    proposers: list[ProposerIn] | None = Field(default=None, min_length=1)
-    technologies: list[TechnologyIn] | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=30)
-    selection_fiscal_year: FiscalYearIn | None = None
-    future_vision: str | None = None
-    regional_issues: str | None = None
-    summary: str | None = None
-    initiatives: list[Initiative] | None = None
-    status: Literal["withdrawn"] | None = Field(
+    programme: Omittable[str] = Field(
         default=None,
-        description="取下げ（operator only; term changes go through the review service)",
+        max_length=MAX_PROGRAMME_REFERENCE,
+        description=PROGRAMME_HELP,
+        examples=["☆"],
+    )
+    title: Omittable[str] = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description=TITLE_HELP,
+        examples=[_TITLE_EXAMPLE],
+    )
+    proposers: Omittable[list[ProposerIn]] = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_LIST_ITEMS,
+        description=PROPOSERS_HELP + "; replaces the proposers",
+        examples=[_PROPOSERS_EXAMPLE],
+    )
+    technologies: Omittable[list[TechnologyIn]] = Field(
+        default=None,
+        max_length=MAX_LIST_ITEMS,
+        description=TECHNOLOGIES_HELP,
+        examples=[["IoT", "ドローン"]],
+    )
+    tags: Omittable[list[Tag]] = Field(
+        default=None, max_length=MAX_TAGS, description=TAGS_HELP, examples=[["貨客混載"]]
+    )
+    selection_fiscal_year: Omittable[FiscalYear] = Field(
+        default=None,
+        description=SELECTION_FY_HELP + "; the support term follows it",
+        examples=["令和2年度"],
+    )
+    future_vision: Omittable[str] = Field(
+        default=None,
+        max_length=LONG_TEXT_MAX,
+        description=FUTURE_VISION_HELP,
+        examples=[_FUTURE_VISION_EXAMPLE],
+    )
+    regional_issues: Omittable[str] = Field(
+        default=None,
+        max_length=LONG_TEXT_MAX,
+        description=REGIONAL_ISSUES_HELP,
+        examples=[_REGIONAL_ISSUES_EXAMPLE],
+    )
+    summary: Omittable[str] = Field(
+        default=None,
+        max_length=LONG_TEXT_MAX,
+        description=SUMMARY_HELP,
+        examples=[_SUMMARY_EXAMPLE],
+    )
+    initiatives: Omittable[list[Initiative]] = Field(
+        default=None,
+        max_length=MAX_INITIATIVES,
+        description=INITIATIVES_HELP + "; replaces the initiatives",
+    )
+    status: Omittable[Literal["withdrawn"]] = Field(
+        default=None,
+        description="取下げ（withdrawal; operator only; term changes go through the review "
+        "service）",
     )
 
 
@@ -161,17 +277,38 @@ SUMMARY_SECTIONS = frozenset({"future_vision", "regional_issues", "summary", "in
 
 
 class ProjectOut(BaseModel):
-    id: uuid.UUID
-    programme_id: str = Field(examples=["cao-future-tech"])
-    title: str
-    proposers: list[ProposerOut] = Field(description="代表提案者が先頭")
-    technologies: list[Technology]
-    tags: list[str]
-    selection_fiscal_year: int = Field(examples=[2020])
-    selection_fiscal_year_label: str = Field(examples=["令和2年度"])
-    term_start: date = Field(examples=["2020-04-01"], description="支援開始")
-    term_end: date = Field(examples=["2023-03-31"], description="支援終了")
-    extensions: int = Field(description="承認された継続（2年度延長）の回数")
+    id: uuid.UUID = Field(description=PROJECT_ID_HELP)
+    programme_id: str = Field(
+        description="スマートシティ関連事業のID（programme id）", examples=["mirai-gijutsu"]
+    )
+    title: str = Field(description=TITLE_HELP, examples=[_TITLE_EXAMPLE])
+    proposers: list[ProposerOut] = Field(
+        description="提案者（proposers）: 代表提案者が先頭（the lead first）"
+    )
+    technologies: list[Technology] = Field(
+        description="主な活用技術（technologies, from the controlled vocabulary）",
+        examples=[["IoT", "自動運転", "ドローン"]],
+    )
+    tags: list[str] = Field(description=TAGS_HELP, examples=[["貨客混載"]])
+    selection_fiscal_year: int = Field(description=SELECTION_FY_HELP, examples=[2020])
+    selection_fiscal_year_label: str = Field(
+        description="選定年度の和暦表記（Japanese label of the selection fiscal year）",
+        examples=["令和2年度"],
+    )
+    term_start: date = Field(
+        examples=["2020-04-01"],
+        description="支援開始日（first day of support: 1 April of the selection fiscal year）",
+    )
+    term_end: date = Field(
+        examples=["2023-03-31"],
+        description="支援終了日（last day of the support term: 31 March ending its last fiscal "
+        "year, two fiscal years later per continuation）",
+    )
+    extensions: int = Field(
+        description="承認された継続（2年度延長）の回数（approved continuations, two fiscal years "
+        "each）",
+        examples=[0],
+    )
     extended_on: date | None = Field(
         description="延長の開始日: the first day of extended support (the first continuation's "
         "decision day, at the latest the day after the term it extended); null until extended",
@@ -181,25 +318,38 @@ class ProjectOut(BaseModel):
         description="状態（現在）: follows the term — the registry's term sweep ends a project "
         "whose term is over (支援期間満了); the status on another day is `status_as_of`"
     )
-    ended_on: date | None = Field(description="最終支援日（支援終了時）")
-    end_reason: str | None
+    ended_on: date | None = Field(
+        description="最終支援日（支援終了時）（last supported day once support ended; null until "
+        "then）",
+        examples=["2023-03-31"],
+    )
+    end_reason: str | None = Field(
+        description="終了理由（why support ended: 支援期間満了, 継続申請なし …; null until then）",
+        examples=["支援期間満了"],
+    )
     as_of: date = Field(description="status_as_of の基準日（Asia/Tokyo）")
     status_as_of: StatusAsOf = Field(
         description="as_of の日の状態 (the same rule as the `status` filter of the list)"
     )
-    future_vision: str
-    regional_issues: str
-    summary: str
-    initiatives: list[Initiative]
-    version: int
-    created_at: TokyoDatetime
-    updated_at: TokyoDatetime
+    future_vision: str = Field(description=FUTURE_VISION_HELP, examples=[_FUTURE_VISION_EXAMPLE])
+    regional_issues: str = Field(
+        description=REGIONAL_ISSUES_HELP, examples=[_REGIONAL_ISSUES_EXAMPLE]
+    )
+    summary: str = Field(description=SUMMARY_HELP, examples=[_SUMMARY_EXAMPLE])
+    initiatives: list[Initiative] = Field(description=INITIATIVES_HELP)
+    version: int = Field(description="版（version）: raised by every change", examples=[1])
+    created_at: TokyoDatetime = Field(description="登録日時（created at, Asia/Tokyo）")
+    updated_at: TokyoDatetime = Field(description="更新日時（last changed at, Asia/Tokyo）")
 
 
 class CohortCount(BaseModel):
-    fiscal_year: int = Field(examples=[2018])
-    fiscal_year_label: str = Field(examples=["平成30年度"])
-    supported: int = Field(examples=[9])
+    fiscal_year: int = Field(description=SELECTION_FY_HELP, examples=[2018])
+    fiscal_year_label: str = Field(
+        description="選定年度の和暦表記（Japanese label）", examples=["平成30年度"]
+    )
+    supported: int = Field(
+        description="支援中の事業数（projects of this cohort supported on `as_of`）", examples=[9]
+    )
 
 
 class ProjectStats(BaseModel):
@@ -221,165 +371,17 @@ class ProjectStats(BaseModel):
     )
 
 
-DecidedOn = Annotated[
-    DateIn | None,
-    Field(
-        description="決定日（the decision's day, not after today; omitted: the term history "
-        "shows the day the registry recorded it)",
-        examples=["2021-12-17"],
-    ),
-]
-
-
-class TermExtensionIn(BaseModel):
-    decision_id: str = Field(
-        min_length=1, max_length=100, description="呼び出し側の決定ID（冪等キー）"
-    )
-    reason: str = Field(default="", examples=["令和3年12月17日付 継続承認"])
-    decided_on: DecidedOn = None
-
-
-class TermEndIn(BaseModel):
-    decision_id: str = Field(min_length=1, max_length=100)
-    reason: str = Field(min_length=1, examples=["継続申請なし（支援期間満了）"])
-    effective_on: DateIn | None = Field(
-        default=None, description="最終支援日。省略時は現在の支援終了日"
-    )
-    decided_on: DecidedOn = None
-
-
-class TermChangeOut(BaseModel):
-    decision_id: str
-    kind: TermChangeKind
-    project_id: uuid.UUID
-    previous_term_end: date
-    new_term_end: date
-    status: ProjectStatus
-    extensions: int
-    ended_on: date | None
-    reason: str
-    decided_on: date | None = None
-    recorded_at: TokyoDatetime
-
-
-# Projects per batch call: one sweep message's worth, small enough for one short transaction.
-MAX_TERM_ENDS = 500
-
-
-class TermEndItemIn(TermEndIn):
-    project_id: uuid.UUID
-
-
-def _distinct_decisions(items: list[TermEndItemIn]) -> list[TermEndItemIn]:
-    seen: set[str] = set()
-    for item in items:
-        if item.decision_id in seen:
-            raise PydanticCustomError(
-                "unique", "決定IDが重複しています: {decision_id}", {"decision_id": item.decision_id}
-            )
-        seen.add(item.decision_id)
-    return items
-
-
-class TermEndsIn(BaseModel):
-    items: Annotated[
-        list[TermEndItemIn],
-        Field(min_length=1, max_length=MAX_TERM_ENDS),
-        AfterValidator(_distinct_decisions),
-    ]
-
-
-class TermEndOutcome(BaseModel):
-    """One item's answer: ``applied`` now, ``replayed`` (applied before; the stored result), or
-    ``refused`` with the problem a single call would have answered (ended, unknown, out of term)."""
-
-    project_id: uuid.UUID
-    decision_id: str
-    outcome: TermEndResult
-    change: TermChangeOut | None = None
-    problem: Problem | None = None
-
-
-class TermEndsOut(BaseModel):
-    items: list[TermEndOutcome]
-
-
-class ActivityReportIn(BaseModel):
-    body: str = Field(min_length=1, examples=["地域課題やニーズ把握を目的に、…アンケートを実施"])
-
-
-class ActivityReportOut(BaseModel):
-    project_id: uuid.UUID
-    fiscal_year: int = Field(examples=[2020])
-    fiscal_year_label: str = Field(examples=["令和2年度"])
-    body: str
-    version: int
-
-
 class ImportedProject(BaseModel):
-    id: uuid.UUID
-    title: str
-    selection_fiscal_year: int
-    selection_fiscal_year_label: str
+    id: uuid.UUID = Field(description=PROJECT_ID_HELP)
+    title: str = Field(description=TITLE_HELP, examples=[_TITLE_EXAMPLE])
+    selection_fiscal_year: int = Field(description=SELECTION_FY_HELP, examples=[2020])
+    selection_fiscal_year_label: str = Field(
+        description="選定年度の和暦表記（Japanese label）", examples=["令和2年度"]
+    )
 
 
 class ImportResult(BaseModel):
-    created: int = Field(examples=[2])
-    items: list[ImportedProject]
-
-
-TermEventKind = Annotated[
-    Literal["selected", "selection_changed", "extended", "expired", "ended", "withdrawn"],
-    Named(
-        "TermEventKind",
-        "支援期間の出来事（kind of support-term event）: selected 選定, "
-        "selection_changed 選定年度の訂正, extended 継続（延長）, expired 支援期間満了, "
-        "ended 支援終了, withdrawn 取下げ",
-    ),
-]
-
-
-class TermEvent(BaseModel):
-    """One step of a project's support term, oldest first."""
-
-    kind: TermEventKind = Field(
-        description="selected 選定 / selection_changed 選定年度の訂正 / extended 継続（延長） / "
-        "expired 支援期間満了（台帳の期間満了処理） / ended 支援終了（決定） / withdrawn 取下げ"
+    created: int = Field(description="登録した事業の数（projects registered）", examples=[2])
+    items: list[ImportedProject] = Field(
+        description="登録した事業（the projects registered, in the file's order）"
     )
-    on: date | None = Field(
-        description="効力の日: selected — 支援開始日; extended — 決定日 (the day recorded when the "
-        "decision's day is not known; null for continuations that came with an imported record); "
-        "expired, ended — 最終支援日; withdrawn, selection_changed — the day recorded",
-        examples=["2021-12-17"],
-    )
-    term_end: date | None = Field(description="この時点の支援終了日", examples=["2024-03-31"])
-    reason: str | None = Field(examples=["令和3年12月17日付 継続承認"])
-    decision_id: str | None = Field(
-        description="決定の参照: the caller's decision id (the review service's decision id for "
-        "an approval, `term-end:<cycle id>:<project id>` for its sweep's end); "
-        "`expiry:<project id>:<last day>` for the registry's own expiry"
-    )
-    decided_on: date | None = Field(description="決定日 when the decision states it")
-    recorded_at: TokyoDatetime | None = Field(description="台帳に記録した時刻")
-    superseded: bool = Field(
-        default=False,
-        description="an expiry a later decision replaced: the review's end of the same project "
-        "(its reason stands) or its approved continuation (the term goes on)",
-    )
-
-
-class TermHistoryOut(BaseModel):
-    """支援期間の履歴 — selection, each continuation and the end, from what the registry stored."""
-
-    project_id: uuid.UUID
-    title: str
-    selection_fiscal_year: int = Field(examples=[2019])
-    selection_fiscal_year_label: str = Field(examples=["令和元年度"])
-    term_start: date = Field(examples=["2019-04-01"])
-    initial_term_end: date = Field(description="選定時の支援終了日", examples=["2022-03-31"])
-    term_end: date = Field(description="現在の支援終了日", examples=["2024-03-31"])
-    extensions: int
-    status: ProjectStatus
-    ended_on: date | None
-    end_reason: str | None
-    events: list[TermEvent]

@@ -303,21 +303,6 @@ async def create_project(
     return project
 
 
-def _reject_nulls(data: ProjectUpdate) -> set[str]:
-    fields = set(data.model_fields_set)
-    nulls = sorted(f for f in fields if getattr(data, f) is None)
-    if nulls:
-        problems = [
-            FieldProblem(field=f"body.{f}", rule="not_null", message="null は指定できません")
-            for f in nulls
-        ]
-        named = ", ".join(p.field for p in problems)
-        raise InvalidInput(
-            f"null は指定できません: {named}（null is not allowed）", errors=problems
-        )
-    return fields
-
-
 def _checked_status(principal: Principal, project: Project, fields: set[str]) -> ProjectStatus:
     """The status after this change; a municipality may change the summary sections only, and a
     withdrawal or a new selection year must be allowed by the project's machine."""
@@ -370,7 +355,7 @@ async def update_project(
 ) -> Project:
     project = await load(session, principal, project_id)
     check_if_match(if_match, project_etag(project))
-    fields = _reject_nulls(data)
+    fields = set(data.model_fields_set)
     status = _checked_status(principal, project, fields)
     # Always recorded and always a new version: a change to initiatives alone must move the ETag.
     async with audited(

@@ -32,9 +32,9 @@ from libs.common.fiscal_year import now_tokyo, support_term_end
 from services.registry.audit.service import record, record_many
 from services.registry.projects import repository, terms_repository
 from services.registry.projects.models import Project, TermChange
-from services.registry.projects.schemas import TermChangeOut, TermEndItemIn, TermEndOutcome
 from services.registry.projects.service import ONE_DAY, load, may_see
 from services.registry.projects.states import PROJECT, ProjectEvent, ProjectStatus
+from services.registry.projects.term_schemas import TermChangeOut, TermEndItemIn, TermEndOutcome
 
 Kind = Literal["extension", "end"]
 AuditChange = tuple[uuid.UUID, dict[str, Any], dict[str, Any]]

@@ -4,7 +4,6 @@ project's term history, for whoever may read the project."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
@@ -13,7 +12,9 @@ from libs.common.auth import Principal, Role, require
 from libs.common.errors import problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.projects import history, terms
-from services.registry.projects.schemas import (
+from services.registry.projects.schemas import ProjectIdPath
+from services.registry.projects.service import READERS
+from services.registry.projects.term_schemas import (
     TermChangeOut,
     TermEndIn,
     TermEndsIn,
@@ -21,7 +22,6 @@ from services.registry.projects.schemas import (
     TermExtensionIn,
     TermHistoryOut,
 )
-from services.registry.projects.service import READERS
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 
@@ -61,7 +61,7 @@ async def end_project_terms(
     responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
 async def extend_project_term(
-    project_id: uuid.UUID,
+    project_id: ProjectIdPath,
     body: TermExtensionIn,
     response: Response,
     session: SessionDep,
@@ -84,7 +84,7 @@ async def extend_project_term(
     responses=problems(not_found=NO_SUCH_PROJECT, conflict=ENDED_OR_ANOTHER),
 )
 async def end_project_term(
-    project_id: uuid.UUID,
+    project_id: ProjectIdPath,
     body: TermEndIn,
     response: Response,
     session: SessionDep,
@@ -113,6 +113,6 @@ async def end_project_term(
     responses=problems(not_found=NO_SUCH_PROJECT),
 )
 async def get_project_term_history(
-    project_id: uuid.UUID, session: SessionDep, principal: Reader
+    project_id: ProjectIdPath, session: SessionDep, principal: Reader
 ) -> TermHistoryOut:
     return await history.term_history(session, principal=principal, project_id=project_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
@@ -13,9 +13,11 @@ from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
 from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
+from services.registry.request_types import PageCursor, PageLimit
 from services.registry.symposia import service
 from services.registry.symposia.models import Symposium
 from services.registry.symposia.schemas import (
+    SYMPOSIUM_ID_HELP,
     AudienceMember,
     Cancellation,
     CapacitySet,
@@ -25,6 +27,8 @@ from services.registry.symposia.schemas import (
     SymposiumUpdate,
     full_view,
 )
+
+SymposiumIdPath = Annotated[uuid.UUID, Path(description=SYMPOSIUM_ID_HELP)]
 
 router = APIRouter(prefix="/v1/symposia", tags=["symposia"], route_class=UnitOfWorkRoute)
 
@@ -90,10 +94,14 @@ async def list_symposia(
     session: SessionDep,
     principal: Reader,
     fiscal_year: Annotated[
-        str | None, Query(description="2021, R3, 令和3年度 …", examples=["令和3年度"])
+        str | None,
+        Query(
+            description="開催年度（fiscal year of the sessions）: 2021, R3, 令和3年度 …",
+            examples=["令和3年度"],
+        ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> Page[SymposiumOut] | Page[SymposiumPublicOut]:
     after = decode_cursor(request, cursor, Key.integer, Key.integer)
     symposia = await service.list_symposia(
@@ -121,7 +129,7 @@ async def list_symposia(
     responses=problems(not_found=NO_SUCH_SYMPOSIUM),
 )
 async def get_symposium(
-    symposium_id: uuid.UUID, session: SessionDep, principal: Reader, response: Response
+    symposium_id: SymposiumIdPath, session: SessionDep, principal: Reader, response: Response
 ) -> AnySymposiumOut:
     symposium = await service.get_symposium(session, symposium_id=symposium_id)
     return symposium_out(symposium, principal, response)
@@ -138,7 +146,7 @@ async def get_symposium(
     ),
 )
 async def update_symposium(
-    symposium_id: uuid.UUID,
+    symposium_id: SymposiumIdPath,
     body: SymposiumUpdate,
     session: SessionDep,
     principal: Operator,
@@ -160,7 +168,7 @@ async def update_symposium(
     responses=problems(not_found=NO_SUCH_SYMPOSIUM, conflict="The symposium is cancelled"),
 )
 async def set_symposium_capacity(
-    symposium_id: uuid.UUID,
+    symposium_id: SymposiumIdPath,
     body: CapacitySet,
     session: SessionDep,
     principal: NotifyService,
@@ -179,7 +187,7 @@ async def set_symposium_capacity(
     responses=problems(not_found=NO_SUCH_SYMPOSIUM, extra={412: "If-Match names an older version"}),
 )
 async def cancel_symposium(
-    symposium_id: uuid.UUID,
+    symposium_id: SymposiumIdPath,
     session: SessionDep,
     principal: Operator,
     response: Response,
@@ -206,11 +214,19 @@ async def cancel_symposium(
 )
 async def get_symposium_audience(
     request: Request,
-    symposium_id: uuid.UUID,
+    symposium_id: SymposiumIdPath,
     session: SessionDep,
     _: AudienceReader,
-    limit: Annotated[int, Query(ge=1, le=MAX_AUDIENCE_PAGE)] = MAX_AUDIENCE_PAGE,
-    cursor: str | None = None,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_AUDIENCE_PAGE,
+            description=f"1ページの件数（page size, 1–{MAX_AUDIENCE_PAGE}）",
+            examples=[MAX_AUDIENCE_PAGE],
+        ),
+    ] = MAX_AUDIENCE_PAGE,
+    cursor: PageCursor = None,
 ) -> Page[AudienceMember]:
     after = decode_cursor(request, cursor, Key.text)
     rows = await service.audience(
