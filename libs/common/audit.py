@@ -39,7 +39,15 @@ from libs.common.auth import Principal, Role, require
 from libs.common.errors import problems
 from libs.common.japanese_input import TokyoDatetime
 from libs.common.logging import current_request_id
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 
 
@@ -301,10 +309,13 @@ class AuditTrail:
             _: Annotated[Principal, Depends(require(Role.operator))],
             subject: Annotated[
                 str | None,
-                Query(description="`type:id` of the subject", examples=[subject_example]),
+                Query(
+                    description="対象の `種類:ID`（`type:id` of the subject）",
+                    examples=[subject_example],
+                ),
             ] = None,
-            limit: Annotated[int, Query(ge=1, le=200)] = 50,
-            cursor: str | None = None,
+            limit: PageLimit = 50,
+            cursor: PageCursor = None,
         ) -> Page[AuditEventOut]:
             after = decode_cursor(request, cursor, Key.integer)
             events = await trail.list_events(

@@ -108,7 +108,7 @@ def _require_if_match(operation: dict[str, Any]) -> bool:
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
             parameter["required"] = True
-            parameter["schema"] = {"type": "string"}
+            parameter["schema"] = dict(HEADER_VALUE)
     return True
 
 
@@ -135,8 +135,14 @@ def _declare_headers(path_has_etag: bool, operation: dict[str, Any]) -> None:
                 wanted.append("ETag")
             if idempotent:
                 wanted.append("Idempotent-Replayed")
-            if any(kind in response.get("content", {}) for kind in DOWNLOAD_TYPES):
+            downloads = [k for k in DOWNLOAD_TYPES if k in response.get("content", {})]
+            if downloads:
                 wanted.append("Content-Disposition")
+            for kind in downloads:
+                # A file, typed as one: a generated client hands back its bytes.
+                response["content"][kind].setdefault(
+                    "schema", {"type": "string", "format": "binary"}
+                )
         headers.update({name: _ref(name) for name in wanted})
 
 
@@ -145,14 +151,28 @@ NOT_MODIFIED = {
     "current ETag; no body）",
     "headers": {"ETag": _ref("ETag"), "X-Request-ID": _ref("X-Request-ID")},
 }
+# RFC 9110 §5.5: a field value is visible ASCII and spaces (obs-text aside, which nothing of ours
+# sends or takes): said in every header parameter's schema, so a generator never writes a value
+# no HTTP client can send.
+HEADER_VALUE = {"type": "string", "pattern": "^[ -~]*$"}
 IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
     "required": False,
     "description": "前回の ETag。変わっていなければ 304（the ETag of your last read: 304 if it "
     "is still current）",
-    "schema": {"type": "string"},
+    "schema": HEADER_VALUE,
 }
+
+
+def _header_values(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "header":
+            continue
+        schema = parameter["schema"]
+        for alternative in schema.get("anyOf", [schema]):
+            if alternative.get("type") == "string":
+                alternative.setdefault("pattern", HEADER_VALUE["pattern"])
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -267,8 +287,27 @@ def _hoist_definitions(node: Any, schemas: dict[str, Any]) -> None:
             _hoist_definitions(value, schemas)
 
 
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
+def _integer_bounds(node: Any) -> None:
+    """FastAPI writes an integer's bounds as floats (``"maximum": 2100.0``), which a generator
+    types as a float: a whole bound is written as the integer it is."""
+    if isinstance(node, dict):
+        for key in _BOUNDS:
+            value = node.get(key)
+            if isinstance(value, float) and value.is_integer():
+                node[key] = int(value)
+        for value in node.values():
+            _integer_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _integer_bounds(value)
+
+
 def finish(document: Document, *, servers: list[dict[str, Any]]) -> Document:
     """The generated ``document`` finished as described in the module docstring."""
+    _integer_bounds(document)
     _hoist_definitions(document["paths"], document["components"]["schemas"])
     _rename_schemas(document)
     guarded_paths = set()
@@ -279,6 +318,7 @@ def finish(document: Document, *, servers: list[dict[str, Any]]) -> Document:
     for path, method, operation in _operations(document):
         _declare_headers(path in guarded_paths, operation)
         _negotiation(method, operation)
+        _header_values(operation)
     _links_by_operation_id(document)
     _drop_null_defaults(document)
     add_examples(document)

@@ -23,7 +23,11 @@ from pydantic import BaseModel
 from libs.common.errors import PreconditionFailed, PreconditionRequired
 
 IfMatch = Annotated[
-    str | None, Header(description="The ETag from your last read; required to change a resource")
+    str | None,
+    Header(
+        description="最後に読んだときの ETag。変更に必要（the ETag of your last read of the "
+        "resource: required to change it; 412 if it changed since）"
+    ),
 ]
 
 

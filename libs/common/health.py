@@ -47,13 +47,15 @@ ReadinessStatus = Annotated[
 class Liveness(BaseModel):
     """プロセスが応答している（the process answers）."""
 
-    status: Literal["ok"]
+    status: Literal["ok"] = Field(description="常に ok（always `ok` while the process answers）")
 
 
 class Readiness(BaseModel):
     """依存先に接続できるか（whether each dependency answered within three seconds）."""
 
-    status: ReadinessStatus
+    status: ReadinessStatus = Field(
+        description="すべて ok なら ready（`ready` when every check is `ok`）"
+    )
     checks: dict[str, str] = Field(
         description="依存先ごとの結果: `ok` または `error: <種類>`（each dependency's result）",
         examples=[{"database": "ok", "redis": "ok"}],

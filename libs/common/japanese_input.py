@@ -23,6 +23,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, WithJson
 from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import (
+    MAX_YEAR,
+    MIN_YEAR,
     TOKYO,
     FiscalYearError,
     JapaneseDateError,
@@ -33,7 +35,19 @@ from libs.common.fiscal_year import (
 MAX_YEN = 10**15  # a quadrillion yen: above any budget, below what JSON numbers hold exactly
 
 
+# The longest accepted spelling is ``FY2021年度`` or ``令和元年度`` with a few spaces: a longer text
+# is refused before it is parsed, so the contract can state a maximum length.
+FISCAL_YEAR_TEXT_MAX = 20
+
+
 def _fiscal_year(value: Any) -> int:
+    if isinstance(value, str) and len(value) > FISCAL_YEAR_TEXT_MAX:
+        raise PydanticCustomError(
+            "fiscal_year",
+            "年度は{max_length}文字以内で指定してください（fiscal year text longer than "
+            "{max_length} characters）",
+            {"max_length": FISCAL_YEAR_TEXT_MAX},
+        )
     try:
         return parse_fiscal_year(value)
     except FiscalYearError as exc:
@@ -63,9 +77,12 @@ FiscalYearIn = Annotated[
     BeforeValidator(_fiscal_year),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "integer"}, {"type": "string"}],
-            "description": "年度: 2021, FY2021, R3, 令和3年度, R元, H30, 平成30年度 …"
-            "（全角数字も可; full-width digits too）",
+            "anyOf": [
+                {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
+                {"type": "string", "minLength": 1, "maxLength": FISCAL_YEAR_TEXT_MAX},
+            ],
+            "description": "年度（fiscal year）: 2021, FY2021, R3, 令和3年度, R元, H30, "
+            f"平成30年度 …（全角数字も可; full-width digits too; {MIN_YEAR}–{MAX_YEAR}）",
             "examples": ["令和3年度", 2021, "R3"],
         }
     ),

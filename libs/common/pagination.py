@@ -32,8 +32,9 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 from starlette.datastructures import URL
 from starlette.requests import Request
@@ -55,12 +56,38 @@ CursorValue = str | int | uuid.UUID | datetime
 KeyPart = Callable[[Any], Any]
 
 
+PageLimit = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description=f"1ページの件数（page size, 1–{MAX_PAGE_SIZE}）",
+        examples=[50],
+    ),
+]
+"""The ``limit`` of every list (default each route's own, usually 50)."""
+
+PageCursor = Annotated[
+    str | None,
+    Query(
+        description="続きの位置。前のページの next のリンクにあるものをそのまま使う（the cursor of "
+        "the previous page's `next` link, opaque and signed: any other value is a 422）",
+    ),
+]
+"""The ``cursor`` of every list."""
+
+
 class Page(BaseModel, Generic[T]):
     """一覧の1ページ（one page of a list: its items and the URL of the next page）."""
 
-    items: list[T]
+    items: list[T] = Field(
+        description="このページの項目（the items of this page, in the list's order）"
+    )
     next: str | None = Field(
-        default=None, description="次のページの URL。最後のページでは null（URL of the next page）"
+        default=None,
+        description="次のページの URL。最後のページでは null（URL of the next page; null on the "
+        "last）",
+        examples=["/v1/projects?limit=50&cursor=eyJrIjpbIjIwMjEiXX0.c2ln"],
     )
 
 

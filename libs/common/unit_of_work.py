@@ -140,6 +140,10 @@ class UnitOfWorkRoute(APIRoute):
                 state.sessionmaker, relay=request_relay(request), background=True
             ) as session:
                 request.state.session = session
+                if "idempotency-key" in request.headers:
+                    # Read (and cached) before FastAPI parses it: a form parser consumes the
+                    # stream, and the key's fingerprint needs the body as sent.
+                    await request.body()
                 try:
                     response = await handler(request)
                 except Replayed as replay:

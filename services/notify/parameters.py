@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Path
 
-from libs.common.pagination import MAX_PAGE_SIZE
 from services.notify import schema_examples as ex
 
 CampaignId = Annotated[
@@ -39,17 +38,4 @@ UnsubscribeToken = Annotated[
         description="配信停止リンクのトークン（the signed unsubscribe link from the letter: valid "
         "for a year from mailing）"
     ),
-]
-PageLimit = Annotated[
-    int,
-    Query(
-        ge=1,
-        le=MAX_PAGE_SIZE,
-        description=f"1ページの件数（page size, 1–{MAX_PAGE_SIZE}）",
-        examples=[50],
-    ),
-]
-PageCursor = Annotated[
-    str | None,
-    Query(description="続きの位置（the signed cursor from the previous page's `next`）"),
 ]

@@ -5,26 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Path
 
-from libs.common.pagination import MAX_PAGE_SIZE
-
-PageLimit = Annotated[
-    int,
-    Query(
-        ge=1,
-        le=MAX_PAGE_SIZE,
-        description=f"1ページの件数（page size, 1–{MAX_PAGE_SIZE}）",
-        examples=[50],
-    ),
-]
-PageCursor = Annotated[
-    str | None,
-    Query(
-        description="続きの位置。前のページの next のリンクにあるものをそのまま使う（the cursor of "
-        "the previous page's `next` link, opaque and signed: any other value is a 422）",
-    ),
-]
 CycleId = Annotated[uuid.UUID, Path(description="継続審査の回の ID（continuation cycle id）")]
 ContinuationApplicationId = Annotated[
     uuid.UUID, Path(description="継続申請書の ID（continuation application id）")

@@ -198,3 +198,79 @@ def test_every_operation_has_a_request_and_response_example_valid_against_its_sc
                 f"{label} {where}: {e.message[:100]}" for e in validator.iter_errors(example)
             ]
     assert invalid == []
+
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_field_and_parameter_is_described_in_japanese_and_english(service: str) -> None:
+    document = _document(service)
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in document["components"]["schemas"].items()
+        for field, prop in schema.get("properties", {}).items()
+        if not (JAPANESE.search(d := prop.get("description", "")) and ENGLISH.search(d))
+    ]
+    undescribed += [
+        f"{label} {parameter['name']}"
+        for label, operation in _operations(document)
+        for parameter in operation.get("parameters", [])
+        if not (JAPANESE.search(d := parameter.get("description", "")) and ENGLISH.search(d))
+    ]
+    assert undescribed == []
+
+
+def _request_schemas(document: dict[str, Any]) -> set[str]:
+    schemas = document["components"]["schemas"]
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] not in found:
+                found.add(ref.rsplit("/", 1)[1])
+                walk(schemas[ref.rsplit("/", 1)[1]])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for _, operation in _operations(document):
+        walk(operation.get("requestBody", {}))
+    return found
+
+
+def _unbounded(schema: dict[str, Any]) -> list[str]:
+    problems = []
+    for alternative in schema.get("anyOf", [schema]):
+        kind = alternative.get("type")
+        if kind == "string" and not {"maxLength", "enum", "const", "format", "pattern"} & set(
+            alternative
+        ):
+            problems.append("a string without a bound")
+        if kind == "integer" and not (
+            {"minimum", "exclusiveMinimum"} & set(alternative)
+            and {"maximum", "exclusiveMaximum"} & set(alternative)
+        ):
+            problems.append("an integer without both bounds")
+        if kind == "array":
+            if "maxItems" not in alternative:
+                problems.append("an array without maxItems")
+            problems += _unbounded(alternative.get("items", {}))
+    return problems
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+def test_every_request_field_states_the_bound_the_server_enforces(service: str) -> None:
+    document = _document(service)
+    schemas = document["components"]["schemas"]
+    unbounded = [
+        f"{name}.{field}: {problem}"
+        for name in sorted(_request_schemas(document))
+        for field, prop in schemas[name].get("properties", {}).items()
+        for problem in _unbounded(prop)
+    ]
+    assert unbounded == []

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -58,6 +58,14 @@ async def create_model(
     if body.what == "refuse":
         raise InvalidInput.field("body.what", "refused", "断る（refused）")
     return Created(id=key, what=body.what)
+
+
+@router.post("/v1/forms")
+async def post_form(
+    what: Annotated[str, Form()],
+    _: Annotated[Principal, Depends(require(Role.operator))],
+) -> dict[str, str]:
+    return {"what": what}
 
 
 @pytest.fixture
@@ -167,3 +175,15 @@ async def test_a_refused_request_leaves_its_key_free_for_a_retry(
     assert refused.status_code == again.status_code == 422
     assert "idempotent-replayed" not in again.headers
     assert await orders_created(session) == 0
+
+
+async def test_a_form_body_with_a_key_is_read_once_and_replayed(
+    client: httpx.AsyncClient, token: Callable[..., str]
+) -> None:
+    # The form parser consumes the request stream: the key's fingerprint must not read it again.
+    headers = {"Authorization": f"Bearer {token(Role.operator)}", "Idempotency-Key": "k-7"}
+    first = await client.post("/v1/forms", data={"what": "a"}, headers=headers)
+    again = await client.post("/v1/forms", data={"what": "a"}, headers=headers)
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.json() == {"what": "a"}
+    assert again.headers["idempotent-replayed"] == "true"

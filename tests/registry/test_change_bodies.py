@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.registry.request_types import FISCAL_YEAR_TEXT_MAX
+from libs.common.japanese_input import FISCAL_YEAR_TEXT_MAX
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "registry.json"
 SOME_ID = uuid.UUID("4f0c2a52-9a57-4c3e-8c39-0b6c4b7f7a10")

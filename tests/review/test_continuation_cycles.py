@@ -40,7 +40,7 @@ async def test_a_cycle_takes_the_cohort_whose_term_ends_in_the_fiscal_year(
         "effective": "2021-11-01T17:00:00+09:00",
         "moved": True,
     }
-    assert cycle["opens_at"]["moved"] is False
+    assert cycle["opens"]["moved"] is False
     assert cycle["review_due"]["effective"] == "2021-11-30T17:00:00+09:00"
     assert cycle["eligible_projects"] == 8
     assert cycle["counts"] == {"eligible": 8}

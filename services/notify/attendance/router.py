@@ -14,13 +14,16 @@ from fastapi import APIRouter, Request, Response
 from libs.common.auth import Operator
 from libs.common.downloads import download
 from libs.common.errors import problems
-from libs.common.pagination import Page, page_of, position_cursor
+from libs.common.pagination import Page, PageCursor, PageLimit, page_of, position_cursor
 from libs.common.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.attendance import service
 from services.notify.attendance.schemas import AttendeeOut, CampaignReport
 from services.notify.dependencies import RegistryDep
-from services.notify.parameters import CampaignId, PageCursor, PageLimit, SymposiumId
+from services.notify.parameters import (
+    CampaignId,
+    SymposiumId,
+)
 
 router = APIRouter(prefix="/v1", tags=["attendance"], route_class=UnitOfWorkRoute)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.named_schema import Named
 from services.notify import schema_examples as ex
 from services.notify.campaigns.schemas import CampaignKind
@@ -46,7 +46,7 @@ class AttendeeOut(BaseModel):
         description="キャンセル待ち順（1 for the first in line; null unless waitlisted）",
         examples=[2],
     )
-    answered_at: datetime | None = Field(
+    answered_at: TokyoDatetime | None = Field(
         description="回答日時（when the answer was last recorded or changed, a promotion "
         "included; null without an answer）",
         examples=[ex.ANSWERED_AT],

@@ -13,13 +13,23 @@ from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.idempotency import json_body
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.notify.campaigns import service
 from services.notify.campaigns.models import Campaign
 from services.notify.campaigns.schemas import CampaignCreate, CampaignDraftOut, CampaignOut
 from services.notify.dependencies import NotifySettingsDep, RegistryDep, SettingsDep
-from services.notify.parameters import CampaignId, PageCursor, PageLimit
+from services.notify.parameters import (
+    CampaignId,
+)
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=UnitOfWorkRoute)
 

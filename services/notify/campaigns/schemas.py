@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.named_schema import Named
 from services.notify import schema_examples as ex
 from services.notify.campaigns.audiences import Audience
@@ -141,14 +141,16 @@ class CampaignOut(BaseModel):
         "reminder run）",
         examples=[ex.OPERATOR],
     )
-    created_at: datetime = Field(description="下書き日時（drafted at）", examples=[ex.DRAFTED_AT])
+    created_at: TokyoDatetime = Field(
+        description="下書き日時（drafted at）", examples=[ex.DRAFTED_AT]
+    )
     approved_by: str | None = Field(
         description="承認した人（who approved it; null while a draft）", examples=[ex.OPERATOR]
     )
-    approved_at: datetime | None = Field(
+    approved_at: TokyoDatetime | None = Field(
         description="承認日時（approved at; null while a draft）", examples=[ex.APPROVED_AT]
     )
-    completed_at: datetime | None = Field(
+    completed_at: TokyoDatetime | None = Field(
         description="送信完了日時（when no delivery was left to send; null until then）",
         examples=[ex.COMPLETED_AT],
     )

@@ -14,7 +14,15 @@ from libs.common.auth import Operator, Principal, Role, require
 from libs.common.contract import component_schema
 from libs.common.errors import FieldProblem, InvalidInput, problems
 from libs.common.idempotency import json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from libs.common.validation_messages import japanese_first
 from services.notify import schema_examples as ex
@@ -29,7 +37,9 @@ from services.notify.deliveries.schemas import (
 )
 from services.notify.dependencies import RegistryDep
 from services.notify.models import outbox
-from services.notify.parameters import DeliveryId, PageCursor, PageLimit
+from services.notify.parameters import (
+    DeliveryId,
+)
 
 router = APIRouter(tags=["deliveries"], route_class=UnitOfWorkRoute)
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.named_schema import Named
 from services.notify import schema_examples as ex
 from services.notify.deliveries.states import DELIVERY
@@ -71,7 +71,7 @@ class DeliveryOut(BaseModel):
         description="送信を試みた回数（SMTP attempts so far: each claim by the sender counts one）",
         examples=[1],
     )
-    next_attempt_at: datetime | None = Field(
+    next_attempt_at: TokyoDatetime | None = Field(
         description="次の送信予定日時（when a `retrying` delivery is tried again; null otherwise）",
         examples=[None],
     )
@@ -85,12 +85,14 @@ class DeliveryOut(BaseModel):
         "on every attempt; bounces are matched by it）",
         examples=["<3c9e0f6a-8d21-4b57-a0e4-6f2d1c8b7a95@example.jp>"],
     )
-    sent_at: datetime | None = Field(
+    sent_at: TokyoDatetime | None = Field(
         description="送信日時（when the SMTP server took it; null until sent）",
         examples=[ex.DELIVERED_AT],
     )
-    created_at: datetime = Field(description="作成日時（written at）", examples=[ex.RECEIVED_AT])
-    updated_at: datetime = Field(
+    created_at: TokyoDatetime = Field(
+        description="作成日時（written at）", examples=[ex.RECEIVED_AT]
+    )
+    updated_at: TokyoDatetime = Field(
         description="更新日時（last changed at）", examples=[ex.DELIVERED_AT]
     )
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.named_schema import Named
 from services.notify import schema_examples as ex
 from services.notify.deliveries.schemas import LETTER_KIND, DeliveryOut
@@ -93,7 +93,9 @@ class MessageOut(BaseModel):
         description="書面の文脈（the context the letters were rendered from）",
         examples=[CONTEXT_EXAMPLE],
     )
-    created_at: datetime = Field(description="受付日時（received at）", examples=[ex.RECEIVED_AT])
+    created_at: TokyoDatetime = Field(
+        description="受付日時（received at）", examples=[ex.RECEIVED_AT]
+    )
     counts: dict[str, int] = Field(
         description="配信の状態ごとの件数（deliveries by state; a state without deliveries is "
         "absent）",

@@ -11,7 +11,15 @@ from libs.common.auth import Principal, Role, require
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.contacts import service
 from services.registry.contacts.models import Contact
@@ -31,7 +39,6 @@ from services.registry.contacts.schemas import (
     SuppressionSet,
     full_view,
 )
-from services.registry.request_types import PageCursor, PageLimit
 
 ContactIdPath = Annotated[uuid.UUID, Path(description=CONTACT_ID_HELP)]
 LinkIdPath = Annotated[uuid.UUID, Path(description=LINK_ID_HELP)]

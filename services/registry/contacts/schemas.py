@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import TOKYO
+from libs.common.japanese_input import TokyoDatetime
 from libs.common.named_schema import Named
 from libs.common.omittable import Omittable
 from services.registry.request_types import LgCode
@@ -191,7 +191,7 @@ class SuppressionReasonOut(BaseModel):
     reason: str = Field(
         description="停止の理由（reason as reported）", examples=["550 5.1.1 user unknown"]
     )
-    at: datetime = Field(description="報告日時（reported at, Asia/Tokyo）")
+    at: TokyoDatetime = Field(description="報告日時（reported at, Asia/Tokyo）")
     by: str = Field(description="報告者（who reported it）", examples=["service:notify"])
 
 
@@ -247,7 +247,7 @@ class ContactOut(BaseModel):
     suppression_reason: str | None = Field(
         description="停止の理由（reason of the suppression in effect）", examples=[None]
     )
-    suppressed_at: datetime | None = Field(
+    suppressed_at: TokyoDatetime | None = Field(
         description="停止の日時（when the suppression in effect was reported）", examples=[None]
     )
     suppression_reasons: list[SuppressionReasonOut] = Field(

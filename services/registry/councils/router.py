@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.councils import service
 from services.registry.councils.models import Council, CouncilMember
@@ -25,7 +33,6 @@ from services.registry.councils.schemas import (
     MemberUpdate,
 )
 from services.registry.projects.schemas import ProjectIdPath
-from services.registry.request_types import PageCursor, PageLimit
 
 CouncilIdPath = Annotated[uuid.UUID, Path(description=COUNCIL_ID_HELP)]
 MemberIdPath = Annotated[uuid.UUID, Path(description=MEMBER_ID_HELP)]

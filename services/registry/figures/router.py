@@ -13,7 +13,15 @@ from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.idempotency import json_body
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.figures import service
 from services.registry.figures.schemas import (
@@ -25,7 +33,6 @@ from services.registry.figures.schemas import (
     PublishedFigureUpdate,
     figure_view,
 )
-from services.registry.request_types import PageCursor, PageLimit
 
 FigureIdPath = Annotated[uuid.UUID, Path(description=FIGURE_ID_HELP)]
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.fiscal_year import TOKYO, fiscal_year_label
-from libs.common.japanese_input import DateIn
+from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime
 from libs.common.omittable import Omittable
-from services.registry.request_types import FiscalYear
 
 if TYPE_CHECKING:
     from services.registry.figures.models import PublishedFigure
@@ -78,10 +77,10 @@ class _FigureFields(BaseModel):
     )
     value: int = Field(ge=0, le=10_000_000, description=VALUE_HELP, examples=[38])
     unit: str = Field(min_length=1, max_length=20, description=UNIT_HELP, examples=["事業"])
-    fiscal_year: FiscalYear | None = Field(
+    fiscal_year: FiscalYearIn | None = Field(
         default=None, description=FISCAL_YEAR_HELP, examples=["令和3年度"]
     )
-    cohort_fiscal_year: FiscalYear | None = Field(
+    cohort_fiscal_year: FiscalYearIn | None = Field(
         default=None, description=COHORT_HELP, examples=[None]
     )
     as_of: DateIn = Field(description=AS_OF_HELP, examples=["2022-02-09"])
@@ -140,10 +139,10 @@ class PublishedFigureUpdate(BaseModel):
     unit: Omittable[str] = Field(
         default=None, min_length=1, max_length=20, description=UNIT_HELP, examples=["事業"]
     )
-    fiscal_year: FiscalYear | None = Field(
+    fiscal_year: FiscalYearIn | None = Field(
         default=None, description=FISCAL_YEAR_HELP, examples=["令和3年度"]
     )
-    cohort_fiscal_year: FiscalYear | None = Field(
+    cohort_fiscal_year: FiscalYearIn | None = Field(
         default=None, description=COHORT_HELP, examples=[None]
     )
     as_of: Omittable[DateIn] = Field(default=None, description=AS_OF_HELP, examples=["2022-02-09"])
@@ -202,8 +201,8 @@ class PublishedFigureOut(BaseModel):
     source_text: str = Field(description=SOURCE_TEXT_HELP, examples=[_SOURCE_TEXT_EXAMPLE])
     derivation: str | None = Field(description=DERIVATION_HELP, examples=[None])
     version: int = Field(description="版（version）: raised by every correction", examples=[1])
-    created_at: datetime = Field(description="登録日時（created at, Asia/Tokyo）")
-    updated_at: datetime = Field(description="更新日時（last corrected at, Asia/Tokyo）")
+    created_at: TokyoDatetime = Field(description="登録日時（created at, Asia/Tokyo）")
+    updated_at: TokyoDatetime = Field(description="更新日時（last corrected at, Asia/Tokyo）")
 
 
 def _label(year: int | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.downloads import download
@@ -12,8 +12,17 @@ from libs.common.errors import (
     InvalidInput,
     problems,
 )
+from libs.common.etag import IfMatch
 from libs.common.lg_code import LocalGovernmentCodeError, LocalGovernmentKind, validate_lg_code
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.spreadsheet import CSV_MEDIA_TYPE, to_csv
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from libs.common.uploads import UNSUPPORTED_UPLOAD, received, upload_request_body
@@ -31,7 +40,9 @@ from services.registry.local_governments.schemas import (
     LocalGovernmentOut,
     LocalGovernmentUpdate,
 )
-from services.registry.request_types import LG_CODE_HELP, PageCursor, PageLimit
+from services.registry.request_types import (
+    LG_CODE_HELP,
+)
 
 router = APIRouter(
     prefix="/v1/local-governments", tags=["local-governments"], route_class=UnitOfWorkRoute
@@ -222,7 +233,7 @@ async def update_local_government(
     session: SessionDep,
     response: Response,
     principal: Operator,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> LocalGovernmentOut:
     row = await service.update_local_government(
         session, principal=principal, code=_checked_code(code), if_match=if_match, body=body

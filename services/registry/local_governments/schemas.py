@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from libs.common.fiscal_year import TOKYO
-from libs.common.japanese_input import DateIn
+from libs.common.japanese_input import DateIn, TokyoDatetime
 from libs.common.lg_code import LocalGovernmentKind
 from libs.common.omittable import Omittable
 from services.registry.request_types import LG_CODE_HELP, LgCode
@@ -51,10 +50,10 @@ class LocalGovernmentOut(BaseModel):
     designations_source: str | None = Field(
         description=SOURCE_HELP, examples=["総務省 中核市一覧（令和3年4月1日現在）"]
     )
-    created_at: datetime = Field(
+    created_at: TokyoDatetime = Field(
         description="登録日時（created at, Asia/Tokyo）", examples=["2021-04-01T09:00:00+09:00"]
     )
-    updated_at: datetime = Field(
+    updated_at: TokyoDatetime = Field(
         description="更新日時（last changed at, Asia/Tokyo）",
         examples=["2021-04-01T09:00:00+09:00"],
     )
@@ -62,10 +61,6 @@ class LocalGovernmentOut(BaseModel):
     @computed_field(description="政令指定都市 (from the code: its `kind` is designated_city)")
     def is_designated_city(self) -> bool:
         return self.kind == LocalGovernmentKind.DESIGNATED_CITY
-
-    @field_serializer("created_at", "updated_at")
-    def _in_tokyo(self, value: datetime) -> str:
-        return value.astimezone(TOKYO).isoformat()
 
 
 class LocalGovernmentCreate(BaseModel):

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.etag import IfMatch
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.programmes import legend_position
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.programmes import service
@@ -19,7 +28,6 @@ from services.registry.programmes.schemas import (
     grant_scheme_out,
     programme_out,
 )
-from services.registry.request_types import PageCursor, PageLimit
 
 programmes_router = APIRouter(
     prefix="/v1/programmes", tags=["programmes"], route_class=UnitOfWorkRoute
@@ -109,7 +117,7 @@ async def update_programme(
     session: SessionDep,
     response: Response,
     principal: Operator,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> ProgrammeOut:
     programme = await service.update_programme(
         session, principal=principal, programme_id=programme_id, if_match=if_match, body=body

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.fiscal_year import fiscal_year_label
-from libs.common.japanese_input import MAX_YEN
+from libs.common.japanese_input import MAX_YEN, FiscalYearIn
 from libs.common.omittable import Omittable
 from services.registry.programmes.models import (
     GrantScheme,
@@ -18,7 +18,7 @@ from services.registry.programmes.models import (
     Programme,
     ProgrammeFiscalYear,
 )
-from services.registry.request_types import LONG_TEXT_MAX, FiscalYear
+from services.registry.request_types import LONG_TEXT_MAX
 
 _OKU = Decimal(100_000_000)
 
@@ -175,7 +175,7 @@ MAX_FISCAL_YEARS_PER_CHANGE = 50
 class ProgrammeFiscalYearIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fiscal_year: FiscalYear = Field(
+    fiscal_year: FiscalYearIn = Field(
         description="年度（fiscal year, in any accepted form）", examples=["R4"]
     )
     budget_yen: int | None = Field(

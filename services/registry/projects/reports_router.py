@@ -11,12 +11,11 @@ from libs.common.auth import Principal, Role, require
 from libs.common.errors import InvalidInput, problems
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
-from libs.common.pagination import Page, page_of, position_cursor
+from libs.common.pagination import Page, PageCursor, PageLimit, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.projects import reports, service
 from services.registry.projects.report_schemas import ActivityReportIn, ActivityReportOut
 from services.registry.projects.schemas import ProjectIdPath
-from services.registry.request_types import PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 

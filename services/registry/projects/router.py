@@ -30,6 +30,8 @@ from libs.common.idempotency import json_body
 from libs.common.pagination import (
     Key,
     Page,
+    PageCursor,
+    PageLimit,
     decode_cursor,
     encode_cursor,
     next_link,
@@ -46,7 +48,6 @@ from services.registry.projects.schemas import (
     ProjectUpdate,
     StatusAsOf,
 )
-from services.registry.request_types import PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], route_class=UnitOfWorkRoute)
 

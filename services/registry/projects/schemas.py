@@ -13,13 +13,13 @@ from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from libs.common.japanese_input import TokyoDatetime
+from libs.common.japanese_input import FiscalYearIn, TokyoDatetime
 from libs.common.named_schema import Named
 from libs.common.omittable import Omittable
 from libs.common.search_text import normalise_search_key
 from services.registry.figures.schemas import PublishedFigureOut
 from services.registry.projects.states import ProjectStatus
-from services.registry.request_types import LONG_TEXT_MAX, FiscalYear, LgCode
+from services.registry.request_types import LONG_TEXT_MAX, LgCode
 
 
 class Technology(StrEnum):
@@ -184,7 +184,9 @@ class ProjectCreate(BaseModel):
     tags: list[Tag] = Field(
         default_factory=list, max_length=MAX_TAGS, description=TAGS_HELP, examples=[["貨客混載"]]
     )
-    selection_fiscal_year: FiscalYear = Field(description=SELECTION_FY_HELP, examples=["令和2年度"])
+    selection_fiscal_year: FiscalYearIn = Field(
+        description=SELECTION_FY_HELP, examples=["令和2年度"]
+    )
     future_vision: str = Field(
         default="",
         max_length=LONG_TEXT_MAX,
@@ -238,7 +240,7 @@ class ProjectUpdate(BaseModel):
     tags: Omittable[list[Tag]] = Field(
         default=None, max_length=MAX_TAGS, description=TAGS_HELP, examples=[["貨客混載"]]
     )
-    selection_fiscal_year: Omittable[FiscalYear] = Field(
+    selection_fiscal_year: Omittable[FiscalYearIn] = Field(
         default=None,
         description=SELECTION_FY_HELP + "; the support term follows it",
         examples=["令和2年度"],

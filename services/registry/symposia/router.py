@@ -11,9 +11,16 @@ from libs.common.auth import Operator, Principal, Role, require
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from services.registry.request_types import PageCursor, PageLimit
 from services.registry.symposia import service
 from services.registry.symposia.models import Symposium
 from services.registry.symposia.schemas import (

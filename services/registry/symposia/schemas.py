@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from libs.common.fiscal_year import TOKYO, fiscal_year_label
+from libs.common.japanese_input import FiscalYearIn, TokyoDatetime
 from libs.common.named_schema import Named
 from libs.common.omittable import Omittable
 from services.registry.contacts.schemas import (
@@ -22,7 +22,6 @@ from services.registry.contacts.schemas import (
     STAKEHOLDER_CATEGORIES,
     StakeholderCategory,
 )
-from services.registry.request_types import FiscalYear
 
 if TYPE_CHECKING:
     from services.registry.symposia.models import Symposium
@@ -70,7 +69,7 @@ _JOIN_URL_EXAMPLE = "https://meet.example.jp/abc"
 
 
 class SymposiumCreate(BaseModel):
-    fiscal_year: FiscalYear = Field(
+    fiscal_year: FiscalYearIn = Field(
         description=FISCAL_YEAR_HELP + " in any accepted form: 2021, R3, 令和3年度, H30 …",
         examples=["令和3年度"],
     )
@@ -78,8 +77,8 @@ class SymposiumCreate(BaseModel):
     theme: str = Field(
         min_length=1, max_length=200, description=THEME_HELP, examples=["共通の課題"]
     )
-    starts_at: datetime = Field(description=STARTS_AT_HELP, examples=[_STARTS_AT_EXAMPLE])
-    ends_at: datetime = Field(description=ENDS_AT_HELP, examples=[_ENDS_AT_EXAMPLE])
+    starts_at: TokyoDatetime = Field(description=STARTS_AT_HELP, examples=[_STARTS_AT_EXAMPLE])
+    ends_at: TokyoDatetime = Field(description=ENDS_AT_HELP, examples=[_ENDS_AT_EXAMPLE])
     format: SymposiumFormat | None = Field(default="web", description=FORMAT_HELP, examples=["web"])
     join_url: AnyHttpUrl | None = Field(
         default=None, description=JOIN_URL_HELP, examples=[_JOIN_URL_EXAMPLE]
@@ -110,10 +109,10 @@ class SymposiumUpdate(BaseModel):
     theme: Omittable[str] = Field(
         default=None, min_length=1, max_length=200, description=THEME_HELP, examples=["共通の課題"]
     )
-    starts_at: Omittable[datetime] = Field(
+    starts_at: Omittable[TokyoDatetime] = Field(
         default=None, description=STARTS_AT_HELP, examples=[_STARTS_AT_EXAMPLE]
     )
-    ends_at: Omittable[datetime] = Field(
+    ends_at: Omittable[TokyoDatetime] = Field(
         default=None, description=ENDS_AT_HELP, examples=[_ENDS_AT_EXAMPLE]
     )
     format: SymposiumFormat | None = Field(
@@ -187,10 +186,10 @@ class SymposiumPublicOut(BaseModel):
     )
     number: int = Field(description=NUMBER_HELP, examples=[4])
     theme: str = Field(description=THEME_HELP, examples=["共通の課題"])
-    starts_at: datetime = Field(
+    starts_at: TokyoDatetime = Field(
         description="開始日時（start, Asia/Tokyo）", examples=[_STARTS_AT_EXAMPLE]
     )
-    ends_at: datetime = Field(
+    ends_at: TokyoDatetime = Field(
         description="終了日時（end, Asia/Tokyo）", examples=[_ENDS_AT_EXAMPLE]
     )
     format: SymposiumFormat | None = Field(description=FORMAT_HELP, examples=["web"])

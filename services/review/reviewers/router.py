@@ -11,10 +11,20 @@ from fastapi.responses import JSONResponse
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.idempotency import json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import RegistryDep
-from services.review.parameters import PageCursor, PageLimit, ReviewerSubject
+from services.review.parameters import (
+    ReviewerSubject,
+)
 from services.review.reviewers import service
 from services.review.reviewers.schemas import ReviewerCreate, ReviewerOut
 

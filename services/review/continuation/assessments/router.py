@@ -10,7 +10,7 @@ from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.idempotency import json_body
-from libs.common.pagination import Page, page_of, position_cursor
+from libs.common.pagination import Page, PageCursor, PageLimit, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications.router import (
     NO_SUCH_APPLICATION,
@@ -34,8 +34,6 @@ from services.review.dependencies import NowDep, RegistryDep
 from services.review.parameters import (
     AssignmentId,
     ContinuationApplicationId,
-    PageCursor,
-    PageLimit,
 )
 
 router = APIRouter(

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.idempotency import json_body
-from libs.common.pagination import Page, page_of, position_cursor
+from libs.common.pagination import Page, PageCursor, PageLimit, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.continuation.applications import service as applications
 from services.review.continuation.applications.schemas import (
@@ -28,7 +28,9 @@ from services.review.continuation.cycles.schemas import (
 )
 from services.review.continuation.dependencies import ApplicationReader, Municipality, Reader
 from services.review.dependencies import NowDep, RegistryDep
-from services.review.parameters import CycleId, PageCursor, PageLimit
+from services.review.parameters import (
+    CycleId,
+)
 
 router = APIRouter(
     prefix="/v1/continuation-cycles", tags=["continuation"], route_class=UnitOfWorkRoute

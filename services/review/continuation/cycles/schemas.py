@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from libs.common.fiscal_year import fiscal_year_label
-from libs.common.japanese_input import TokyoDatetime
+from libs.common.japanese_input import FiscalYearIn, TokyoDatetime
 from services.review import field_help
 from services.review.continuation.models import (
     ContinuationApplication,
@@ -20,7 +20,6 @@ from services.review.continuation.states import (
     ContinuationApplicationState,
     EligibleProjectState,
 )
-from services.review.input_types import BoundedFiscalYear
 
 CYCLE_ID = "継続審査の回の ID（continuation cycle id）"
 PROJECT_ID = "対象事業の ID（the registry's project id）"
@@ -28,7 +27,7 @@ CLOSED_DAY = "閉庁日なら次の開庁日へ（a closed day moves to the next
 
 
 class CycleCreate(BaseModel):
-    fiscal_year: BoundedFiscalYear = Field(
+    fiscal_year: FiscalYearIn = Field(
         description="支援期間がこの年度に終わる事業が対象（the cohort whose term ends in it）"
     )
     opens_at: TokyoDatetime = Field(
@@ -68,7 +67,7 @@ class CycleOut(BaseModel):
     term_end: date = Field(
         description="対象事業の支援期間の終了日（the cohort's term end）", examples=["2022-03-31"]
     )
-    opens_at: ScheduledDate = Field(description="申請受付開始（applications open）")
+    opens: ScheduledDate = Field(description="申請受付開始（applications open）")
     deadline: ScheduledDate = Field(description="申請締切（application deadline）")
     review_due: ScheduledDate = Field(description="審査期限（review due）")
     decision_due: ScheduledDate = Field(description="決定期限（decision due）")
@@ -180,7 +179,7 @@ def cycle_out(cycle: ContinuationCycle, counts: dict[str, int]) -> CycleOut:
         fiscal_year=cycle.fiscal_year,
         fiscal_year_label=fiscal_year_label(cycle.fiscal_year),
         term_end=cycle.term_end,
-        opens_at=scheduled("opens_at"),
+        opens=scheduled("opens_at"),
         deadline=scheduled("deadline"),
         review_due=scheduled("review_due"),
         decision_due=scheduled("decision_due"),

@@ -10,7 +10,15 @@ from fastapi.responses import JSONResponse
 
 from libs.common.errors import problems
 from libs.common.idempotency import json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
 from services.review.joint_review.applications import service
@@ -19,7 +27,10 @@ from services.review.joint_review.applications.schemas import (
     JointReviewApplicationOut,
 )
 from services.review.joint_review.dependencies import Applicant, Participant
-from services.review.parameters import JointApplicationId, PageCursor, PageLimit, RoundId
+from services.review.parameters import (
+    JointApplicationId,
+    RoundId,
+)
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}/applications",

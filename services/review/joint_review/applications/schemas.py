@@ -9,11 +9,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from libs.common.fiscal_year import fiscal_year_label
-from libs.common.japanese_input import TokyoDatetime, Yen
+from libs.common.japanese_input import FiscalYearIn, TokyoDatetime, Yen
 from libs.common.named_schema import Named
 from libs.common.programmes import legend_key
 from services.review import field_help
-from services.review.input_types import BoundedFiscalYear, LgCodeIn, ProgrammeReference
+from services.review.input_types import LgCodeIn, ProgrammeReference
 from services.review.joint_review.models import JointApplication, JointReviewRound
 from services.review.joint_review.rounds.schemas import MAX_ROUND_PROGRAMMES
 
@@ -57,7 +57,7 @@ class RegionIn(BaseModel):
 class FundingYearIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fiscal_year: BoundedFiscalYear = Field(
+    fiscal_year: FiscalYearIn = Field(
         description="国費を申請する年度。回の年度から事業期間内で重複なく（a fiscal year of the "
         "project, from the round's, each once）"
     )

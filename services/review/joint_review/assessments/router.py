@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
-from libs.common.pagination import Page, page_of, position_cursor
+from libs.common.pagination import Page, PageCursor, PageLimit, page_of, position_cursor
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.assessments import service
 from services.review.joint_review.assessments.schemas import (
@@ -15,7 +15,10 @@ from services.review.joint_review.assessments.schemas import (
     JointReviewAssessmentOut,
 )
 from services.review.joint_review.dependencies import Assessor, Reviewer
-from services.review.parameters import JointApplicationId, PageCursor, PageLimit, RoundId
+from services.review.parameters import (
+    JointApplicationId,
+    RoundId,
+)
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}/applications/{app_id}",

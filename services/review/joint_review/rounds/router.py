@@ -12,14 +12,24 @@ from libs.common.errors import InvalidInput, problems
 from libs.common.etag import IfMatch
 from libs.common.fiscal_year import FiscalYearError, parse_fiscal_year
 from libs.common.idempotency import json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.japanese_input import FISCAL_YEAR_TEXT_MAX
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep, RegistryDep
-from services.review.input_types import MAX_FISCAL_YEAR_TEXT
 from services.review.joint_review.dependencies import Anyone
 from services.review.joint_review.rounds import closing, service
 from services.review.joint_review.rounds.schemas import RoundClose, RoundCreate, RoundOut
-from services.review.parameters import PageCursor, PageLimit, RoundId
+from services.review.parameters import (
+    RoundId,
+)
 
 PREFIX = "/v1/joint-review-rounds"
 router = APIRouter(prefix=PREFIX, tags=["joint-review"], route_class=UnitOfWorkRoute)
@@ -76,7 +86,7 @@ async def list_joint_review_rounds(
     fiscal_year: Annotated[
         str | None,
         Query(
-            max_length=MAX_FISCAL_YEAR_TEXT,
+            max_length=FISCAL_YEAR_TEXT_MAX,
             description="年度で絞り込む（only this fiscal year's rounds: 2021, R3, 令和3年度 …）",
             examples=["R3"],
         ),

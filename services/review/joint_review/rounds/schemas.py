@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from libs.common.japanese_input import DateIn, TokyoDatetime, Yen
+from libs.common.japanese_input import DateIn, FiscalYearIn, TokyoDatetime, Yen
 from libs.common.named_schema import Named
 from services.review import field_help
-from services.review.input_types import BoundedFiscalYear, ProgrammeReference
+from services.review.input_types import ProgrammeReference
 
 RoundStatus = Annotated[
     Literal["open", "closed"],
@@ -53,7 +53,7 @@ class RoundProgrammeIn(BaseModel):
 class RoundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fiscal_year: BoundedFiscalYear = Field(description="回の年度（the round's fiscal year）")
+    fiscal_year: FiscalYearIn = Field(description="回の年度（the round's fiscal year）")
     title: str = Field(
         default="",
         max_length=200,

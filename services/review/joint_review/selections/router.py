@@ -11,11 +11,22 @@ from fastapi.responses import JSONResponse
 from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.idempotency import json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.joint_review.selections import service
 from services.review.joint_review.selections.schemas import SelectionIn, SelectionOut
-from services.review.parameters import PageCursor, PageLimit, RoundId, SelectionId
+from services.review.parameters import (
+    RoundId,
+    SelectionId,
+)
 
 router = APIRouter(
     prefix="/v1/joint-review-rounds/{round_id}/selections",

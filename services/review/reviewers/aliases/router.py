@@ -9,10 +9,20 @@ from libs.common.auth import Operator
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.idempotency import json_body
-from libs.common.pagination import Key, Page, decode_cursor, encode_cursor, next_link
+from libs.common.pagination import (
+    Key,
+    Page,
+    PageCursor,
+    PageLimit,
+    decode_cursor,
+    encode_cursor,
+    next_link,
+)
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.review.dependencies import NowDep
-from services.review.parameters import AliasId, PageCursor, PageLimit
+from services.review.parameters import (
+    AliasId,
+)
 from services.review.reviewers.aliases import service
 from services.review.reviewers.aliases.schemas import AliasCreate, AliasOut, AliasUpdate
 
