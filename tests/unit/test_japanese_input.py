@@ -183,7 +183,10 @@ def test_yen_refuses_with_its_rule(value: object, rule: str) -> None:
 def test_the_documented_schemas() -> None:
     """What the OpenAPI documents show for each type: one description and one set of examples."""
     fiscal_year = FISCAL_YEAR.json_schema()
-    assert fiscal_year["anyOf"] == [{"type": "integer"}, {"type": "string"}]
+    assert fiscal_year["anyOf"] == [
+        {"type": "integer", "minimum": 1900, "maximum": 2100},
+        {"type": "string", "minLength": 1, "maxLength": 20},
+    ]
     assert fiscal_year["examples"] == ["令和3年度", 2021, "R3"]
     assert all(FISCAL_YEAR.validate_python(e) == 2021 for e in fiscal_year["examples"])
     assert DATE.json_schema() == {
