@@ -15,7 +15,7 @@ from sqlalchemy import Table
 
 from libs.common import contract, health, metrics_endpoint
 from libs.common.db import create_engine, create_sessionmaker
-from libs.common.errors import install_problem_handlers, problem_doc
+from libs.common.errors import install_problem_handlers, problem_base, problem_doc
 from libs.common.fast_path import FastPathMiddleware, fast_routes
 from libs.common.health import ReadinessCheck, check_database, check_redis
 from libs.common.limits import BodyLimitMiddleware
@@ -98,6 +98,7 @@ def create_service_app(
     )
     contract.install(app, servers=_servers(settings))
     app.state.settings = settings
+    app.state.problem_base = problem_base(settings)  # every problem's `type` is absolute on it
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.outbox = outbox
