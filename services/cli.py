@@ -119,7 +119,9 @@ def serve(
         port=port or DEFAULT_PORTS[name],
         loop="uvloop",
         # httptools with the request-head limits (libs/common/header_limits.py).
-        http=http_protocol(settings.max_header_bytes, settings.max_header_fields),
+        http=http_protocol(
+            settings.max_header_bytes, settings.max_header_fields, app.state.problem_base
+        ),
         # The client address the rate limits key on: X-Forwarded-For only from these peers.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,

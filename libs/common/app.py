@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
-from libs.common import contract, health, http_semantics, metrics_endpoint
+from libs.common import contract, health, http_semantics, metrics_endpoint, problem_pages
 from libs.common.db import create_engine, create_sessionmaker
-from libs.common.errors import install_problem_handlers, problem_doc
+from libs.common.errors import install_problem_handlers, problem_base, problem_doc
 from libs.common.fast_path import FastPathMiddleware, fast_routes
 from libs.common.health import ReadinessCheck, check_database, check_redis
 from libs.common.limits import BodyLimitMiddleware
@@ -85,6 +85,11 @@ def create_service_app(
                 "name": "health",
                 "description": "死活監視と準備状態（liveness and readiness probes）",
             },
+            {
+                "name": "problems",
+                "description": "問題の種類: problem+json の `type` が指すページ"
+                "（what each problem `type` means, its rule codes and extension members）",
+            },
         ],
         lifespan=lifespan,
         # Every route, of every router included below: an undeclared query parameter is a 422,
@@ -98,6 +103,7 @@ def create_service_app(
     )
     contract.install(app, servers=_servers(settings))
     app.state.settings = settings
+    app.state.problem_base = problem_base(settings)  # every problem's `type` is absolute on it
     app.state.engine = create_engine(settings)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     app.state.outbox = outbox
@@ -116,6 +122,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health.router)
+    app.include_router(problem_pages.router)
     fast = fast_routes(route for router in routers for route in router.routes)
     if fast:  # the innermost of ours: see libs/common/fast_path.py
         app.add_middleware(

@@ -13,12 +13,35 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, HTTPConnection
+from starlette.types import Scope
 
+from libs.common.settings import Settings, service_spec
 from libs.common.validation_messages import japanese_first
 
 PROBLEM_JSON = "application/problem+json"
+PROBLEMS_PATH = "/problems"
 log = structlog.get_logger(__name__)
+
+
+def problem_base(settings: Settings) -> str:
+    """Where a service's problem type pages are: its ``PUBLIC_BASE_URL``, else the address
+    ``make run`` serves it at. Computed once per app (``app.state.problem_base``)."""
+    public = settings.public_base_url.strip().rstrip("/")
+    return public or f"http://127.0.0.1:{service_spec(settings.service).port}"
+
+
+def problem_base_of(scope: Scope) -> str:
+    """The problem base of the app answering ``scope``; an app not built by the kernel's factory
+    (a test's) has none, and its problems name the address the request came to."""
+    app = scope.get("app")
+    base = getattr(getattr(app, "state", None), "problem_base", None)
+    return str(base) if base else str(HTTPConnection(scope).base_url).rstrip("/")
+
+
+def problem_type(base: str, slug: str) -> str:
+    """The ``type`` URI of a problem: the page describing it (``GET /problems/{slug}``)."""
+    return f"{base}{PROBLEMS_PATH}/{slug}"
 
 
 class FieldProblem(BaseModel):
@@ -78,7 +101,8 @@ class Problem(BaseModel):
             "the standard ones: `current_etag` (412/428: the ETag to send as If-Match), "
             "`event`, `state` and `allowed_events` (409 state_transition), `rule` (the code of "
             "a domain rule broken), `allowed` (the values accepted); others (a quota, a "
-            "deadline, the ids involved) are named on each problem type's page."
+            "deadline, the ids involved) are named on each problem type's page, where `type` "
+            "leads (`GET /problems/{slug}`)."
         },
     }
 
@@ -104,9 +128,11 @@ class DomainError(Exception):
         self.headers = headers or {}
         self.extensions = extensions
 
-    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+    def to_problem(self, instance: str | None = None, *, base: str = "") -> dict[str, Any]:
+        """The problem+json body; ``base`` makes ``type`` absolute (``problem_base``): every
+        answer the server sends gives it (tests/kernel/test_problem_catalogue.py holds that)."""
         body = Problem(
-            type=f"/problems/{self.slug}",
+            type=problem_type(base, self.slug),
             title=self.title,
             status=self.status,
             detail=self.detail,
@@ -170,6 +196,18 @@ class ServiceUnavailable(DomainError):
     status, slug, title = 503, "unavailable", "依存するサービスに接続できません"
 
 
+class RequestBodyTooLarge(DomainError):
+    """413 from the body limit (libs/common/limits.py), before or while the body is read."""
+
+    status, slug, title = 413, "request-body-too-large", "Request Entity Too Large"
+
+
+class InternalError(DomainError):
+    """The 500 problem of :func:`unexpected_error`: its type and title; never raised."""
+
+    status, slug, title = 500, "internal", "内部エラーが発生しました"
+
+
 def problem_response(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -180,9 +218,14 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _answer(request: Request, error: DomainError) -> JSONResponse:
+    body = error.to_problem(request.url.path, base=problem_base_of(request.scope))
+    return problem_response(error.status, body, error.headers)
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc.status, exc.to_problem(request.url.path), exc.headers)
+    return _answer(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -192,7 +235,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-    return problem_response(422, InvalidInput(detail, errors=problems).to_problem(request.url.path))
+    return _answer(request, InvalidInput(detail, errors=problems))
 
 
 # The router's own answers say only the status phrase ("Not Found"): Japanese first, as ours are.
@@ -208,8 +251,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         # The framework answers 400 only for a body it cannot parse (JSON that is not UTF-8, a
         # broken multipart form): invalid input, like malformed JSON, which is already a 422.
         message = f"本文を解釈できません（{exc.detail}）"
-        problem = InvalidInput.field("body", "body_unparsable", message)
-        return problem_response(422, problem.to_problem(request.url.path))
+        return _answer(request, InvalidInput.field("body", "body_unparsable", message))
+    if exc.status_code == RequestBodyTooLarge.status:  # the body limit, met while reading
+        return _answer(request, RequestBodyTooLarge(str(exc.detail)))
     try:
         title = HTTPStatus(exc.status_code).phrase
     except ValueError:
@@ -231,8 +275,7 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     # Date arithmetic on an extreme input (0001-01-01T00:15+01:00 is year 0 in UTC; the next open
     # day after 9999-12-31 does not exist): the input is outside what the rules work with.
     message = "日付または数値が扱える範囲を超えています（value out of range）"
-    problem = InvalidInput.field("request", "out_of_range", message)
-    return problem_response(422, problem.to_problem(request.url.path))
+    return _answer(request, InvalidInput.field("request", "out_of_range", message))
 
 
 # PostgreSQL's character_not_in_repertoire: text holding NUL (U+0000), which no text column stores.
@@ -243,8 +286,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if getattr(exc.orig, "sqlstate", None) == _NUL_IN_TEXT:
         message = "NUL 文字（U+0000）は使えません（text must not contain NUL）"
-        problem = InvalidInput.field("request", "nul_character", message)
-        return problem_response(422, problem.to_problem(request.url.path))
+        return _answer(request, InvalidInput.field("request", "nul_character", message))
     return await unexpected_error(request, exc)
 
 
@@ -253,17 +295,13 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     internals. Also answered by ``ObservabilityMiddleware`` for an error escaping the app, so the
     answer carries the request id and the server keeps the connection."""
     log.exception("unhandled_error", path=request.url.path)
-    body = Problem(
-        type="/problems/internal",
-        title="内部エラーが発生しました",
-        status=500,
-        detail=(
+    return _answer(
+        request,
+        InternalError(
             "エラーは記録されました。問い合わせの際は X-Request-ID ヘッダーの値を添えてください"
             "（the error was logged; quote the X-Request-ID header when reporting it）"
         ),
-        instance=request.url.path,
-    ).model_dump(exclude_none=True)
-    return problem_response(500, body)
+    )
 
 
 # nginx's "client closed request": the metric and the access log say who ended the exchange.

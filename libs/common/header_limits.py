@@ -33,13 +33,19 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from libs.common.errors import PROBLEM_JSON
+from libs.common.errors import PROBLEM_JSON, DomainError
 from libs.common.logging import REQUEST_ID_HEADER
 
 STATUS = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
 # What the parser does not hand over besides the method: the request line's two spaces, "HTTP/1.1"
 # and CRLF, and the blank line that ends the head.
 _HEAD_OVERHEAD = 14
+
+
+class RequestHeadTooLarge(DomainError):
+    """The 431 problem: its type and title (answered here, below the app's handlers)."""
+
+    status, slug, title = 431, "request-head-too-large", "Request Header Fields Too Large"
 
 
 class _HeadRefused(Exception):
@@ -51,6 +57,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     max_head_bytes = 16_384
     max_fields = 100
+    problem_base = ""  # the app's (libs.common.errors.problem_base): the 431's type is absolute
 
     def __init__(
         self,
@@ -118,21 +125,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, reason: str) -> None:
         self.logger.warning("Request head refused: %s", reason)
-        self.transport.write(refusal_response(reason))
+        self.transport.write(refusal_response(reason, self.problem_base))
         self.transport.close()
 
 
-def refusal_response(reason: str) -> bytes:
+def refusal_response(reason: str, problem_base: str) -> bytes:
     """The whole 431 answer: problem+json, a fresh request id, and ``Connection: close``."""
-    body = json.dumps(
-        {
-            "type": "/problems/request-head-too-large",
-            "title": STATUS.phrase,
-            "status": STATUS.value,
-            "detail": f"リクエストヘッダーが大きすぎます（{reason}）",
-        },
-        ensure_ascii=False,
-    ).encode()
+    refusal = RequestHeadTooLarge(f"リクエストヘッダーが大きすぎます（{reason}）")
+    body = json.dumps(refusal.to_problem(base=problem_base), ensure_ascii=False).encode()
     head = (
         f"HTTP/1.1 {STATUS.value} {STATUS.phrase}\r\n"
         f"content-type: {PROBLEM_JSON}\r\n"
@@ -143,10 +143,13 @@ def refusal_response(reason: str) -> bytes:
     return head.encode("latin-1") + body
 
 
-def http_protocol(max_head_bytes: int, max_fields: int) -> type[BoundedHttpToolsProtocol]:
-    """The protocol class to give ``uvicorn.run(http=...)``, with these limits."""
+def http_protocol(
+    max_head_bytes: int, max_fields: int, problem_base: str
+) -> type[BoundedHttpToolsProtocol]:
+    """The protocol class to give ``uvicorn.run(http=...)``, with these limits; ``problem_base``
+    is the app's, where the 431's type page is."""
     return type(
         "BoundedHttpToolsProtocol",
         (BoundedHttpToolsProtocol,),
-        {"max_head_bytes": max_head_bytes, "max_fields": max_fields},
+        {"max_head_bytes": max_head_bytes, "max_fields": max_fields, "problem_base": problem_base},
     )

@@ -13,7 +13,7 @@ from http import HTTPStatus
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.common.errors import Problem, problem_response
+from libs.common.errors import RequestBodyTooLarge, problem_base_of, problem_response
 
 STATUS = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
@@ -39,12 +39,8 @@ class BodyLimitMiddleware:
         limit = self.by_path.get(scope["path"], self.max_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            body = Problem(
-                title=STATUS.phrase,
-                status=STATUS.value,
-                detail=_detail(limit),
-                instance=scope["path"],
-            ).model_dump(exclude_none=True)
+            refusal = RequestBodyTooLarge(_detail(limit))
+            body = refusal.to_problem(scope["path"], base=problem_base_of(scope))
             await problem_response(STATUS.value, body)(scope, receive, send)
             return
         received = 0

@@ -51,7 +51,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.common.auth import Role, decode_token
-from libs.common.errors import DomainError, problem_response
+from libs.common.errors import DomainError, problem_base_of, problem_response
 from libs.common.metrics import ServiceMetrics
 from libs.common.settings import Settings
 
@@ -230,7 +230,8 @@ class RateLimitMiddleware:
             verdict = await self.limiter.check(self.limiter.unauthenticated, address)
         if verdict.retry_after is not None:
             error = too_many_requests(verdict)
-            response = problem_response(429, error.to_problem(scope["path"]), error.headers)
+            body = error.to_problem(scope["path"], base=problem_base_of(scope))
+            response = problem_response(429, body, error.headers)
             await response(scope, receive, send)
             return
         status = 0

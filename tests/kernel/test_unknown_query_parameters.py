@@ -100,7 +100,13 @@ async def test_a_page_opened_from_a_letter_ignores_a_gateways_parameters(
         for path, ops in notify_app.openapi()["paths"].items()
         if "text/html" in ops.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
     ]
-    assert set(pages) == {"/v1/rsvp/{token}", "/v1/unsubscribe/{token}"}
+    # The problem type pages are pages for a person too (every service's, JSON on request).
+    assert set(pages) == {
+        "/v1/rsvp/{token}",
+        "/v1/unsubscribe/{token}",
+        "/problems",
+        "/problems/{slug}",
+    }
     for path in pages:
         plain = await notify.get(_concrete(path))
         tracked = await notify.get(_concrete(path), params={"utm_source": "gateway"})

@@ -182,6 +182,9 @@ async def test_a_batch_of_term_ends_applies_replays_and_refuses_item_by_item(
     assert first.status_code == again.status_code == 200
     outcomes = [(i["outcome"], (i["problem"] or {}).get("status")) for i in first.json()["items"]]
     assert outcomes == [("applied", None), ("replayed", None), ("refused", 409), ("refused", 404)]
+    # A refused item's problem is the one the single call answers: its type absolute too.
+    refused = first.json()["items"][3]["problem"]
+    assert refused["type"] == "http://127.0.0.1:8001/problems/not-found"
     assert [i["outcome"] for i in again.json()["items"]][:2] == ["replayed", "replayed"]
     assert again.json()["items"][0]["change"] == first.json()["items"][0]["change"]
     after = await read(registry, operator, ending["id"])

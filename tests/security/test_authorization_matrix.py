@@ -53,6 +53,9 @@ DOCS: dict[tuple[str, str], Rule] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    # Where a problem's `type` leads: a partner follows it from any answer, a 401 included.
+    ("GET", "/problems"): PUBLIC,
+    ("GET", "/problems/{slug}"): PUBLIC,
 }
 REGISTRY: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/audit"): (OP,),

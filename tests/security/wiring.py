@@ -33,6 +33,7 @@ PATH_VALUES = {
     "fiscal_year": "2021",
     "programme_id": "no-such-programme",
     "scheme_id": "no-such-scheme",
+    "slug": "validation",
     "subject": "no-such-reviewer",
     "token": "not-a-signed-link",
 }

@@ -299,10 +299,15 @@ def _outcome(
 
 
 async def end_terms(
-    session: AsyncSession, *, principal: Principal, items: Sequence[TermEndItemIn]
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    items: Sequence[TermEndItemIn],
+    problem_base: str,
 ) -> list[TermEndOutcome]:
     """End support of a batch of projects in one transaction, item by item by the same rules as
-    :func:`end_term`: one refused item (ended, unknown, out of term) does not refuse the others."""
+    :func:`end_term`: one refused item (ended, unknown, out of term) does not refuse the others,
+    and carries the problem :func:`end_term` would have answered (its type on ``problem_base``)."""
     projects = await repository.lock_projects(session, [i.project_id for i in items])
     earlier = await repository.term_changes(session, [i.decision_id for i in items])
     last = await terms_repository.last_changes(session, list(projects))
@@ -320,7 +325,8 @@ async def end_terms(
                 now,
             )
         except DomainError as exc:
-            outcomes.append(_outcome(item, "refused", problem=Problem(**exc.to_problem())))
+            problem = Problem(**exc.to_problem(base=problem_base))
+            outcomes.append(_outcome(item, "refused", problem=problem))
             continue
         if change is None or audit is None:
             outcomes.append(_outcome(item, "replayed", change=result))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from libs.common.auth import Principal, Role, require
-from libs.common.errors import problems
+from libs.common.errors import problem_base_of, problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.projects import history, terms
 from services.registry.projects.schemas import ProjectIdPath
@@ -49,9 +49,15 @@ def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> Te
     responses=problems(),
 )
 async def end_project_terms(
-    body: TermEndsIn, session: SessionDep, principal: ReviewService
+    body: TermEndsIn, session: SessionDep, principal: ReviewService, request: Request
 ) -> TermEndsOut:
-    return TermEndsOut(items=await terms.end_terms(session, principal=principal, items=body.items))
+    outcomes = await terms.end_terms(
+        session,
+        principal=principal,
+        items=body.items,
+        problem_base=problem_base_of(request.scope),
+    )
+    return TermEndsOut(items=outcomes)
 
 
 @router.post(
