@@ -14,6 +14,19 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# The contract tools from the npm registry (Spectral, openapi-typescript, tsc), exactly as
+# tools/contract/package-lock.json pins them; node_modules stays there between runs. No install
+# scripts run: the one a dependency has only reports usage.
+CONTRACT_TOOLS := tools/contract
+NODE_BIN := $(CONTRACT_TOOLS)/node_modules/.bin
+NPM_STAMP := $(CONTRACT_TOOLS)/node_modules/.installed
+OPENAPI_DOCUMENTS := openapi/registry.json openapi/review.json openapi/notify.json
+
+$(NPM_STAMP): $(CONTRACT_TOOLS)/package.json $(CONTRACT_TOOLS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm not found (Node.js 18.18+ and npm)"; exit 1; }
+	@cd $(CONTRACT_TOOLS) && npm ci -s --ignore-scripts --prefer-offline --no-audit --no-fund
+	@touch $(NPM_STAMP)
+
 run: $(STAMP)
 	$(BIN)/jisso up
 
@@ -34,10 +47,11 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check libs services devtools tests bench
 	$(BIN)/ruff format --check libs services devtools tests bench
 	$(BIN)/mypy libs services devtools
+	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn $(OPENAPI_DOCUMENTS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix libs services devtools tests bench
@@ -47,7 +61,7 @@ openapi: $(STAMP)
 	$(BIN)/jisso openapi
 
 clean:
-	rm -rf $(VENV) .jisso
+	rm -rf $(VENV) .jisso $(CONTRACT_TOOLS)/node_modules
 
 lock: $(STAMP)
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev --extra embedded --python-version 3.11 -o requirements.lock
