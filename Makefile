@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format bench fuzz openapi clean lock
+.PHONY: run test check lint format bench fuzz openapi sdk clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,19 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# The contract tools from the npm registry (Spectral, openapi-typescript, tsc), exactly as
+# tools/contract/package-lock.json pins them; node_modules stays there between runs. No install
+# scripts run: the one a dependency has only reports usage.
+CONTRACT_TOOLS := tools/contract
+NODE_BIN := $(CONTRACT_TOOLS)/node_modules/.bin
+NPM_STAMP := $(CONTRACT_TOOLS)/node_modules/.installed
+OPENAPI_DOCUMENTS := openapi/registry.json openapi/review.json openapi/notify.json
+
+$(NPM_STAMP): $(CONTRACT_TOOLS)/package.json $(CONTRACT_TOOLS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make: npm not found (Node.js 18.18+ and npm)"; exit 1; }
+	@cd $(CONTRACT_TOOLS) && npm ci -s --ignore-scripts --prefer-offline --no-audit --no-fund
+	@touch $(NPM_STAMP)
 
 run: $(STAMP)
 	$(BIN)/jisso up
@@ -34,20 +47,27 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: $(STAMP)
-	$(BIN)/ruff check libs services devtools tests bench
-	$(BIN)/ruff format --check libs services devtools tests bench
-	$(BIN)/mypy libs services devtools
+lint: $(STAMP) $(NPM_STAMP)
+	$(BIN)/ruff check libs services devtools tools tests bench
+	$(BIN)/ruff format --check libs services devtools tools tests bench
+	$(BIN)/mypy libs services devtools tools
+	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn $(OPENAPI_DOCUMENTS)
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix libs services devtools tests bench
-	$(BIN)/ruff format libs services devtools tests bench
+	$(BIN)/ruff check --fix libs services devtools tools tests bench
+	$(BIN)/ruff format libs services devtools tools tests bench
 
 openapi: $(STAMP)
 	$(BIN)/jisso openapi
 
+# Partners' clients from the committed openapi/*.json into clients/ (not committed): a Python
+# package per service and TypeScript types, type-checked; any warning not explained in
+# tools/contract/known_warnings.py fails it (tools/contract/sdk.py).
+sdk: $(STAMP) $(NPM_STAMP)
+	$(BIN)/python -m tools.contract.sdk
+
 clean:
-	rm -rf $(VENV) .jisso
+	rm -rf $(VENV) .jisso $(CONTRACT_TOOLS)/node_modules clients
 
 lock: $(STAMP)
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev --extra embedded --python-version 3.11 -o requirements.lock
