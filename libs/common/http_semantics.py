@@ -33,7 +33,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.common.errors import DomainError, Problem, UnsupportedMediaType, problem_response
+from libs.common.errors import (
+    DomainError,
+    Problem,
+    UnsupportedMediaType,
+    problem_base_of,
+    problem_response,
+)
 
 METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -181,7 +187,11 @@ def install(app: FastAPI) -> None:
             # Accept-Patch for PATCH).
             header = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}.get(request.method)
             headers = {header: takes} if header else {}
-            return problem_response(415, problem.to_problem(request.url.path), headers)
+            return problem_response(
+                415,
+                problem.to_problem(request.url.path, base=problem_base_of(request.scope)),
+                headers,
+            )
         return await validation(request, exc)
 
     app.add_exception_handler(405, method_not_allowed)

@@ -18,6 +18,16 @@ _UNAVAILABLE = "unavailable"
 
 MEMBERS = (
     member(
+        "offered",
+        "この操作が応答できる形式（the media types this operation answers in）",
+        "not-acceptable",
+    ),
+    member(
+        "accepted",
+        "この操作が受け付ける本文の形式（the body media types this operation takes）",
+        "unsupported-media-type",
+    ),
+    member(
         "rule",
         "破った規則のコード（the code of the rule broken: see the rule codes）",
         RULE_VIOLATION,

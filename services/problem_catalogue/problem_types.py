@@ -5,7 +5,7 @@ client should do."""
 from __future__ import annotations
 
 from libs.common.problem_catalogue import ProblemType
-from services.problem_catalogue.vocabulary import EVERY_SERVICE, NOTIFY, REGISTRY, REVIEW
+from services.problem_catalogue.vocabulary import EVERY_SERVICE, NOTIFY, REVIEW
 
 PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType(
@@ -90,14 +90,27 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
         EVERY_SERVICE,
     ),
     ProblemType(
+        "not-acceptable",
+        406,
+        "要求された形式では応答できません",
+        "Not acceptable",
+        "Accept ヘッダーが、この操作の応答の形式（JSON、CSV、XLSX、HTML）のどれも許さないとき"
+        "（Accept allows none of the types this operation answers in）",
+        "offered の形式のどれかを Accept に含めて送り直す（send it again accepting one of "
+        "`offered`）",
+        EVERY_SERVICE,
+    ),
+    ProblemType(
         "unsupported-media-type",
         415,
         "この形式は受け付けられません",
         "Unsupported media type",
-        "取り込みの本文が CSV（text/csv、text/plain、application/octet-stream）でも "
-        "multipart/form-data でもないとき（an import's body is neither CSV nor a multipart form）",
-        "Content-Type を直して送り直す（send it again with one of those content types）",
-        (REGISTRY,),
+        "本文の Content-Type をこの操作が受け付けないとき。取り込みは CSV（text/csv、text/plain、"
+        "application/octet-stream）か multipart/form-data（the body's Content-Type is not one "
+        "this operation takes; an import takes CSV or a multipart form）",
+        "受け付ける形式（accepted、Accept-Post / Accept-Patch ヘッダー）で送り直す（send it "
+        "again in one of `accepted`, also in the Accept-Post or Accept-Patch header）",
+        EVERY_SERVICE,
     ),
     ProblemType(
         "validation",

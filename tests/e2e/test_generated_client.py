@@ -128,19 +128,25 @@ def _create_with_an_idempotency_key(client: Any, project: Any) -> None:
     assert again.parsed.id == first.parsed.id
     assert again.headers["Idempotent-Replayed"] == "true"
 
-    # POST /v1/contacts declares no Idempotency-Key (nor does the server honour one yet), so
-    # create_contact takes none: the key goes as a header of the client, unchecked.
+    # Every POST takes the key (the route class's): a retried contact is the first one again.
+    contact_key = str(uuid.uuid4())
+    new_contact = ContactCreate(
+        name="SDK 担当",
+        email=f"sdk-{key[:8]}@example.jp",
+        stakeholder_category=StakeholderCategory.LOCAL_GOVERNMENT,
+        lg_code=project.proposers[0].lg_code,
+    )
     contact = create_contact.sync_detailed(
-        client=client.with_headers({"Idempotency-Key": str(uuid.uuid4())}),
-        body=ContactCreate(
-            name="SDK 担当",
-            email=f"sdk-{key[:8]}@example.jp",
-            stakeholder_category=StakeholderCategory.LOCAL_GOVERNMENT,
-            lg_code=project.proposers[0].lg_code,
-        ),
+        client=client, body=new_contact, idempotency_key=contact_key
+    )
+    retried = create_contact.sync_detailed(
+        client=client, body=new_contact, idempotency_key=contact_key
     )
     assert isinstance(contact.parsed, ContactOut), contact.content
     assert contact.headers["Location"] == f"/v1/contacts/{contact.parsed.id}"
+    assert isinstance(retried.parsed, ContactOut), retried.content
+    assert retried.parsed.id == contact.parsed.id
+    assert retried.headers["Idempotent-Replayed"] == "true"
 
 
 def _read_a_problem(client: Any) -> None:
