@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -15,15 +14,6 @@ from services.review.continuation.applications.schemas import SECTION_HELP
 from services.review.continuation.models import ContinuationAssignment
 from services.review.continuation.states import ContinuationAssessmentState
 from services.review.reviewers.models import Reviewer
-
-Criterion = Literal["future_vision", "achievements", "plan"]
-CRITERIA: tuple[Criterion, ...] = ("future_vision", "achievements", "plan")
-CRITERION_LABELS = {
-    "future_vision": "目指す将来像",
-    "achievements": "事業成果",
-    "plan": "今後の事業計画",
-}
-
 
 REVIEWER_SUBJECT = "審査員（the reviewer's subject, as registered under /v1/reviewers）"
 REVIEWER_NAME = "審査員の氏名（the reviewer's name）"
