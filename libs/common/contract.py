@@ -228,6 +228,20 @@ def _contract_name(generated: str) -> str | None:
     return None
 
 
+def _objects(node: Any) -> list[dict[str, Any]]:
+    """Every JSON object within ``node``, itself included (a list: callers may change them)."""
+    found: list[dict[str, Any]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            found.append(current)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
 def _rename_schemas(document: Document) -> None:
     schemas = document.get("components", {}).get("schemas", {})
     renamed = {old: new for old in schemas if (new := _contract_name(old))}
@@ -235,19 +249,10 @@ def _rename_schemas(document: Document) -> None:
         schemas[new] = schemas.pop(old)
         schemas[new]["title"] = new
     prefix = "#/components/schemas/"
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.removeprefix(prefix) in renamed:
-                node["$ref"] = prefix + renamed[ref.removeprefix(prefix)]
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(document)
+    for node in _objects(document):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.removeprefix(prefix) in renamed:
+            node["$ref"] = prefix + renamed[ref.removeprefix(prefix)]
     document["components"]["schemas"] = dict(sorted(schemas.items()))
 
 
@@ -274,41 +279,32 @@ def component_schema(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-def _hoist_definitions(node: Any, schemas: dict[str, Any]) -> None:
+def _hoist_definitions(document: Document) -> None:
     """A schema a route wrote itself (``openapi_extra`` with ``component_schema``) carries its
     models in ``$defs``: they become components like the rest."""
-    if isinstance(node, dict):
+    schemas = document["components"]["schemas"]
+    for node in _objects(document["paths"]):
         for name, schema in node.pop("$defs", {}).items():
             schemas.setdefault(name, schema)
-        for value in node.values():
-            _hoist_definitions(value, schemas)
-    elif isinstance(node, list):
-        for value in node:
-            _hoist_definitions(value, schemas)
 
 
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 
 
-def _integer_bounds(node: Any) -> None:
+def _integer_bounds(document: Document) -> None:
     """FastAPI writes an integer's bounds as floats (``"maximum": 2100.0``), which a generator
     types as a float: a whole bound is written as the integer it is."""
-    if isinstance(node, dict):
+    for node in _objects(document):
         for key in _BOUNDS:
             value = node.get(key)
             if isinstance(value, float) and value.is_integer():
                 node[key] = int(value)
-        for value in node.values():
-            _integer_bounds(value)
-    elif isinstance(node, list):
-        for value in node:
-            _integer_bounds(value)
 
 
 def finish(document: Document, *, servers: list[dict[str, Any]]) -> Document:
     """The generated ``document`` finished as described in the module docstring."""
     _integer_bounds(document)
-    _hoist_definitions(document["paths"], document["components"]["schemas"])
+    _hoist_definitions(document)
     _rename_schemas(document)
     guarded_paths = set()
     for path, _, operation in _operations(document):
