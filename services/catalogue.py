@@ -10,7 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, get_args
 
+from pydantic_settings import BaseSettings
+
 from libs.common.settings import ServiceSpec, register_services
+from services.notify.config import NotifySettings
+from services.review.config import ReviewSettings
 
 ServiceName = Literal["registry", "review", "notify"]
 SERVICE_NAMES: tuple[ServiceName, ...] = get_args(ServiceName)
@@ -23,6 +27,12 @@ _PORTS: dict[ServiceName, tuple[int, int]] = {
     "notify": (8003, 9103),
 }
 
+# Each service's own knobs under its prefix (``NOTIFY_…``, ``REVIEW_…``), read by it alone.
+_OWN_SETTINGS: dict[ServiceName, type[BaseSettings]] = {
+    "notify": NotifySettings,
+    "review": ReviewSettings,
+}
+
 SERVICES: tuple[ServiceSpec, ...] = tuple(
     ServiceSpec(
         name,
@@ -30,6 +40,7 @@ SERVICES: tuple[ServiceSpec, ...] = tuple(
         metrics_port=metrics,
         migrations=_HERE / name / "migrations",
         mails_links=name == "notify",
+        own_settings=_OWN_SETTINGS.get(name),
     )
     for name, (api, metrics) in _PORTS.items()
 )

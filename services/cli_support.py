@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 
 from libs.common.db import async_url, create_engine
 from libs.common.errors import ServiceUnavailable
-from libs.common.settings import Settings, load_settings
+from libs.common.settings import Settings, UnknownVariable, load_settings
 from services.stack import (
     DATA_DIR_VARIABLE,
     DEFAULT_DATA_DIR,
@@ -71,6 +71,8 @@ def command_settings(
     except ValidationError as exc:
         problems = "; ".join(_refusal(error) for error in exc.errors(include_input=False))
         refuse(f"refusing to start {service}: {problems}")
+    except UnknownVariable as exc:
+        refuse(f"refusing to start {service}: {exc}")
     for needed, variable, value in (
         (database, "DATABASE_URL", settings.database_url),
         (redis, "REDIS_URL", settings.redis_url),

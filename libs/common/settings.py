@@ -2,20 +2,22 @@
 
 Shared values have no prefix (``DATABASE_URL``, ``REDIS_URL``, ``SMTP_URL``, ``JWT_SECRET`` …) so
 one environment serves the whole system; each service may override any of them with its own prefix
-(``REGISTRY_DATABASE_URL``, ``REVIEW_REDIS_URL``, ``NOTIFY_SMTP_URL`` …) to point at its own
-servers.
+(``REGISTRY_DATABASE_URL``, ``REVIEW_REDIS_URL``, ``REVIEW_JWT_SECRET`` …) to point at its own
+servers or keys. A prefixed variable that no setting reads is refused, not ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, create_model, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.common.key_strength import weakness
@@ -43,6 +45,9 @@ class ServiceSpec:
     migrations: Path  # the service's Alembic folder
     # It mails personal links (RSVP, unsubscribe) built on PUBLIC_BASE_URL, which it then needs.
     mails_links: bool = False
+    # The service's own knobs under its prefix (``NOTIFY_SEND_RATE_PER_SECOND``): their names
+    # are known prefixed variables, not typos (`refuse_unknown_prefixed`).
+    own_settings: type[BaseSettings] | None = None
 
 
 _registered: dict[str, ServiceSpec] = {}
@@ -232,12 +237,15 @@ def _listed(secrets: str) -> list[str]:
 def load_settings(service: str, **overrides: object) -> Settings:
     """Shared variables first, then the service's prefixed variables win, then `overrides`.
 
-    An override ``<name>_url`` (``registry_url=…``) sets that peer's entry in `service_urls`."""
+    Every field may be prefixed (``REVIEW_JWT_SECRET``); a prefixed variable that names nothing
+    this service reads (``REVIEW_JWT_SECRT``) is refused (:class:`UnknownVariable`) rather than
+    silently ignored. An override ``<name>_url`` (``registry_url=…``) sets that peer's entry in
+    `service_urls`."""
     service_spec(service)  # a registered service, or a LookupError naming the known ones
+    refuse_unknown_prefixed(service)
     shared = Settings(service=service)
-    prefixed = _PrefixedSettings.for_service(service)
     values = shared.model_dump()
-    values.update({k: v for k, v in prefixed.items() if v not in (None, "")})
+    values.update({k: v for k, v in _prefixed_values(service).items() if v not in (None, "")})
     urls = dict(shared.service_urls)
     for name in _registered:
         if f"{name}_url" in overrides:
@@ -246,19 +254,70 @@ def load_settings(service: str, **overrides: object) -> Settings:
     return Settings(**values)
 
 
-class _PrefixedSettings:
-    @staticmethod
-    def for_service(service: str) -> dict[str, object]:
-        class Prefixed(BaseSettings):
-            model_config = SettingsConfigDict(env_prefix=f"{service.upper()}_", extra="ignore")
-            database_url: str | None = None
-            redis_url: str | None = None
-            smtp_url: str | None = None
-            cors_origins: str | None = None
-            log_level: str | None = None
-            metrics_port: int | None = None
+# Not read per service: the service's name itself, and the peers' URLs (each ``<NAME>_URL``).
+_UNPREFIXED_FIELDS = frozenset({"service", "service_urls"})
 
-        return Prefixed().model_dump()
+
+@lru_cache
+def _prefixed_model(service: str) -> type[BaseSettings]:
+    """A model generated from `Settings`' fields, each optional text read with ``<SERVICE>_``
+    (`Settings` validates it after the shared values merge): a field added to `Settings` is
+    prefixable without a second list to keep in step."""
+
+    class Prefixed(BaseSettings):
+        model_config = SettingsConfigDict(
+            env_prefix=f"{service.upper()}_", extra="ignore", env_file=None
+        )
+
+    fields: dict[str, Any] = {
+        name: (str | None, None) for name in Settings.model_fields if name not in _UNPREFIXED_FIELDS
+    }
+    return create_model(f"{service.title()}PrefixedSettings", __base__=Prefixed, **fields)
+
+
+def _prefixed_values(service: str) -> dict[str, object]:
+    return _prefixed_model(service)().model_dump()
+
+
+class UnknownVariable(ValueError):
+    """A ``<SERVICE>_…`` variable that no setting of that service reads: a typo would otherwise
+    leave the shared value (a development key, another service's database) silently in force."""
+
+
+# Kubernetes sets these for every Service in the namespace (``REVIEW_SERVICE_HOST``,
+# ``REVIEW_PORT_8002_TCP_ADDR`` …): a Service named like a jisso service shares its prefix.
+_SERVICE_LINK = re.compile(r"(SERVICE_HOST|SERVICE_PORT(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_\w+)?)?)")
+
+
+def prefixed_names(service: str) -> frozenset[str]:
+    """Every variable name with ``<SERVICE>_`` that this service reads: `Settings`' fields, the
+    service's own settings class (its `ServiceSpec`), and its peer URL ``<SERVICE>_URL``."""
+    prefix = f"{service.upper()}_"
+    names = {prefix + name.upper() for name in Settings.model_fields} - {
+        prefix + name.upper() for name in _UNPREFIXED_FIELDS
+    }
+    names.add(prefix + "URL")
+    own = _registered[service].own_settings
+    if own is not None:
+        names |= {prefix + name.upper() for name in own.model_fields}
+    return frozenset(names)
+
+
+def refuse_unknown_prefixed(service: str) -> None:
+    prefix = f"{service.upper()}_"
+    known = prefixed_names(service)
+    for variable in sorted(os.environ):
+        name = variable.upper()
+        if not name.startswith(prefix) or name in known:
+            continue
+        if _SERVICE_LINK.fullmatch(name.removeprefix(prefix)):
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f": did you mean {close[0]}?" if close else ""
+        raise UnknownVariable(
+            f"{variable} is set but {service} reads no such setting{hint} "
+            f"(each {prefix}… variable overrides one setting of {service})"
+        )
 
 
 @lru_cache
