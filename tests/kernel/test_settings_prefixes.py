@@ -43,7 +43,9 @@ def test_an_unknown_prefixed_variable_is_refused_with_the_close_match(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REVIEW_JWT_SECRT", A_SECRET)
-    with pytest.raises(UnknownVariable, match="REVIEW_JWT_SECRT .* did you mean REVIEW_JWT_SECRET"):
+    with pytest.raises(
+        UnknownVariable, match=r"REVIEW_JWT_SECRT .* did you mean REVIEW_JWT_SECRET\?"
+    ):
         load_settings("review")
     load_settings("registry")  # another service's prefix is not this one's concern
 
