@@ -12,7 +12,7 @@ from typing import Any
 import typer
 import yaml
 
-from libs.common.settings import Settings, _PrefixedSettings
+from libs.common.settings import Settings, prefixed_names
 from services.catalogue import SERVICE_NAMES
 from tests.deploy.kustomize import Doc, _containers_of_all, _id, _pod_spec, render
 
@@ -105,15 +105,11 @@ def settings_variables() -> set[str]:
 
 
 def known_variables() -> set[str]:
-    """Settings' variables, the per-service overrides and the services' own knobs."""
-    from services.notify.config import NotifySettings
-    from services.review.config import ReviewSettings
-
+    """Settings' variables, the per-service overrides and the services' own knobs (the same
+    list the settings refuse an unknown prefixed variable by)."""
     known = settings_variables()
     for service in SERVICE_NAMES:
-        known |= {f"{service.upper()}_{f.upper()}" for f in _PrefixedSettings.for_service(service)}
-    known |= {f"NOTIFY_{f.upper()}" for f in NotifySettings.model_fields}
-    known |= {f"REVIEW_{f.upper()}" for f in ReviewSettings.model_fields}
+        known |= prefixed_names(service)
     return known
 
 
