@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.deploy.kustomize import Doc, _id, render
-from tests.deploy.manifests import K8S, OVERLAYS, base, of_kind
+from tests.deploy.manifests import K8S, OVERLAYS, base, kubectl_kustomize, of_kind
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 @pytest.mark.parametrize("name", OVERLAYS)
 def test_the_renderer_agrees_with_kubectl_kustomize(name: str, tmp_path: Path) -> None:
-    tree = tmp_path / "k8s"
-    shutil.copytree(K8S, tree)
-    example = tree / "overlays" / name / "secrets.env.example"
-    if example.exists():
-        (tree / "overlays" / name / "secrets.env").write_text(example.read_text())
-    output = subprocess.run(
-        ["kubectl", "kustomize", str(tree / "overlays" / name)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    theirs_docs = kubectl_kustomize(name, tmp_path)
 
     def normal(documents: list[Doc] | tuple[Doc, ...]) -> dict[tuple[str, str], str]:
         for doc in documents:  # kustomize wraps long base64 values
@@ -36,8 +23,8 @@ def test_the_renderer_agrees_with_kubectl_kustomize(name: str, tmp_path: Path) -
                 doc["data"] = {k: base64.b64decode(v) for k, v in doc["data"].items()}
         return {_id(d): json.dumps(d, sort_keys=True, default=str) for d in documents}
 
-    theirs = normal([d for d in yaml.safe_load_all(output) if d])
-    ours = normal(render(tree / "overlays" / name))
+    theirs = normal(theirs_docs)
+    ours = normal(render(tmp_path / "k8s" / "overlays" / name))
     assert sorted(ours) == sorted(theirs)
     for key in theirs:
         assert json.loads(ours[key]) == json.loads(theirs[key]), key
