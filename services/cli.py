@@ -12,11 +12,12 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from prometheus_client import start_http_server
 
 from libs.common.auth import Role, mint_token
 from libs.common.header_limits import http_protocol
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
+from libs.common.liveness import Heartbeat
+from libs.common.liveness import serve as serve_liveness
 from libs.common.logging import configure_logging
 from libs.common.programmes import LEGEND, normalise_reference
 from libs.common.scheduler import run_scheduler
@@ -138,7 +139,8 @@ def worker(
     service: Annotated[list[str] | None, typer.Option(help="Only these services' queues")] = None,
     burst: Annotated[bool, typer.Option(help="Exit when the queues are empty")] = False,
     metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus job metrics on this port")
+        int | None,
+        typer.Option(help="Serve Prometheus metrics and /healthz (liveness) on this port"),
     ] = None,
     job_timeout: Annotated[
         int | None,
@@ -153,21 +155,30 @@ def worker(
     names = _services(service)
     # any refused before a worker starts
     settings = [command_settings(name, redis=True, server=True) for name in names]
-    if metrics_port:
-        start_http_server(metrics_port)
     configure_logging(settings[0].log_level, "worker")
+    heartbeat = Heartbeat()
+    if metrics_port:
+        serve_liveness(metrics_port, heartbeat)
     specs = [runtime.worker_spec(n) for n in names]
     for spec in specs:
         spec.job_timeout = job_timeout or spec.job_timeout
-    asyncio.run(run_workers(specs, burst=burst))
+    asyncio.run(run_workers(specs, burst=burst, heartbeat=heartbeat))
 
 
 @app.command()
-def scheduler() -> None:
+def scheduler(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve Prometheus metrics and /healthz (liveness) on this port"),
+    ] = None,
+) -> None:
     """Enqueue the periodic sweeps of every service (one active scheduler; a second one idles)."""
     settings = command_settings("registry", database=False, redis=True, server=True)
     configure_logging(settings.log_level, "scheduler")
-    asyncio.run(run_scheduler(settings.redis_url, runtime.periodic_sweeps()))
+    heartbeat = Heartbeat()
+    if metrics_port:
+        serve_liveness(metrics_port, heartbeat)
+    asyncio.run(run_scheduler(settings.redis_url, runtime.periodic_sweeps(), heartbeat=heartbeat))
 
 
 @app.command()

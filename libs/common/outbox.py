@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from arq.connections import ArqRedis
 from sqlalchemy import (
     Column,
     DateTime,
@@ -41,7 +40,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.logging import current_request_id
-from libs.common.queue import connect, publish
+from libs.common.queue import QueueRedis, connect, publish
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier
 from libs.common.unit_of_work import note_outbox_messages, unit_of_work
 
@@ -142,7 +141,7 @@ class OutboxRelay:
 
     sessionmaker: async_sessionmaker[AsyncSession]
     outbox: Table
-    redis: ArqRedis | None = None
+    redis: QueueRedis | None = None
     redis_url: str | None = None
     limit: int = 50
 
@@ -162,7 +161,7 @@ class OutboxRelay:
 async def relay(
     sessionmaker: async_sessionmaker[AsyncSession],
     outbox: Table,
-    redis: ArqRedis,
+    redis: QueueRedis,
     *,
     ids: list[uuid.UUID] | None = None,
     older_than: timedelta | None = None,
@@ -191,7 +190,7 @@ async def relay(
 
 
 async def _relay_batch(
-    sessionmaker: async_sessionmaker[AsyncSession], outbox: Table, redis: ArqRedis, query: Any
+    sessionmaker: async_sessionmaker[AsyncSession], outbox: Table, redis: QueueRedis, query: Any
 ) -> tuple[int, bool]:
     """One transaction's rows; False when Redis failed and the rest must wait for the sweep."""
     published = 0

@@ -2,6 +2,10 @@
 
 Each run of a sweep has a job id made of its name and its time slot, so a second scheduler (or a
 restart within the slot) cannot enqueue it twice; a Redis lock keeps a second scheduler idle anyway.
+
+The lock is redis-py's :class:`~redis.asyncio.lock.Lock`: taken with ``SET NX PX`` and a token,
+renewed and released by Lua scripts that compare the token and act in one step, so a scheduler
+whose lock expired (paused, cut off) can neither renew nor delete the lock another now holds.
 """
 
 from __future__ import annotations
@@ -9,21 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from arq.connections import ArqRedis
-from redis.exceptions import RedisError
+from prometheus_client import Gauge
+from redis.exceptions import LockError, RedisError
 
-from libs.common.queue import connect, publish
+from libs.common.liveness import Heartbeat
+from libs.common.queue import ROUTINE_KEY, QueueRedis, connect, publish
 
 log = structlog.get_logger(__name__)
 LOCK_KEY = "jisso:scheduler:lock"
 # While Redis is away at start-up: 0.5, 1, 2 … seconds between attempts, never more than this.
 RECONNECT_MAX_DELAY_SECONDS = 10.0
+LEADING = Gauge("jisso_scheduler_leading", "1 while this scheduler holds the lock and enqueues")
 
 
 @dataclass(frozen=True)
@@ -41,23 +46,30 @@ def slot_of(now: datetime, every: timedelta) -> datetime:
 
 
 class Scheduler:
-    def __init__(self, redis: ArqRedis, periodics: Sequence[Periodic], lock_ttl: float = 15.0):
+    def __init__(self, redis: QueueRedis, periodics: Sequence[Periodic], lock_ttl: float = 15.0):
         self.redis = redis
         self.periodics = periodics
-        self.lock_ttl = lock_ttl
-        self.token = uuid.uuid4().hex
+        # thread_local=False: the token belongs to this scheduler, not to whichever thread asks.
+        self.lock = redis.lock(LOCK_KEY, timeout=lock_ttl, blocking=False, thread_local=False)
+        self.leading = False
         self.last_slot: dict[str, datetime] = {}
 
     async def hold_lock(self) -> bool:
-        """Take or renew the lock; only its holder enqueues."""
-        ttl_ms = int(self.lock_ttl * 1000)
-        if await self.redis.set(LOCK_KEY, self.token, nx=True, px=ttl_ms):
-            return True
-        holder = await self.redis.get(LOCK_KEY)
-        if holder is not None and holder.decode() == self.token:
-            await self.redis.pexpire(LOCK_KEY, ttl_ms)
-            return True
-        return False
+        """Renew the lock this scheduler holds, or take it when free; only its holder enqueues."""
+        if self.leading:
+            try:
+                # Resets the expiry only while the stored token is still ours (one Lua call).
+                await self.lock.reacquire()
+            except LockError:  # LockNotOwnedError included: it expired and maybe another took it
+                log.warning("scheduler_lost_lock")
+                self.lock.local.token = None
+                self.leading = False
+        if not self.leading:
+            self.leading = await self.lock.acquire(blocking=False)
+            if self.leading:
+                log.info("scheduler_leading")
+        LEADING.set(1 if self.leading else 0)
+        return self.leading
 
     async def tick(self, now: datetime | None = None) -> list[str]:
         """Enqueue every periodic whose slot has not been enqueued yet; returns the job ids."""
@@ -74,7 +86,7 @@ class Scheduler:
                 self.redis,
                 queue=periodic.queue,
                 function=periodic.function,
-                payload={"as_of": slot.isoformat()},
+                payload={"as_of": slot.isoformat(), ROUTINE_KEY: True},
                 job_id=job_id,
             )
             self.last_slot[periodic.name] = slot
@@ -82,23 +94,36 @@ class Scheduler:
         return enqueued
 
     async def release(self) -> None:
-        holder = await self.redis.get(LOCK_KEY)
-        if holder is not None and holder.decode() == self.token:
-            await self.redis.delete(LOCK_KEY)
+        """Give the lock up at once (a stopping scheduler), if it is still ours; else leave it."""
+        if not self.leading:
+            return
+        self.leading = False
+        LEADING.set(0)
+        try:
+            await self.lock.release()
+        except (LockError, RedisError) as exc:  # expired and maybe retaken, or Redis is away
+            log.warning("scheduler_lock_not_released", error=str(exc) or type(exc).__name__)
 
 
-async def run_scheduler(redis_url: str, periodics: Sequence[Periodic], tick: float = 1.0) -> None:
+async def run_scheduler(
+    redis_url: str,
+    periodics: Sequence[Periodic],
+    tick: float = 1.0,
+    heartbeat: Heartbeat | None = None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    redis = await wait_for_redis(redis_url, stop)
+    heartbeat = heartbeat or Heartbeat()
+    redis = await wait_for_redis(redis_url, stop, heartbeat=heartbeat)
     if redis is None:
         log.info("scheduler_stopped_before_redis_answered")
         return
     scheduler = Scheduler(redis, periodics)
     log.info("scheduler_started", periodics=[p.name for p in periodics])
     while not stop.is_set():
+        heartbeat.beat()
         try:
             await scheduler.tick()
         except Exception as exc:  # Redis away: keep trying, the slots are replayed by job id.
@@ -113,7 +138,8 @@ async def wait_for_redis(
     stop: asyncio.Event,
     first_delay: float = 0.5,
     max_delay: float = RECONNECT_MAX_DELAY_SECONDS,
-) -> ArqRedis | None:
+    heartbeat: Heartbeat | None = None,
+) -> QueueRedis | None:
     """Connect, retrying with a doubling delay until Redis answers; None when stopped first.
 
     A scheduler started before Redis (a node reboot, compose starting everything at once) must
@@ -124,6 +150,8 @@ async def wait_for_redis(
     delay = first_delay
     attempt = 1
     while not stop.is_set():
+        if heartbeat is not None:  # waiting for Redis is alive, not wedged
+            heartbeat.beat()
         try:
             return await connect(redis_url)
         except (OSError, RedisError, TimeoutError) as exc:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from arq.connections import ArqRedis
 from arq.jobs import Job
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from devtools.embedded import EmbeddedRedis, EmbeddedSmtp, free_port
 from devtools.supervisor import Child, log_path, reap, start_child, stop_child
 from libs.common.auth import Role, mint_token
-from libs.common.queue import connect, deserialize, publish, queue_name
+from libs.common.queue import QueueRedis, connect, deserialize, publish, queue_name
 from libs.common.settings import Settings, load_settings
 from services.catalogue import SERVICE_NAMES, ServiceName
 
@@ -84,7 +83,7 @@ class System:
         self.paused: set[str] = set()
         self.env: dict[str, str] = {}
         self.engine: AsyncEngine = create_async_engine(database_url, pool_size=2)
-        self.redis: ArqRedis | None = None
+        self.redis: QueueRedis | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 

@@ -9,20 +9,19 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from arq.connections import ArqRedis
 from arq.worker import Retry
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.errors import ServiceUnavailable
 from libs.common.outbox import add_message, claim_effect, rearm, rearmed_count, relay
-from libs.common.queue import MAX_TRIES, job, queue_name
+from libs.common.queue import MAX_TRIES, QueueRedis, job, queue_name
 from services.registry.models import applied_effects, outbox
 
 
 @pytest.fixture
 async def test_queue(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis
 ) -> AsyncIterator[str]:
     name = f"test-{uuid.uuid4().hex[:8]}"
     yield name
@@ -41,13 +40,13 @@ async def write_messages(
         ]
 
 
-async def queued_job_ids(redis: ArqRedis, queue: str) -> list[str]:
+async def queued_job_ids(redis: QueueRedis, queue: str) -> list[str]:
     members = await redis.zrange(queue_name(queue), 0, -1)
     return sorted(m.decode() for m in members)
 
 
 async def test_two_relays_at_once_publish_each_row_exactly_once(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     ids = await write_messages(committed, test_queue, 50)
 
@@ -65,10 +64,10 @@ async def test_two_relays_at_once_publish_each_row_exactly_once(
 
 
 async def test_a_row_written_while_redis_is_down_goes_out_with_the_sweep(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     (message_id,) = await write_messages(committed, test_queue, 1)
-    unreachable = ArqRedis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    unreachable = QueueRedis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
 
     assert await relay(committed, outbox, unreachable, ids=[message_id]) == 0
     async with committed() as session:
@@ -114,7 +113,7 @@ async def test_an_effect_rolled_back_can_be_claimed_again(
 
 
 async def test_the_sweep_keeps_publishing_until_no_row_is_due(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     ids = await write_messages(committed, test_queue, 450)
 
@@ -123,7 +122,7 @@ async def test_the_sweep_keeps_publishing_until_no_row_is_due(
 
 
 async def test_a_job_out_of_tries_is_rearmed_in_the_outbox_not_dropped(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     @job
     async def extend(

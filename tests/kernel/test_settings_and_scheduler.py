@@ -6,10 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from arq.connections import ArqRedis
 from pydantic import ValidationError
 
-from libs.common.queue import queue_name
+from libs.common.queue import QueueRedis, queue_name
 from libs.common.scheduler import LOCK_KEY, Periodic, Scheduler
 from libs.common.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LINK_SECRET, load_settings
 
@@ -53,7 +52,7 @@ def test_service_prefix_overrides_shared_value(monkeypatch: pytest.MonkeyPatch) 
     assert load_settings("registry").database_url == "postgresql://shared/db"
 
 
-async def test_two_schedulers_enqueue_each_slot_once(redis: ArqRedis) -> None:
+async def test_two_schedulers_enqueue_each_slot_once(redis: QueueRedis) -> None:
     queue = f"test-{uuid.uuid4().hex[:8]}"
     periodic = [Periodic(f"{queue}.sweep", queue, "sweep", timedelta(seconds=60))]
     await redis.delete(LOCK_KEY)

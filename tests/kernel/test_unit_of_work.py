@@ -7,21 +7,20 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from arq.connections import ArqRedis
 from sqlalchemy import String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.errors import PreconditionFailed
 from libs.common.outbox import OutboxRelay, add_message
-from libs.common.queue import Payload, job, queue_name
+from libs.common.queue import Payload, QueueRedis, job, queue_name
 from libs.common.unit_of_work import discard, unit_of_work
 from services.registry.models import outbox
 
 
 @pytest.fixture
 async def test_queue(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis
 ) -> AsyncIterator[str]:
     name = f"uow-{uuid.uuid4().hex[:8]}"
     yield name
@@ -36,12 +35,12 @@ async def published_at(committed: async_sessionmaker[AsyncSession], queue: str) 
     return [row.published_at for row in rows]
 
 
-async def queued(redis: ArqRedis, queue: str) -> int:
+async def queued(redis: QueueRedis, queue: str) -> int:
     return int(await redis.zcard(queue_name(queue)))
 
 
 async def test_a_job_publishes_its_follow_up_messages_before_it_returns(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     @job
     async def decide(session: AsyncSession, payload: Payload, ctx: dict[str, object]) -> None:
@@ -56,7 +55,7 @@ async def test_a_job_publishes_its_follow_up_messages_before_it_returns(
 
 
 async def test_a_command_connects_to_redis_only_to_relay_and_publishes_after_commit(
-    committed: async_sessionmaker[AsyncSession], redis_url: str, redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis_url: str, redis: QueueRedis, test_queue: str
 ) -> None:
     relay = OutboxRelay(committed, outbox, redis_url=redis_url)
     async with unit_of_work(committed, relay=relay) as session:
@@ -68,7 +67,7 @@ async def test_a_command_connects_to_redis_only_to_relay_and_publishes_after_com
 
 
 async def test_a_failed_unit_stores_and_relays_nothing(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     relay = OutboxRelay(committed, outbox, redis)
     with pytest.raises(RuntimeError):
@@ -81,7 +80,7 @@ async def test_a_failed_unit_stores_and_relays_nothing(
 
 
 async def test_a_discarded_unit_is_a_dry_run(
-    committed: async_sessionmaker[AsyncSession], redis: ArqRedis, test_queue: str
+    committed: async_sessionmaker[AsyncSession], redis: QueueRedis, test_queue: str
 ) -> None:
     relay = OutboxRelay(committed, outbox, redis)
     async with unit_of_work(committed, relay=relay) as session:

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from arq.connections import ArqRedis
 from httpx import URL
 from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,7 +33,7 @@ from libs.common.auth import Role
 from libs.common.fiscal_year import TOKYO
 from libs.common.http import ServiceClient
 from libs.common.outbox import relay
-from libs.common.queue import connect, publish, queue_name
+from libs.common.queue import QueueRedis, connect, publish, queue_name
 from libs.common.settings import Settings
 from services.notify.campaigns.models import Campaign
 from services.notify.deliveries.models import Delivery
@@ -145,7 +144,7 @@ class Queue:
     Redis (its queue names are the same) must not take this test's jobs, nor this worker theirs."""
 
     url: str
-    redis: ArqRedis
+    redis: QueueRedis
     job_ids: list[str] = field(default_factory=list)
 
     async def tick_sender(self) -> None:

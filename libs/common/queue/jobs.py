@@ -1,5 +1,4 @@
-"""The queue, kept behind one module so arq (maintained for security fixes only) could be swapped
-here.
+"""Jobs: how they are published and how a job function runs (arq underneath).
 
 Jobs are JSON (never pickle). Every job takes one payload dict; ``_request_id`` in it carries the
 request id of whoever caused the job into the job's logs and outgoing calls.
@@ -8,16 +7,12 @@ request id of whoever caused the job into the job's logs and outgoing calls.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import structlog
-from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Retry
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.errors import ServiceUnavailable
 from libs.common.logging import bind_request_id, current_request_id
 from libs.common.metrics import observe_job
+from libs.common.queue.connection import QueueRedis, queue_name
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier, job_span
 from libs.common.unit_of_work import unit_of_work
 
@@ -37,44 +33,13 @@ RETRY_CAP_SECONDS = 60
 MAX_TRIES = 20
 # After the last try a message waits this long in the outbox before the queue gets it again.
 REARM_DELAY = timedelta(minutes=5)
-
-
-def queue_name(service: str) -> str:
-    return f"jisso:queue:{service}"
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__} into a job")
-
-
-def serialize(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, default=_default, ensure_ascii=False).encode()
-
-
-def deserialize(data: bytes) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(data)
-    return loaded
-
-
-def redis_settings(url: str) -> RedisSettings:
-    settings = RedisSettings.from_dsn(url)
-    settings.conn_timeout = 2
-    settings.conn_retries = 1
-    return settings
-
-
-async def connect(url: str) -> ArqRedis:
-    return await create_pool(
-        redis_settings(url), job_serializer=serialize, job_deserializer=deserialize
-    )
+# In the payload of a job the scheduler enqueued: a routine sweep, logged at debug unless it did
+# something (three quarters of a worker's log were sweeps finding nothing to do).
+ROUTINE_KEY = "_routine"
 
 
 async def publish(
-    redis: ArqRedis, *, queue: str, function: str, payload: Payload, job_id: str
+    redis: QueueRedis, *, queue: str, function: str, payload: Payload, job_id: str
 ) -> bool:
     """Enqueue once: arq refuses a job id it already holds, which we count as published."""
     body = dict(payload)
@@ -100,12 +65,12 @@ def job(
     fn: Callable[[AsyncSession, Payload, JobContext], Awaitable[Any]],
 ) -> Callable[[JobContext, Payload], Awaitable[Any]]:
     """Run a job in one unit of work: its effects and its effect keys commit together, and the
-    messages it wrote are published at once (``ctx["relay"]``, set by libs.common.worker).
+    messages it wrote are published at once (``ctx["relay"]``, set by libs.common.queue.worker).
 
     A transient failure rolls the unit back and runs the job again later; arq would otherwise
     record any exception as the job's final result, and the effect (a term extension waiting for
     the registry, say) would never happen. After the last try the message is re-armed in the
-    outbox (``ctx["rearm"]``, see libs.common.worker), so an outage of any length delays the
+    outbox (``ctx["rearm"]``, see libs.common.queue.worker), so an outage of any length delays the
     effect and never loses it."""
 
     @functools.wraps(fn)
@@ -113,8 +78,9 @@ def job(
         bind_request_id(payload.get("_request_id"))
         sessionmaker: async_sessionmaker[AsyncSession] = ctx["sessionmaker"]
         started = time.perf_counter()
+        routine = bool(payload.get(ROUTINE_KEY))
         with job_span(fn.__name__, payload.get(TRACE_CARRIER_KEY)):
-            log.info("job_started", function=fn.__name__)
+            (log.debug if routine else log.info)("job_started", function=fn.__name__)
             try:
                 async with unit_of_work(sessionmaker, relay=ctx.get("relay")) as session:
                     result = await fn(session, payload, ctx)
@@ -130,7 +96,8 @@ def job(
                 log.warning("job_deferred", function=fn.__name__, error=str(exc), retry_in=delay)
                 raise Retry(defer=delay) from exc
             observe_job(fn.__name__, started, result)
-            log.info("job_finished", function=fn.__name__)
+            quiet = routine and not result  # a sweep that found nothing (0, None, empty)
+            (log.debug if quiet else log.info)("job_finished", function=fn.__name__)
             return result
 
     return run

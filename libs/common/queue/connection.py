@@ -1,0 +1,58 @@
+"""Where the queue lives: arq's Redis pool, its settings, its keys.
+
+Every read of arq's Redis layout (the queue's key, its depth) is here, so a swap of the queue
+changes this package and nothing that uses it (docs/architecture.md, "Swapping the queue").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+
+# The Redis client the queue hands out: redis-py's asyncio client with arq's enqueueing on top.
+QueueRedis = ArqRedis
+
+
+def queue_name(service: str) -> str:
+    return f"jisso:queue:{service}"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} into a job")
+
+
+def serialize(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, default=_default, ensure_ascii=False).encode()
+
+
+def deserialize(data: bytes) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(data)
+    return loaded
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """The one place arq's connection settings are built (the worker's and every pool's)."""
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = 2
+    settings.conn_retries = 1
+    return settings
+
+
+async def connect(url: str) -> QueueRedis:
+    return await create_pool(
+        redis_settings(url), job_serializer=serialize, job_deserializer=deserialize
+    )
+
+
+async def queue_depth(redis: QueueRedis, service: str) -> int:
+    """Jobs waiting in a service's queue (arq keeps them in a sorted set by due time)."""
+    return int(await redis.zcard(queue_name(service)))
