@@ -27,7 +27,7 @@ from prometheus_client.registry import Collector
 
 from libs.common.metrics import ServiceMetrics
 from libs.common.outbox import rearmed_count, unsent_count
-from libs.common.queue import queue_name
+from libs.common.queue import queue_depth
 from libs.common.redis_pool import get_redis
 
 log = structlog.get_logger(__name__)
@@ -62,7 +62,7 @@ async def _refresh_queue_and_outbox(app: FastAPI) -> None:
     lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
     service_metrics.outbox_lag.labels(service).set(lag)
     redis = await get_redis(app)
-    service_metrics.queue_depth.labels(service).set(await redis.zcard(queue_name(service)))
+    service_metrics.queue_depth.labels(service).set(await queue_depth(redis, service))
 
 
 class _RefreshedOnScrape(Collector):
