@@ -27,6 +27,9 @@ APIS = SERVICE_NAMES
 ROLES = (*APIS, "worker", "scheduler", "migrate")
 INTERNAL_PATHS = {"/healthz", "/readyz", "/metrics"}
 INGRESS_CONTROLLER_NS = "ingress-nginx"
+# The metrics port of each role without an API (`jisso worker/scheduler --metrics-port`): the scrape
+# and the /healthz liveness heartbeat.
+BACKGROUND_METRICS_PORTS = {"worker": 9100}
 
 
 @cache

@@ -11,6 +11,7 @@ from services.catalogue import DEFAULT_METRICS_PORTS, DEFAULT_PORTS, SERVICE_NAM
 from tests.deploy.kustomize import Doc, _containers_of_all, _pod_spec, _split_image
 from tests.deploy.manifests import (
     APIS,
+    BACKGROUND_METRICS_PORTS,
     ROLES,
     base,
     compose_jisso_services,
@@ -52,6 +53,28 @@ def test_api_ports_are_the_default_ports(docs: tuple[Doc, ...]) -> None:
         (port,) = service["spec"]["ports"]
         assert port["port"] == DEFAULT_PORTS[name]
         assert port["targetPort"] in {p["name"] for p in container["ports"]}
+
+
+def test_the_background_roles_serve_metrics_and_liveness_on_their_port(
+    docs: tuple[Doc, ...],
+) -> None:
+    """The worker and the scheduler open one port, `--metrics-port`: the scrape and /healthz."""
+    for role, port in BACKGROUND_METRICS_PORTS.items():
+        container = container_of(docs, role)
+        _, params = parse_cli(container["args"])
+        assert params["metrics_port"] == port, role
+        assert container["ports"] == [{"name": "metrics", "containerPort": port, "protocol": "TCP"}]
+        annotations = workload_of(docs, role)["spec"]["template"]["metadata"]["annotations"]
+        assert annotations == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(port),
+            "prometheus.io/path": "/metrics",
+        }
+        for probe in ("livenessProbe", "startupProbe"):
+            assert container[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}, role
+        # The heartbeat goes stale after 30 s; a few failed probes on top, not one blip.
+        assert container["livenessProbe"]["failureThreshold"] >= 3
+        assert "readinessProbe" not in container  # no Service routes to them
 
 
 def test_probes_hit_routes_the_apps_serve(docs: tuple[Doc, ...]) -> None:

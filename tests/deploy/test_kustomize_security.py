@@ -6,8 +6,10 @@ from services.catalogue import DEFAULT_METRICS_PORTS, DEFAULT_PORTS
 from tests.deploy.kustomize import Doc, _pod_spec
 from tests.deploy.manifests import (
     APIS,
+    BACKGROUND_METRICS_PORTS,
     INGRESS_CONTROLLER_NS,
     INTERNAL_PATHS,
+    ROLES,
     allows,
     of_kind,
     one,
@@ -64,6 +66,15 @@ def test_network_policies(docs: tuple[Doc, ...]) -> None:
     for name in ("worker", "scheduler"):
         assert not allows(docs, from_namespace=INGRESS_CONTROLLER_NS, to=name, port=8000)
         assert not allows(docs, from_role="registry", to=name, port=8000)
+    # Prometheus scrapes the background roles' metrics port (where their /healthz is too: the
+    # kubelet's probes are not subject to NetworkPolicy) and nothing else reaches it.
+    for name, port in BACKGROUND_METRICS_PORTS.items():
+        assert allows(docs, from_namespace="monitoring", to=name, port=port), name
+        assert not allows(docs, from_namespace="monitoring", to=name, port=port + 1), name
+        assert not allows(docs, from_namespace=INGRESS_CONTROLLER_NS, to=name, port=port), name
+        assert not allows(docs, from_namespace="default", to=name, port=port), name
+        for source in ROLES:
+            assert not allows(docs, from_role=source, to=name, port=port), (source, name)
 
 
 def test_the_ingress_routes_every_public_path_and_no_internal_one(docs: tuple[Doc, ...]) -> None:

@@ -17,6 +17,9 @@ from tests.deploy.manifests import (
     workload_of,
 )
 
+# The gauge the worker exports (libs/common/worker.py) and prometheus-adapter serves to the HPA.
+QUEUE_DEPTH_METRIC = "jisso_queue_depth"
+
 # --- replicas, autoscaling, disruption ------------------------------------------------------------
 
 
@@ -31,7 +34,9 @@ def test_the_scheduler_is_one_and_recreated(docs: tuple[Doc, ...]) -> None:
     assert scheduler["metadata"]["name"] not in targets
 
 
-def test_every_api_and_the_worker_autoscale_on_cpu(overlay: str, docs: tuple[Doc, ...]) -> None:
+def test_every_api_autoscales_on_cpu_and_the_worker_on_queue_depth(
+    overlay: str, docs: tuple[Doc, ...]
+) -> None:
     autoscalers = {
         h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(docs, "HorizontalPodAutoscaler")
     }
@@ -40,17 +45,28 @@ def test_every_api_and_the_worker_autoscale_on_cpu(overlay: str, docs: tuple[Doc
         assert hpa["apiVersion"] == "autoscaling/v2"
         assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
         assert workload_of(docs, name)["metadata"]["name"] == name
-        assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
         # The autoscaler owns the count: a `replicas` in the Deployment would reset it on every
         # apply.
         assert "replicas" not in one(docs, "Deployment", name)["spec"]
         assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
-        # CPU utilisation is measured against the request.
-        assert container_of(docs, name)["resources"]["requests"]["cpu"]
         if overlay == "prod":
             assert hpa["spec"]["minReplicas"] >= 2
         else:
             assert hpa["spec"]["minReplicas"] == 1
+    for name in APIS:
+        (metric,) = autoscalers[name]["spec"]["metrics"]
+        assert metric["resource"]["name"] == "cpu"
+        # CPU utilisation is measured against the request.
+        assert container_of(docs, name)["resources"]["requests"]["cpu"]
+    # The worker: the jobs waiting, one worker per 50, through prometheus-adapter's external API.
+    (metric,) = autoscalers["worker"]["spec"]["metrics"]
+    assert metric == {
+        "type": "External",
+        "external": {
+            "metric": {"name": QUEUE_DEPTH_METRIC},
+            "target": {"type": "AverageValue", "averageValue": "50"},
+        },
+    }
 
 
 def test_every_api_has_a_disruption_budget(overlay: str, docs: tuple[Doc, ...]) -> None:
@@ -64,6 +80,15 @@ def test_every_api_has_a_disruption_budget(overlay: str, docs: tuple[Doc, ...]) 
             assert spec["minAvailable"] == 1
         else:  # one replica: minAvailable 1 would block every node drain
             assert spec["maxUnavailable"] == 1
+
+
+def test_a_drain_evicts_one_worker_at_a_time(docs: tuple[Doc, ...]) -> None:
+    budgets = of_kind(docs, "PodDisruptionBudget")
+    (budget,) = [b for b in budgets if matches(b["spec"]["selector"], pod_labels(docs, "worker"))]
+    assert budget["apiVersion"] == "policy/v1"
+    # In every overlay: dev's single worker can still be drained, prod's never two at once.
+    assert {k: v for k, v in budget["spec"].items() if k != "selector"} == {"maxUnavailable": 1}
+    assert not [b for b in budgets if matches(b["spec"]["selector"], pod_labels(docs, "scheduler"))]
 
 
 def test_resources_are_set_and_prod_is_larger(docs: tuple[Doc, ...]) -> None:
