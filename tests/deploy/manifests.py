@@ -29,7 +29,7 @@ INTERNAL_PATHS = {"/healthz", "/readyz", "/metrics"}
 INGRESS_CONTROLLER_NS = "ingress-nginx"
 # The metrics port of each role without an API (`jisso worker/scheduler --metrics-port`): the scrape
 # and the /healthz liveness heartbeat.
-BACKGROUND_METRICS_PORTS = {"worker": 9100}
+BACKGROUND_METRICS_PORTS = {"worker": 9100, "scheduler": 9104}
 
 
 @cache

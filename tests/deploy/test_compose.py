@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES
 from tests.deploy.manifests import (
     APIS,
+    BACKGROUND_METRICS_PORTS,
     compose,
     compose_jisso_services,
     known_variables,
@@ -32,6 +33,12 @@ def test_compose_healthchecks_and_start_order() -> None:
         assert f"127.0.0.1:{DEFAULT_PORTS[name]}/readyz" in " ".join(
             services[name]["healthcheck"]["test"]
         )
+    # The worker and the scheduler: the liveness heartbeat on the port their command passes.
+    for name, port in BACKGROUND_METRICS_PORTS.items():
+        _, params = parse_cli(services[name]["command"])
+        assert params["metrics_port"] == port
+        assert f"127.0.0.1:{port}/healthz" in " ".join(services[name]["healthcheck"]["test"])
+        assert "ports" not in services[name]  # so that `--scale worker=N` works
     for name, service in services.items():
         for dependency, condition in service.get("depends_on", {}).items():
             condition = condition["condition"]

@@ -58,7 +58,11 @@ def test_every_api_autoscales_on_cpu_and_the_worker_on_queue_depth(
         assert metric["resource"]["name"] == "cpu"
         # CPU utilisation is measured against the request.
         assert container_of(docs, name)["resources"]["requests"]["cpu"]
-    # The worker: the jobs waiting, one worker per 50, through prometheus-adapter's external API.
+    # The worker: the jobs waiting, one worker per 50, through prometheus-adapter's external API,
+    # from the gauge the worker process exports.
+    from libs.common.worker import QUEUE_DEPTH
+
+    assert [family.name for family in QUEUE_DEPTH.collect()] == [QUEUE_DEPTH_METRIC]
     (metric,) = autoscalers["worker"]["spec"]["metrics"]
     assert metric == {
         "type": "External",
