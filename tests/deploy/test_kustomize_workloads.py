@@ -3,11 +3,16 @@ Job that runs before the rollout."""
 
 from __future__ import annotations
 
+import textwrap
+
+import yaml
+
 from tests.deploy.kustomize import Doc, _id, _pod_spec
 from tests.deploy.manifests import (
     APIS,
     K8S,
     ROLES,
+    ROOT,
     container_of,
     matches,
     of_kind,
@@ -156,3 +161,17 @@ def test_the_migration_job_runs_before_the_rollout(docs: tuple[Doc, ...]) -> Non
 
 def _is_config(doc: Doc) -> bool:
     return doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "config"
+
+
+def test_the_documented_adapter_rule_serves_the_hpas_metric() -> None:
+    """docs/operations.md "Scale" gives prometheus-adapter's rule: it must name the HPA's metric and
+    not count a queue once per pod (every pod exports the same queues' depth)."""
+    text = (ROOT / "docs" / "operations.md").read_text()
+    scale = text[text.index("\n## Scale\n") :]
+    block = scale[scale.index("```yaml\n") + len("```yaml\n") :]
+    (rule,) = yaml.safe_load(textwrap.dedent(block[: block.index("```")]))["externalRules"]
+    assert rule["seriesQuery"].startswith(f"{QUEUE_DEPTH_METRIC}{{")
+    assert rule.get("name", {}).get("as", QUEUE_DEPTH_METRIC) == QUEUE_DEPTH_METRIC
+    assert rule["resources"]["overrides"]["namespace"] == {"resource": "namespace"}
+    query = rule["metricsQuery"]
+    assert query.startswith("sum by (namespace) (max by (namespace, service) (<<.Series>>")
