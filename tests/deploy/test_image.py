@@ -8,6 +8,7 @@ import shutil
 from fnmatch import fnmatch
 from pathlib import Path
 
+from services.catalogue import DEFAULT_METRICS_PORTS, DEFAULT_PORTS
 from tests.deploy.image import (
     LOCK,
     PYPROJECT,
@@ -22,7 +23,7 @@ from tests.deploy.image import (
     project_files,
     stages,
 )
-from tests.deploy.manifests import ROOT
+from tests.deploy.manifests import BACKGROUND_METRICS_PORTS, ROOT
 
 # What a developer's tree holds and a build must never send: the venv and the embedded servers'
 # data are hundreds of MB; the history and the partners' clients are not the image's business.
@@ -84,6 +85,12 @@ def test_the_image_runs_the_python_the_locks_are_resolved_for() -> None:
     assert f'requires-python = ">={minor}"' in text
     assert f'python_version = "{minor}"' in text
     assert f'target-version = "py{minor.replace(".", "")}"' in text
+
+
+def test_the_image_exposes_every_port_a_role_listens_on() -> None:
+    (expose,) = [c for c in stages()[-1] if c.cmd == "EXPOSE"]
+    ports = {*DEFAULT_PORTS.values(), *DEFAULT_METRICS_PORTS.values()}
+    assert set(map(int, expose.value)) == ports | set(BACKGROUND_METRICS_PORTS.values())
 
 
 # --- the build context (.dockerignore) -----------------------------------------------------------
