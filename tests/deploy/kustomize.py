@@ -5,8 +5,8 @@ way their kustomization files need: ``resources`` (files and directories), ``sec
 with ``behavior: replace``, strategic-merge patches (maps merged, ``null`` deletes a key,
 ``containers`` merged by name, ``$patch: delete``), JSON 6902 patches
 (``replace``/``add``/``remove``), ``images`` and ``namespace``. Anything else in a kustomization
-or a patch fails loudly instead of rendering wrongly; where ``kubectl`` is installed,
-test_kustomize_render.py compares this renderer with ``kubectl kustomize``.
+or a patch fails loudly instead of rendering wrongly; test_kustomize_render.py compares this
+renderer with ``kubectl kustomize`` (required in CI, skipped on a machine without kubectl).
 """
 
 from __future__ import annotations
