@@ -74,7 +74,8 @@ def migrate(
 
     for name in _services(service):
         settings = command_settings(name)
-        run(lambda: upgrade(name, settings.database_url), settings, redis=False)  # noqa: B023
+        pooler = settings.database_pooler
+        run(lambda: upgrade(name, settings.database_url, pooler=pooler), settings, redis=False)  # noqa: B023
         typer.echo(f"migrated {name}")
 
 

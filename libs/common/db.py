@@ -1,9 +1,26 @@
 """Async SQLAlchemy 2 engine and sessions; one schema per service (transactions:
-unit_of_work.py)."""
+unit_of_work.py).
+
+Connection options (``engine_options``) serve the apps, the workers, the CLI and the migrations
+alike. Two are for managed PostgreSQL (docs/operations.md, "Running on managed services"):
+
+- ``DATABASE_POOLER=transaction``, behind PgBouncer in transaction mode: a server connection
+  is lent for one transaction only, so nothing may outlive a transaction on it — asyncpg's
+  statement caches are off and SQLAlchemy names each prepared statement uniquely (another
+  client's statement of the same name may sit on the server connection), and reads run in a
+  transaction rather than in autocommit (``unit_of_work.read_only``), whose prepare and execute
+  could otherwise reach two different server connections.
+- TLS from libpq's own names in ``DATABASE_URL``'s query (``sslmode``, ``sslrootcert``,
+  ``sslcert``, ``sslkey``), the form providers document. SQLAlchemy hands every query parameter
+  to ``asyncpg.connect`` as a keyword, which has none of these names, and asyncpg's own reader of
+  them (``connect_utils``) is private: written here, as the one ``ssl`` argument asyncpg takes.
+"""
 
 from __future__ import annotations
 
+import ssl
 import time
+import uuid
 from enum import StrEnum
 from typing import Any
 
@@ -13,7 +30,7 @@ from asyncpg.exceptions import (
     OperatorInterventionError,
     PostgresConnectionError,
 )
-from sqlalchemy import Enum, MetaData, event, exc
+from sqlalchemy import Enum, MetaData, event, exc, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -46,16 +63,81 @@ def async_url(url: str) -> str:
     return url
 
 
+# libpq's TLS parameters (https://www.postgresql.org/docs/current/libpq-connect.html).
+LIBPQ_TLS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def engine_options(
+    database_url: str, *, pooler: str = "none", application_name: str = "jisso"
+) -> tuple[str, dict[str, Any]]:
+    """The URL SQLAlchemy gets (libpq's TLS names taken out) and the engine's ``connect_args``
+    for it: TLS as asyncpg's ``ssl``, and the caches off behind a transaction-mode pooler."""
+    url = make_url(async_url(database_url))
+    tls = {name: str(url.query[name]) for name in LIBPQ_TLS if name in url.query}
+    connect_args: dict[str, Any] = {"server_settings": {"application_name": application_name}}
+    if tls:
+        connect_args["ssl"] = tls_argument(tls)
+    if pooler == "transaction":
+        connect_args.update(
+            statement_cache_size=0,  # asyncpg's own
+            prepared_statement_cache_size=0,  # SQLAlchemy's adapter's
+            prepared_statement_name_func=_unique_statement_name,
+        )
+    plain = url.difference_update_query(LIBPQ_TLS)
+    return plain.render_as_string(hide_password=False), {"connect_args": connect_args}
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def tls_argument(params: dict[str, str]) -> ssl.SSLContext | str | bool:
+    """asyncpg's ``ssl`` for libpq's parameters, with libpq's meaning: ``require`` encrypts
+    without checking the certificate unless a root certificate is given (then it is
+    ``verify-ca``), ``verify-full`` also checks the host name; without ``sslrootcert`` the
+    system's CA store verifies."""
+    mode = params.get("sslmode", "prefer")
+    if mode not in SSL_MODES:
+        raise ValueError(
+            f"DATABASE_URL sslmode must be one of {', '.join(SSL_MODES)}, not {mode!r}"
+        )
+    root, cert, key = params.get("sslrootcert"), params.get("sslcert"), params.get("sslkey")
+    if mode == "disable":
+        return False
+    if mode in ("allow", "prefer"):
+        if root or cert:
+            raise ValueError(
+                f"DATABASE_URL sslrootcert/sslcert need sslmode=require, verify-ca or "
+                f"verify-full (sslmode={mode} would fall back to a plain connection)"
+            )
+        return mode
+    verify = mode != "require" or root is not None
+    try:
+        context = ssl.create_default_context(cafile=root)
+        if cert:
+            context.load_cert_chain(cert, key)
+    except OSError as error:
+        raise ValueError(
+            f"DATABASE_URL sslrootcert/sslcert/sslkey cannot be read: {error}"
+        ) from None
+    context.check_hostname = mode == "verify-full"
+    if not verify:
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (jisso up sets it for the embedded servers)")
-    options: dict[str, Any] = {
-        "pool_size": settings.db_pool_size,
-        "max_overflow": settings.db_max_overflow,
-        "connect_args": {"server_settings": {"application_name": f"jisso-{settings.service}"}},
-    }
+    url, options = engine_options(
+        settings.database_url,
+        pooler=settings.database_pooler,
+        application_name=f"jisso-{settings.service}",
+    )
+    options.update(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     options.update(kwargs)
-    engine = create_async_engine(async_url(settings.database_url), **options)
+    engine = create_async_engine(url, **options)
     event.listen(engine.sync_engine, "handle_error", _server_closed_connection)
     event.listen(engine.sync_engine.pool, "checkout", _check_connection)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle_since)

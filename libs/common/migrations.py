@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from libs.common.db import async_url
+from libs.common.db import engine_options
 from libs.common.settings import service_spec
 
 
@@ -26,8 +26,12 @@ def alembic_config(service: str) -> Config:
     return config
 
 
-async def upgrade(service: str, database_url: str, revision: str = "head") -> None:
-    engine = create_async_engine(async_url(database_url))
+async def upgrade(
+    service: str, database_url: str, revision: str = "head", *, pooler: str = "none"
+) -> None:
+    """``pooler`` as ``DATABASE_POOLER``; TLS comes with the URL (libs.common.db)."""
+    url, options = engine_options(database_url, pooler=pooler, application_name="jisso-migrate")
+    engine = create_async_engine(url, **options)
     try:
         async with engine.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{service}"'))

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # burst above it paid a connect, type introspection and statement preparation per request: by
     # default the whole ceiling of 20 is pool, opened on demand and kept.
     db_pool_size: int = Field(default=20, ge=1)
+    # "transaction" behind PgBouncer (or another pooler) in transaction mode: no statement
+    # caches, no state kept past a transaction (libs/common/db.py, docs/operations.md).
+    database_pooler: Literal["none", "transaction"] = "none"
     db_max_overflow: int = Field(default=0, ge=0)
     # Larger request bodies are refused with 413 before a handler reads them
     # (libs/common/limits.py).

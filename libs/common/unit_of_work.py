@@ -9,7 +9,10 @@ is skipped). Stale data (``version_id_col``) becomes 412 and a lost connection 5
 Requests go through :class:`UnitOfWorkRoute`, which commits *before* the response is sent:
 FastAPI runs the exit code of ``yield`` dependencies after the response may already be on its
 way, so a failed commit could follow a 2xx; endpoints never commit. Reads made of single
-statements need no unit of work: they run in autocommit (``ReadOnly``, ``driver_connection``).
+statements need no unit of work: they run in autocommit (``ReadOnly``, ``driver_connection``),
+except behind a transaction-mode pooler (``DATABASE_POOLER=transaction``), where they run in a
+transaction: asyncpg prepares and executes in two exchanges, which the pooler may lend two
+different server connections outside one.
 """
 
 from __future__ import annotations
@@ -177,12 +180,17 @@ async def get_session(request: Request) -> AsyncSession:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def read_only(session: SessionDep) -> None:
+async def read_only(request: Request, session: SessionDep) -> None:
     """Route dependency of reads made of single statements: they run in autocommit, sparing the
     BEGIN and COMMIT round trips; one statement sees one snapshot without a transaction. A session
-    joined to a caller's connection (tests run each in a transaction) reads inside it."""
-    if isinstance(session.bind, AsyncEngine):
+    joined to a caller's connection (tests run each in a transaction) reads inside it, and so
+    does one behind a transaction-mode pooler (see the module's docstring)."""
+    if isinstance(session.bind, AsyncEngine) and not _behind_transaction_pooler(request):
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _behind_transaction_pooler(request: Request) -> bool:
+    return bool(request.app.state.settings.database_pooler == "transaction")
 
 
 ReadOnly = Depends(read_only)
@@ -200,7 +208,11 @@ async def driver_connection(request: Request) -> AsyncIterator[asyncpg.Connectio
         return
     pooled = await bind.raw_connection()  # the database down: DBAPIError, as for any route
     try:
-        yield pooled.driver_connection
+        if _behind_transaction_pooler(request):
+            async with pooled.driver_connection.transaction():
+                yield pooled.driver_connection
+        else:
+            yield pooled.driver_connection
     except Exception as exc:
         if not connection_lost(exc):
             raise

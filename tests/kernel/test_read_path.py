@@ -34,7 +34,7 @@ async def _backend_pid(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
 
 async def test_a_read_only_route_reads_outside_a_transaction(service_engine: AsyncEngine) -> None:
     async with async_sessionmaker(service_engine)() as session:
-        await read_only(session)
+        await read_only(_request(service_engine), session)
         await session.execute(text("SELECT 1"))
         raw = await (await session.connection()).get_raw_connection()
 
@@ -42,9 +42,12 @@ async def test_a_read_only_route_reads_outside_a_transaction(service_engine: Asy
         assert not raw.driver_connection.is_in_transaction()
 
 
-def _request(engine: AsyncEngine) -> Request:
-    app = SimpleNamespace(state=SimpleNamespace(sessionmaker=async_sessionmaker(engine)))
-    return Request({"type": "http", "app": app})
+def _request(engine: AsyncEngine, pooler: str = "none") -> Request:
+    state = SimpleNamespace(
+        sessionmaker=async_sessionmaker(engine),
+        settings=SimpleNamespace(database_pooler=pooler),
+    )
+    return Request({"type": "http", "app": SimpleNamespace(state=state)})
 
 
 async def test_a_fast_read_takes_a_pooled_driver_connection_in_autocommit(
@@ -56,6 +59,21 @@ async def test_a_fast_read_takes_a_pooled_driver_connection_in_autocommit(
             pids.add(await driver.fetchval("SELECT pg_backend_pid()"))
             assert not driver.is_in_transaction()
     assert len(pids) == 1
+
+
+async def test_behind_a_transaction_pooler_reads_run_in_a_transaction(
+    service_engine: AsyncEngine,
+) -> None:
+    """PgBouncer in transaction mode may lend asyncpg's prepare and its execute two server
+    connections unless one transaction holds them together (libs/common/db.py)."""
+    request = _request(service_engine, pooler="transaction")
+    async with async_sessionmaker(service_engine)() as session:
+        await read_only(request, session)
+        await session.execute(text("SELECT 1"))
+        raw = await (await session.connection()).get_raw_connection()
+        assert raw.driver_connection.is_in_transaction()
+    async with driver_connection(request) as driver:
+        assert driver.is_in_transaction()
 
 
 async def test_a_fast_read_whose_connection_is_lost_answers_503_and_the_next_one_works(

@@ -39,23 +39,19 @@ from services.notify.rsvp.models import Rsvp
 CLAIM_FROM, CLAIMED = single_move(DELIVERY, DeliveryEvent.claim)
 # (sending, claim): a row whose sender died, claimed again once its lease is over.
 ABANDONED = DeliveryState.sending
-_LOCK_SQL = text("SELECT pg_try_advisory_lock(hashtext('jisso:notify:sender'))")
-_UNLOCK_SQL = text("SELECT pg_advisory_unlock(hashtext('jisso:notify:sender'))")
+_LOCK_SQL = text("SELECT pg_try_advisory_xact_lock(hashtext('jisso:notify:sender'))")
 
 
 @asynccontextmanager
 async def sender_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
-    """The one-sender lock, on a connection of its own held for the run; PostgreSQL releases
-    it by itself when that connection ends, so a killed worker never leaves it behind."""
-    async with engine.connect() as connection:
-        held = bool(await connection.scalar(_LOCK_SQL))
-        await connection.commit()
-        try:
-            yield held
-        finally:
-            if held:
-                await connection.execute(_UNLOCK_SQL)
-                await connection.commit()
+    """The one-sender lock, taken in a transaction of its own held open for the run and ended
+    with it; PostgreSQL releases it by itself when that transaction or its connection ends, so a
+    killed worker never leaves it behind. A transaction lock, not a session one: behind a
+    transaction-mode pooler the server connection is lent for one transaction only, and a
+    session lock would stay on it for whichever client is lent it next. The transaction writes
+    nothing and holds no snapshot between statements, so it does not hold back vacuum."""
+    async with engine.connect() as connection, connection.begin():
+        yield bool(await connection.scalar(_LOCK_SQL))
 
 
 def _due(as_of: datetime | None, lease: timedelta) -> Any:
