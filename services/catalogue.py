@@ -7,6 +7,7 @@ read this one declaration.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -18,6 +19,19 @@ from services.review.config import ReviewSettings
 
 ServiceName = Literal["registry", "review", "notify"]
 SERVICE_NAMES: tuple[ServiceName, ...] = get_args(ServiceName)
+
+
+class ServiceChoice(StrEnum):
+    """The services as a command-line choice: typer lists an Enum's values in ``--help`` and
+    refuses any other as a usage error (it takes no list of Literals)."""
+
+    registry = "registry"
+    review = "review"
+    notify = "notify"
+
+
+if tuple(ServiceChoice) != SERVICE_NAMES:  # one list of services: the choice follows it
+    raise RuntimeError(f"ServiceChoice {tuple(ServiceChoice)} is not {SERVICE_NAMES}")
 
 _HERE = Path(__file__).resolve().parent
 # (API port, metrics port) by service; the worker's `--metrics-port` is 9100 by convention.

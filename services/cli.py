@@ -7,6 +7,8 @@ This module is the composition root: the only place that knows all three service
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,8 +25,8 @@ from libs.common.programmes import LEGEND, normalise_reference
 from libs.common.scheduler import run_scheduler
 from libs.common.worker import run_workers
 from services import runtime
-from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES, ServiceName
-from services.cli_support import command_settings, refuse, run
+from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES, ServiceChoice, ServiceName
+from services.cli_support import EXIT_REFUSED, command_settings, log_settings, refuse, run
 from services.registry.cli import app as registry_app
 from services.registry.seed.programmes import PROGRAMMES as SEEDED_PROGRAMMES
 from services.review.cli import app as review_app
@@ -38,6 +40,16 @@ app = typer.Typer(
 )
 app.add_typer(registry_app, name="registry")
 app.add_typer(review_app, name="review")
+
+
+@app.callback()
+def _logging() -> None:
+    # Every command logs the same way, configured once before it runs: console lines on a
+    # terminal, JSON otherwise (LOG_FORMAT); a refused LOG_LEVEL or LOG_FORMAT is one line.
+    # (No docstring: typer would show it as the app's help.) `serve`, `worker` and `scheduler`
+    # configure again with their service's (perhaps prefixed) values.
+    logs = log_settings()
+    configure_logging(logs.log_level, None, logs.log_format)
 
 
 @app.command()
@@ -67,15 +79,22 @@ scheduler."""
 
 @app.command()
 def migrate(
-    service: Annotated[list[str] | None, typer.Option(help="Only these services")] = None,
+    service: Annotated[list[ServiceChoice] | None, typer.Option(help="Only these services")] = None,
 ) -> None:
     """Upgrade every service's schema to its latest migration (never done at app start-up)."""
+    # Our line per migration applied says what alembic's INFO lines would, once (quieted
+    # before the import: alembic logs its plugins' set-up as it loads).
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from libs.common.migrations import upgrade  # alembic: only this command and `up` need it
 
     for name in _services(service):
         settings = command_settings(name)
         pooler = settings.database_pooler
-        run(lambda: upgrade(name, settings.database_url, pooler=pooler), settings, redis=False)  # noqa: B023
+        run(
+            lambda: upgrade(name, settings.database_url, pooler=pooler, report=typer.echo),  # noqa: B023
+            settings,
+            redis=False,
+        )
         typer.echo(f"migrated {name}")
 
 
@@ -88,13 +107,12 @@ def seed() -> None:
     registry, review = command_settings("registry"), command_settings("review")
     # The seed sends no message; the review's part reads the registry's programmes
     # (services/seed.py).
-    for line in run(lambda: seed_services(registry, review), registry, redis=False):
-        typer.echo(line)
+    run(lambda: seed_services(registry, review, report=typer.echo), registry, redis=False)
 
 
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="registry, review or notify")],
+    service: Annotated[ServiceChoice, typer.Argument(help="The service to serve")],
     host: str = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Default: 8001/8002/8003")] = None,
     metrics_port: Annotated[
@@ -137,7 +155,9 @@ def serve(
 
 @app.command()
 def worker(
-    service: Annotated[list[str] | None, typer.Option(help="Only these services' queues")] = None,
+    service: Annotated[
+        list[ServiceChoice] | None, typer.Option(help="Only these services' queues")
+    ] = None,
     burst: Annotated[bool, typer.Option(help="Exit when the queues are empty")] = False,
     metrics_port: Annotated[
         int | None,
@@ -156,7 +176,7 @@ def worker(
     names = _services(service)
     # any refused before a worker starts
     settings = [command_settings(name, redis=True, server=True) for name in names]
-    configure_logging(settings[0].log_level, "worker")
+    configure_logging(settings[0].log_level, "worker", settings[0].log_format)
     heartbeat = Heartbeat()
     if metrics_port:
         serve_liveness(metrics_port, heartbeat)
@@ -175,7 +195,7 @@ def scheduler(
 ) -> None:
     """Enqueue the periodic sweeps of every service (one active scheduler; a second one idles)."""
     settings = command_settings("registry", database=False, redis=True, server=True)
-    configure_logging(settings.log_level, "scheduler")
+    configure_logging(settings.log_level, "scheduler", settings.log_format)
     heartbeat = Heartbeat()
     if metrics_port:
         serve_liveness(metrics_port, heartbeat)
@@ -276,17 +296,27 @@ def docs() -> None:
         typer.echo(f"wrote {page}")
 
 
-def _services(names: list[str] | None) -> list[ServiceName]:
-    if not names:
-        return list(SERVICE_NAMES)
-    unknown = [n for n in names if n not in SERVICE_NAMES]
-    if unknown:
-        refuse(f"unknown service {', '.join(unknown)}: choose from {', '.join(SERVICE_NAMES)}")
-    return [n for n in SERVICE_NAMES if n in names]
+def _services(names: list[ServiceChoice] | None) -> list[ServiceName]:
+    """The chosen services (typer refused any other name) in the catalogue's order; all by
+    default."""
+    return [n for n in SERVICE_NAMES if not names or n in names]
 
 
 def main() -> None:
-    app()
+    """The console script. A usage error (an unknown option, a ``--service`` that is none of
+    the choices) is one line and exit status 2 like every refusal, not click's usage box; a bug
+    keeps its traceback (typer's, without local variables)."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's errors: usage, bad parameter, missing file
+        message = " ".join(exc.format_message().split())
+        if message:  # none after the help that `jisso` alone prints
+            typer.echo(f"jisso: {message} (see --help)", err=True)
+        sys.exit(getattr(exc, "exit_code", EXIT_REFUSED))
+    except typer.Abort:
+        typer.echo("jisso: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

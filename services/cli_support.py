@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 
 from libs.common.db import async_url, create_engine
 from libs.common.errors import ServiceUnavailable
-from libs.common.settings import Settings, UnknownVariable, load_settings
+from libs.common.settings import LogSettings, Settings, UnknownVariable, load_settings
 from services.stack import (
     DATA_DIR_VARIABLE,
     DEFAULT_DATA_DIR,
@@ -82,6 +82,15 @@ def command_settings(
     if found and stack is not None:
         _announce(stack)
     return settings
+
+
+def log_settings() -> LogSettings:
+    """``LOG_LEVEL`` and ``LOG_FORMAT``, or one line naming the one refused."""
+    try:
+        return LogSettings()
+    except ValidationError as exc:
+        problems = "; ".join(_refusal(error) for error in exc.errors(include_input=False))
+        refuse(f"refusing to start: {problems}")
 
 
 def _announce(stack: Stack) -> None:

@@ -47,7 +47,7 @@ def create_service_app(
 ) -> FastAPI:
     """``upload_limits``: paths that take files, with the body size each allows instead of
     ``MAX_BODY_BYTES``."""
-    configure_logging(settings.log_level, settings.service)
+    configure_logging(settings.log_level, settings.service, settings.log_format)
     configure_tracing(settings.service, settings.otel_exporter_otlp_endpoint)
 
     @asynccontextmanager

@@ -1,9 +1,11 @@
-"""structlog JSON logs, redacted; a request id bound per request and carried into calls and jobs."""
+"""structlog logs (JSON lines, or console lines on a terminal), redacted; a request id bound per
+request and carried into calls and jobs."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import sys
 import uuid
@@ -39,9 +41,15 @@ class _Stdout:
 _stdout = _Stdout()
 
 
-def configure_logging(level: str = "INFO", service: str | None = None) -> None:
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def configure_logging(
+    level: str = "INFO", service: str | None = None, log_format: str = "auto"
+) -> None:
     """One sink for everything: structlog events and the records of libraries (httpx, arq,
-    uvicorn, SQLAlchemy) both leave as JSON lines on stdout, through the same redaction."""
+    uvicorn, SQLAlchemy) both leave on stdout, through the same redaction — as JSON lines, or
+    (``console``, or ``auto`` on a terminal) as structlog's console lines for a person."""
 
     def add_service(_: object, __: str, event: EventDict) -> EventDict:
         if service:
@@ -56,9 +64,11 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     rendered: list[Processor] = [
+        # The traceback becomes text before redaction: a secret in an exception's message is
+        # masked on a terminal too (the console renderer would format it after, unredacted).
         structlog.processors.format_exc_info,
         redact,
-        structlog.processors.JSONRenderer(ensure_ascii=False),
+        _renderer(log_format),
     ]
     _stdout.stream = sys.stdout
     handler = logging.StreamHandler(sys.stdout)
@@ -78,6 +88,18 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.WriteLoggerFactory(_stdout),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
+    )
+
+
+def _renderer(log_format: str) -> Processor:
+    """JSON for collectors; on a terminal (``auto``) or when asked (``console``), one coloured
+    line per event — colours only on a terminal and without ``NO_COLOR`` (no-color.org)."""
+    terminal = sys.stdout.isatty()
+    if log_format == "json" or (log_format == "auto" and not terminal):
+        return structlog.processors.JSONRenderer(ensure_ascii=False)
+    colours = terminal and not os.environ.get("NO_COLOR")
+    return structlog.dev.ConsoleRenderer(
+        colors=colours, exception_formatter=structlog.dev.plain_traceback
     )
 
 

@@ -6,9 +6,12 @@ Alembic (its cookbook's connection-sharing recipe), so tests and the CLI use the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
+from alembic.runtime.migration import MigrationInfo
 from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
@@ -27,9 +30,16 @@ def alembic_config(service: str) -> Config:
 
 
 async def upgrade(
-    service: str, database_url: str, revision: str = "head", *, pooler: str = "none"
+    service: str,
+    database_url: str,
+    revision: str = "head",
+    *,
+    pooler: str = "none",
+    report: Callable[[str], None] | None = None,
 ) -> None:
-    """``pooler`` as ``DATABASE_POOLER``; TLS comes with the URL (libs.common.db)."""
+    """``pooler`` as ``DATABASE_POOLER``; TLS comes with the URL (libs.common.db). ``report`` is
+    handed one line per migration as it is applied (``jisso migrate`` prints them: a long one
+    is seen to be running, not hung)."""
     url, options = engine_options(database_url, pooler=pooler, application_name="jisso-migrate")
     engine = create_async_engine(url, **options)
     try:
@@ -39,6 +49,7 @@ async def upgrade(
             def run(sync_conn: Connection) -> None:
                 config = alembic_config(service)
                 config.attributes["connection"] = sync_conn
+                config.attributes["report"] = report
                 command.upgrade(config, revision)
 
             await conn.run_sync(run)
@@ -59,9 +70,24 @@ def run_env(metadata: MetaData) -> None:
         include_schemas=True,
         include_name=lambda name, type_, _: type_ != "schema" or name == schema,
         compare_type=True,
+        on_version_apply=_reporter(context.config.attributes.get("report")),
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _reporter(report: Callable[[str], None] | None) -> Callable[..., None] | None:
+    """Alembic's ``on_version_apply`` hook: after each step, one line naming it."""
+    if report is None:
+        return None
+
+    def applied(*, ctx: object, step: MigrationInfo, heads: object, run_args: object) -> None:
+        schema = context.config.attributes["schema"]
+        # Scripts from a folder are alembic's Script, whose doc is the message line.
+        doc = getattr(step.up_revision, "doc", "")
+        report(f"{schema}: applied {step.up_revision_id} ({doc})")
+
+    return applied
 
 
 def create_messaging_tables(schema: str) -> None:

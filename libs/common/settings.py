@@ -75,7 +75,25 @@ def _peer_urls() -> dict[str, str]:
     }
 
 
-class Settings(BaseSettings):
+class LogSettings(BaseSettings):
+    """How a process logs: read by every ``jisso`` command before it does anything else (a
+    refused value is one line), and by each service with its prefix like any setting."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # auto: console lines (coloured unless NO_COLOR) when stdout is a terminal, else JSON lines.
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
+
+
+class Settings(LogSettings):
     """Settings of one service; the shared values fall back to the unprefixed variables."""
 
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
@@ -98,7 +116,7 @@ class Settings(BaseSettings):
     jwt_max_lifetime_seconds: int = Field(default=86_400, ge=60)
     token_ttl_seconds: int = Field(default=3600, ge=1)
     cors_origins: str = ""
-    log_level: str = "INFO"
+    # log_level, log_format: LogSettings
     # Peers by service name (`url_of`), each from its own variable (``<NAME>_URL``, not this field).
     service_urls: dict[str, str] = Field(default_factory=_peer_urls)
     public_base_url: str = ""

@@ -74,7 +74,10 @@ def workdir(tmp_path: Path) -> Path:
             "--as-of 'yesterday' is not a date or time",
         ),
         (["review", "sweep", "--as-of", "2021-02-30"], "--as-of '2021-02-30' is not a date"),
-        (["migrate", "--service", "billing"], "unknown service billing"),
+        (
+            ["migrate", "--service", "billing"],
+            "'billing' is not one of 'registry', 'review', 'notify'",
+        ),
         # A claim the role does not carry would be ignored by every service: refused.
         (
             ["token", "--role", "operator", "--lg-code", "162019"],
