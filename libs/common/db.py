@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from libs.common.settings import Settings
+from libs.common.tracing import instrument_engine
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -141,6 +142,7 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     event.listen(engine.sync_engine, "handle_error", _server_closed_connection)
     event.listen(engine.sync_engine.pool, "checkout", _check_connection)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle_since)
+    instrument_engine(engine)
     return engine
 
 

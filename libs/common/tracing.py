@@ -2,7 +2,9 @@
 
 Trace ids are always generated (the SDK tracer provider is installed in every process) so that log
 lines of one decision can be joined across services; spans are exported only when
-``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (off by default).
+``OTEL_EXPORTER_OTLP_ENDPOINT`` is set (off by default), and then database statements, Redis
+commands and outgoing HTTP calls are spans too (the OpenTelemetry instrumentations for
+SQLAlchemy, redis and httpx), so a slow request shows where its time went.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
+from sqlalchemy.ext.asyncio import AsyncEngine
 from structlog.typing import EventDict
 
 log = structlog.get_logger("jisso.access")
 TRACE_CARRIER_KEY = "_trace"
 _configured = False
+_instrumented = False
 
 
 def configure_tracing(service: str, otlp_endpoint: str = "") -> None:
@@ -38,6 +42,53 @@ def configure_tracing(service: str, otlp_endpoint: str = "") -> None:
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
     trace.set_tracer_provider(provider)
     _configured = True
+    if otlp_endpoint:
+        instrument_clients()
+
+
+def instrument_clients() -> None:
+    """From now on Redis commands and outgoing httpx requests are spans (children of whatever
+    span is current: a request's, a job's), and so are the statements of every engine
+    :func:`instrument_engine` is handed. Only while spans are exported: without a collector
+    they would cost a request's time for nothing."""
+    global _instrumented
+    if _instrumented:
+        return
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    RedisInstrumentor().instrument()
+    HTTPXClientInstrumentor().instrument()
+    _instrumented = True
+
+
+def stop_instrumenting() -> None:
+    """Undo :func:`instrument_clients` (a test that turned it on); engines already instrumented
+    keep their spans until disposed."""
+    global _instrumented
+    if not _instrumented:
+        return
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    RedisInstrumentor().uninstrument()
+    HTTPXClientInstrumentor().uninstrument()
+    _instrumented = False
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """A span per statement of this engine, when clients are instrumented. Per engine, as
+    libs/common/db.py creates it: the instrumentor's own hook wraps ``create_async_engine``
+    where SQLAlchemy defines it, which a name imported before it misses."""
+    if not _instrumented:
+        return
+    from opentelemetry.instrumentation.sqlalchemy import __name__ as instrumentation
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    usage = metrics.get_meter(instrumentation).create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
+    )
+    EngineTracer(trace.get_tracer(instrumentation), engine.sync_engine, usage)
 
 
 @functools.cache
