@@ -21,6 +21,8 @@ from types import FrameType
 
 import httpx
 
+from devtools.log_watch import LogWatcher
+
 Child = subprocess.Popen[bytes]
 
 _PR_SET_PDEATHSIG = 1
@@ -132,6 +134,8 @@ class Supervisor:
         self._echo = echo
         self._stopping = False
         self._reported: set[str] = set()
+        # Children's warnings and errors, re-printed here (their info lines stay in the files).
+        self.watcher = LogWatcher(echo)
 
     def spawn(
         self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path | None = None
@@ -139,7 +143,9 @@ class Supervisor:
         """Start a child; `env` is layered over our own environment."""
         if name in self.children and reap(self.children[name]) is None:
             raise RuntimeError(f"{name} is already running (pid {self.children[name].pid})")
-        proc = start_child(argv, log_path(self.data_dir, name), env={**os.environ, **env}, cwd=cwd)
+        log = log_path(self.data_dir, name)
+        self.watcher.watch(name, log)
+        proc = start_child(argv, log, env={**os.environ, **env}, cwd=cwd)
         self.children[name] = proc
         self._stopping = False
         self._reported.discard(name)
@@ -148,6 +154,8 @@ class Supervisor:
     def dead_children(self) -> list[str]:
         """Names of children that exited while we were not stopping; reports each once."""
         dead = [n for n, p in self.children.items() if reap(p) is not None]
+        if dead:
+            self.watcher.poll()  # its last words (a traceback) before the line naming its log
         for name in dead:
             if not self._stopping and name not in self._reported:
                 self._reported.add(name)
@@ -164,6 +172,7 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             while pending:
+                self.watcher.poll()
                 if dead := self.dead_children():
                     raise RuntimeError(f"child exited during start-up: {', '.join(dead)}")
                 pending = [url for url in pending if not _answers_ok(client, url)]
@@ -198,6 +207,7 @@ class Supervisor:
         previous = {sig: signal.signal(sig, on_signal) for sig in handled}
         try:
             while not received.wait(poll_interval):
+                self.watcher.poll()
                 if self.dead_children():
                     return 1
             return 0

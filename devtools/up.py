@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
-from devtools.supervisor import Supervisor
+from devtools.supervisor import Supervisor, log_path
 from libs.common.auth import Role, mint_token
 from libs.common.migrations import upgrade
 from libs.common.settings import load_settings
@@ -121,7 +121,11 @@ def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> N
         metrics = load_settings(name).metrics_listen_port
         scrape = f", metrics: http://127.0.0.1:{metrics}/metrics" if metrics else ""
         lines.append(f"  {name:<9} {url}  (docs: {url}/docs{scrape})")
+    logs = log_path(data_dir, "registry").parent
     lines += [
+        f"  logs      {logs}/<name>.log, one per process: "
+        + ", ".join(f"{name}.log" for name in (*SERVICE_NAMES, "worker", "scheduler"))
+        + " (their warnings and errors are shown here too)",
         f"  stack     {data_dir / 'stack.json'}  (other jisso commands take their URLs from it)",
         f"  database  {env['DATABASE_URL']}",
         f"  redis     {env['REDIS_URL']}",
