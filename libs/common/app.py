@@ -17,7 +17,7 @@ from libs.common import contract, health, http_semantics, metrics_endpoint, prob
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers, problem_base, problem_doc
 from libs.common.fast_path import FastPathMiddleware, fast_routes
-from libs.common.health import ReadinessCheck, check_database, check_redis
+from libs.common.health import check_database, check_redis
 from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging
 from libs.common.metrics import ServiceMetrics
@@ -42,7 +42,6 @@ def create_service_app(
     outbox: Table,
     idempotency_keys: Table | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
-    extra_readiness: dict[str, ReadinessCheck] | None = None,
     upload_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     """``upload_limits``: paths that take files, with the body size each allows instead of
@@ -112,11 +111,7 @@ def create_service_app(
     app.state.idempotency_keys = idempotency_keys
     app.state.metrics = ServiceMetrics(settings.service)
     app.state.rate_limiter = RateLimiter(settings, app.state.metrics)
-    app.state.readiness_checks = {
-        "database": check_database,
-        "redis": check_redis,
-        **(extra_readiness or {}),
-    }
+    app.state.readiness_checks = {"database": check_database, "redis": check_redis}
     install_problem_handlers(app)
     http_semantics.install(app)
     for router in routers:

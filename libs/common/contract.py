@@ -9,9 +9,10 @@ for every route of every service, so a route never repeats it:
   response ``model`` under ``application/json``, which the server never sends for an error);
 - ``If-Match`` is required wherever the route documents 428 (the server answers 428 without it);
 - the headers the kernel sends are declared: ``X-Request-ID`` on every answer, ``WWW-Authenticate``
-  on 401, ``Retry-After`` and the ``RateLimit`` fields on 429, ``Location`` on 201,
-  ``Idempotent-Replayed`` where ``Idempotency-Key`` is taken, ``ETag`` on the reads and writes of a
-  resource changed with ``If-Match``, ``Content-Disposition`` on file downloads;
+  on 401, ``Retry-After`` and the ``RateLimit`` fields on 429, ``Retry-After`` on 503,
+  ``Location`` on 201, ``Idempotent-Replayed`` where ``Idempotency-Key`` is taken, ``ETag`` on the
+  reads and writes of a resource changed with ``If-Match``, ``Content-Disposition`` on file
+  downloads;
 - links name their target by ``operationId`` (``operationRef`` would need the path's braces
   percent-encoded to be a valid URI reference, and breaks when a path moves);
 - an example request and response on every operation (libs/common/contract_examples.py);
@@ -128,6 +129,8 @@ def _declare_headers(path_has_etag: bool, operation: dict[str, Any]) -> None:
             wanted.append("WWW-Authenticate")
         elif status == "429":
             wanted += ["Retry-After", "RateLimit-Policy", "RateLimit"]
+        elif status == "503":
+            wanted.append("Retry-After")
         elif status.startswith("2"):
             if status == "201":
                 wanted.append("Location")

@@ -11,11 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.types import Scope
 
+from libs.common.outages import RETRY_AFTER_SECONDS, outage_of
 from libs.common.settings import Settings, service_spec
 from libs.common.validation_messages import japanese_first
 
@@ -193,7 +196,14 @@ class RuleViolation(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """503: a dependency (the database, Redis, a service this one calls) did not answer; the
+    client retries after ``Retry-After`` seconds."""
+
     status, slug, title = 503, "unavailable", "依存するサービスに接続できません"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any):
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        super().__init__(detail, headers={**retry, **(headers or {})}, **extensions)
 
 
 class RequestBodyTooLarge(DomainError):
@@ -287,7 +297,26 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if getattr(exc.orig, "sqlstate", None) == _NUL_IN_TEXT:
         message = "NUL 文字（U+0000）は使えません（text must not contain NUL）"
         return _answer(request, InvalidInput.field("request", "nul_character", message))
-    return await unexpected_error(request, exc)
+    return await _dependency_error(request, exc)
+
+
+async def _dependency_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database or Redis that did not answer is a 503 to retry (libs/common/outages.py), logged
+    in one line; any other error of the same types is a bug, a 500."""
+    dependency = outage_of(exc)
+    if dependency is None:
+        return await unexpected_error(request, exc)
+    log.warning(
+        "dependency_unavailable",
+        dependency=dependency,
+        path=request.url.path,
+        error=f"{type(exc).__name__}: {exc}",
+    )
+    detail = (
+        f"{dependency} に一時的に接続できません。Retry-After 秒後に再試行してください"
+        f"（{dependency} is unavailable for the moment; retry after Retry-After seconds）"
+    )
+    return _answer(request, ServiceUnavailable(detail, service=dependency))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -322,6 +351,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DBAPIError, _database_error)
+    for outage in (OSError, RedisError, PoolTimeoutError):
+        app.add_exception_handler(outage, _dependency_error)
     app.add_exception_handler(Exception, unexpected_error)
 
 
@@ -340,6 +371,8 @@ _COMMON_PROBLEMS: dict[int, str] = {
     403: "The token's role may not do this",
     422: "Invalid input: each field and the rule it breaks",
     429: "Too many requests (rate limits, docs/operations.md): wait Retry-After seconds",
+    503: "A dependency (the database, a service this one calls) is unavailable for the moment: "
+    "retry after Retry-After seconds",
 }
 _PRECONDITION_PROBLEMS: dict[int, str] = {
     412: "If-Match names an older version: read the resource again",
@@ -358,9 +391,10 @@ def problems(
 ) -> Responses:
     """The ``responses`` of one route, so that the route states only what is its own.
 
-    The common problems (401, 403, 422, 429) always come. ``not_found`` (404), ``conflict``
-    (409) and ``unavailable`` (503, a service this one calls did not answer) describe when the
-    route gives them; ``precondition`` adds 412 and 428 for a change guarded by ``If-Match``.
+    The common problems (401, 403, 422, 429, and 503 for a database blip) always come.
+    ``not_found`` (404), ``conflict`` (409) and ``unavailable`` (503 in the route's words: a
+    service this one calls did not answer) describe when the route gives them; ``precondition``
+    adds 412 and 428 for a change guarded by ``If-Match``.
     ``extra`` documents any other problem by status, or the route's own wording of one above
     (it wins). ``success`` documents the successful answers (links, media types) as FastAPI
     takes them."""

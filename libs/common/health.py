@@ -1,4 +1,11 @@
-"""``/healthz`` (alive) and ``/readyz`` (dependencies reachable).
+"""``/healthz`` (alive) and ``/readyz`` (able to serve requests).
+
+Liveness checks nothing outside the process: a dependency's outage never restarts a pod. Readiness
+requires only what every request needs, the database; Redis is reported and not required, since a
+request never waits on it (messages wait in the outbox, the rate limits let requests through), so a
+Redis outage across every pod does not take the whole service out of its endpoints. SMTP is no part
+of it: the worker, which sends mail, checks it and exports ``jisso_smtp_up`` (docs/operations.md,
+"Health").
 
 Metrics are not here: they are served on a port of their own (libs/common/metrics_endpoint.py).
 """
@@ -16,11 +23,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from libs.common.named_schema import Named
+from libs.common.outages import RETRY_AFTER_SECONDS
 from libs.common.redis_pool import get_redis
 
 log = structlog.get_logger(__name__)
 
 ReadinessCheck = Callable[[Request], Awaitable[None]]
+# Reported in ``checks`` but not required for ``ready``.
+REPORTED_ONLY = frozenset({"redis"})
 
 router = APIRouter(tags=["health"])
 
@@ -51,10 +61,11 @@ class Liveness(BaseModel):
 
 
 class Readiness(BaseModel):
-    """依存先に接続できるか（whether each dependency answered within three seconds）."""
+    """要求に応答できるか（whether the database answered within three seconds; Redis reported）."""
 
     status: ReadinessStatus = Field(
-        description="すべて ok なら ready（`ready` when every check is `ok`）"
+        description="database が ok なら ready（`ready` when the database check is `ok`; "
+        "Redis is reported, not required）"
     )
     checks: dict[str, str] = Field(
         description="依存先ごとの結果: `ok` または `error: <種類>`（each dependency's result）",
@@ -69,9 +80,9 @@ async def check_liveness() -> Liveness:
 
 @router.get(
     "/readyz",
-    summary="Readiness: database, Redis (and SMTP for notify) reachable",
+    summary="Readiness: the database reachable (Redis reported, not required)",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "A dependency is unreachable"}},
+    responses={503: {"model": Readiness, "description": "The database is unreachable"}},
 )
 async def check_readiness(request: Request) -> JSONResponse:
     checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
@@ -82,8 +93,9 @@ async def check_readiness(request: Request) -> JSONResponse:
             results[name] = "ok"
         except Exception as exc:
             results[name] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in results.values())
+    ready = all(v == "ok" for name, v in results.items() if name not in REPORTED_ONLY)
     return JSONResponse(
         {"status": "ready" if ready else "unavailable", "checks": results},
         status_code=200 if ready else 503,
+        headers=None if ready else {"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

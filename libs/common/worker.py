@@ -1,6 +1,6 @@
 """The worker process: every service's queue worker (libs/common/queue/worker.py), its heartbeat,
 the queue-depth gauge the worker HPA scales on, and each service's periodic health checks (notify's
-SMTP, see services/notify/smtp_health.py).
+SMTP, see services/notify/letters/smtp_health.py).
 
 Nothing here knows the queue's implementation: a swap of arq leaves this module as it is.
 """
@@ -50,7 +50,7 @@ async def _every(check: HealthCheck, seconds: float) -> None:
     """A health check at most once per ``seconds``; it records its own outcome (a gauge)."""
     while True:
         try:
-            await check()
+            await asyncio.wait_for(check(), timeout=seconds / 2)
         except Exception as exc:  # the check failed to run at all: say so, try again later
             log.warning("health_check_failed", check=check.__name__, error=str(exc))
         await asyncio.sleep(seconds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 
 from libs.common import __version__
 from libs.common.app import create_service_app
@@ -12,7 +12,6 @@ from services.notify.audit.router import router as audit_router
 from services.notify.campaigns.router import router as campaigns_router
 from services.notify.deliveries.metrics import install_delivery_metrics
 from services.notify.deliveries.router import router as deliveries_router
-from services.notify.letters.smtp import check_smtp
 from services.notify.messages.router import router as messages_router
 from services.notify.models import idempotency_keys, load_all_models, outbox
 from services.notify.previews.router import router as previews_router
@@ -31,10 +30,6 @@ continuation decision letters and joint-review results, each delivered exactly o
 
 Errors are RFC 9457 `application/problem+json`. Authenticate with `Authorization: Bearer <JWT>`.
 """
-
-
-async def _smtp_ready(request: Request) -> None:
-    await check_smtp(request.app.state.settings.smtp_url)
 
 
 TAGS = [
@@ -82,7 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=ROUTERS,
         outbox=outbox,
         idempotency_keys=idempotency_keys,
-        extra_readiness={"smtp": _smtp_ready},
     )
     install_delivery_metrics(app)
     return app

@@ -12,6 +12,7 @@ from libs.common.worker import ServiceWorker
 from services.notify.campaigns.tasks import send_symposium_reminders
 from services.notify.config import get_notify_settings
 from services.notify.deliveries.tasks import record_suppression_in_registry, send_due_deliveries
+from services.notify.letters.smtp_health import smtp_health_check
 from services.notify.messages.tasks import send_transactional
 from services.notify.models import outbox
 from services.notify.registry_client import RegistryClient
@@ -40,9 +41,11 @@ async def startup(ctx: JobContext) -> None:
 
 
 def worker_spec(settings: Settings | None = None) -> ServiceWorker:
+    settings = settings or get_settings("notify")
     return ServiceWorker(
-        settings=settings or get_settings("notify"),
+        settings=settings,
         outbox=outbox,
         functions=list(FUNCTIONS),
         on_startup=startup,
+        health_checks=[smtp_health_check(settings.smtp_url)],
     )

@@ -143,6 +143,8 @@ def test_the_headers_the_kernel_sends_are_declared(service: str) -> None:
                 assert "WWW-Authenticate" in headers, label
             if status == "429":
                 assert {"Retry-After", "RateLimit"} <= set(headers), label
+            if status == "503":
+                assert "Retry-After" in headers, label
         if _header_parameter(operation, "Idempotency-Key") is not None:
             success = [r for s, r in operation["responses"].items() if s.startswith("2")]
             assert all("Idempotent-Replayed" in r["headers"] for r in success), label

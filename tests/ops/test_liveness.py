@@ -22,6 +22,7 @@ from devtools.embedded import free_port
 from libs.common.liveness import Heartbeat, keep_beating, serve
 from libs.common.queue import QueueRedis, connect, queue_name
 from libs.common.scheduler import LOCK_KEY
+from tests.fixtures.smtp import SmtpServer
 from tests.ops.processes import Jisso
 
 
@@ -91,6 +92,19 @@ async def test_a_worker_answers_healthz_exports_its_queue_depth_and_dies_visibly
         worker.kill()
         await redis_pool.zrem(queue, *ids)
         await redis_pool.delete(*(f"arq:job:{job_id}" for job_id in ids))
+
+
+@pytest.mark.e2e
+async def test_the_notify_worker_exports_smtp_health(
+    database_url: str, redis_url: str, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SMTP_URL": smtp_server.url}
+    worker = Jisso(tmp_path, "worker", ["worker", "--service", "notify"], env)
+    try:
+        await worker.wait_for(lambda: worker.metric("jisso_smtp_up") == 1.0, "jisso_smtp_up 1")
+        assert (worker.metric("jisso_smtp_check_seconds") or 0) > 0
+    finally:
+        worker.kill()
 
 
 def _leading(scheduler: Jisso) -> float | None:

@@ -43,7 +43,8 @@ class SmtpTarget:
 
 
 async def check_smtp(url: str) -> None:
-    """Readiness: connect, EHLO and NOOP, then leave."""
+    """Connect, EHLO (and log in when the URL has credentials) and NOOP, then leave: the worker's
+    SMTP health check (services/notify/letters/smtp_health.py)."""
     client = SmtpTarget.from_url(url).client(timeout=3)
     async with client:
         await client.noop()
