@@ -94,9 +94,9 @@ def test_a_route_states_its_own_problems_and_the_common_ones_come_with_them() ->
         extra={428: "If-Match missing when replacing"},
         success={201: {"description": "Created"}},
     )
-    assert sorted(documented, key=str) == [201, 401, 403, 404, 412, 422, 428, 429]
+    assert sorted(documented, key=str) == [201, 401, 403, 404, 412, 422, 428, 429, 503]
     assert documented[404]["description"] == "No such round"
     assert documented[404]["content"] == {PROBLEM_JSON: {}}
     assert documented[428]["description"] == "If-Match missing when replacing"
     assert documented[201] == {"description": "Created"}
-    assert sorted(problems(), key=str) == [401, 403, 422, 429]
+    assert sorted(problems(), key=str) == [401, 403, 422, 429, 503]
