@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 LOCK_KEY = "jisso:scheduler:lock"
 # While Redis is away at start-up: 0.5, 1, 2 … seconds between attempts, never more than this.
 RECONNECT_MAX_DELAY_SECONDS = 10.0
+TICK_TIMEOUT_SECONDS = 10.0
 LEADING = Gauge("jisso_scheduler_leading", "1 while this scheduler holds the lock and enqueues")
 
 
@@ -125,9 +126,11 @@ async def run_scheduler(
     while not stop.is_set():
         heartbeat.beat()
         try:
-            await scheduler.tick()
+            # Bounded: a Redis that hangs is a failed tick, not a wedged loop (liveness).
+            await asyncio.wait_for(scheduler.tick(), timeout=TICK_TIMEOUT_SECONDS)
         except Exception as exc:  # Redis away: keep trying, the slots are replayed by job id.
-            log.warning("scheduler_tick_failed", error=str(exc))
+            LEADING.set(0)  # enqueuing nothing, whatever the lock says
+            log.warning("scheduler_tick_failed", error=str(exc) or type(exc).__name__)
         await _sleep_unless_stopped(stop, tick)
     await scheduler.release()
     await redis.aclose()

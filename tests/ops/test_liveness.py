@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devtools.embedded import free_port
+from devtools.embedded import EmbeddedRedis, free_port
 from libs.common.liveness import Heartbeat, keep_beating, serve
 from libs.common.queue import QueueRedis, connect, queue_name
 from libs.common.scheduler import LOCK_KEY
@@ -138,3 +138,21 @@ async def test_of_two_scheduler_processes_one_leads_and_the_other_takes_over_whe
         await redis_pool.delete(LOCK_KEY)
         for service in ("registry", "review", "notify"):
             await redis_pool.delete(queue_name(service))
+
+
+@pytest.mark.e2e
+async def test_a_scheduler_that_loses_redis_stays_alive_and_stops_leading(tmp_path: Path) -> None:
+    """Liveness never checks a dependency: Redis gone, the scheduler's /healthz is still 200 (a
+    restart would not bring Redis back) and its gauge says it enqueues nothing."""
+    redis_server = EmbeddedRedis(tmp_path, free_port())
+    redis_url = redis_server.start()
+    scheduler = Jisso(tmp_path, "scheduler", ["scheduler"], {"REDIS_URL": redis_url})
+    try:
+        await scheduler.wait_for(lambda: _leading(scheduler) == 1.0, "the scheduler leading")
+        redis_server.stop()
+        await scheduler.wait_for(lambda: _leading(scheduler) == 0.0, "the gauge at 0")
+        assert scheduler.healthz().status_code == 200
+        assert any(r["event"] == "scheduler_tick_failed" for r in scheduler.records())
+    finally:
+        scheduler.kill()
+        redis_server.stop()
