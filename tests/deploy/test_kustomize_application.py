@@ -87,8 +87,8 @@ def test_probes_hit_routes_the_apps_serve(docs: tuple[Doc, ...]) -> None:
             get = container[probe]["httpGet"]
             assert get["path"] in openapi_paths(name), f"{name} {probe}: no route {get['path']}"
             assert get["port"] in port_names | {DEFAULT_PORTS[name]}
-        # /readyz checks up to three dependencies one after another, each with a 3 s timeout.
-        assert container["readinessProbe"]["timeoutSeconds"] >= 9
+        # /readyz runs its checks (the database, Redis) one after another, each with a 3 s timeout.
+        assert container["readinessProbe"]["timeoutSeconds"] >= 3 * 2
 
 
 def test_every_role_runs_the_jisso_image_with_its_cli_command(docs: tuple[Doc, ...]) -> None:
