@@ -26,7 +26,14 @@ from libs.common.scheduler import run_scheduler
 from libs.common.worker import run_workers
 from services import runtime
 from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES, ServiceChoice, ServiceName
-from services.cli_support import EXIT_REFUSED, command_settings, log_settings, refuse, run
+from services.cli_support import (
+    EXIT_REFUSED,
+    command_settings,
+    log_settings,
+    refuse,
+    refuse_evicting_redis,
+    run,
+)
 from services.registry.cli import app as registry_app
 from services.registry.seed.programmes import PROGRAMMES as SEEDED_PROGRAMMES
 from services.review.cli import app as review_app
@@ -177,6 +184,8 @@ def worker(
     # any refused before a worker starts
     settings = [command_settings(name, redis=True, server=True) for name in names]
     configure_logging(settings[0].log_level, "worker", settings[0].log_format)
+    for each in settings:
+        refuse_evicting_redis(each)
     heartbeat = Heartbeat()
     if metrics_port:
         serve_liveness(metrics_port, heartbeat)

@@ -226,13 +226,37 @@ async def _database_answers(settings: Settings) -> None:
 
 
 async def _redis_answers(url: str) -> None:
-    from redis.asyncio import Redis
+    from libs.common.redis_options import redis_client
 
-    client = Redis.from_url(url, socket_connect_timeout=CHECK_SECONDS)
+    client = redis_client(url, socket_connect_timeout=CHECK_SECONDS)
     try:
         await client.ping()
     finally:
         await client.aclose()
+
+
+def refuse_evicting_redis(settings: Settings) -> None:
+    """A queue process's start: one line and exit 2 when its Redis may evict queued jobs (outside
+    development and test, libs/common/redis_options.py). A Redis that does not answer yet is no
+    refusal: the worker waits for it (libs.common.worker), and the next start checks again."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from libs.common.redis_options import EvictingRedis, redis_client, require_noeviction
+
+    async def check() -> None:
+        client = redis_client(settings.redis_url, socket_connect_timeout=CHECK_SECONDS)
+        try:
+            await require_noeviction(client, settings.environment)
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(check())
+    except EvictingRedis as exc:
+        refuse(f"refusing to start: {exc}")
+    except (RedisConnectionError, RedisTimeout, OSError):
+        return
 
 
 def unreachable(exc: BaseException, settings: Settings) -> str | None:

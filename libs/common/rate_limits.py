@@ -53,6 +53,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from libs.common.auth import Role, decode_token
 from libs.common.errors import DomainError, problem_base_of, problem_response
 from libs.common.metrics import ServiceMetrics
+from libs.common.redis_options import redis_target
 from libs.common.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -112,9 +113,11 @@ class RateLimiter:
         self.storage: RedisStorage | None = None
         if not settings.redis_url:  # an app built only for its OpenAPI document
             return
+        target = redis_target(settings.redis_url)  # TLS as every client has it
         self.storage = RedisStorage(
-            f"async+{settings.redis_url}",
+            f"async+{target.url}",
             implementation="redispy",
+            **target.tls,
             wrap_exceptions=True,
             key_prefix=KEY_PREFIX,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,

@@ -207,6 +207,15 @@ class Settings(LogSettings):
             )
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_tls_options_read(cls, value: str) -> str:
+        from libs.common.redis_options import redis_target  # its rules, named in its errors
+
+        if value.strip():
+            redis_target(value)
+        return value
+
     @field_validator("metrics_port", mode="before")
     @classmethod
     def _empty_metrics_port_is_the_default(cls, value: object) -> object:

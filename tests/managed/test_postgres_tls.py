@@ -64,7 +64,7 @@ async def test_require_encrypts_and_disable_is_refused_by_a_tls_only_server(
     tls_server: str,
 ) -> None:
     assert await _uses_tls(_with(tls_server, sslmode="require"))
-    with pytest.raises(Exception, match="pg_hba.conf"):
+    with pytest.raises(Exception, match=r"pg_hba\.conf"):
         await _uses_tls(_with(tls_server, sslmode="disable"))
 
 

@@ -14,6 +14,8 @@ from uuid import UUID
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
+from libs.common.redis_options import redis_target
+
 # The Redis client the queue hands out: redis-py's asyncio client with arq's enqueueing on top.
 QueueRedis = ArqRedis
 
@@ -40,8 +42,12 @@ def deserialize(data: bytes) -> dict[str, Any]:
 
 
 def redis_settings(url: str) -> RedisSettings:
-    """The one place arq's connection settings are built (the worker's and every pool's)."""
-    settings = RedisSettings.from_dsn(url)
+    """The one place arq's connection settings are built (the worker's and every pool's); TLS
+    from the URL as every Redis client reads it (libs/common/redis_options.py)."""
+    target = redis_target(url)
+    settings = RedisSettings.from_dsn(target.url)
+    for name, value in target.tls.items():
+        setattr(settings, name, value)
     settings.conn_timeout = 2
     settings.conn_retries = 1
     return settings
