@@ -37,9 +37,7 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
 
 
 @pytest.fixture(scope="module")
-def tls_port(
-    tmp_path_factory: pytest.TempPathFactory, certificates: Certificates
-) -> Iterator[int]:
+def tls_port(tmp_path_factory: pytest.TempPathFactory, certificates: Certificates) -> Iterator[int]:
     directory = tmp_path_factory.mktemp("redis-tls-server")
     with redis_server(directory, policy="noeviction", certificates=certificates) as port:
         yield port
