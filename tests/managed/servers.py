@@ -158,7 +158,8 @@ class Certificates:
 def tls_postgres(certificates: Certificates) -> Iterator[str]:
     """A fresh PostgreSQL that accepts TLS connections only (``hostssl``); yields its URL,
     without TLS parameters."""
-    initdb = required_program("initdb", "/usr/lib/postgresql/*/bin/initdb")
+    # Its neighbours (postgres, pg_isready) are where the link to it points.
+    initdb = str(Path(required_program("initdb", "/usr/lib/postgresql/*/bin/initdb")).resolve())
     postgres = str(Path(initdb).with_name("postgres"))
     directory, prefix = _owned_directory("jisso-tls-postgres-")
     data = directory / "data"
@@ -178,7 +179,21 @@ def tls_postgres(certificates: Certificates) -> Iterator[str]:
         "-c", "ssl_cert_file=server.cert", "-c", "ssl_key_file=server.key",
     ]  # fmt: skip
     with running(command, port, directory):
+        _wait_until_accepting(Path(initdb).with_name("pg_isready"), port)
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def _wait_until_accepting(pg_isready: Path, port: int) -> None:
+    """PostgreSQL listens before it accepts connections ("the database system is starting up")."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        ready = subprocess.run(
+            [str(pg_isready), "-h", "127.0.0.1", "-p", str(port)], capture_output=True, check=False
+        )
+        if ready.returncode == 0:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"PostgreSQL on {port} did not accept connections")
 
 
 @contextmanager
