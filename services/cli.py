@@ -186,8 +186,10 @@ def worker(
     configure_logging(settings[0].log_level, "worker", settings[0].log_format)
     for each in settings:
         refuse_evicting_redis(each)
-    heartbeat = Heartbeat()
+    # The heartbeat (and the queue-depth gauge it refreshes) only where someone reads it.
+    heartbeat = None
     if metrics_port:
+        heartbeat = Heartbeat()
         serve_liveness(metrics_port, heartbeat)
     specs = [runtime.worker_spec(n) for n in names]
     for spec in specs:
