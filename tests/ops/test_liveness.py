@@ -2,13 +2,16 @@
 
 In process, a real event loop wedged by a blocking call while the metrics thread answers: 503 once
 the heartbeat is stale, 200 again when the loop runs. As real processes: a `jisso worker` answers
-200 and exports the depth of its queue, and once killed answers nothing; of two `jisso scheduler`
-processes exactly one leads, and when it is killed the other leads after the lock's lifetime.
+200 and exports the depth of its queue, turns 503 some 30 s after its loop is wedged, and once
+killed answers nothing; of two `jisso scheduler` processes exactly one leads, and when it is killed
+the other leads after the lock's lifetime; a scheduler that loses Redis stays alive.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 import time
 import uuid
@@ -23,7 +26,9 @@ from libs.common.liveness import Heartbeat, keep_beating, serve
 from libs.common.queue import QueueRedis, connect, queue_name
 from libs.common.scheduler import LOCK_KEY
 from tests.fixtures.smtp import SmtpServer
-from tests.ops.processes import Jisso
+from tests.ops.processes import ROOT, Jisso
+
+WEDGE = ROOT / "tests" / "ops" / "wedge"
 
 
 async def test_healthz_is_503_while_the_loop_is_wedged_and_200_once_it_runs() -> None:
@@ -103,6 +108,33 @@ async def test_the_notify_worker_exports_smtp_health(
     try:
         await worker.wait_for(lambda: worker.metric("jisso_smtp_up") == 1.0, "jisso_smtp_up 1")
         assert (worker.metric("jisso_smtp_check_seconds") or 0) > 0
+    finally:
+        worker.kill()
+
+
+@pytest.mark.e2e
+async def test_a_real_worker_whose_loop_is_wedged_answers_503(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """A blocking call on the worker's event loop (here a signal handler that sleeps, installed by
+    tests/ops/wedge/sitecustomize.py) stops the heartbeat; /healthz, served from another thread,
+    turns 503 after 30 s, which is what the kubelet restarts on."""
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": f"{WEDGE}{os.pathsep}{ROOT}",
+        "WEDGE_SECONDS": "45",
+    }
+    worker = Jisso(tmp_path, "worker", ["worker", "--service", "registry"], env)
+    try:
+        await worker.wait_for(lambda: worker.healthz().status_code == 200, "healthy /healthz")
+        wedged_at = time.monotonic()
+        os.kill(worker.proc.pid, signal.SIGUSR1)
+        await asyncio.sleep(5)
+        assert worker.healthz().status_code == 200, "stale after 5 s: the threshold is 30"
+        await worker.wait_for(lambda: worker.healthz().status_code == 503, "a stale /healthz")
+        assert 25 < time.monotonic() - wedged_at < 40
+        assert worker.healthz().json()["status"] == "stale"
     finally:
         worker.kill()
 
