@@ -216,6 +216,15 @@ class Settings(LogSettings):
             redis_target(value)
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_safe(cls, value: str) -> str:
+        from libs.common.smtp_url import read_smtp_url  # its rules, named in its errors
+
+        if value.strip():
+            read_smtp_url(value)
+        return value
+
     @field_validator("metrics_port", mode="before")
     @classmethod
     def _empty_metrics_port_is_the_default(cls, value: object) -> object:

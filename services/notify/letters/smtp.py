@@ -1,11 +1,12 @@
-"""SMTP connection details from ``SMTP_URL`` (``smtp://`` plain or STARTTLS, ``smtps://`` TLS)."""
+"""SMTP connection details from ``SMTP_URL`` (its forms and rules: libs/common/smtp_url.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+
+from libs.common.smtp_url import read_smtp_url
 
 
 @dataclass(frozen=True)
@@ -15,19 +16,21 @@ class SmtpTarget:
     use_tls: bool
     username: str | None
     password: str | None
+    # True: STARTTLS or refuse (credentials are never sent in the clear); None: when offered.
+    start_tls: bool | None = None
+    ca_file: str | None = None
 
     @classmethod
     def from_url(cls, url: str) -> SmtpTarget:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"SMTP_URL must look like smtp://host:port, got {parts.scheme}://…")
-        tls = parts.scheme == "smtps"
+        read = read_smtp_url(url)
         return cls(
-            host=parts.hostname,
-            port=parts.port or (465 if tls else 25),
-            use_tls=tls,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
+            host=read.host,
+            port=read.port,
+            use_tls=read.implicit_tls,
+            username=read.username,
+            password=read.password,
+            start_tls=read.starttls,
+            ca_file=read.ca_file,
         )
 
     def client(self, timeout: float = 10.0) -> aiosmtplib.SMTP:
@@ -35,7 +38,8 @@ class SmtpTarget:
             hostname=self.host,
             port=self.port,
             use_tls=self.use_tls,
-            start_tls=None if not self.use_tls else False,
+            start_tls=False if self.use_tls else self.start_tls,
+            cert_bundle=self.ca_file,
             username=self.username,
             password=self.password,
             timeout=timeout,
