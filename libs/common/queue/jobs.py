@@ -49,6 +49,22 @@ async def publish(
     return True
 
 
+def did_something(result: Any) -> bool:
+    """Whether a job's result reports an effect: a count above 0, a non-empty collection, or a
+    report holding one (``{"day": "…", "ended": 0}`` reports none; the day is not an effect)."""
+    if result is None or isinstance(result, str):
+        return False
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, int | float):
+        return result > 0
+    if isinstance(result, dict):
+        return any(did_something(value) for value in result.values())
+    if isinstance(result, list | tuple | set):
+        return len(result) > 0
+    return True
+
+
 def transient(exc: BaseException) -> bool:
     """A failure that time alone cures: a peer service or the database could not be reached."""
     if isinstance(exc, ServiceUnavailable):
@@ -96,7 +112,7 @@ def job(
                 log.warning("job_deferred", function=fn.__name__, error=str(exc), retry_in=delay)
                 raise Retry(defer=delay) from exc
             observe_job(fn.__name__, started, result)
-            quiet = routine and not result  # a sweep that found nothing (0, None, empty)
+            quiet = routine and not did_something(result)
             (log.debug if quiet else log.info)("job_finished", function=fn.__name__)
             return result
 
