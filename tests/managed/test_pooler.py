@@ -24,9 +24,13 @@ from libs.common.queue import queue_name
 from libs.common.settings import Settings, load_settings
 from services.catalogue import SERVICE_NAMES
 from services.notify.deliveries.repository import sender_lock
+from services.notify.deliveries.tasks import send_due_deliveries
+from services.notify.messages.tasks import send_transactional
 from services.registry.app import create_app
 from services.registry.models import outbox
 from tests.fixtures.apps import client_of
+from tests.fixtures.smtp import SmtpServer
+from tests.fixtures.workers import fast_notify_settings, worker_context
 
 pytestmark = pytest.mark.db
 
@@ -162,3 +166,46 @@ async def test_one_sender_at_a_time_through_the_pooler(pooled_engine: AsyncEngin
             assert not second
     async with sender_lock(pooled_engine) as after:
         assert after
+
+
+async def test_the_notify_sender_delivers_through_the_pooler(
+    pooled: Pooled, smtp_server: SmtpServer
+) -> None:
+    """The sender's whole run: its lock's transaction, claims, and each ``sent`` written on the
+    driver's connection in a transaction committed behind the end-of-data marker."""
+    settings = pooled("notify", smtp_url=smtp_server.url)
+    engine = create_engine(settings, pool_size=4)
+    ctx = worker_context(
+        "notify",
+        settings,
+        async_sessionmaker(engine, expire_on_commit=False),
+        engine=engine,
+        notify_settings=fast_notify_settings(),
+    )
+    tag = uuid.uuid4().hex[:10]
+    recipients = [{"name": "受信者", "email": f"{n}.{tag}@example.jp"} for n in ("aoki", "baba")]
+    try:
+        await send_transactional(
+            ctx,
+            {
+                "kind": "continuation_decision",
+                "dedupe_key": f"decision:{tag}",
+                "context": DECISION,
+                "recipients": recipients,
+            },
+        )
+        assert await send_due_deliveries(ctx, {}) == {"sent": 2}
+        assert sorted(str(m["To"]).split("<")[-1].rstrip(">") for m in smtp_server.received()) == [
+            r["email"] for r in recipients
+        ]
+    finally:
+        await engine.dispose()
+
+
+DECISION = {
+    "project_name": "ドローン物流実装事業",
+    "local_government": "秩父市",
+    "decision": "approved",
+    "decided_on": "2021-12-17",
+    "term_end": "2024-03-31",
+}
