@@ -135,22 +135,35 @@ def pgbouncer(upstream_url: str, *, pool_size: int = 2) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class Certificates:
-    """A CA and a server certificate it issued for localhost and 127.0.0.1."""
+    """A CA, a server certificate it issued for localhost and 127.0.0.1, and a client
+    certificate for the user ``postgres`` (its common name, as PostgreSQL's ``cert`` checks)."""
 
     ca_file: Path
     cert_file: Path
     key_file: Path
+    client_cert_file: Path
+    client_key_file: Path
 
     @classmethod
     def issue(cls, directory: Path) -> Certificates:
         directory.mkdir(parents=True, exist_ok=True)
         ca = trustme.CA()
-        server = ca.issue_cert("localhost", "127.0.0.1")
-        made = cls(directory / "ca.pem", directory / "server.pem", directory / "server.key")
+        made = cls(
+            *(directory / name for name in ("ca.pem", "server.pem", "server.key")),
+            *(directory / name for name in ("client.pem", "client.key")),
+        )
         ca.cert_pem.write_to_path(str(made.ca_file))
-        server.cert_chain_pems[0].write_to_path(str(made.cert_file))
-        server.private_key_pem.write_to_path(str(made.key_file))
-        made.key_file.chmod(0o600)
+        for leaf, cert, key in (
+            (ca.issue_cert("localhost", "127.0.0.1"), made.cert_file, made.key_file),
+            (
+                ca.issue_cert("postgres", common_name="postgres"),
+                made.client_cert_file,
+                made.client_key_file,
+            ),
+        ):
+            leaf.cert_chain_pems[0].write_to_path(str(cert))
+            leaf.private_key_pem.write_to_path(str(key))
+            key.chmod(0o600)
         return made
 
 
@@ -170,13 +183,18 @@ def tls_postgres(certificates: Certificates) -> Iterator[str]:
     )
     for name in ("cert_file", "key_file"):
         shutil.copy(getattr(certificates, name), data / f"server.{name.split('_')[0]}")
-    (data / "pg_hba.conf").write_text("hostssl all all 127.0.0.1/32 trust\n")
+    shutil.copy(certificates.ca_file, data / "ca.pem")
+    # template1 asks for a client certificate (sslcert/sslkey), every other database trusts.
+    (data / "pg_hba.conf").write_text(
+        "hostssl template1 all 127.0.0.1/32 cert\nhostssl all all 127.0.0.1/32 trust\n"
+    )
     _chown_tree(directory)
     port = free_port()
     command = [
         *prefix, postgres, "-D", str(data), "-p", str(port), "-k", str(directory),
         "-c", "listen_addresses=127.0.0.1", "-c", "ssl=on",
         "-c", "ssl_cert_file=server.cert", "-c", "ssl_key_file=server.key",
+        "-c", "ssl_ca_file=ca.pem",
     ]  # fmt: skip
     with running(command, port, directory):
         _wait_until_accepting(Path(initdb).with_name("pg_isready"), port)
@@ -214,7 +232,7 @@ def redis_server(
             "--tls-cert-file", str(certificates.cert_file),
             "--tls-key-file", str(certificates.key_file),
             "--tls-ca-cert-file", str(certificates.ca_file),
-            "--tls-auth-clients", "no",
+            "--tls-auth-clients", "yes",  # a client certificate: ssl_certfile, ssl_keyfile
         ]  # fmt: skip
     with running(command, port, directory):
         yield port

@@ -68,6 +68,20 @@ async def test_require_encrypts_and_disable_is_refused_by_a_tls_only_server(
         await _uses_tls(_with(tls_server, sslmode="disable"))
 
 
+async def test_a_client_certificate_and_asyncpg_s_own_ssl_parameter(
+    tls_server: str, certificates: Certificates
+) -> None:
+    """template1 accepts only a client certificate the CA signed for the user (pg_hba ``cert``)."""
+    on_template1 = tls_server.rsplit("/", 1)[0] + "/template1"
+    with pytest.raises(Exception, match="certificate"):
+        await _uses_tls(_with(on_template1, sslmode="require"))
+    client = {"sslcert": str(certificates.client_cert_file)}
+    client["sslkey"] = str(certificates.client_key_file)
+    root = str(certificates.ca_file)
+    assert await _uses_tls(_with(on_template1, sslmode="verify-full", sslrootcert=root, **client))
+    assert await _uses_tls(_with(tls_server, ssl="require"))  # asyncpg's name, passed through
+
+
 async def test_migrations_connect_over_tls(tls_server: str, certificates: Certificates) -> None:
     url = _with(tls_server, sslmode="verify-full", sslrootcert=str(certificates.ca_file))
     await upgrade("registry", url)

@@ -49,8 +49,18 @@ def evicting_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"redis://127.0.0.1:{port}/0"
 
 
-def _tls_url(port: int, ca_file: Path, **more: str) -> str:
-    return f"rediss://127.0.0.1:{port}/0?{urlencode({'ssl_ca_certs': str(ca_file), **more})}"
+def _tls_url(
+    port: int, certificates: Certificates, ca_file: Path | None = None, **more: str
+) -> str:
+    """Trusting ``ca_file`` (the certificates' CA by default), with the certificates' client
+    certificate: the server asks for one (servers.redis_server)."""
+    query = {
+        "ssl_ca_certs": str(ca_file or certificates.ca_file),
+        "ssl_certfile": str(certificates.client_cert_file),
+        "ssl_keyfile": str(certificates.client_key_file),
+        **more,
+    }
+    return f"rediss://127.0.0.1:{port}/0?{urlencode(query)}"
 
 
 def _settings(redis_url: str, environment: str = "test") -> Settings:
@@ -61,7 +71,7 @@ def _settings(redis_url: str, environment: str = "test") -> Settings:
 async def test_every_client_speaks_tls_with_the_ca_in_the_url(
     tls_port: int, certificates: Certificates
 ) -> None:
-    url = _tls_url(tls_port, certificates.ca_file)
+    url = _tls_url(tls_port, certificates)
     client = redis_client(url)
     try:
         assert await client.ping()
@@ -79,10 +89,10 @@ async def test_every_client_speaks_tls_with_the_ca_in_the_url(
 
 
 async def test_a_server_certificate_from_another_ca_is_refused(
-    tls_port: int, tmp_path: Path
+    tls_port: int, certificates: Certificates, tmp_path: Path
 ) -> None:
     stranger = Certificates.issue(tmp_path / "other-ca")
-    client = redis_client(_tls_url(tls_port, stranger.ca_file))
+    client = redis_client(_tls_url(tls_port, certificates, stranger.ca_file))
     try:
         with pytest.raises(RedisConnectionError, match="certificate verify failed"):
             await client.ping()
@@ -91,16 +101,18 @@ async def test_a_server_certificate_from_another_ca_is_refused(
 
 
 def test_tls_options_are_typed_and_checked_by_name(certificates: Certificates) -> None:
-    target = redis_target(_tls_url(6380, certificates.ca_file, ssl_cert_reqs="required"))
+    target = redis_target(_tls_url(6380, certificates, ssl_cert_reqs="required"))
     assert target.url == "rediss://127.0.0.1:6380/0"
     assert target.tls == {
         "ssl_ca_certs": str(certificates.ca_file),
+        "ssl_certfile": str(certificates.client_cert_file),
+        "ssl_keyfile": str(certificates.client_key_file),
         "ssl_cert_reqs": "required",
         "ssl_check_hostname": True,  # verified by default, unlike redis-py's default
     }
     unchecked = redis_target("rediss://h/0?ssl_check_hostname=false")
     assert unchecked.tls["ssl_check_hostname"] is False
-    arq = redis_settings(_tls_url(6380, certificates.ca_file))
+    arq = redis_settings(_tls_url(6380, certificates))
     assert (arq.ssl, arq.ssl_ca_certs, arq.ssl_check_hostname) == (
         True,
         str(certificates.ca_file),
@@ -137,7 +149,7 @@ async def test_the_eviction_policy_is_read_with_info(evicting_url: str) -> None:
 async def test_a_noeviction_redis_is_accepted_in_production(
     tls_port: int, certificates: Certificates
 ) -> None:
-    client = redis_client(_tls_url(tls_port, certificates.ca_file))
+    client = redis_client(_tls_url(tls_port, certificates))
     try:
         await require_noeviction(client, "production")
     finally:
