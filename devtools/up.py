@@ -7,6 +7,7 @@ imports this package; `services/cli.py` imports it inside the `up` command.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from pathlib import Path
@@ -53,10 +54,12 @@ def up(data_dir: Path) -> None:
     for name in SERVICE_NAMES:
         env.setdefault(f"{name.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[name]}")
     supervisor = Supervisor(data_dir)
+    # Start-up polls each API's /readyz: httpx's INFO line per poll would bury the banner.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings("registry", database_url=env["DATABASE_URL"])
         for name in SERVICE_NAMES:
-            asyncio.run(upgrade(name, env["DATABASE_URL"]))
+            asyncio.run(upgrade(name, env["DATABASE_URL"], report=_progress))
         _seed_if_empty(env)
         for name in SERVICE_NAMES:
             port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
@@ -80,6 +83,10 @@ def up(data_dir: Path) -> None:
         supervisor.stop_all()
         for server in reversed(embedded):
             server.stop()
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
 
 
 def _bytecode_cache(prefix: Path, env: dict[str, str]) -> None:

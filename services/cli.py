@@ -52,11 +52,15 @@ app.add_typer(review_app, name="review")
 @app.callback()
 def _logging() -> None:
     # Every command logs the same way, configured once before it runs: console lines on a
-    # terminal, JSON otherwise (LOG_FORMAT); a refused LOG_LEVEL or LOG_FORMAT is one line.
+    # terminal, JSON otherwise (LOG_FORMAT), on stderr (stdout is the command's output, often
+    # captured: TOKEN=$(jisso token …)); a refused LOG_LEVEL or LOG_FORMAT is one line.
     # (No docstring: typer would show it as the app's help.) `serve`, `worker` and `scheduler`
     # configure again with their service's (perhaps prefixed) values.
     logs = log_settings()
-    configure_logging(logs.log_level, None, logs.log_format)
+    configure_logging(logs.log_level, None, logs.log_format, stream=sys.stderr)
+    # `migrate` and `up` print a line per migration applied, which says what alembic's INFO
+    # lines would (and it logs its plugins' set-up on import): only its warnings are shown.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @app.command()
@@ -89,9 +93,6 @@ def migrate(
     service: Annotated[list[ServiceChoice] | None, typer.Option(help="Only these services")] = None,
 ) -> None:
     """Upgrade every service's schema to its latest migration (never done at app start-up)."""
-    # Our line per migration applied says what alembic's INFO lines would, once (quieted
-    # before the import: alembic logs its plugins' set-up as it loads).
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     from libs.common.migrations import upgrade  # alembic: only this command and `up` need it
 
     for name in _services(service):

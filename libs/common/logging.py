@@ -45,11 +45,18 @@ LOG_FORMATS = ("auto", "json", "console")
 
 
 def configure_logging(
-    level: str = "INFO", service: str | None = None, log_format: str = "auto"
+    level: str = "INFO",
+    service: str | None = None,
+    log_format: str = "auto",
+    stream: TextIO | None = None,
 ) -> None:
     """One sink for everything: structlog events and the records of libraries (httpx, arq,
     uvicorn, SQLAlchemy) both leave on stdout, through the same redaction — as JSON lines, or
-    (``console``, or ``auto`` on a terminal) as structlog's console lines for a person."""
+    (``console``, or ``auto`` on a terminal) as structlog's console lines for a person.
+
+    ``stream``: stderr for a one-shot command, whose stdout is its output (a token, a line per
+    migration) and may be captured; servers log to stdout."""
+    out = stream if stream is not None else sys.stdout
 
     def add_service(_: object, __: str, event: EventDict) -> EventDict:
         if service:
@@ -68,10 +75,10 @@ def configure_logging(
         # masked on a terminal too (the console renderer would format it after, unredacted).
         structlog.processors.format_exc_info,
         redact,
-        _renderer(log_format),
+        _renderer(log_format, out),
     ]
-    _stdout.stream = sys.stdout
-    handler = logging.StreamHandler(sys.stdout)
+    _stdout.stream = out
+    handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
@@ -91,10 +98,10 @@ def configure_logging(
     )
 
 
-def _renderer(log_format: str) -> Processor:
+def _renderer(log_format: str, out: TextIO) -> Processor:
     """JSON for collectors; on a terminal (``auto``) or when asked (``console``), one coloured
     line per event — colours only on a terminal and without ``NO_COLOR`` (no-color.org)."""
-    terminal = sys.stdout.isatty()
+    terminal = out.isatty()
     if log_format == "json" or (log_format == "auto" and not terminal):
         return structlog.processors.JSONRenderer(ensure_ascii=False)
     colours = terminal and not os.environ.get("NO_COLOR")

@@ -84,7 +84,7 @@ def _reporter(report: Callable[[str], None] | None) -> Callable[..., None] | Non
     def applied(*, ctx: object, step: MigrationInfo, heads: object, run_args: object) -> None:
         schema = context.config.attributes["schema"]
         # Scripts from a folder are alembic's Script, whose doc is the message line.
-        doc = getattr(step.up_revision, "doc", "")
+        doc = " ".join(str(getattr(step.up_revision, "doc", "")).split())  # one line each
         report(f"{schema}: applied {step.up_revision_id} ({doc})")
 
     return applied

@@ -51,12 +51,15 @@ async def test_migrate_prints_a_line_per_migration_applied(
 ) -> None:
     steps = _migrations("notify")
     async with scratch_database(server_urls[0], prefix="jisso_cli") as empty:
-        first = jisso("migrate", "--service", "notify", cwd=workdir, DATABASE_URL=empty)
+        first = jisso(
+            "migrate", "--service", "notify", cwd=workdir, DATABASE_URL=empty, LOG_LEVEL="DEBUG"
+        )
         assert first.returncode == 0, first.stderr
-        applied = [line for line in first.stdout.splitlines() if line.startswith("notify: ")]
+        *applied, last = first.stdout.splitlines()  # the output alone: log lines go to stderr
         assert len(applied) == len(steps)
         assert all(line.startswith("notify: applied ") for line in applied)
-        assert first.stdout.splitlines()[-1] == "migrated notify"
+        assert last == "migrated notify"
+        assert '"level": "debug"' in first.stderr  # what was logged, as JSON off a terminal
         again = jisso("migrate", "--service", "notify", cwd=workdir, DATABASE_URL=empty)
         assert again.stdout.splitlines() == ["migrated notify"]  # nothing left to apply
 
