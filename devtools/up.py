@@ -61,13 +61,7 @@ def up(data_dir: Path) -> None:
         for name in SERVICE_NAMES:
             asyncio.run(upgrade(name, env["DATABASE_URL"], report=_progress))
         _seed_if_empty(env)
-        for name in SERVICE_NAMES:
-            port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
-            supervisor.spawn(name, child_command("serve", name, "--port", str(port)), env)
-        supervisor.spawn("worker", child_command("worker"), env)
-        supervisor.spawn("scheduler", child_command("scheduler"), env)
-        urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
-        supervisor.wait_http_ok(urls, timeout=120)
+        probes = _spawn_children(supervisor, env)
         # Every other `jisso` command finds this stack here (services/stack.py); removed below.
         write_stack(data_dir, env)
         operator = mint_token(
@@ -76,13 +70,29 @@ def up(data_dir: Path) -> None:
             subject="operator",
             ttl_seconds=86400,
         )
-        _print_banner(env, operator, data_dir)
+        _print_banner(env, operator, data_dir, probes)
         supervisor.run_until_signal()
     finally:
         remove_stack(data_dir)
         supervisor.stop_all()
         for server in reversed(embedded):
             server.stop()
+
+
+def _spawn_children(supervisor: Supervisor, env: dict[str, str]) -> dict[str, int]:
+    """The three APIs, the worker and the scheduler, until each answers its probe; the worker's
+    and the scheduler's probe ports by name."""
+    for name in SERVICE_NAMES:
+        port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
+        supervisor.spawn(name, child_command("serve", name, "--port", str(port)), env)
+    # The ports the manifests give them (deploy/k8s): /healthz and metrics, as in production.
+    probes = {"worker": free_port(9100), "scheduler": free_port(9104)}
+    for role, probe_port in probes.items():
+        supervisor.spawn(role, child_command(role, "--metrics-port", str(probe_port)), env)
+    urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
+    urls += [f"http://127.0.0.1:{port}/healthz" for port in probes.values()]
+    supervisor.wait_http_ok(urls, timeout=120)
+    return probes
 
 
 def _progress(line: str) -> None:
@@ -121,13 +131,18 @@ def try_lines(registry_url: str) -> list[str]:
     ]
 
 
-def _print_banner(env: dict[str, str], operator_token: str, data_dir: Path) -> None:
+def _print_banner(
+    env: dict[str, str], operator_token: str, data_dir: Path, probes: dict[str, int]
+) -> None:
     lines = ["jisso is up (Ctrl-C stops everything)", f"  data dir  {data_dir}"]
     for name in SERVICE_NAMES:
         url = env[f"{name.upper()}_URL"]
         metrics = load_settings(name).metrics_listen_port
         scrape = f", metrics: http://127.0.0.1:{metrics}/metrics" if metrics else ""
         lines.append(f"  {name:<9} {url}  (docs: {url}/docs{scrape})")
+    for role, port in probes.items():
+        base = f"http://127.0.0.1:{port}"
+        lines.append(f"  {role:<9} {base}/healthz  (metrics: {base}/metrics)")
     logs = log_path(data_dir, "registry").parent
     lines += [
         f"  logs      {logs}/<name>.log, one per process: "

@@ -76,7 +76,13 @@ def test_up_starts_everything_then_stops_leaving_nothing(tmp_path: Path) -> None
     assert proc.returncode == 0, output
     assert "loaded the seed facts" in output
     assert not (tmp_path / "stack.json").exists()  # gone with the stack
-    assert output.count("metrics: http://127.0.0.1:") == 3  # the banner names each API's scrape URL
+    # The banner names each API's scrape URL, and the worker's and the scheduler's probe (up waited
+    # for both to answer 200 before it printed them).
+    assert output.count("metrics: http://127.0.0.1:") == 5
+    assert [line.split()[0] for line in output.splitlines() if "/healthz" in line] == [
+        "worker",
+        "scheduler",
+    ]
     assert alive == []
 
     # A second run reuses the data dir (no new initdb, the seed is not loaded again).

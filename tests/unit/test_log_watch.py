@@ -70,7 +70,7 @@ def test_the_banner_names_each_child_s_log(
     env = {f"{name}_URL": f"http://127.0.0.1:{port}" for name, port in
            (("REGISTRY", 8001), ("REVIEW", 8002), ("NOTIFY", 8003))}  # fmt: skip
     env |= {"DATABASE_URL": "postgresql://db", "REDIS_URL": "redis://r", "SMTP_URL": "smtp://s"}
-    _print_banner(env, "token", tmp_path)
+    _print_banner(env, "token", tmp_path, {"worker": 9100, "scheduler": 9104})
     (logs,) = [line for line in capsys.readouterr().out.splitlines() if "logs " in line]
     assert str(tmp_path / "logs") in logs
     for child in ("registry", "review", "notify", "worker", "scheduler"):

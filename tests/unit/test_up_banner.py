@@ -19,7 +19,7 @@ def test_the_banner_sets_the_token_before_the_call_that_sends_it(
     env = {f"{name}_URL": f"http://127.0.0.1:{port}" for name, port in
            (("REGISTRY", 8001), ("REVIEW", 8002), ("NOTIFY", 8003))}  # fmt: skip
     env |= {"DATABASE_URL": "postgresql://db", "REDIS_URL": "redis://r", "SMTP_URL": "smtp://s"}
-    _print_banner(env, "the-operator-token", Path("/data"))
+    _print_banner(env, "the-operator-token", Path("/data"), {"worker": 9100})
     printed = [line.strip() for line in capsys.readouterr().out.splitlines()]
     token, call = try_lines(REGISTRY)
     assert token == "TOKEN=$(.venv/bin/jisso token --role operator)"
