@@ -126,7 +126,7 @@ def run(ctx: Context, sweep: Any) -> Figure:
         ours=ours,
         floor=floor,
         higher_is_better=False,
-        target=None,
+        target=10.0,  # issue #20: the registry path ≤ 10× its floor
         size=f"{count:,} supported projects",
         notes={
             "ours": f"sweep {swept['seconds']:.1f} s, then {count / (ours - swept['seconds']):.0f}"

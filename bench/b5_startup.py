@@ -107,9 +107,11 @@ def servers_alone(data_dir: Path) -> float:
 def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
     data_dir, log = ctx.work_dir / "up", ctx.work_dir / "up.log"
     first = start_up(data_dir, log, timeout=600)  # also fills the bytecode cache in the data dir
-    runs = 1 if ctx.quick else RUNS
-    floor = [servers_alone(data_dir) for _ in range(runs)]
-    ours = [start_up(data_dir, log, timeout=300) for _ in range(runs)]
+    floor: list[float] = []
+    ours: list[float] = []
+    for _ in range(1 if ctx.quick else max(RUNS, ctx.rounds)):  # interleaved, as B1/B2
+        floor.append(servers_alone(data_dir))
+        ours.append(start_up(data_dir, log, timeout=300))
     figure = Figure(
         bench="B5",
         name="`jisso up` on an existing data dir → three /readyz 200",
@@ -118,7 +120,7 @@ def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
         floor=statistics.median(floor),
         floor_label="embedded servers alone",
         higher_is_better=False,
-        target=10.0,
+        target=5.0,  # issue #20
         absolute=True,
         size="seeded registry, empty queues",
         notes={
@@ -130,4 +132,17 @@ def run(ctx: Context, report: Callable[[Figure], None]) -> list[Figure]:
         },
     )
     report(figure)
-    return [figure]
+    fresh = Figure(
+        bench="B5",
+        name="`jisso up` from nothing (initdb, migrations, seed) → three /readyz 200",
+        unit="s",
+        ours=first,
+        floor=None,
+        higher_is_better=False,
+        target=10.0,  # issue #20
+        absolute=True,
+        size="empty data dir",
+        notes={"runs": "one (a second would start from an existing data dir)"},
+    )
+    report(fresh)
+    return [figure, fresh]

@@ -1,13 +1,17 @@
 """The floor of B1 and B2: the least work the same answers need on this stack.
 
 A minimal Starlette app over a raw asyncpg pool, served by uvicorn exactly as ``jisso serve``
-serves the registry (uvloop, httptools, no access log). Each route checks the same bearer JWT,
-counts the caller against the same per-token rate limit in the same Redis (the ``limits`` package,
-as shipped: a limit every request must pass), runs the SQL the registry runs for the request —
-for reads the very statement SQLAlchemy emits, related rows aggregated as JSON in it — and
-answers the same JSON (fields, ETag). What it leaves out is everything above the SQL: FastAPI's
-dependency injection and validation, the ORM, pydantic models, the unit-of-work route, the
-request-id, tracing and metrics middlewares and the access log.
+serves the registry (uvloop, httptools, no access log). Each route checks the same bearer JWT
+through the registry's own ``decode_token`` (so with the same cache of verified tokens: a floor
+verifying every signature would do work the product does not), counts the caller against the
+same per-token rate limit in the same Redis (the ``limits`` package, as shipped: a limit every
+request must pass), runs the SQL the registry runs for the request — for project reads the very
+statement SQLAlchemy emits, related rows aggregated as JSON in it — applies the same visibility
+rule (a municipality sees its own contacts only), and answers the same JSON (fields, ETag),
+serialised with pydantic_core's ``to_json`` as the registry's reads are. What it leaves out is
+everything above the SQL: FastAPI's dependency injection and validation, the ORM, pydantic
+models, the unit-of-work route, the request-id, tracing and metrics middlewares and the access
+log.
 
     python -m bench.floor_app --port 8101   (DATABASE_URL, JWT_SECRET, FLOOR_POOL_MIN/MAX)
 """
@@ -24,14 +28,16 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-import jwt
 import uvicorn
+from pydantic_core import to_json
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bench.generate import plain_url
+from libs.common.auth import Principal, Role, decode_token
+from libs.common.errors import Unauthorized
 from libs.common.etag import etag_for, representation_etag
 from libs.common.fiscal_year import TOKYO, fiscal_year_label, today_tokyo
 from libs.common.metrics import ServiceMetrics
@@ -81,29 +87,32 @@ AUDIT_SQL = (
 )
 
 
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"status": status, "detail": detail}, status_code=status)
+def _problem(status: int, detail: str) -> Response:
+    return _json({"status": status, "detail": detail}, status)
+
+
+def _json(content: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(to_json(content), status_code, headers, media_type="application/json")
+
+
+async def _principal(request: Request, *roles: Role) -> Principal | None:
+    """The caller of a valid token of one of ``roles``, counted against its rate limit."""
+    header = request.headers.get("authorization", "")
+    try:
+        principal = decode_token(request.app.state.settings, header.removeprefix("Bearer "))
+    except Unauthorized:
+        return None
+    if principal.role not in roles:
+        return None
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.hit(limiter.authenticated, principal.actor, report=False)
+    return principal
 
 
 async def _actor(request: Request) -> str | None:
     """``role:subject`` of a valid operator token, counted against its rate limit; else None."""
-    header = request.headers.get("authorization", "")
-    try:
-        claims = jwt.decode(
-            header.removeprefix("Bearer "),
-            request.app.state.secret,
-            algorithms=["HS256"],
-            issuer="jisso",
-            options={"require": ["exp", "iat", "sub", "iss"]},
-        )
-    except jwt.PyJWTError:
-        return None
-    if claims.get("role") != "operator":
-        return None
-    actor = f"{claims['role']}:{claims['sub']}"
-    limiter: RateLimiter = request.app.state.limiter
-    await limiter.hit(limiter.authenticated, actor, report=False)
-    return actor
+    principal = await _principal(request, Role.operator)
+    return principal.actor if principal else None
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -163,7 +172,7 @@ async def list_projects(request: Request) -> Response:
         cursor = encode_cursor(
             request, [last["selection_fiscal_year"], last["title"], str(last["id"])]
         )
-    return JSONResponse({"items": items, "next": next_link(request.url, cursor)})
+    return _json({"items": items, "next": next_link(request.url, cursor)})
 
 
 async def get_project(request: Request) -> Response:
@@ -174,7 +183,7 @@ async def get_project(request: Request) -> Response:
     if row is None:
         return _problem(404, "no project with this id")
     etag = etag_for("project", project_id, row["version"])
-    return JSONResponse(_project_out(row, today_tokyo()), headers={"ETag": etag})
+    return _json(_project_out(row, today_tokyo()), headers={"ETag": etag})
 
 
 async def add_member(request: Request) -> Response:
@@ -224,7 +233,7 @@ async def add_member(request: Request) -> Response:
     out = {"id": str(member_id), "council_id": str(council_id), **member, "etag": etag}
     out["organisation_key"] = key
     headers = {"ETag": etag, "Location": f"/v1/councils/{council_id}/members/{member_id}"}
-    return JSONResponse(out, status_code=201, headers=headers)
+    return _json(out, 201, headers)
 
 
 CONTACT_COLUMNS = (
@@ -255,7 +264,7 @@ async def patch_contact(request: Request) -> Response:
         etag = representation_etag("contact", contact_id, current)
         if request.headers.get("if-match") != etag:
             problem = {"status": 412, "detail": "changed since you read it", "current_etag": etag}
-            return JSONResponse(problem, status_code=412)
+            return _json(problem, 412)
         before = {k: row[k] for k in ("name", "phone", "organisation")}
         after = {**before, **changes}
         key = f"{normalise_search_key(after['name'])}|{normalise_search_key(after['organisation'])}"
@@ -269,7 +278,7 @@ async def patch_contact(request: Request) -> Response:
             json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False),
         )  # fmt: skip
     out = {**current, **after, "version": version}
-    return JSONResponse(out, headers={"ETag": representation_etag("contact", contact_id, out)})
+    return _json(out, headers={"ETag": representation_etag("contact", contact_id, out)})
 
 
 def _contact_out(row: asyncpg.Record, links: list[asyncpg.Record]) -> dict[str, Any]:
@@ -279,13 +288,49 @@ def _contact_out(row: asyncpg.Record, links: list[asyncpg.Record]) -> dict[str, 
     return out
 
 
+# A page of contacts with their links aggregated in the same row (ours: the page, then the links
+# of its contacts in a second statement); the municipality's own only.
+_CONTACT_PAGE = (
+    f"SELECT {CONTACT_COLUMNS}, suppression_reasons, (SELECT coalesce(json_agg(json_build_object("
+    "'id', l.id, 'project_id', l.project_id, 'council_id', l.council_id) ORDER BY l.id),"
+    " '[]'::json) FROM registry.contact_links l WHERE l.contact_id = c.id) AS links"
+    " FROM registry.contacts c"
+)
+OWN_CONTACTS_SQL = f"{_CONTACT_PAGE} WHERE c.lg_code = $1 ORDER BY c.name, c.id LIMIT $2"
+ALL_CONTACTS_SQL = f"{_CONTACT_PAGE} ORDER BY c.name, c.id LIMIT $1"
+
+
+async def list_contacts(request: Request) -> Response:
+    principal = await _principal(request, Role.operator, Role.municipality)
+    if principal is None:
+        return _problem(401, "a valid operator or municipality token is required")
+    limit = int(request.query_params.get("limit", "50"))
+    pool = request.app.state.pool
+    if principal.role is Role.municipality:
+        rows = await pool.fetch(OWN_CONTACTS_SQL, principal.lg_code, limit + 1)
+    else:
+        rows = await pool.fetch(ALL_CONTACTS_SQL, limit + 1)
+    items = [_listed_contact(row) for row in rows[:limit]]
+    cursor = None
+    if len(rows) > limit:
+        cursor = encode_cursor(request, [rows[limit - 1]["name"], str(rows[limit - 1]["id"])])
+    return _json({"items": items, "next": next_link(request.url, cursor)})
+
+
+def _listed_contact(row: asyncpg.Record) -> dict[str, Any]:
+    out = {k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
+    out["id"] = str(row["id"])
+    return out
+
+
 async def ready(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+    return _json({"status": "ok"})
 
 
 async def _json_codec(conn: asyncpg.Connection) -> None:
-    # As SQLAlchemy's asyncpg dialect does: json values arrive decoded.
-    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # As SQLAlchemy's asyncpg dialect does: json and jsonb values arrive decoded.
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
 def create_app() -> Starlette:
@@ -297,8 +342,8 @@ def create_app() -> Starlette:
             max_size=int(os.environ.get("FLOOR_POOL_MAX", "20")),
             init=_json_codec,
         )
-        app.state.secret = os.environ["JWT_SECRET"]
-        app.state.settings = load_settings("registry")  # the cursor key, as ours derives it
+        # The secrets and the cursor key, as ours derives them from the same environment.
+        app.state.settings = load_settings("registry")
         app.state.limiter = RateLimiter(app.state.settings, ServiceMetrics("floor"))
         yield
         await app.state.limiter.close()
@@ -307,6 +352,7 @@ def create_app() -> Starlette:
     routes = [
         Route("/v1/projects", list_projects),
         Route("/v1/projects/{project_id}", get_project),
+        Route("/v1/contacts", list_contacts),
         Route("/v1/councils/{council_id}/members", add_member, methods=["POST"]),
         Route("/v1/contacts/{contact_id}", patch_contact, methods=["PATCH"]),
         Route("/readyz", ready),

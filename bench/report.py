@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import psutil
 
+from bench import history
 from bench.common import Context, Figure, run_async
 from bench.generate import plain_url
 
@@ -66,16 +67,16 @@ def _number(value: float | None, unit: str) -> str:
 
 def figure_table(figures: list[Figure]) -> list[str]:
     lines = [
-        "| | measure | ours | compared with | ratio | target | verdict | data |",
-        "|---|---|---|---|---|---|---|---|",
+        "| | measure | ours | compared with | ratio | target | verdict | differs from shipped"
+        " | data |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for f in figures:
         base = "—" if f.floor is None else f"{f.floor_label}: {_number(f.floor, f.unit)}"
-        ratio = "—" if f.ratio is None else f"{f.ratio:.2f}"
-        verdict = {True: "met", False: "**not met**", None: "—"}[f.passed]
+        verdict = {True: "met", False: "**NOT met**", None: "—"}[f.passed]
         lines.append(
-            f"| {f.bench} | {f.name} | {_number(f.ours, f.unit)} | {base} | {ratio} |"
-            f" {f.target_text()} | {verdict} | {f.size} |"
+            f"| {f.bench} | {f.name} | {_number(f.ours, f.unit)} | {base} | {f.ratio_text()} |"
+            f" {f.target_text()} | {verdict} | {f.differs or 'nothing'} | {f.size} |"
         )
     return lines
 
@@ -86,6 +87,43 @@ def details(figures: list[Figure]) -> list[str]:
         if f.notes:
             notes = "; ".join(f"{k}: {v}" for k, v in f.notes.items())
             lines.append(f"- **{f.bench} {f.name}** — {notes}")
+    return lines
+
+
+ROUND_COLUMNS = (
+    ("cpu_ms_per_request", "server CPU ms/request", 3),
+    ("rps", "requests/s", 0),
+    ("p50_ms", "p50 ms", 1),
+    ("p99_ms", "p99 ms", 1),
+    ("loadgen_cores", "generator cores (busiest process)", 2),
+    ("requests", "requests", 0),
+    ("errors", "errors", 0),
+)
+
+
+def rounds_tables(figures: list[Figure]) -> list[str]:
+    """Every round of this run, per figure measured in rounds."""
+    lines: list[str] = []
+    for f in (f for f in figures if f.rounds):
+        lines += [
+            f"### {f.bench} {f.name}",
+            "",
+            "| round | side | " + " | ".join(title for _, title, _ in ROUND_COLUMNS) + " |",
+            "|---|---|" + "---|" * len(ROUND_COLUMNS),
+        ]
+        count = max(len(runs) for runs in f.rounds.values())
+        for n in range(count):
+            for side, runs in f.rounds.items():
+                if n < len(runs):
+                    cells = " | ".join(
+                        f"{runs[n][key]:,.{digits}f}" for key, _, digits in ROUND_COLUMNS
+                    )
+                    lines.append(f"| {n + 1} | {side} | {cells} |")
+        if f.ratios:
+            each = ", ".join(f"{r:.2f}" for r in f.ratios)
+            lines.append("")
+            lines.append(f"Ratio (floor ÷ ours CPU per request) per round: {each}.")
+        lines.append("")
     return lines
 
 
@@ -100,7 +138,9 @@ def _head(
         " the prose below the figures lives in `bench/notes.md`.",
         "",
         f"Reproduce: `{command}` (about {minutes:.0f} minutes here). Options: `python -m bench"
-        " --help` (`--quick`, `--only B1,B4`, `--scale N`, `--seconds N`).",
+        " --help` (`--quick`, `--only B1,B4`, `--scale N`, `--seconds N`, `--rounds N`).",
+        "",
+        _rounds_text(args),
         "",
         "## Machine",
         "",
@@ -115,6 +155,18 @@ def _head(
     ]
 
 
+def _rounds_text(args: argparse.Namespace) -> str:
+    if args.rounds == 1:
+        return (
+            "**One round only** (`--rounds 1`" + (", `--quick`" if args.quick else "") + "):"
+            " no range, and one run moves ±15–20 % on this machine — not a verdict to rely on."
+        )
+    return (
+        f"B1 and B2 run ours and the floor interleaved (ours, floor, ours, floor, …) for"
+        f" {args.rounds} rounds and publish the median and the range (min–max) of each measure."
+    )
+
+
 def document(
     args: argparse.Namespace,
     machine: dict[str, str],
@@ -122,14 +174,23 @@ def document(
     figures: list[Figure],
     failures: dict[str, str],
     minutes: float,
+    extra: list[str] | None = None,
 ) -> str:
-    failed = [f"- {k}: `{v}`" for k, v in failures.items()]
+    """``extra``: sections placed before the history (the plans at ten times the data)."""
+    extra = extra or []
+    failed = [f"- {k}: `{' '.join(v.split())}`" for k, v in failures.items()]
     lines = [
         *_head(args, machine, ctx, minutes),
         "## Figures",
         "",
-        "Ratio is ours ÷ the floor measured in the same run (for times, lower is better;"
-        " for throughputs, higher is). The target applies to the ratio unless it has a unit.",
+        "For B1 and B2 the measure is the server's CPU time per request (user + system of its"
+        " process tree, over the measured seconds only) and the ratio is **floor CPU ÷ ours CPU**"
+        ' per request: higher is better, 1.0 would be as cheap as the floor, and "≥ 0.5"'
+        " reads \"at most twice the floor's cost\". It is the median of the rounds' ratios, their"
+        " range in brackets. For the other figures the ratio is ours ÷ the floor measured in the"
+        " same run (for times, lower is better; for throughputs, higher is). The target applies"
+        " to the ratio unless it has a unit. A verdict that fails reads **NOT met**; no target"
+        " is dropped.",
         "",
         *figure_table(figures),
         "",
@@ -137,6 +198,17 @@ def document(
         "## Details",
         "",
         *details(figures),
+        "",
+        "## Every round of this run",
+        "",
+        *rounds_tables(figures),
+        *extra,
+        "## Every run in bench/history",
+        "",
+        "All of them, oldest first (not the best): each file there holds every round's raw"
+        " figures, the machine, the scale and the arguments.",
+        "",
+        *history.runs_table(history.load_all()),
         "",
     ]
     if NOTES.exists():

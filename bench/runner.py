@@ -17,9 +17,11 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench import report
+from bench import history, plans, report
 from bench.common import ROOT, Context, Figure, create_database, drop_database, run_async
 from bench.generate import generate
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
@@ -66,8 +68,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the report (default docs/performance.md; a --quick run writes none unless given)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the databases and work dir")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="interleaved rounds of ours and the floor per B1/B2 figure (default 3; --quick: 1)",
+    )
     args = parser.parse_args(argv)
     args.scale = args.scale or (0.1 if args.quick else 1.0)
+    args.rounds = max(1, args.rounds or (1 if args.quick else 3))
     args.seconds = args.seconds or (4.0 if args.quick else 10.0)
     if args.out is None and not args.quick:
         args.out = ROOT / "docs" / "performance.md"
@@ -91,8 +99,22 @@ def run_benchmarks(ctx: Context, names: list[str]) -> tuple[list[Figure], dict[s
     return figures, failures
 
 
+def _plans(ctx: Context, failures: dict[str, str]) -> list[str]:
+    try:
+        return plans.section(ctx)
+    except Exception as exc:  # the figures are kept even if the plans cannot be read
+        traceback.print_exc()
+        failures["plans"] = f"{type(exc).__name__}: {exc}"
+        return []
+
+
+def _arguments(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    started_at = datetime.now(UTC)
     work_dir = Path(tempfile.mkdtemp(prefix="jisso-bench-"))
     started = time.perf_counter()
     machine = report.machine()
@@ -111,18 +133,25 @@ def main(argv: list[str] | None = None) -> None:
                 seconds=args.seconds,
                 quick=args.quick,
                 sizes=sizes,
+                rounds=args.rounds,
             )
             machine.update(report.postgres(database_url))
             figures, failures = run_benchmarks(ctx, args.only)
+            extra = _plans(ctx, failures)
         finally:
             if not args.keep:
                 run_async(drop_database(admin_url, database_url))
     machine["load average after"] = report.load_average()
     minutes = (time.perf_counter() - started) / 60
     print(f"bench done in {minutes:.1f} min", flush=True)
+    kept = history.write(
+        history.record(_arguments(args), machine, ctx.sizes, figures, failures, started_at)
+    )
+    print(f"kept {kept}", flush=True)
     if args.out is not None:
         args.out.write_text(
-            report.document(args, machine, ctx, figures, failures, minutes), encoding="utf-8"
+            report.document(args, machine, ctx, figures, failures, minutes, extra),
+            encoding="utf-8",
         )
         print(f"wrote {args.out}", flush=True)
     if not args.keep:
