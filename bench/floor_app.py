@@ -48,8 +48,8 @@ from libs.common.settings import load_settings
 
 PROJECT_COLUMNS = (
     "id, programme_id, title, technologies, tags, selection_fiscal_year, term_start, term_end, "
-    "extensions, status, ended_on, end_reason, future_vision, regional_issues, summary, version, "
-    "created_at, updated_at"
+    "extensions, extended_on, status, ended_on, end_reason, future_vision, regional_issues, "
+    "summary, version, created_at, updated_at"
 )
 
 
@@ -128,7 +128,8 @@ def _status_as_of(row: asyncpg.Record, day: date) -> str:
         return "not_started"
     if day > row["term_end"] or (row["ended_on"] is not None and day > row["ended_on"]):
         return "ended"
-    return "extended" if row["extensions"] > 0 else "supported"
+    extended_on = row["extended_on"]
+    return "extended" if extended_on is not None and day >= extended_on else "supported"
 
 
 def _project_out(row: asyncpg.Record, day: date) -> dict[str, Any]:
@@ -144,6 +145,7 @@ def _project_out(row: asyncpg.Record, day: date) -> dict[str, Any]:
         "selection_fiscal_year_label": fiscal_year_label(row["selection_fiscal_year"]),
         **{k: _iso(row[k]) for k in ("term_start", "term_end")},
         "extensions": row["extensions"],
+        "extended_on": _iso(row["extended_on"]),
         "status": row["status"],
         "ended_on": _iso(row["ended_on"]),
         "end_reason": row["end_reason"],
