@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,20 +84,53 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def run_benchmarks(ctx: Context, names: list[str]) -> tuple[list[Figure], dict[str, str]]:
-    figures: list[Figure] = []
-    failures: dict[str, str] = {}
-    for name in names:
+@dataclass
+class Run:
+    """What a run has so far; written out after every benchmark, so a run cut short (a
+    deadline, a crash of the machine) still leaves its finished figures in history and report."""
+
+    args: argparse.Namespace
+    machine: dict[str, str]
+    started_at: datetime
+    started: float
+    figures: list[Figure] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    extra: list[str] = field(default_factory=list)
+
+    def write(self, ctx: Context, pending: list[str]) -> None:
+        machine = dict(self.machine)
+        if "load average after" not in machine:
+            machine["load average now"] = report.load_average()
+        failures = {**self.failures, **{name: "not run yet (the run goes on)" for name in pending}}
+        kept = history.write(
+            history.record(
+                _arguments(self.args), machine, ctx.sizes, self.figures, failures, self.started_at
+            )
+        )
+        minutes = (time.perf_counter() - self.started) / 60
+        if self.args.out is not None:
+            self.args.out.write_text(
+                report.document(
+                    self.args, machine, ctx, self.figures, failures, minutes, self.extra
+                ),
+                encoding="utf-8",
+            )
+        print(f"kept {kept}" + (f", wrote {self.args.out}" if self.args.out else ""), flush=True)
+
+
+def run_benchmarks(ctx: Context, run: Run) -> None:
+    names = run.args.only
+    for n, name in enumerate(names):
         started = time.perf_counter()
         print(f"--- {name}", flush=True)
         try:
             module = importlib.import_module(BENCHMARKS[name])
-            figures += module.run(ctx, lambda f: print(f.line(), flush=True))
+            run.figures += module.run(ctx, lambda f: print(f.line(), flush=True))
         except Exception as exc:  # one benchmark failing must not hide the others' figures
             traceback.print_exc()
-            failures[name] = f"{type(exc).__name__}: {exc}"
+            run.failures[name] = f"{type(exc).__name__}: {exc}"
         print(f"--- {name} took {time.perf_counter() - started:.0f} s", flush=True)
-    return figures, failures
+        run.write(ctx, names[n + 1 :])
 
 
 def _plans(ctx: Context, failures: dict[str, str]) -> list[str]:
@@ -114,10 +148,8 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    started_at = datetime.now(UTC)
     work_dir = Path(tempfile.mkdtemp(prefix="jisso-bench-"))
-    started = time.perf_counter()
-    machine = report.machine()
+    run = Run(args, report.machine(), datetime.now(UTC), time.perf_counter())
     with servers(work_dir) as (admin_url, redis_url):
         database_url = run_async(create_database(admin_url))
         try:
@@ -135,24 +167,15 @@ def main(argv: list[str] | None = None) -> None:
                 sizes=sizes,
                 rounds=args.rounds,
             )
-            machine.update(report.postgres(database_url))
-            figures, failures = run_benchmarks(ctx, args.only)
-            extra = _plans(ctx, failures)
+            run.machine.update(report.postgres(database_url))
+            # The plans first, on the data as generated (the writes of B2 come later).
+            run.extra = _plans(ctx, run.failures)
+            run_benchmarks(ctx, run)
         finally:
             if not args.keep:
                 run_async(drop_database(admin_url, database_url))
-    machine["load average after"] = report.load_average()
-    minutes = (time.perf_counter() - started) / 60
-    print(f"bench done in {minutes:.1f} min", flush=True)
-    kept = history.write(
-        history.record(_arguments(args), machine, ctx.sizes, figures, failures, started_at)
-    )
-    print(f"kept {kept}", flush=True)
-    if args.out is not None:
-        args.out.write_text(
-            report.document(args, machine, ctx, figures, failures, minutes, extra),
-            encoding="utf-8",
-        )
-        print(f"wrote {args.out}", flush=True)
+    run.machine["load average after"] = report.load_average()
+    run.write(ctx, [])
+    print(f"bench done in {(time.perf_counter() - run.started) / 60:.1f} min", flush=True)
     if not args.keep:
         shutil.rmtree(work_dir, ignore_errors=True)
