@@ -240,7 +240,7 @@ async def add_member(request: Request) -> Response:
 
 CONTACT_COLUMNS = (
     "id, name, email, phone, organisation, stakeholder_category, lg_code, suppression, "
-    "suppression_reason, suppressed_at, version"
+    "suppression_reason, suppressed_at, suppression_reasons, version"
 )
 
 
@@ -293,7 +293,7 @@ def _contact_out(row: asyncpg.Record, links: list[asyncpg.Record]) -> dict[str, 
 # A page of contacts with their links aggregated in the same row (ours: the page, then the links
 # of its contacts in a second statement); the municipality's own only.
 _CONTACT_PAGE = (
-    f"SELECT {CONTACT_COLUMNS}, suppression_reasons, (SELECT coalesce(json_agg(json_build_object("
+    f"SELECT {CONTACT_COLUMNS}, (SELECT coalesce(json_agg(json_build_object("
     "'id', l.id, 'project_id', l.project_id, 'council_id', l.council_id) ORDER BY l.id),"
     " '[]'::json) FROM registry.contact_links l WHERE l.contact_id = c.id) AS links"
     " FROM registry.contacts c"

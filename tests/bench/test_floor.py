@@ -86,3 +86,58 @@ def test_the_floor_answers_the_reads_as_the_registry_does(bench_context: Context
         own = httpx.get(floor + reads[0][1], headers={"Authorization": f"Bearer {municipal}"})
         assert own.json()["next"]  # a full page: the cursor is compared too
         assert {item["lg_code"] for item in own.json()["items"]} == {owner}
+
+
+async def _write_targets(url: str) -> tuple[list[str], list[str]]:
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        councils = await conn.fetch("SELECT id FROM registry.councils ORDER BY id LIMIT 2")
+        contacts = await conn.fetch("SELECT id FROM registry.contacts ORDER BY id LIMIT 2")
+    finally:
+        await conn.close()
+    return [str(r["id"]) for r in councils], [str(r["id"]) for r in contacts]
+
+
+def _shape(body: dict[str, Any], varying: set[str]) -> dict[str, Any]:
+    return {k: ("…" if k in varying else v) for k, v in body.items()}
+
+
+def test_the_floor_writes_answer_as_the_registrys_do(bench_context: Context) -> None:
+    """The same member added and the same contact change, each to its own row on each side:
+    the same fields and values but for the row's own (ids, ETags, positions)."""
+    ctx = bench_context
+    councils, contacts = run_async(_write_targets(ctx.database_url))
+    env = service_env(ctx, ctx.database_url, ctx.redis_url)
+    headers = {"Authorization": f"Bearer {ctx.token}"}
+    with processes(ctx, "floor-writes") as supervisor:
+        servers = {
+            "ours": serve(supervisor, "registry", cli("serve", "registry"), env)[0],
+            "floor": serve(supervisor, "floor", [sys.executable, "-m", "bench.floor_app"], env)[0],
+        }
+        # Before any change: the same contact's representation ETag on both sides.
+        tags = {
+            httpx.patch(
+                f"{base}/v1/contacts/{contacts[0]}", json={}, headers={**headers, "If-Match": '"x"'}
+            ).json()["current_etag"]
+            for base in servers.values()
+        }
+        assert len(tags) == 1
+        members, changed = {}, {}
+        for n, (side, base) in enumerate(servers.items()):
+            member = {"organisation": "ベンチ比較工業", "category": "private_company"}
+            members[side] = httpx.post(
+                f"{base}/v1/councils/{councils[n]}/members", json=member, headers=headers
+            )
+            url = f"{base}/v1/contacts/{contacts[n]}"
+            etag = httpx.patch(url, json={}, headers={**headers, "If-Match": '"x"'}).json()
+            change = {"phone": "03-0000-0000", "organisation": "ベンチ比較課"}
+            changed[side] = httpx.patch(
+                url, json=change, headers={**headers, "If-Match": etag["current_etag"]}
+            )
+    for answers, varying in (
+        (members, {"id", "council_id", "etag", "position"}),
+        (changed, {"id", "name", "email", "links", "stakeholder_category", "lg_code", "version"}),
+    ):
+        ours, floor = answers["ours"], answers["floor"]
+        assert ours.status_code == floor.status_code, ours.text
+        assert _shape(ours.json(), varying) == _shape(floor.json(), varying)
