@@ -145,6 +145,17 @@ def cost_figure(
             "load generator (busiest process, cores)": f"ours {ours['loadgen_cores'].text(2)},"
             f" floor {floor['loadgen_cores'].text(2)}; {first.tool},"
             f" {first.loadgen_processes} process(es)",
+            "generator the bound?": generator_verdict(samples),
             "errors": str(errors),
         },
     )
+
+
+GENERATOR_CEILING = 0.8  # of a core, per generator process: above it the generator may be the bound
+
+
+def generator_verdict(samples: dict[str, list[Sample]]) -> str:
+    busiest = max(s.loadgen_cores for runs in samples.values() for s in runs)
+    if busiest <= GENERATOR_CEILING:
+        return f"no: its busiest process stayed at or below {busiest:.2f} of a core in every round"
+    return f"**possibly**: a process reached {busiest:.2f} of a core (over {GENERATOR_CEILING})"

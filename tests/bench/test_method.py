@@ -61,6 +61,10 @@ def test_the_cost_ratio_is_floor_over_ours_per_round_and_its_median_decides() ->
     assert figure.ratio_text() == "0.50 (0.25–0.90)"
     assert figure.ours == 2.0 and figure.floor == 1.0  # medians of each side's CPU
     assert len(figure.rounds["ours"]) == 3
+    assert figure.notes["generator the bound?"].startswith("no: ")
+    saturated = {**samples, "floor": [_sample(1.0, cores=0.95), *samples["floor"][1:]]}
+    bound = cost_figure("B1", "route", 0.5, saturated, "data", "")
+    assert bound.notes["generator the bound?"].startswith("**possibly**: a process reached 0.95")
     worse = {**samples, "ours": [_sample(2.1), _sample(4.0), _sample(1.0)]}
     assert cost_figure("B1", "route", 0.5, worse, "data", "").passed is False
 
