@@ -16,7 +16,6 @@ from sqlalchemy import Table
 from libs.common import contract, health, http_semantics, metrics_endpoint, problem_pages
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers, problem_base, problem_doc
-from libs.common.fast_path import FastPathMiddleware, fast_routes
 from libs.common.health import check_database, check_redis
 from libs.common.limits import BodyLimitMiddleware
 from libs.common.logging import configure_logging
@@ -118,11 +117,6 @@ def create_service_app(
         app.include_router(router)
     app.include_router(health.router)
     app.include_router(problem_pages.router)
-    fast = fast_routes(route for router in routers for route in router.routes)
-    if fast:  # the innermost of ours: see libs/common/fast_path.py
-        app.add_middleware(
-            FastPathMiddleware, routes=fast, exception_handlers=app.exception_handlers
-        )
     app.add_middleware(http_semantics.ConditionalAndPrivate)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, by_path=upload_limits

@@ -187,8 +187,8 @@ async def current_principal(
 
 
 async def principal_of(request: Request) -> Principal:
-    """The caller, as ``current_principal`` gives it to a route, for a fast path that does not
-    go through FastAPI's dependency solving: the same checks, the same 401s."""
+    """The caller, as ``current_principal`` gives it to a route, for code outside FastAPI's
+    dependency solving (the idempotency reservation): the same checks, the same 401s."""
     return await current_principal(request, await _bearer(request))
 
 

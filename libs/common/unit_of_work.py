@@ -9,7 +9,7 @@ is skipped). Stale data (``version_id_col``) becomes 412 and a lost connection 5
 Requests go through :class:`UnitOfWorkRoute`, which commits *before* the response is sent:
 FastAPI runs the exit code of ``yield`` dependencies after the response may already be on its
 way, so a failed commit could follow a 2xx; endpoints never commit. Reads made of single
-statements need no unit of work: they run in autocommit (``ReadOnly``, ``driver_connection``),
+statements need no unit of work: they run in autocommit (``ReadOnly``),
 except behind a transaction-mode pooler (``DATABASE_POOLER=transaction``), where they run in a
 transaction: asyncpg prepares and executes in two exchanges, which the pooler may lend two
 different server connections outside one.
@@ -23,16 +23,13 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
 
-import asyncpg
 import structlog
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.util import greenlet_spawn
 
-from libs.common.db import connection_lost
 from libs.common.errors import PreconditionFailed, ServiceUnavailable
 from libs.common.idempotency import Replayed, idempotency_key
 
@@ -194,29 +191,3 @@ def _behind_transaction_pooler(request: Request) -> bool:
 
 
 ReadOnly = Depends(read_only)
-
-
-@asynccontextmanager
-async def driver_connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """The database driver's own connection, for a fast path's read of one statement: from the
-    engine's pool, in autocommit (an asyncpg connection outside a transaction). A sessionmaker
-    bound to a connection (tests run each in a transaction) lends that one, so the read sees
-    what the test wrote."""
-    bind = request.app.state.sessionmaker.kw["bind"]
-    if isinstance(bind, AsyncConnection):
-        yield (await bind.get_raw_connection()).driver_connection
-        return
-    pooled = await bind.raw_connection()  # the database down: DBAPIError, as for any route
-    try:
-        if _behind_transaction_pooler(request):
-            async with pooled.driver_connection.transaction():
-                yield pooled.driver_connection
-        else:
-            yield pooled.driver_connection
-    except Exception as exc:
-        if not connection_lost(exc):
-            raise
-        await greenlet_spawn(pooled.invalidate, exc)
-        raise _connection_lost(exc) from exc
-    finally:
-        await greenlet_spawn(pooled.close)

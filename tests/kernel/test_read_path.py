@@ -1,6 +1,5 @@
-"""What the read path saves per request keeps its guarantees: autocommit reads (fast paths'
-too), pooled connections checked without a ping per checkout, verified tokens remembered until
-they expire."""
+"""What the read path saves per request keeps its guarantees: autocommit reads, pooled
+connections checked without a ping per checkout, verified tokens remembered until they expire."""
 
 from __future__ import annotations
 
@@ -14,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common import auth, db
 from libs.common.auth import Role, decode_token, mint_token
-from libs.common.errors import ServiceUnavailable, Unauthorized
+from libs.common.errors import Unauthorized
 from libs.common.settings import Settings
-from libs.common.unit_of_work import driver_connection, read_only
+from libs.common.unit_of_work import read_only
 
 
 @pytest.fixture
@@ -50,17 +49,6 @@ def _request(engine: AsyncEngine, pooler: str = "none") -> Request:
     return Request({"type": "http", "app": SimpleNamespace(state=state)})
 
 
-async def test_a_fast_read_takes_a_pooled_driver_connection_in_autocommit(
-    service_engine: AsyncEngine,
-) -> None:
-    pids = set()
-    for _ in range(2):  # one pooled connection: the first read gave it back
-        async with driver_connection(_request(service_engine)) as driver:
-            pids.add(await driver.fetchval("SELECT pg_backend_pid()"))
-            assert not driver.is_in_transaction()
-    assert len(pids) == 1
-
-
 async def test_behind_a_transaction_pooler_reads_run_in_a_transaction(
     service_engine: AsyncEngine,
 ) -> None:
@@ -72,23 +60,6 @@ async def test_behind_a_transaction_pooler_reads_run_in_a_transaction(
         await session.execute(text("SELECT 1"))
         raw = await (await session.connection()).get_raw_connection()
         assert raw.driver_connection.is_in_transaction()
-    async with driver_connection(request) as driver:
-        assert driver.is_in_transaction()
-
-
-async def test_a_fast_read_whose_connection_is_lost_answers_503_and_the_next_one_works(
-    service_engine: AsyncEngine, engine: AsyncEngine
-) -> None:
-    request = _request(service_engine)
-    with pytest.raises(ServiceUnavailable):
-        async with driver_connection(request) as driver:
-            pid = await driver.fetchval("SELECT pg_backend_pid()")
-            async with engine.connect() as other:
-                await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            await driver.fetchval("SELECT 1")
-
-    async with driver_connection(request) as driver:
-        assert await driver.fetchval("SELECT pg_backend_pid()") != pid
 
 
 async def test_a_pooled_connection_the_server_ended_is_replaced(

@@ -141,11 +141,11 @@ async def test_declared_parameters_and_a_repeated_one_pass(
     assert response.status_code == 200, response.text
 
 
-async def test_the_fast_path_of_a_project_read_refuses_too(
+async def test_a_project_read_refuses_too(
     registry: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
 ) -> None:
-    """``GET /v1/projects/{id}`` is answered beside FastAPI's routing (libs/common/fast_path.py):
-    it declines a request with a stranger, which the declared endpoint then refuses."""
+    """``GET /v1/projects/{id}``, the most requested read, refuses a stranger as every route
+    does."""
     url = f"/v1/projects/{uuid.uuid4()}"
     assert (await registry.get(url, headers=auth())).status_code == 404
     refused = await registry.get(url, params={"asof": "2021-08-24"}, headers=auth())

@@ -57,7 +57,7 @@ async def test_a_database_blip_is_a_503_with_retry_after_and_the_pod_recovers(
     async with app.router.lifespan_context(app), client_of(app, "registry") as client:
         assert (await client.get("/v1/projects", headers=auth())).status_code == 200
         await proxy.cut()
-        # A list, another list, and the fast path's read on the driver's own connection.
+        # A list, another list, and a single read.
         for path in ("/v1/projects", "/v1/local-governments", f"/v1/projects/{uuid.uuid4()}"):
             answer = await client.get(path, headers=auth())
             assert answer.status_code == 503, answer.text

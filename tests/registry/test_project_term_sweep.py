@@ -327,7 +327,7 @@ async def test_the_status_filter_and_status_as_of_agree_on_every_day(
         )
         on_day = {i["id"]: i["status_as_of"] for i in listed.json()["items"]}
         assert set(on_day) == set(ids)
-        for project_id in ids:  # the single read (its fast path) says the same
+        for project_id in ids:  # the single read says the same
             assert (await read(registry, operator, project_id, as_of=day))[
                 "status_as_of"
             ] == on_day[project_id]

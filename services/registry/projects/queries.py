@@ -8,7 +8,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
@@ -109,7 +108,7 @@ _DOCUMENT_FIELDS = tuple(ProjectOut.model_fields)
 
 def project_document(row: Any, day: date) -> dict[str, Any]:
     """A project exactly as ``ProjectOut`` serialises it, from a ``repository.READ_COLUMNS`` row
-    (SQLAlchemy's, or a ``repository.ProjectRow``): no model is validated, the stored values
+    (SQLAlchemy's): no model is validated, the stored values
     being valid already."""
     document = dict.fromkeys(_DOCUMENT_FIELDS)  # the response's field order
     document.update(zip(row._fields, row, strict=True))
@@ -141,10 +140,10 @@ async def list_documents(
 
 
 async def document(
-    driver: asyncpg.Connection, *, principal: Principal, project_id: uuid.UUID, day: date
+    session: AsyncSession, *, principal: Principal, project_id: uuid.UUID, day: date
 ) -> tuple[dict[str, Any], str]:
     """The project's document and ETag; 404 and 403 as ``service.load`` answers them."""
-    row = await repository.read_row(driver, project_id)
+    row = await repository.read_row(session, project_id)
     if row is None:
         raise not_found(project_id)
     check_visible(principal, (proposer["lg_code"] for proposer in row.proposers))

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections import namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import asyncpg
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -29,7 +27,6 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -230,20 +227,10 @@ async def read_rows(
     return (await (await session.connection()).execute(query)).all()
 
 
-_READ_ONE = select(*READ_COLUMNS).where(Project.id == bindparam("project_id"))
-# The most requested read runs on the driver's own connection (the fast path of
-# ``GET /v1/projects/{id}``): compiled once, its record made a tuple with the fields, names and
-# values of SQLAlchemy's row.
-_READ_ONE_SQL = str(_READ_ONE.compile(dialect=asyncpg_dialect()))
-ProjectRow: Any = namedtuple(  # type: ignore[misc]  # the fields are READ_COLUMNS's names
-    "ProjectRow", [column.name for column in _READ_ONE.selected_columns]
-)
-
-
-async def read_row(driver: asyncpg.Connection, project_id: uuid.UUID) -> Any | None:
-    """A ``READ_COLUMNS`` row as a ``ProjectRow``, or ``None``."""
-    record = await driver.fetchrow(_READ_ONE_SQL, project_id)
-    return None if record is None else ProjectRow(*record)
+async def read_row(session: AsyncSession, project_id: uuid.UUID) -> Row[Any] | None:
+    """A ``READ_COLUMNS`` row, or ``None``."""
+    query = select(*READ_COLUMNS).where(Project.id == project_id)
+    return (await (await session.connection()).execute(query)).first()
 
 
 async def get(

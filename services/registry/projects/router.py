@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import (
     APIRouter,
     Depends,
@@ -18,13 +16,12 @@ from fastapi import (
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
-from libs.common.auth import Operator, Principal, Role, principal_of, require
+from libs.common.auth import Operator, Principal, Role, require
 from libs.common.downloads import download
 from libs.common.errors import (
     problems,
 )
 from libs.common.etag import IfMatch
-from libs.common.fast_path import fast_path
 from libs.common.fiscal_year import today_tokyo
 from libs.common.idempotency import json_body
 from libs.common.pagination import (
@@ -36,7 +33,7 @@ from libs.common.pagination import (
     encode_cursor,
     next_link,
 )
-from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute, driver_connection
+from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute
 from libs.common.uploads import UNSUPPORTED_UPLOAD, received, upload_request_body
 from services.registry.projects import exchange, queries, repository, service
 from services.registry.projects.schemas import (
@@ -275,32 +272,6 @@ async def import_projects(
     return await exchange.import_csv(session, actor=principal, content=content)
 
 
-async def _project_response(
-    driver: asyncpg.Connection, principal: Principal, project_id: uuid.UUID, as_of: str | None
-) -> Response:
-    project, etag = await queries.document(
-        driver, principal=principal, project_id=project_id, day=_as_of(as_of)
-    )
-    return _json(project, {"ETag": etag})
-
-
-async def _get_project_fast(request: Request) -> Response | None:
-    """The most requested read, for an id in canonical form. Other spellings, and paths that are
-    not ids at all (``/v1/projects/stats``), go on to FastAPI's routing."""
-    given = request.path_params["project_id"]
-    try:
-        project_id = uuid.UUID(given)
-    except ValueError:
-        return None
-    if str(project_id) != given:
-        return None
-    principal = await _read_role(await principal_of(request))
-    async with driver_connection(request) as driver:
-        return await _project_response(
-            driver, principal, project_id, request.query_params.get("as_of")
-        )
-
-
 @router.get(
     "/{project_id}",
     summary="Get a project, with its status on a date",
@@ -308,15 +279,16 @@ async def _get_project_fast(request: Request) -> Response | None:
     responses=problems(not_found=NO_SUCH_PROJECT),
     dependencies=[ReadOnly],
 )
-@fast_path(_get_project_fast)
 async def get_project(
     project_id: ProjectIdPath,
     session: SessionDep,
     principal: Reader,
     as_of: AsOf = None,
 ) -> Response:
-    raw = await (await session.connection()).get_raw_connection()
-    return await _project_response(raw.driver_connection, principal, project_id, as_of)
+    project, etag = await queries.document(
+        session, principal=principal, project_id=project_id, day=_as_of(as_of)
+    )
+    return _json(project, {"ETag": etag})
 
 
 @router.patch(
