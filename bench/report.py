@@ -142,6 +142,7 @@ def _head(
         "",
         _rounds_text(args),
         "",
+        *_not_run(args),
         "## Machine",
         "",
         *(f"- {k}: {v}" for k, v in machine.items()),
@@ -153,6 +154,13 @@ def _head(
         *(f"- {table.replace('_', ' ')}: {count:,}" for table, count in ctx.sizes.items()),
         "",
     ]
+
+
+def _not_run(args: argparse.Namespace) -> list[str]:
+    skipped = [name for name in ("B1", "B2", "B3", "B4", "B5") if name not in args.only]
+    if not skipped:
+        return []
+    return [f"**Not run this time** (`--only`): {', '.join(skipped)}; see the history below.", ""]
 
 
 def _rounds_text(args: argparse.Namespace) -> str:
