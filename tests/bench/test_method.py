@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import history
+from bench import history, plans, report
 from bench.common import Figure
 from bench.loadgen import merge
 from bench.rounds import Sample, cost_figure, cost_ratios, interleave, spread
@@ -115,3 +115,20 @@ def test_every_run_is_kept_and_the_table_shows_all_of_them(tmp_path: Path) -> No
 
 def _at(text: str) -> history.datetime:
     return history.datetime.fromisoformat(text + "+00:00")
+
+
+def test_a_plan_that_reads_a_growing_table_end_to_end_is_named() -> None:
+    indexed = "Limit\n  ->  Index Scan using ix_contacts_lg_code on contacts"
+    scanned = "Sort\n  ->  Seq Scan on contacts\n  ->  Seq Scan on local_governments"
+    assert plans.sequential_scans(indexed) == []
+    assert plans.sequential_scans(scanned) == ["contacts"]  # a fixed-size table is no concern
+
+
+def test_the_report_shows_every_round_and_the_verdict_not_met() -> None:
+    samples = {"ours": [_sample(4.0), _sample(5.0)], "floor": [_sample(1.0), _sample(1.0)]}
+    figure = cost_figure("B2", "writes", 0.4, samples, "data", "rate limit lifted")
+    table = "\n".join(report.figure_table([figure]))
+    assert "| 0.23 (0.20–0.25) | ≥ 0.4 | **NOT met** | rate limit lifted |" in table
+    rounds = report.rounds_tables([figure])
+    assert sum(line.startswith(("| 1 |", "| 2 |")) for line in rounds) == 4
+    assert "Ratio (floor ÷ ours CPU per request) per round: 0.25, 0.20." in rounds
