@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.b3_delivery import Run, figures
+from bench.b3_figures import Run, figures
 from bench.b3_sink import MARKER, SMTP_SINK, CSmtpSink, dump_message_ids
 
 
@@ -32,18 +32,21 @@ def test_a_dump_yields_each_messages_id_once_per_copy_and_blank_for_none() -> No
 def test_the_verdicts_are_the_medians_of_the_rounds_ratios_and_a_duplicate_fails() -> None:
     ours = [_run(10, 2), _run(4, 1), _run(5, 3)]  # 100, 250, 200 msg/s; 2, 1, 3 ms CPU/msg
     floor = [_run(2, 1), _run(4, 1, duplicates=1), _run(3, 2)]  # 500, 250, 333; 1, 1, 2
-    throughput, cpu, exact = figures(ours, floor, 1_000, "a sink")
+    throughput, cpu, exact = figures(ours, floor, 1_000, "a sink", 21.5)
     assert (throughput.ours, round(throughput.floor or 0)) == (200, 333)
     assert [round(r, 2) for r in throughput.ratios] == [0.2, 1.0, 0.6]
     assert throughput.ratio == pytest.approx(0.6) and throughput.passed  # ≥ 0.5
     assert throughput.notes["msg/s"] == "ours 200 (100–250), floor 333 (250–500)"
-    assert "50/s" in throughput.differs and "20 s" in throughput.differs  # 1,000 ÷ 50/s
+    assert "lifted from the shipped 50/s" in throughput.differs
+    shipped = throughput.notes["at the shipped 50/s"]
+    assert shipped.startswith("22 s (0.4 min; recipients ÷ rate: 20 s)")
     assert (cpu.ours, cpu.floor, cpu.cost) == (2, 1, True)
     assert [round(r, 2) for r in cpu.ratios] == [0.5, 1.0, 0.67]  # floor ÷ ours, per round
     assert cpu.ratio == pytest.approx(2 / 3)
     assert cpu.passed is True
     assert (exact.ours, exact.floor, exact.passed) == (0, 1, True)
-    _, slow, lossy = figures([_run(4, 5, lost=2), _run(4, 4), ours[2]], floor, 1_000, "a sink")
+    worse = [_run(4, 5, lost=2), _run(4, 4), ours[2]]
+    _, slow, lossy = figures(worse, floor, 1_000, "a sink", 21.5)
     assert (lossy.ours, lossy.passed) == (2, False)
     assert slow.ratio == pytest.approx(0.25) and slow.passed is False  # 0.2, 0.25, 2/3
 
