@@ -30,6 +30,7 @@ from asyncpg.exceptions import (
     OperatorInterventionError,
     PostgresConnectionError,
 )
+from pydantic_core import from_json
 from sqlalchemy import Enum, MetaData, event, exc, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
@@ -72,8 +73,9 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 def engine_options(
     database_url: str, *, pooler: str = "none", application_name: str = "jisso"
 ) -> tuple[str, dict[str, Any]]:
-    """The URL SQLAlchemy gets (libpq's TLS names taken out) and the engine's ``connect_args``
-    for it: TLS as asyncpg's ``ssl``, and the caches off behind a transaction-mode pooler."""
+    """The URL SQLAlchemy gets (libpq's TLS names taken out) and the engine's options for it:
+    ``connect_args`` with TLS as asyncpg's ``ssl`` and the caches off behind a transaction-mode
+    pooler, and the JSON decoder."""
     url = make_url(async_url(database_url))
     tls = {name: str(url.query[name]) for name in LIBPQ_TLS if name in url.query}
     connect_args: dict[str, Any] = {"server_settings": {"application_name": application_name}}
@@ -86,7 +88,10 @@ def engine_options(
             prepared_statement_name_func=_unique_statement_name,
         )
     plain = url.difference_update_query(LIBPQ_TLS)
-    return plain.render_as_string(hide_password=False), {"connect_args": connect_args}
+    # JSON columns (a project's proposers, a contact's links) decoded in one call of
+    # pydantic_core's parser rather than three Python frames of json.loads per value.
+    options = {"connect_args": connect_args, "json_deserializer": from_json}
+    return plain.render_as_string(hide_password=False), options
 
 
 def _unique_statement_name() -> str:

@@ -3,12 +3,15 @@ connections checked without a ping per checkout, verified tokens remembered unti
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
 
 import pytest
 from fastapi import Request
-from sqlalchemy import text
+from pydantic_core import from_json
+from sqlalchemy import JSON, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common import auth, db
@@ -86,3 +89,22 @@ def test_a_remembered_token_still_expires(
     monkeypatch.setattr(auth.time, "time", lambda: issued + 61)
     with pytest.raises(Unauthorized, match="expired"):
         decode_token(settings, token)
+
+
+async def test_json_columns_are_decoded_by_pydantic_core_as_json_loads_would(
+    service_engine: AsyncEngine,
+) -> None:
+    """The engine's JSON decoder (``libs/common/db.py``) is pydantic_core's parser: the values it
+    gives for ``json`` and ``jsonb`` are the ones the standard library's would."""
+    document = '{"proposers": [{"lg_code": "112071", "name": "秩父市"}], "n": 2.5, "x": null}'
+    assert service_engine.dialect._json_deserializer is from_json  # type: ignore[attr-defined]
+    async with service_engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT CAST(:d AS json) AS j, CAST(:d AS jsonb) AS b").columns(
+                    j=JSON, b=JSONB
+                ),
+                {"d": document},
+            )
+        ).one()
+    assert row.j == row.b == json.loads(document)
