@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import bindparam, exists, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -19,9 +19,16 @@ class EmailTaken(Exception):
     """The owner already holds this address (a concurrent insert won the race)."""
 
 
+# Built once (see services/registry/projects/repository.py's _READ_ONE).
+_GET = (
+    select(Contact)
+    .where(Contact.id == bindparam("contact_id"))
+    .options(selectinload(Contact.links))
+)
+
+
 async def get(session: AsyncSession, contact_id: uuid.UUID) -> Contact | None:
-    query = select(Contact).where(Contact.id == contact_id).options(selectinload(Contact.links))
-    return await session.scalar(query)
+    return await session.scalar(_GET, {"contact_id": contact_id})
 
 
 async def holder_in_scope(

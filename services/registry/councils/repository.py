@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -34,9 +34,16 @@ async def local_government_exists(session: AsyncSession, code: str) -> bool:
     return bool(await session.scalar(select(exists().where(LocalGovernment.code == code))))
 
 
+# Built once (see services/registry/projects/repository.py's _READ_ONE).
+_GET = (
+    select(Council)
+    .where(Council.id == bindparam("council_id"))
+    .options(selectinload(Council.members))
+)
+
+
 async def get(session: AsyncSession, council_id: uuid.UUID) -> Council | None:
-    query = select(Council).where(Council.id == council_id).options(selectinload(Council.members))
-    return await session.scalar(query)
+    return await session.scalar(_GET, {"council_id": council_id})
 
 
 async def get_for_project(session: AsyncSession, project_id: uuid.UUID) -> Council | None:
