@@ -41,10 +41,12 @@ def record(
     figures: list[Figure],
     failures: dict[str, str],
     started: datetime,
+    commit: str | None = None,
 ) -> dict[str, Any]:
+    """``commit``: the one measured, read when the run began (it may commit meanwhile)."""
     return {
         "started": started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "commit": short_commit(),
+        "commit": commit or short_commit(),
         "args": args,
         "machine": machine,
         "sizes": sizes,

@@ -96,6 +96,7 @@ class Run:
     figures: list[Figure] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     extra: list[str] = field(default_factory=list)
+    commit: str = field(default_factory=history.short_commit)  # the code measured, at the start
 
     def write(self, ctx: Context, pending: list[str]) -> None:
         machine = dict(self.machine)
@@ -104,7 +105,13 @@ class Run:
         failures = {**self.failures, **{name: "not run yet (the run goes on)" for name in pending}}
         kept = history.write(
             history.record(
-                _arguments(self.args), machine, ctx.sizes, self.figures, failures, self.started_at
+                _arguments(self.args),
+                machine,
+                ctx.sizes,
+                self.figures,
+                failures,
+                self.started_at,
+                self.commit,
             )
         )
         minutes = (time.perf_counter() - self.started) / 60
