@@ -71,6 +71,8 @@ def load_all(directory: Path = HISTORY) -> list[dict[str, Any]]:
 
 
 def _ratio(figure: dict[str, Any]) -> str:
+    if figure.get("absolute"):  # the target is on the value itself (B5's seconds)
+        return f"{figure['ours']:,.2f} {figure['unit']}"
     if figure.get("ratio") is None:
         return "—"
     ratios = figure.get("ratios") or []
@@ -82,7 +84,7 @@ def _ratio(figure: dict[str, Any]) -> str:
 def runs_table(runs: list[dict[str, Any]]) -> list[str]:
     """One row per figure of every run: its ratio (median and range of the rounds), verdict."""
     lines = [
-        "| run (UTC) | commit | scale, rounds | figure | ratio | target | verdict |",
+        "| run (UTC) | commit | scale, rounds | figure | ratio (or value) | target | verdict |",
         "|---|---|---|---|---|---|---|",
     ]
     verdicts = {True: "met", False: "**NOT met**", None: "—"}
