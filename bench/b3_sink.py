@@ -15,12 +15,11 @@ import os
 import pwd
 import re
 import shutil
-import smtplib
 from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from devtools.embedded import LOCALHOST, EmbeddedSmtp, _EmbeddedServer
+from devtools.embedded import LOCALHOST, EmbeddedSmtp, _EmbeddedServer, smtp_answers
 from devtools.supervisor import Child, start_child
 
 SMTP_SINK = "/usr/sbin/smtp-sink"
@@ -50,11 +49,7 @@ class CSmtpSink(_EmbeddedServer):
         return start_child([*argv, f"{LOCALHOST}:{port}", "256"], self.log_file)
 
     def _ready(self) -> bool:
-        try:
-            with smtplib.SMTP(LOCALHOST, self.port or 0, timeout=1) as client:
-                return client.ehlo()[0] == 250
-        except (OSError, smtplib.SMTPException):
-            return False
+        return smtp_answers(self.port)
 
     def message_ids(self) -> list[str]:
         """Every message's ``Message-ID``, once per message received."""

@@ -30,6 +30,15 @@ LOCALHOST = "127.0.0.1"
 PG_OS_USER = "pgserver"
 
 
+def smtp_answers(port: int | None) -> bool:
+    """An SMTP server on 127.0.0.1:``port`` greets an EHLO (the readiness of every SMTP sink)."""
+    try:
+        with smtplib.SMTP(LOCALHOST, port or 0, timeout=1) as client:
+            return client.ehlo()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False
+
+
 def free_port(preferred: int | None = None) -> int:
     """`preferred` if it can be bound on 127.0.0.1, else a free ephemeral port."""
     if preferred:
@@ -323,11 +332,7 @@ class EmbeddedSmtp(_EmbeddedServer):
         return start_child(argv, self.log_file, env=env)
 
     def _ready(self) -> bool:
-        try:
-            with smtplib.SMTP(LOCALHOST, self.port or 0, timeout=1) as client:
-                return client.ehlo()[0] == 250
-        except (OSError, smtplib.SMTPException):
-            return False
+        return smtp_answers(self.port)
 
 
 __all__ = ["EmbeddedPostgres", "EmbeddedRedis", "EmbeddedSmtp", "free_port"]
