@@ -42,8 +42,10 @@ def record(
     failures: dict[str, str],
     started: datetime,
     commit: str | None = None,
+    sections: list[str] | None = None,
 ) -> dict[str, Any]:
-    """``commit``: the one measured, read when the run began (it may commit meanwhile)."""
+    """``commit``: the one measured, read when the run began (it may commit meanwhile);
+    ``sections``: the report's extra sections (the plans), so a later report can show them."""
     return {
         "started": started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "commit": commit or short_commit(),
@@ -52,6 +54,7 @@ def record(
         "sizes": sizes,
         "figures": [figure_record(f) for f in figures],
         "failures": failures,
+        "sections": sections or [],
     }
 
 
@@ -68,6 +71,23 @@ def load_all(directory: Path = HISTORY) -> list[dict[str, Any]]:
     return [
         json.loads(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.json"))
     ]
+
+
+def figure_of(saved: dict[str, Any]) -> Figure:
+    """A figure as a run kept it (its derived ``ratio`` and ``passed`` recomputed)."""
+    return Figure(**{k: v for k, v in saved.items() if k not in ("ratio", "passed")})
+
+
+def newest_at(runs: list[dict[str, Any]], scale: float) -> dict[str, Any] | None:
+    """The newest full run (not ``--quick``) at ``scale`` that measured something."""
+    kept = [
+        run
+        for run in runs
+        if float(run.get("args", {}).get("scale") or 0) == scale
+        and not run.get("args", {}).get("quick")
+        and run["figures"]
+    ]
+    return kept[-1] if kept else None
 
 
 def _ratio(figure: dict[str, Any]) -> str:

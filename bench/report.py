@@ -7,6 +7,7 @@ import os
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import psutil
@@ -16,6 +17,12 @@ from bench.common import Context, Figure, run_async
 from bench.generate import plain_url
 
 NOTES = Path(__file__).with_name("notes.md")
+TEN_TIMES = 10.0  # issue #20: the same table at ten times the data
+
+
+def document_name(scale: float) -> str:
+    """docs/performance.md holds the scale-1 run; another scale's run has its own page."""
+    return "performance.md" if scale == 1 else f"performance-at-scale-{scale:g}.md"
 
 
 def load_average() -> str:
@@ -127,6 +134,35 @@ def rounds_tables(figures: list[Figure]) -> list[str]:
     return lines
 
 
+def ten_times_section(runs: list[dict[str, Any]]) -> list[str]:
+    """The newest full run at ten times the data, its figures and plans, in the scale-1 page."""
+    run = history.newest_at(runs, TEN_TIMES)
+    lines = ["## At ten times the data", ""]
+    if run is None:
+        return [*lines, f"Not run yet: `BENCH_SCALE={TEN_TIMES:g} make bench`.", ""]
+    figures = [history.figure_of(f) for f in run["figures"]]
+    sizes = ", ".join(f"{n:,} {t.replace('_', ' ')}" for t, n in run["sizes"].items())
+    lines += [
+        f"From the newest full run at scale {TEN_TIMES:g} (`BENCH_SCALE={TEN_TIMES:g} make"
+        f" bench`), started {run['started']} at commit {run['commit']}; its whole report,"
+        f" every round included, is [{document_name(TEN_TIMES)}]({document_name(TEN_TIMES)}).",
+        "",
+        f"Data: {sizes}.",
+        "",
+        *figure_table(figures),
+        "",
+    ]
+    if run.get("failures"):
+        lines += [
+            *(f"- failed: {k}: `{' '.join(v.split())}`" for k, v in run["failures"].items()),
+            "",
+        ]
+    # Its plans section has the same title one level down: nested under this one.
+    return lines + [
+        ("#" + line if line.startswith("#") else line) for line in run.get("sections", [])
+    ]
+
+
 def _head(
     args: argparse.Namespace, machine: dict[str, str], ctx: Context, minutes: float
 ) -> list[str]:
@@ -211,6 +247,7 @@ def document(
         "",
         *rounds_tables(figures),
         *extra,
+        *(ten_times_section(history.load_all()) if args.scale == 1 else []),
         "## Every run in bench/history",
         "",
         "All of them, oldest first (not the best): each file there holds every round's raw"

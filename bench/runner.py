@@ -66,7 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--out",
         type=Path,
-        help="the report (default docs/performance.md; a --quick run writes none unless given)",
+        help="the report (default docs/performance.md, at another scale"
+        " docs/performance-at-scale-N.md; a --quick run writes none unless given)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the databases and work dir")
     parser.add_argument(
@@ -79,7 +80,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.rounds = max(1, args.rounds or (1 if args.quick else 3))
     args.seconds = args.seconds or (4.0 if args.quick else 10.0)
     if args.out is None and not args.quick:
-        args.out = ROOT / "docs" / "performance.md"
+        args.out = ROOT / "docs" / report.document_name(args.scale)
     args.only = [b.strip().upper() for b in args.only.split(",") if b.strip()] or list(BENCHMARKS)
     return args
 
@@ -112,6 +113,7 @@ class Run:
                 failures,
                 self.started_at,
                 self.commit,
+                self.extra,
             )
         )
         minutes = (time.perf_counter() - self.started) / 60

@@ -132,3 +132,26 @@ def test_the_report_shows_every_round_and_the_verdict_not_met() -> None:
     rounds = report.rounds_tables([figure])
     assert sum(line.startswith(("| 1 |", "| 2 |")) for line in rounds) == 4
     assert "Ratio (floor ÷ ours CPU per request) per round: 0.25, 0.20." in rounds
+
+
+def test_the_scale_one_page_shows_the_newest_full_run_at_ten_times_the_data(
+    tmp_path: Path,
+) -> None:
+    def kept(scale: float, cpu: float, at: str, quick: bool = False) -> None:
+        args = {"scale": scale, "rounds": 3, "quick": quick}
+        plans_section = ["## At ten times the data", "", "### a plan", ""]
+        sizes = {"projects": int(10_000 * scale)}
+        run = history.record(args, {}, sizes, [_figure(cpu)], {}, _at(at), "abc1234", plans_section)
+        history.write(run, tmp_path)
+
+    assert "Not run yet" in "\n".join(report.ten_times_section(history.load_all(tmp_path)))
+    kept(10.0, 8.0, "2026-12-06T03:00:00")
+    kept(10.0, 2.0, "2026-12-06T04:00:00")
+    kept(10.0, 1.0, "2026-12-06T05:00:00", quick=True)  # a quick run is no figure to publish
+    kept(1.0, 1.0, "2026-12-06T06:00:00")
+    section = "\n".join(report.ten_times_section(history.load_all(tmp_path)))
+    assert "started 2026-12-06T04:00:00Z at commit abc1234" in section
+    assert "Data: 100,000 projects." in section
+    assert "| 0.50 | ≥ 0.4 | met |" in section  # the 04:00 run's figure, verdict recomputed
+    assert "### At ten times the data" in section and "#### a plan" in section
+    assert report.document_name(10.0) == "performance-at-scale-10.md"
