@@ -176,6 +176,7 @@ class AuditTrail:
     def __init__(self, model: type[AuditEventColumns]) -> None:
         self.model = model
         self.table: Table = inspect(model).local_table
+        self._insert = insert(self.table)
 
     async def record(
         self,
@@ -187,19 +188,22 @@ class AuditTrail:
         subject_id: object,
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
-    ) -> AuditEventColumns:
-        event = self.model()
-        event.actor = actor_name(actor)
-        event.action = action
-        event.subject_type = subject_type
-        event.subject_id = str(subject_id)
-        event.before = dict(before) if before is not None else None
-        event.after = dict(after) if after is not None else None
-        event.request_id = current_request_id()
-        session.add(event)
-        await session.flush()
+    ) -> None:
+        """One event, written at once by a Core INSERT: nothing reads it back in the
+        transaction, so the ORM's unit of work (add, flush, identity map) would be pure cost."""
+        await session.execute(
+            self._insert,
+            {
+                "actor": actor_name(actor),
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": str(subject_id),
+                "before": dict(before) if before is not None else None,
+                "after": dict(after) if after is not None else None,
+                "request_id": current_request_id(),
+            },
+        )
         _count(session, 1)
-        return event
 
     @asynccontextmanager
     async def change(
@@ -279,7 +283,7 @@ class AuditTrail:
             for subject_id, before, after in changes
         ]
         # Core, not the ORM's bulk path: the same INSERT, in half the time for a sweep's 100,000.
-        await session.execute(insert(self.table), rows)
+        await session.execute(self._insert, rows)
         _count(session, len(rows))
 
     async def list_events(

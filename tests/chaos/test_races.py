@@ -100,3 +100,45 @@ async def test_concurrent_if_match_changes_of_one_project(system: System) -> Non
     )
     assert updates == 1
     await system.quiescent()
+
+
+async def test_concurrent_member_adds_to_one_council(system: System) -> None:
+    """Adders of one council take turns on its row: every organisation once, positions distinct
+    and in a row, one version step and one event each; a duplicate sent at once is a 409."""
+    operator = system.auth(Role.operator)
+    body = {
+        "title": "（試験用）同時追加",
+        "proposers": [{"lg_code": LEADS[0], "is_lead": True}],
+        "selection_fiscal_year": "R6",
+    }
+    async with system.client("registry") as registry:
+        created = await registry.post("/v1/projects", json=body, headers=operator)
+        project_id = ok(created, 201)["id"]
+        council = await registry.post(
+            f"/v1/projects/{project_id}/council", json={"name": "同時追加"}, headers=operator
+        )
+        members_url = f"/v1/councils/{ok(council, 201)['id']}/members"
+        organisations = [f"同時追加団体{n:02d}" for n in range(CONCURRENT)] + ["同時追加団体00"] * 4
+        answers = await asyncio.gather(
+            *(
+                registry.post(
+                    members_url,
+                    json={"organisation": name, "category": "private_company"},
+                    headers=operator,
+                )
+                for name in organisations
+            )
+        )
+        now = ok(await registry.get(members_url.removesuffix("/members"), headers=operator))
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {201: CONCURRENT, 409: 4}, statuses
+    positions = sorted(a.json()["position"] for a in answers if a.status_code == 201)
+    assert positions == list(range(CONCURRENT))
+    assert sorted(m["organisation"] for m in now["members"]) == organisations[:CONCURRENT]
+    assert now["version"] == council.json()["version"] + CONCURRENT
+    events = await system.scalar(
+        "SELECT count(*) FROM registry.audit_events WHERE action = 'council.member_added'"
+        " AND after ->> 'council_id' = :c",
+        c=now["id"],
+    )
+    assert events == CONCURRENT

@@ -194,7 +194,7 @@ async def add_council_member(
     principal: Editor,
     response: Response,
 ) -> MemberOut:
-    _, member = await service.add_member(
+    member = await service.add_member(
         session, principal=principal, council_id=council_id, data=body
     )
     response.headers["ETag"] = service.member_etag(member)

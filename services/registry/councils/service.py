@@ -94,6 +94,11 @@ def member_snapshot(member: CouncilMember) -> dict[str, Any]:
     }
 
 
+def member_snapshot_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``member_snapshot`` of a member's column values."""
+    return {key: row[key] for key in ("organisation", "category", "role", "lg_code", "position")}
+
+
 async def create_council(
     session: AsyncSession,
     *,
@@ -204,15 +209,11 @@ async def update_council(
     return council
 
 
-async def _checked_member_fields(
-    session: AsyncSession,
-    council: Council,
-    fields: dict[str, Any],
-    member_id: uuid.UUID | None,
-    pending: Sequence[CouncilMember] = (),
+async def _normalised_member_fields(
+    session: AsyncSession, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    """Normalise ``lg_code`` and the organisation key; refuse a duplicate organisation (of the
-    council's members or of those being added with it)."""
+    """Normalise ``lg_code`` (422 unless a registered local government's, and only for a local
+    government member) and derive the organisation key."""
     if fields.get("lg_code") is not None:
         if fields["category"] != "local_government":
             raise InvalidInput.field(
@@ -223,20 +224,32 @@ async def _checked_member_fields(
             )
         fields["lg_code"] = await known_lg_code(session, fields["lg_code"], "body.lg_code")
     fields["organisation_key"] = normalise_search_key(fields["organisation"])
-    others = [*(m for m in council.members if m.id != member_id), *pending]
-    for other in others:
-        if other.organisation_key == fields["organisation_key"]:
-            message = (
-                f"この団体は既に構成員です: {other.organisation}"
-                "（the organisation is already a member of this council）"
-            )
-            # A member being added with this one has no id yet.
-            extra: dict[str, Any] = {"member_id": str(other.id)} if other.id else {}
-            raise Conflict(
-                message,
-                errors=[FieldProblem(field="body.organisation", rule="unique", message=message)],
-                **extra,
-            )
+    return fields
+
+
+def _duplicate(organisation: str, member_id: uuid.UUID | None) -> Conflict:
+    message = (
+        f"この団体は既に構成員です: {organisation}"
+        "（the organisation is already a member of this council）"
+    )
+    # A member being added with this one has no id yet.
+    extra: dict[str, Any] = {"member_id": str(member_id)} if member_id else {}
+    return Conflict(
+        message,
+        errors=[FieldProblem(field="body.organisation", rule="unique", message=message)],
+        **extra,
+    )
+
+
+async def _checked_member_fields(
+    session: AsyncSession, council: Council, fields: dict[str, Any], member_id: uuid.UUID
+) -> dict[str, Any]:
+    """The fields of a changed member, normalised; 409 when another member of the council (as
+    loaded) has its organisation."""
+    fields = await _normalised_member_fields(session, fields)
+    for other in council.members:
+        if other.id != member_id and other.organisation_key == fields["organisation_key"]:
+            raise _duplicate(other.organisation, other.id)
     return fields
 
 
@@ -246,37 +259,62 @@ async def add_member(
     principal: Principal,
     council_id: uuid.UUID,
     data: MemberCreate,
-) -> tuple[Council, CouncilMember]:
-    council = await _council(session, principal, council_id)
-    [member] = await add_members(session, actor=principal, council=council, members=[data])
-    return council, member
+) -> CouncilMember:
+    [member] = await add_members(session, actor=principal, council_id=council_id, members=[data])
+    return member
 
 
 async def add_members(
     session: AsyncSession,
     *,
     actor: Principal | str,
-    council: Council,
+    council_id: uuid.UUID,
     members: Sequence[MemberCreate],
 ) -> list[CouncilMember]:
-    """Append members in this order with one version step of the council; one event each."""
-    added: list[CouncilMember] = []
-    for data in members:
-        fields = await _checked_member_fields(session, council, data.model_dump(), None, added)
-        added.append(CouncilMember(**fields))
-    if not added:
-        return added
-    await repository.add_members(session, council, added)
-    for member in added:
+    """Append members in this order with one version step of the council; one event each.
+
+    The step comes first and locks the council's row, so the duplicate check and the positions
+    hold until the commit; no member is loaded. A caller's token (not the system's own actor)
+    reaches only the councils it may."""
+    if not members:
+        return []
+    project_id = await repository.step_for_members(session, council_id)
+    if project_id is None:
+        raise NotFound(f"協議会が見つかりません（no council {council_id}）")
+    if isinstance(actor, Principal):
+        await _ensure_access(session, actor, project_id)
+    added = [await _normalised_member_fields(session, data.model_dump()) for data in members]
+    position, holder = await repository.places(
+        session, council_id, [fields["organisation_key"] for fields in added]
+    )
+    if holder is not None:
+        raise _duplicate(holder[1], holder[0])
+    first: dict[str, str] = {}  # of the members being added: key -> organisation
+    for fields in added:
+        if fields["organisation_key"] in first:
+            raise _duplicate(first[fields["organisation_key"]], None)
+        first[fields["organisation_key"]] = fields["organisation"]
+    rows = [
+        {
+            **fields,
+            "id": uuid.uuid4(),
+            "council_id": council_id,
+            "position": position + n,
+            "version": 1,
+        }
+        for n, fields in enumerate(added)
+    ]
+    await repository.insert_members(session, rows)
+    for row in rows:
         await record(
             session,
             actor=actor,
             action="council.member_added",
             subject_type="council_member",
-            subject_id=member.id,
-            after={"council_id": str(council.id), **member_snapshot(member)},
+            subject_id=row["id"],
+            after={"council_id": str(council_id), **member_snapshot_of(row)},
         )
-    return added
+    return [CouncilMember(**row) for row in rows]
 
 
 async def update_member(

@@ -93,4 +93,4 @@ async def seed_councils(session: AsyncSession) -> None:
             await service.revise_member(
                 session, actor=ACTOR, council=council, member=existing, changes={"lg_code": lg_code}
             )
-    await service.add_members(session, actor=ACTOR, council=council, members=missing)
+    await service.add_members(session, actor=ACTOR, council_id=council.id, members=missing)
