@@ -21,9 +21,12 @@ from types import FrameType
 
 import httpx
 
+from devtools.forked import ForkedChild, fork_child
 from devtools.log_watch import LogWatcher
 
 Child = subprocess.Popen[bytes]
+# A supervised child: started from a command line, or forked (devtools/forked.py).
+Running = Child | ForkedChild
 
 _PR_SET_PDEATHSIG = 1
 
@@ -84,13 +87,13 @@ def start_child(
         )
 
 
-def _signal_group(proc: Child, sig: int) -> None:
+def _signal_group(proc: Running, sig: int) -> None:
     # start_new_session makes the child its own group leader, so its pid is the group id.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
 
 
-def reap(proc: Child) -> int | None:
+def reap(proc: Running) -> int | None:
     """poll(), and when this call reaps the leader, SIGKILL whatever is left of its group.
 
     Grandchildren that outlive their leader still carry its group id; sweeping right at
@@ -105,7 +108,7 @@ def reap(proc: Child) -> int | None:
 
 
 def stop_child(
-    proc: Child, sig: int = signal.SIGTERM, timeout: float = 10.0, *, group: bool = True
+    proc: Running, sig: int = signal.SIGTERM, timeout: float = 10.0, *, group: bool = True
 ) -> int:
     """Send `sig` (to the group, or the leader only), wait, then SIGKILL the whole group."""
     if proc.returncode is not None:  # reaped earlier, its group already swept
@@ -130,7 +133,7 @@ class Supervisor:
 
     def __init__(self, data_dir: Path, *, echo: Callable[[str], None] = print) -> None:
         self.data_dir = data_dir
-        self.children: dict[str, Child] = {}
+        self.children: dict[str, Running] = {}
         self._echo = echo
         self._stopping = False
         self._reported: set[str] = set()
@@ -141,15 +144,37 @@ class Supervisor:
         self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path | None = None
     ) -> Child:
         """Start a child; `env` is layered over our own environment."""
+        proc = start_child(argv, self._prepare(name), env={**os.environ, **env}, cwd=cwd)
+        self._adopt(name, proc)
+        return proc
+
+    def fork(
+        self,
+        name: str,
+        main: Callable[[list[str]], object],
+        argv: list[str],
+        env: Mapping[str, str],
+    ) -> ForkedChild:
+        """Fork a child running ``main(argv)`` in the modules this process has imported, as
+        the process ``argv`` names would (devtools/forked.py); `env` as for :meth:`spawn`."""
+        log = self._prepare(name)
+        with log.open("ab") as out:  # the marker start_child writes
+            out.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S%z')} fork {argv!r}\n".encode())
+        child = fork_child(main, argv, log, {**os.environ, **env}, name=name)
+        self._adopt(name, child)
+        return child
+
+    def _prepare(self, name: str) -> Path:
         if name in self.children and reap(self.children[name]) is None:
             raise RuntimeError(f"{name} is already running (pid {self.children[name].pid})")
         log = log_path(self.data_dir, name)
         self.watcher.watch(name, log)
-        proc = start_child(argv, log, env={**os.environ, **env}, cwd=cwd)
+        return log
+
+    def _adopt(self, name: str, proc: Running) -> None:
         self.children[name] = proc
         self._stopping = False
         self._reported.discard(name)
-        return proc
 
     def dead_children(self) -> list[str]:
         """Names of children that exited while we were not stopping; reports each once."""
@@ -230,4 +255,4 @@ def _answers_ok(client: httpx.Client, url: str) -> bool:
         return False
 
 
-__all__ = ["Child", "Supervisor", "log_path", "reap", "start_child", "stop_child"]
+__all__ = ["Child", "Running", "Supervisor", "log_path", "reap", "start_child", "stop_child"]

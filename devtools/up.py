@@ -18,10 +18,14 @@ from devtools.supervisor import Supervisor, log_path
 from libs.common.auth import Role, mint_token
 from libs.common.migrations import upgrade
 from libs.common.settings import load_settings
+from services.bytecode import keep_bytecode
 from services.catalogue import DEFAULT_PORTS, SERVICE_NAMES
 from services.cli_support import refuse
-from services.runtime import child_command
+from services.runtime import child_command, preload, run_command
 from services.stack import STACK_FILE, read_stack, remove_stack, write_stack
+
+# Linux only: macOS's system libraries refuse to run in a child forked after they were loaded.
+FORK_CHILDREN = sys.platform.startswith("linux")
 
 
 def up(data_dir: Path) -> None:
@@ -40,7 +44,8 @@ def up(data_dir: Path) -> None:
         refuse(f"cannot use {data_dir} as the data dir ({exc.strerror}): give another --data-dir")
     env = dict(os.environ)
     env.setdefault("ENVIRONMENT", "development")
-    _bytecode_cache(data_dir / "pycache", env)
+    # As services/__init__.py did for us (services/bytecode.py), for the children too.
+    keep_bytecode(data_dir, env)
     embedded: list[EmbeddedPostgres | EmbeddedRedis | EmbeddedSmtp] = []
     if not env.get("DATABASE_URL"):
         embedded.append(EmbeddedPostgres(data_dir, free_port(55432)))
@@ -82,34 +87,33 @@ def up(data_dir: Path) -> None:
 def _spawn_children(supervisor: Supervisor, env: dict[str, str]) -> dict[str, int]:
     """The three APIs, the worker and the scheduler, until each answers its probe; the worker's
     and the scheduler's probe ports by name."""
+    if FORK_CHILDREN:
+        preload()  # once here, instead of once in each child
     for name in SERVICE_NAMES:
         port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
-        supervisor.spawn(name, child_command("serve", name, "--port", str(port)), env)
+        _start(supervisor, name, ["serve", name, "--port", str(port)], env)
     # The ports the manifests give them (deploy/k8s): /healthz and metrics, as in production.
     probes = {"worker": free_port(9100), "scheduler": free_port(9104)}
     for role, probe_port in probes.items():
-        supervisor.spawn(role, child_command(role, "--metrics-port", str(probe_port)), env)
+        _start(supervisor, role, [role, "--metrics-port", str(probe_port)], env)
     urls = [f"{env[f'{n.upper()}_URL']}/readyz" for n in SERVICE_NAMES]
     urls += [f"http://127.0.0.1:{port}/healthz" for port in probes.values()]
     supervisor.wait_http_ok(urls, timeout=120)
     return probes
 
 
+def _start(supervisor: Supervisor, name: str, args: list[str], env: dict[str, str]) -> None:
+    """``jisso <args>`` as a child: forked from this process, which has imported the
+    application once for all of them (devtools/forked.py), or, where forking a process that has
+    loaded these libraries is not safe, started from its command line."""
+    if FORK_CHILDREN:
+        supervisor.fork(name, run_command, ["jisso", *args], env)
+    else:
+        supervisor.spawn(name, child_command(*args), env)
+
+
 def _progress(line: str) -> None:
     print(line, flush=True)
-
-
-def _bytecode_cache(prefix: Path, env: dict[str, str]) -> None:
-    """Keep Python's bytecode cache under the data dir, for this process and its children.
-
-    Five processes import the whole application; without a cache (PYTHONDONTWRITEBYTECODE, or
-    a read-only install) each compiles every module again, which more than doubles start-up.
-    The data dir is ours to write, so the cache goes there and the source tree stays clean."""
-    sys.pycache_prefix = str(prefix)
-    sys.dont_write_bytecode = False
-    env["PYTHONPYCACHEPREFIX"] = str(prefix)
-    # Empty, not removed: the supervisor layers `env` over our own environment.
-    env["PYTHONDONTWRITEBYTECODE"] = ""
 
 
 def _seed_if_empty(env: dict[str, str]) -> None:

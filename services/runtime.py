@@ -48,3 +48,21 @@ def openapi_document(service: ServiceName) -> str:
 
 def child_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "services.cli", *args]
+
+
+def preload() -> None:
+    """Import what every child of ``jisso up`` runs — each service's app and worker — so that
+    children forked afterwards (devtools/forked.py) start without importing it again."""
+    import services.cli  # noqa: F401 — the command line each child runs
+
+    for service in SERVICE_NAMES:
+        _module(service, "app")
+        _module(service, "worker")
+
+
+def run_command(argv: list[str]) -> None:
+    """``jisso <argv[1:]>`` in this process: what a forked child of ``jisso up`` runs."""
+    from services.cli import main
+
+    sys.argv = list(argv)
+    main()

@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.bytecode import DATA_DIR_VARIABLE, DEFAULT_DATA_DIR
 from services.catalogue import SERVICE_NAMES
 
-DATA_DIR_VARIABLE = "JISSO_DATA_DIR"
-DEFAULT_DATA_DIR = ".jisso"
 STACK_FILE = "stack.json"
+
 # The addresses `jisso up` hands its children, and the only keys the file may carry.
 STACK_VARIABLES = (
     "DATABASE_URL",
