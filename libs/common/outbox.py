@@ -31,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -94,15 +95,38 @@ async def add_messages(
     carrying the request id and trace context of whoever caused it."""
     if not messages:
         return []
-    envelope = {"_request_id": current_request_id(), TRACE_CARRIER_KEY: current_carrier()}
+    carried = envelope()
     ids = [uuid.uuid4() for _ in messages]
     rows = [
-        {"id": message_id, "queue": queue, "function": function, "payload": {**payload, **envelope}}
+        {"id": message_id, "queue": queue, "function": function, "payload": {**payload, **carried}}
         for message_id, (queue, function, payload) in zip(ids, messages, strict=True)
     ]
     await session.execute(insert(outbox), rows)
     note_outbox_messages(session, ids)
     return ids
+
+
+def envelope() -> dict[str, Any]:
+    """What every message carries besides its payload: the request id and trace context of
+    whoever caused it."""
+    return {"_request_id": current_request_id(), TRACE_CARRIER_KEY: current_carrier()}
+
+
+def insert_from(outbox: Table, *, queue: str, function: str, payloads: Any) -> Any:
+    """An INSERT of one message per row of ``payloads`` (a select of one jsonb column), built
+    by SQL where the rows are (a set-based step's thousands never come back to Python), each
+    with the caller's envelope; it returns the ids, which the caller hands to
+    :func:`note_outbox_messages` so the unit of work relays them after the commit."""
+    wrapped = payloads.subquery("payloads")
+    payload = wrapped.c[0].op("||")(bindparam("outbox_envelope", envelope(), type_=JSONB))
+    return (
+        insert(outbox)
+        .from_select(
+            ["id", "queue", "function", "payload"],
+            select(func.gen_random_uuid(), literal(queue), literal(function), payload),
+        )
+        .returning(outbox.c.id)
+    )
 
 
 async def rearm(
@@ -192,10 +216,12 @@ async def relay(
 async def _relay_batch(
     sessionmaker: async_sessionmaker[AsyncSession], outbox: Table, redis: QueueRedis, query: Any
 ) -> tuple[int, bool]:
-    """One transaction's rows; False when Redis failed and the rest must wait for the sweep."""
-    published = 0
+    """One transaction's rows, marked sent by one UPDATE (a statement per row cost a round trip
+    each); False when Redis failed and the rest must wait for the sweep."""
+    sent: list[uuid.UUID] = []
     async with sessionmaker() as session, session.begin():
         rows = (await session.execute(query)).all()
+        complete = True
         for row in rows:
             try:
                 await publish(
@@ -212,14 +238,16 @@ async def _relay_batch(
                     .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:500])
                 )
                 log.warning("outbox_publish_failed", message_id=str(row.id), error=str(exc))
-                return published, False
+                complete = False
+                break
+            sent.append(row.id)
+        if sent:
             await session.execute(
                 update(outbox)
-                .where(outbox.c.id == row.id)
+                .where(outbox.c.id == any_(bindparam("sent", sent, type_=ARRAY(UUID))))
                 .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
             )
-            published += 1
-    return published, True
+    return len(sent), complete
 
 
 async def unsent_count(session: AsyncSession, outbox: Table) -> tuple[int, datetime | None]:

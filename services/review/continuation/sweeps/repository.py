@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -23,16 +24,17 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.fiscal_year import TOKYO
 from libs.common.logging import current_request_id
 from libs.common.outbox import add_messages as outbox_messages
+from libs.common.outbox import insert_from
+from libs.common.unit_of_work import note_outbox_messages
 from services.review.audit.service import trail
 from services.review.continuation.models import (
     ContinuationApplication,
@@ -108,24 +110,18 @@ async def end_terms(
     source: EligibleProjectState,
     target: EligibleProjectState,
     as_of: datetime,
-    limit: int,
     actor: str,
-) -> list[Any]:
-    """Up to ``limit`` projects whose term is over (``term_end`` before the day of ``as_of``) end,
-    and their audit events are written by the same statement from the rows it ended; the caller
-    repeats until fewer come back. A second sweep at the same time meets the rows in the same
-    order (same statement, same plan), waits on the first locked one, re-reads the state and
-    passes over what the first sweep ended. No ORDER BY: sorting every batch's candidates would
-    cost more than the UPDATE itself."""
-    due = (
-        select(Entry.cycle_id, Entry.project_id)
-        .where(Entry.state == source, Entry.term_end < as_of.astimezone(TOKYO).date())
-        .limit(limit)
-        .with_for_update()
-    )
+    job: TermEndJob,
+) -> int:
+    """Every project in ``source`` whose term is over (``term_end`` before the day of ``as_of``)
+    ends, in one statement that also writes the audit event of each and the registry's jobs
+    (``job.per_message`` projects of a cycle per outbox message): no project comes back to
+    Python, so memory stays flat however large the cohort, and the rows are written once. A second
+    sweep at the same time waits on the first one's row locks, re-reads the state and passes over
+    what the first ended. Returns how many ended."""
     ended = (
         update(Entry)
-        .where(tuple_(Entry.cycle_id, Entry.project_id).in_(due), Entry.state == source)
+        .where(Entry.state == source, Entry.term_end < as_of.astimezone(TOKYO).date())
         .values(state=target, version=Entry.version + 1, updated_at=func.now())
         .returning(Entry.cycle_id, Entry.project_id, Entry.term_end)
         .cte("ended")
@@ -148,8 +144,52 @@ async def end_terms(
         )
         .cte("events")
     )
-    query = select(ended.c.cycle_id, ended.c.project_id, ended.c.term_end).add_cte(events)
-    return list((await session.execute(query)).all())
+    messages = insert_from(
+        outbox, queue=job.queue, function=job.function, payloads=_term_end_payloads(ended, job)
+    ).cte("messages")
+    count = select(func.count()).select_from(ended).scalar_subquery()
+    query = select(messages.c.id, count).add_cte(events)
+    rows = (await session.execute(query)).all()
+    note_outbox_messages(session, [r[0] for r in rows])
+    return int(rows[0][1]) if rows else 0
+
+
+@dataclass(frozen=True)
+class TermEndJob:
+    """The registry job that carries term ends: its queue, function, reason and batch size."""
+
+    queue: str
+    function: str
+    reason: str
+    per_message: int
+
+
+def _term_end_payloads(ended: Any, job: TermEndJob) -> Any:
+    """One payload per cycle and ``job.per_message`` of its projects, in project order; the
+    decision ids follow from the cycle and project (``term-end:<cycle>:<project>``), which keeps
+    a full message small."""
+    numbered = select(
+        ended.c.cycle_id,
+        ended.c.project_id,
+        ended.c.term_end,
+        (
+            (func.row_number().over(partition_by=ended.c.cycle_id, order_by=ended.c.project_id) - 1)
+            // job.per_message
+        ).label("chunk"),
+    ).subquery("numbered")
+    project = func.jsonb_build_object(
+        "project_id", numbered.c.project_id, "effective_on", numbered.c.term_end
+    )
+    return select(
+        func.jsonb_build_object(
+            "cycle_id",
+            numbered.c.cycle_id,
+            "reason",
+            job.reason,
+            "projects",
+            func.jsonb_agg(aggregate_order_by(project, numbered.c.project_id)),
+        )
+    ).group_by(numbered.c.cycle_id, numbered.c.chunk)
 
 
 async def store_registry_results(

@@ -275,8 +275,6 @@ END_REASONS = {
 }
 
 
-# Projects ended per statement: the step's memory stays that of one batch however large the cohort.
-TERM_END_BATCH = 5_000
 # Projects per registry job: one call to the registry's batch endpoint (at most 500 there).
 TERM_END_MESSAGE = 500
 
@@ -286,41 +284,11 @@ async def _term_end(session: AsyncSession, as_of: datetime, report: SweepReport)
     registry through one job per TERM_END_MESSAGE projects. The state guard of the UPDATE makes
     each project end once, so no effect key is claimed here (the jobs claim theirs)."""
     for source, target in ELIGIBLE_PROJECT.moves(Event.term_ended).items():
-        while True:
-            rows = await sql.end_terms(
-                session,
-                source=source,
-                target=target,
-                as_of=as_of,
-                limit=TERM_END_BATCH,
-                actor=ACTOR,
-            )
-            await sql.add_messages(session, _term_end_jobs(rows, END_REASONS[source]))
-            report.count("term_ended", len(rows))
-            if len(rows) < TERM_END_BATCH:
-                break
-
-
-def _term_end_jobs(rows: list[Any], reason: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """A job per cycle and TERM_END_MESSAGE projects; the decision ids follow from the cycle and
-    project (``term-end:<cycle>:<project>``), which keeps a 500-project payload small."""
-    by_cycle: dict[str, list[dict[str, str]]] = {}
-    for r in rows:
-        project = {"project_id": str(r.project_id), "effective_on": r.term_end.isoformat()}
-        by_cycle.setdefault(str(r.cycle_id), []).append(project)
-    return [
-        (
-            "review",
-            TERM_END_JOB,
-            {
-                "cycle_id": cycle_id,
-                "reason": reason,
-                "projects": projects[i : i + TERM_END_MESSAGE],
-            },
+        job = sql.TermEndJob("review", TERM_END_JOB, END_REASONS[source], TERM_END_MESSAGE)
+        ended = await sql.end_terms(
+            session, source=source, target=target, as_of=as_of, actor=ACTOR, job=job
         )
-        for cycle_id, projects in by_cycle.items()
-        for i in range(0, len(projects), TERM_END_MESSAGE)
-    ]
+        report.count("term_ended", ended)
 
 
 async def sweep(
