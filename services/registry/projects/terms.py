@@ -335,6 +335,8 @@ async def end_terms(
         last[item.project_id] = change  # a second item for this project sees this end
         changes.append(change)
         audits.append(audit)
+    ended = {c.project_id for c in changes}
+    await terms_repository.store_ends(session, [p for i, p in projects.items() if i in ended])
     await repository.add_term_changes(session, changes)
     await record_many(
         session,

@@ -65,6 +65,41 @@ async def add_expiries(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         await session.execute(statement, list(rows))
 
 
+async def store_ends(session: AsyncSession, projects: Sequence[Project]) -> None:
+    """A batch's ended projects, their rows locked, written by one executemany statement: the
+    unit of work's flush would write each by a statement of its own (a round trip each, to check
+    its version). They leave the session first, so nothing flushes them a second time."""
+    if not projects:
+        return
+    for project in projects:
+        session.expunge(project)
+    t = _PROJECTS
+    statement = (
+        update(t)
+        .where(t.c.id == bindparam("b_id"))
+        .values(
+            status=bindparam("b_status"),
+            term_end=bindparam("b_term_end"),
+            ended_on=bindparam("b_ended_on"),
+            end_reason=bindparam("b_end_reason"),
+            updated_at=bindparam("b_updated_at"),
+            version=t.c.version + 1,
+        )
+    )
+    rows = [
+        {
+            "b_id": p.id,
+            "b_status": p.status,
+            "b_term_end": p.term_end,
+            "b_ended_on": p.ended_on,
+            "b_end_reason": p.end_reason,
+            "b_updated_at": p.updated_at,
+        }
+        for p in projects
+    ]
+    await session.execute(statement, rows)
+
+
 async def last_changes(
     session: AsyncSession, project_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, TermChange]:
