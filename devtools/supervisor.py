@@ -204,7 +204,7 @@ class Supervisor:
                 if pending and time.monotonic() > deadline:
                     raise TimeoutError(f"no 200 within {timeout:.0f}s from: {', '.join(pending)}")
                 if pending:
-                    time.sleep(0.2)
+                    time.sleep(0.05)  # a poll is a refused connect or one small GET
 
     def stop_all(self, timeout: float = 10.0) -> None:
         """SIGTERM every child group, wait up to `timeout` overall, then SIGKILL the rest."""

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, EmbeddedSmtp, free_port
+from devtools.embedded import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    EmbeddedServer,
+    EmbeddedSmtp,
+    free_port,
+    start_together,
+)
 from devtools.supervisor import Supervisor, log_path
 from libs.common.auth import Role, mint_token
 from libs.common.migrations import upgrade
@@ -42,20 +49,22 @@ def up(data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         refuse(f"cannot use {data_dir} as the data dir ({exc.strerror}): give another --data-dir")
+    # As services/__init__.py did (services/bytecode.py), for every process started from here.
+    keep_bytecode(data_dir, os.environ)
     env = dict(os.environ)
     env.setdefault("ENVIRONMENT", "development")
-    # As services/__init__.py did for us (services/bytecode.py), for the children too.
-    keep_bytecode(data_dir, env)
-    embedded: list[EmbeddedPostgres | EmbeddedRedis | EmbeddedSmtp] = []
+    wanted: dict[str, EmbeddedServer] = {}
     if not env.get("DATABASE_URL"):
-        embedded.append(EmbeddedPostgres(data_dir, free_port(55432)))
-        env["DATABASE_URL"] = embedded[-1].start()
+        wanted["DATABASE_URL"] = EmbeddedPostgres(data_dir, free_port(55432))
     if not env.get("REDIS_URL"):
-        embedded.append(EmbeddedRedis(data_dir, free_port(56379)))
-        env["REDIS_URL"] = embedded[-1].start()
+        wanted["REDIS_URL"] = EmbeddedRedis(data_dir, free_port(56379))
     if not env.get("SMTP_URL"):
-        embedded.append(EmbeddedSmtp(data_dir, free_port(51025)))
-        env["SMTP_URL"] = embedded[-1].start()
+        wanted["SMTP_URL"] = EmbeddedSmtp(data_dir, free_port(51025))
+    embedded = list(wanted.values())
+    # While the servers come up, this process imports what its children run (they are forked
+    # from it once they may start).
+    urls = start_together(embedded, preload if FORK_CHILDREN else None)
+    env.update(zip(wanted, urls, strict=True))
     for name in SERVICE_NAMES:
         env.setdefault(f"{name.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[name]}")
     supervisor = Supervisor(data_dir)
@@ -87,8 +96,6 @@ def up(data_dir: Path) -> None:
 def _spawn_children(supervisor: Supervisor, env: dict[str, str]) -> dict[str, int]:
     """The three APIs, the worker and the scheduler, until each answers its probe; the worker's
     and the scheduler's probe ports by name."""
-    if FORK_CHILDREN:
-        preload()  # once here, instead of once in each child
     for name in SERVICE_NAMES:
         port = urlsplit(env[f"{name.upper()}_URL"]).port or DEFAULT_PORTS[name]
         _start(supervisor, name, ["serve", name, "--port", str(port)], env)

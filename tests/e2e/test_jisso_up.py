@@ -69,6 +69,11 @@ def test_up_starts_everything_then_stops_leaving_nothing(tmp_path: Path) -> None
         assert seeded.json() == {"status": "ok"}
         children = psutil.Process(proc.pid).children()
         assert len(children) >= 8  # 3 servers, 3 APIs, worker, scheduler
+        # Forked once the application was imported (devtools/forked.py), named by their role.
+        forked = sorted(c.name() for c in children if c.name().startswith("jisso "))
+        assert forked == [
+            f"jisso {n}" for n in ("notify", "registry", "review", "scheduler", "worker")
+        ]
         _a_command_finds_the_stack(tmp_path, proc.pid)
     finally:
         alive = stop(proc)

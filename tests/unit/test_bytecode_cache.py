@@ -1,5 +1,5 @@
-"""``jisso up`` keeps its bytecode under the data dir it was given, from its first import on
-(services/bytecode.py); no other command does."""
+"""``jisso up`` keeps its bytecode in the install's cache (else under the data dir it was given),
+from its first import on (services/bytecode.py); no other command does."""
 
 from __future__ import annotations
 
@@ -9,14 +9,26 @@ from pathlib import Path
 
 import pytest
 
+from services import bytecode
 from services.bytecode import cache_for_up
 
 
 @pytest.fixture(autouse=True)
-def _restore() -> Iterator[None]:
+def _restore(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     saved = sys.pycache_prefix, sys.dont_write_bytecode
+    # The data dir's cache, as for an install that is not ours to write.
+    monkeypatch.setattr(bytecode.os, "access", lambda path, mode: False)
     yield
     sys.pycache_prefix, sys.dont_write_bytecode = saved
+
+
+def test_a_writable_install_keeps_one_cache_for_every_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(bytecode.os, "access", lambda path, mode: path == tmp_path)
+    monkeypatch.setattr(bytecode.sys, "prefix", str(tmp_path))
+    cache_for_up(["jisso", "up", "--data-dir", "/srv/a"])
+    assert sys.pycache_prefix == str(tmp_path / "pycache")
 
 
 @pytest.mark.parametrize(
