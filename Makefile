@@ -4,6 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WARM_BYTECODE := import sys; sys.dont_write_bytecode = False; \
+	sys.pycache_prefix = sys.prefix + "/pycache"; \
+	import devtools.up, devtools.smtp_sink, services.seed, services.runtime; \
+	services.runtime.preload()
 
 .PHONY: run test check lint format bench fuzz openapi sdk clean lock
 
@@ -12,6 +16,9 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/python -m pip install -q "$$(grep -E '^uv==' requirements.lock)"
 	@$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@# `jisso up`'s bytecode cache (services/bytecode.py) filled now, as an installer compiles at
+	@# install time: a first `make run` compiles nothing, even with PYTHONDONTWRITEBYTECODE set.
+	@$(BIN)/python -c '$(WARM_BYTECODE)'
 	@touch $(STAMP)
 
 # The contract tools from the npm registry (Spectral, openapi-typescript, tsc), exactly as
