@@ -142,3 +142,36 @@ async def test_concurrent_member_adds_to_one_council(system: System) -> None:
         c=now["id"],
     )
     assert events == CONCURRENT
+
+
+async def test_concurrent_if_match_changes_of_one_contact(system: System) -> None:
+    """A contact's change is written back guarded by the version it read: of many changes sent
+    with the same ETag at once, one lands (one event, one version step), the rest are 412."""
+    operator = system.auth(Role.operator)
+    body = {"name": "同時 更新", "email": "race@example.jp", "stakeholder_category": "other"}
+    async with system.client("registry") as registry:
+        created = await registry.post("/v1/contacts", json=body, headers=operator)
+        url = f"/v1/contacts/{ok(created, 201)['id']}"
+        answers = await asyncio.gather(
+            *(
+                registry.patch(
+                    url,
+                    json={"organisation": f"同時更新課{n:02d}"},
+                    headers={**operator, "If-Match": created.headers["ETag"]},
+                )
+                for n in range(CONCURRENT)
+            )
+        )
+        now = await registry.get(url, headers=operator)
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {200: 1, 412: CONCURRENT - 1}, statuses
+    won = next(a for a in answers if a.status_code == 200)
+    assert ok(now) == won.json()
+    assert now.headers["ETag"] == won.headers["ETag"]
+    assert ok(now)["version"] == created.json()["version"] + 1
+    updates = await system.scalar(
+        "SELECT count(*) FROM registry.audit_events WHERE subject_id = :c"
+        " AND action = 'contact.updated'",
+        c=now.json()["id"],
+    )
+    assert updates == 1

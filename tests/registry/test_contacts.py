@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Role
 from services.registry.audit.models import AuditEvent
+from services.registry.contacts.change_repository import CHANGEABLE
+from services.registry.contacts.schemas import ContactUpdate
 from services.registry.councils.models import Council
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
@@ -390,3 +392,9 @@ async def test_list_pages_by_cursor(registry: httpx.AsyncClient, operator: dict[
         seen += [c["name"] for c in page["items"]]
         url = page["next"]
     assert seen == [f"名前{index}" for index in range(5)]
+
+
+def test_a_change_writes_back_every_field_a_patch_may_send() -> None:
+    # A PATCH is written back by change_repository.write, which writes its CHANGEABLE columns
+    # only: a field added to ContactUpdate and not there would be answered but never stored.
+    assert set(ContactUpdate.model_fields) <= set(CHANGEABLE)

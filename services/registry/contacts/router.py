@@ -60,10 +60,12 @@ DUPLICATE = "The email (or the link) is already registered"
 def contact_out(
     contact: Contact, principal: Principal, response: Response | None = None
 ) -> AnyContactOut:
-    """The full record, or for a partner the public one, with the ETag of that representation."""
+    """The full record, or for a partner the public one, with the ETag of that representation
+    (built once: the ETag is a digest of the very body answered)."""
+    view = service.present(contact, principal)
     if response is not None:
-        response.headers["ETag"] = service.contact_etag(contact, principal)
-    return service.present(contact, principal)
+        response.headers["ETag"] = service.view_etag(contact.id, view)
+    return view
 
 
 CONTACT = "/v1/contacts/{contact_id}"

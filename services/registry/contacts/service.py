@@ -22,7 +22,7 @@ from libs.common.fiscal_year import now_tokyo
 from libs.common.search_text import normalise_search_key
 from libs.common.suppression import add_reason
 from services.registry.audit.service import audited, record
-from services.registry.contacts import repository
+from services.registry.contacts import change_repository, repository
 from services.registry.contacts.models import Contact, ContactLink
 from services.registry.contacts.schemas import (
     ContactCreate,
@@ -47,7 +47,12 @@ def present(contact: Contact, principal: Principal) -> ContactOut | ContactPubli
 def contact_etag(contact: Contact, principal: Principal) -> str:
     """The ETag of the representation ``principal`` receives: a partner's does not move when only
     fields hidden from partners change."""
-    return representation_etag("contact", contact.id, present(contact, principal))
+    return view_etag(contact.id, present(contact, principal))
+
+
+def view_etag(contact_id: uuid.UUID, view: ContactOut | ContactPublicOut) -> str:
+    """The ETag of a representation already built (``present``)."""
+    return representation_etag("contact", contact_id, view)
 
 
 def search_key(name: str, organisation: str) -> str:
@@ -153,6 +158,13 @@ async def _save_checked(session: AsyncSession, contact: Contact) -> None:
         raise _email_conflict(contact.email) from exc
 
 
+async def _write_checked(session: AsyncSession, contact: Contact) -> None:
+    try:
+        await change_repository.write(session, contact)
+    except repository.EmailTaken as exc:
+        raise _email_conflict(contact.email) from exc
+
+
 async def create_contact(
     session: AsyncSession, *, principal: Principal, data: ContactCreate
 ) -> Contact:
@@ -218,7 +230,11 @@ async def update_contact(
     data: ContactUpdate,
     if_match: str | None,
 ) -> Contact:
-    contact = await _contact(session, principal, contact_id)
+    # Read and written back without the session's unit of work (change_repository.py).
+    contact = await change_repository.read(session, contact_id)
+    if contact is None:
+        raise NotFound(f"連絡先が見つかりません（no contact {contact_id}）")
+    _ensure_own(principal, contact.lg_code)
     check_if_match(if_match, contact_etag(contact, principal))
     changes = data.model_dump(exclude_unset=True)
     if changes.get("email") is not None:
@@ -233,7 +249,15 @@ async def update_contact(
         await _ensure_free_in_scope(
             session, lg_code, changes.get("email", contact.email), contact.id
         )
-    async with _audited(session, principal, "contact.updated", contact):
+    async with audited(
+        session,
+        contact,
+        actor=principal,
+        action="contact.updated",
+        subject_type="contact",
+        snapshot=snapshot,
+        save=lambda: _write_checked(session, contact),
+    ):
         for name, value in changes.items():
             setattr(contact, name, value)
         contact.search_key = search_key(contact.name, contact.organisation)
