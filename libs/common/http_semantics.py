@@ -23,7 +23,7 @@ already depends on parses it, and the rule needed is small.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -109,8 +109,8 @@ def _media(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
-def acceptable(accept: str, offered: set[str]) -> bool:
-    """Whether one of ``offered`` satisfies ``accept`` (media ranges, ``q=0`` refusing)."""
+def _ranges(accept: str) -> Iterator[tuple[str, str]]:
+    """The media ranges ``accept`` admits (``q`` above 0), as (type, subtype)."""
     for item in accept.split(","):
         media, *params = (part.strip() for part in item.split(";"))
         q = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
@@ -120,6 +120,12 @@ def acceptable(accept: str, offered: set[str]) -> bool:
         except ValueError:
             continue
         kind, _, sub = media.lower().partition("/")
+        yield kind, sub
+
+
+def acceptable(accept: str, offered: set[str]) -> bool:
+    """Whether one of ``offered`` satisfies ``accept`` (media ranges, ``q=0`` refusing)."""
+    for kind, sub in _ranges(accept):
         for candidate in offered:
             c_kind, _, c_sub = candidate.partition("/")
             if kind == "*" or (kind == c_kind and sub in ("*", c_sub)):
@@ -127,11 +133,19 @@ def acceptable(accept: str, offered: set[str]) -> bool:
     return False
 
 
+def admits_anything(accept: str) -> bool:
+    """Whether ``accept`` takes any media type (``*/*``, as curl, httpx and browsers send):
+    every operation answers in something, so nothing need be looked up."""
+    return any(kind == "*" for kind, _ in _ranges(accept))
+
+
 async def check_accept(request: Request) -> None:
     """App-wide dependency: 406 when the operation answers in nothing ``Accept`` allows."""
     accept = request.headers.get("accept")
     route = request.scope.get("route")
-    if not accept or route is None:
+    # `*/*` needs no table of operations: building it (from the whole OpenAPI document) was
+    # most of an API's first answer, its first readiness probe included.
+    if not accept or route is None or admits_anything(accept):
         return
     found = _operations(request.app).operation(getattr(route, "path", ""), request.method)
     if found is not None and not acceptable(accept, found[1]):

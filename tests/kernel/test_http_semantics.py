@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from libs.common.app import create_service_app
-from libs.common.http_semantics import acceptable
+from libs.common.http_semantics import acceptable, admits_anything
 from libs.common.settings import Settings
 from services.registry.models import outbox
 
@@ -117,6 +117,19 @@ def test_accept_ranges_and_q_zero() -> None:
     assert not acceptable("application/json;q=0", {"application/json"})
     assert not acceptable("application/xml", {"application/json", "text/csv"})
     assert acceptable("text/*", {"text/csv"})
+
+
+async def test_a_refused_any_range_is_still_406(client: httpx.AsyncClient) -> None:
+    # `*/*` spares the lookup of the operation's media types only when its q is above 0.
+    refused = await client.get("/v1/things/stats", headers={"Accept": "text/csv, */*;q=0"})
+    assert refused.status_code == 406
+
+
+def test_any_media_type_is_admitted_only_by_a_range_above_q_zero() -> None:
+    assert admits_anything("*/*")
+    assert admits_anything("text/html, application/xhtml+xml, */*;q=0.8")
+    assert not admits_anything("*/*;q=0")
+    assert not admits_anything("application/*, text/csv")
 
 
 async def test_if_none_match_naming_the_current_etag_is_304_without_a_body(
