@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 
@@ -192,15 +194,20 @@ class Supervisor:
         return dead
 
     def wait_http_ok(self, urls: Iterable[str], timeout: float = 30.0) -> None:
-        """Poll each URL until it answers 200; fail fast if a child dies meanwhile."""
+        """Poll each URL until it answers 200; fail fast if a child dies meanwhile.
+
+        The URLs are asked at once: an API's first answer (its first database connection) takes
+        a while, and asked one after another those waits added up."""
         pending = list(urls)
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2.0) as client:
+        # The pool's threads end with this call: no thread runs when a child is forked later.
+        with httpx.Client(timeout=2.0) as client, ThreadPoolExecutor(len(pending) or 1) as pool:
             while pending:
                 self.watcher.poll()
                 if dead := self.dead_children():
                     raise RuntimeError(f"child exited during start-up: {', '.join(dead)}")
-                pending = [url for url in pending if not _answers_ok(client, url)]
+                answered = list(pool.map(functools.partial(_answers_ok, client), pending))
+                pending = [url for url, ok in zip(pending, answered, strict=True) if not ok]
                 if pending and time.monotonic() > deadline:
                     raise TimeoutError(f"no 200 within {timeout:.0f}s from: {', '.join(pending)}")
                 if pending:
