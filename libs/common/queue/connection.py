@@ -24,6 +24,16 @@ def queue_name(service: str) -> str:
     return f"jisso:queue:{service}"
 
 
+def wake_channel(service: str) -> str:
+    """Where a service's workers hear that a job was published (libs/common/queue/wake.py)."""
+    return f"{queue_name(service)}:wake"
+
+
+async def wake(redis: QueueRedis, service: str) -> None:
+    """Tell the workers of ``service`` that a job is waiting, so none waits for its next poll."""
+    await redis.publish(wake_channel(service), b"")
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.errors import ServiceUnavailable
 from libs.common.logging import bind_request_id, current_request_id
 from libs.common.metrics import observe_job
-from libs.common.queue.connection import QueueRedis, queue_name
+from libs.common.queue.connection import QueueRedis, queue_name, wake
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier, job_span
 from libs.common.unit_of_work import unit_of_work
 
@@ -41,11 +41,13 @@ ROUTINE_KEY = "_routine"
 async def publish(
     redis: QueueRedis, *, queue: str, function: str, payload: Payload, job_id: str
 ) -> bool:
-    """Enqueue once: arq refuses a job id it already holds, which we count as published."""
+    """Enqueue once: arq refuses a job id it already holds, which we count as published. The
+    queue's workers are woken at once (a new job only: a refused id is somebody's already)."""
     body = dict(payload)
     body.setdefault("_request_id", current_request_id())
     body.setdefault(TRACE_CARRIER_KEY, current_carrier())
-    await redis.enqueue_job(function, body, _job_id=job_id, _queue_name=queue_name(queue))
+    if await redis.enqueue_job(function, body, _job_id=job_id, _queue_name=queue_name(queue)):
+        await wake(redis, queue)
     return True
 
 

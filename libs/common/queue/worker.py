@@ -1,8 +1,8 @@
 """Workers: one arq worker per service queue in one process, and the outbox sweep every service
 has.
 
-Everything that knows arq's Worker (its options, its poll loop, its task table) is here; the process
-around it (signals, liveness, metrics) is libs/common/worker.py.
+Everything that knows arq's Worker (its options, its task table) is here, its poll loop in wake.py;
+the process around it (signals, liveness, metrics) is libs/common/worker.py.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from libs.common.db import create_engine, create_sessionmaker
 from libs.common.outbox import OutboxRelay, rearm, relay
 from libs.common.queue.connection import deserialize, queue_name, redis_settings, serialize
 from libs.common.queue.jobs import MAX_TRIES, JobContext, Payload
+from libs.common.queue.wake import WakeableWorker
 from libs.common.settings import Settings
 from libs.common.tracing import configure_tracing
 
@@ -92,7 +93,8 @@ def build_worker(spec: ServiceWorker, *, burst: bool = False) -> Worker:
             await ctx["http"].aclose()
 
     functions = [sweep_outbox, *spec.functions]
-    return Worker(
+    return WakeableWorker(
+        service=service,
         functions=[func(f, name=f.__name__) for f in functions],  # type: ignore[arg-type]
         queue_name=queue_name(service),
         redis_settings=redis_settings(spec.settings.redis_url),
