@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, String, Table, any_, bindparam, exists, func, insert, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Table, bindparam, exists, false, func, insert, literal, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -116,15 +115,33 @@ _STEP = (
 )
 
 _MEMBERS = cast(Table, CouncilMember.__table__)
-_NAMED = _MEMBERS.c.organisation_key == any_(bindparam("keys", type_=ARRAY(String)))
-# The next position and the members already holding one of the keys, in one pass over the
-# council's members and without loading one of them.
-_PLACES = select(
-    func.coalesce(func.max(_MEMBERS.c.position), -1) + 1,
-    func.array_agg(aggregate_order_by(_MEMBERS.c.id, _MEMBERS.c.position)).filter(_NAMED),
-    func.array_agg(aggregate_order_by(_MEMBERS.c.organisation, _MEMBERS.c.position)).filter(_NAMED),
-).where(_MEMBERS.c.council_id == bindparam("council_id"))
-_INSERT_MEMBER = insert(_MEMBERS)
+_OF_COUNCIL = _MEMBERS.c.council_id == bindparam("council_id")
+_HOLDS_KEY = _MEMBERS.c.organisation_key == bindparam("organisation_key")
+_GIVEN = ("id", "organisation", "organisation_key", "category", "role", "lg_code")
+# A member appended after the council's last unless one of them holds its organisation key, in
+# one pass over the council's members; no row when the key is taken. (The caller holds the
+# council's row, so no other request adds a member meanwhile.)
+_APPEND = (
+    insert(_MEMBERS)
+    .from_select(
+        ["council_id", *_GIVEN, "position", "version"],
+        select(
+            bindparam("council_id", type_=_MEMBERS.c.council_id.type),
+            *(bindparam(f"new_{name}", type_=_MEMBERS.c[name].type) for name in _GIVEN),
+            func.coalesce(func.max(_MEMBERS.c.position), -1) + 1,
+            literal(1),
+        )
+        .where(_OF_COUNCIL)
+        .having(not_(func.coalesce(func.bool_or(_HOLDS_KEY), false()))),
+    )
+    .returning(_MEMBERS.c.position)
+)
+_HOLDER = (
+    select(_MEMBERS.c.id, _MEMBERS.c.organisation)
+    .where(_OF_COUNCIL, _HOLDS_KEY)
+    .order_by(_MEMBERS.c.position)
+    .limit(1)
+)
 
 
 async def step_for_members(session: AsyncSession, council_id: uuid.UUID) -> uuid.UUID | None:
@@ -138,18 +155,25 @@ async def step_for_members(session: AsyncSession, council_id: uuid.UUID) -> uuid
     return project_id
 
 
-async def places(
-    session: AsyncSession, council_id: uuid.UUID, keys: list[str]
-) -> tuple[int, tuple[uuid.UUID, str] | None]:
-    """The next free position, and the first member (id, organisation) holding one of ``keys``."""
-    result = await session.execute(_PLACES, {"council_id": council_id, "keys": keys})
-    position, ids, organisations = result.one()
-    return position, (ids[0], organisations[0]) if ids else None
+async def append_member(
+    session: AsyncSession, council_id: uuid.UUID, fields: dict[str, Any]
+) -> int | None:
+    """Insert the member (``fields``: its id and given columns) after the council's last; its
+    position, or None when a member already holds its organisation key (nothing written)."""
+    values = {f"new_{name}": fields[name] for name in _GIVEN}
+    params = {**values, "council_id": council_id, "organisation_key": fields["organisation_key"]}
+    position: int | None = await session.scalar(_APPEND, params)
+    return position
 
 
-async def insert_members(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Member rows as they are (the caller chose ids and positions): nothing to load back."""
-    await session.execute(_INSERT_MEMBER, rows)
+async def holder(
+    session: AsyncSession, council_id: uuid.UUID, organisation_key: str
+) -> tuple[uuid.UUID, str]:
+    """The member (id, organisation) of the council holding ``organisation_key`` (there is one
+    when ``append_member`` wrote nothing)."""
+    params = {"council_id": council_id, "organisation_key": organisation_key}
+    row = (await session.execute(_HOLDER, params)).one()
+    return row.id, row.organisation
 
 
 async def remove_member(session: AsyncSession, council: Council, member: CouncilMember) -> None:

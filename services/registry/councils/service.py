@@ -284,28 +284,21 @@ async def add_members(
     if isinstance(actor, Principal):
         await _ensure_access(session, actor, project_id)
     added = [await _normalised_member_fields(session, data.model_dump()) for data in members]
-    position, holder = await repository.places(
-        session, council_id, [fields["organisation_key"] for fields in added]
-    )
-    if holder is not None:
-        raise _duplicate(holder[1], holder[0])
     first: dict[str, str] = {}  # of the members being added: key -> organisation
     for fields in added:
         if fields["organisation_key"] in first:
             raise _duplicate(first[fields["organisation_key"]], None)
         first[fields["organisation_key"]] = fields["organisation"]
-    rows = [
-        {
-            **fields,
-            "id": uuid.uuid4(),
-            "council_id": council_id,
-            "position": position + n,
-            "version": 1,
-        }
-        for n, fields in enumerate(added)
-    ]
-    await repository.insert_members(session, rows)
-    for row in rows:
+    rows = []
+    for fields in added:
+        row = {**fields, "id": uuid.uuid4(), "council_id": council_id, "version": 1}
+        row["position"] = await repository.append_member(session, council_id, row)
+        if row["position"] is None:
+            member_id, organisation = await repository.holder(
+                session, council_id, row["organisation_key"]
+            )
+            raise _duplicate(organisation, member_id)
+        rows.append(row)
         await record(
             session,
             actor=actor,
