@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Sequence
 
 import structlog
@@ -63,6 +64,9 @@ async def run_workers(
     heartbeat: Heartbeat | None = None,
 ) -> None:
     """Run every service's worker until SIGTERM/SIGINT, beating ``heartbeat`` meanwhile."""
+    # As the apps do at start-up (libs/common/app.py): every job module is imported by now, and
+    # the collector need not re-scan it in every full collection while jobs run.
+    gc.freeze()
     depth = _DepthGauge(specs)
     background = [
         asyncio.create_task(_every(check, HEALTH_CHECK_SECONDS))

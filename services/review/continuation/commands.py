@@ -7,6 +7,7 @@ operator names that risk (``apply_future``: ``--apply-future-effects-now``)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,6 +35,9 @@ async def run_sweep(
 ) -> SweepReport:
     check_as_of(as_of, now=now or now_tokyo(), dry_run=dry_run, apply_future=apply_future)
     load_all_models()
+    # A one-shot command: what its imports built lives until it exits. Frozen, the collector no
+    # longer walks it in each full collection (one cost a 10,000-project sweep ~0.1 s of CPU).
+    gc.freeze()
     engine = create_engine(settings)
     sessionmaker = create_sessionmaker(engine)
     # A term-end message carries 500 projects: ten per transaction keep the relay's memory
