@@ -25,9 +25,13 @@ from sqlalchemy import (
     Index,
     String,
     Table,
+    bindparam,
+    cast,
     func,
     insert,
     inspect,
+    literal,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -164,6 +168,11 @@ def _count(session: AsyncSession, events: int) -> None:
     session.info[_WRITTEN] = session.info.get(_WRITTEN, 0) + events
 
 
+def note_events(session: AsyncSession, events: int) -> None:
+    """Count events a statement wrote itself (``AuditTrail.insert_from``) in ``events_written``."""
+    _count(session, events)
+
+
 def events_written(session: AsyncSession) -> int:
     """How many audit events this session has written: every change is audited, so none means
     the work changed nothing (``jisso seed`` says so when run again)."""
@@ -204,6 +213,40 @@ class AuditTrail:
             },
         )
         _count(session, 1)
+
+    def insert_from(
+        self,
+        rows: Any,
+        *,
+        action: str,
+        subject_type: str,
+        subject_id: Any,
+        after: Any,
+        before: Any = None,
+    ) -> Any:
+        """An INSERT of one event per row of ``rows`` (a CTE of the statement that makes the
+        change: its events are written by the same statement, with what only the database knows
+        then). ``subject_id``, ``after`` and ``before`` are SQL over ``rows``; a missing before is
+        JSON null, as ``record`` writes it. The actor and request id are bound parameters: pass
+        ``event_params(actor)``; count the rows written with ``note_events``."""
+        columns = ["actor", "action", "subject_type", "subject_id", "before", "after", "request_id"]
+        return insert(self.table).from_select(
+            columns,
+            select(
+                bindparam("audit_actor", type_=String),
+                literal(action, String),
+                literal(subject_type, String),
+                cast(subject_id, String),
+                before if before is not None else literal_column("'null'::jsonb"),
+                after,
+                bindparam("audit_request_id", type_=String),
+            ).select_from(rows),
+        )
+
+    @staticmethod
+    def event_params(actor: Principal | str) -> dict[str, Any]:
+        """The parameters of an ``insert_from`` statement: who, and the request it serves."""
+        return {"audit_actor": actor_name(actor), "audit_request_id": current_request_id()}
 
     @asynccontextmanager
     async def change(

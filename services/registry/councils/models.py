@@ -26,6 +26,10 @@ class Council(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+# What a member's audit events record of it (services/registry/councils/service.py).
+MEMBER_AFTER = ("organisation", "category", "role", "lg_code", "position")
+
+
 class CouncilMember(Base):
     """A member organisation: category (local government, public body, private company,
     university, research institute, ministry, other) and role (chair, secretariat,

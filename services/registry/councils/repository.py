@@ -5,13 +5,28 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, false, func, insert, literal, not_, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.util import identity_key
 
-from services.registry.councils.models import Council, CouncilMember
+from libs.common.audit import note_events
+from libs.common.auth import Principal
+from services.registry.audit.service import trail
+from services.registry.councils.models import MEMBER_AFTER, Council, CouncilMember
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.projects.models import Project, ProjectProposer
 
@@ -120,8 +135,9 @@ _HOLDS_KEY = _MEMBERS.c.organisation_key == bindparam("organisation_key")
 _GIVEN = ("id", "organisation", "organisation_key", "category", "role", "lg_code")
 # A member appended after the council's last unless one of them holds its organisation key, in
 # one pass over the council's members; no row when the key is taken. (The caller holds the
-# council's row, so no other request adds a member meanwhile.)
-_APPEND = (
+# council's row, so no other request adds a member meanwhile.) Its audit event is written by the
+# same statement, with the position only the INSERT knows: the after ``member_added`` records.
+_ADDED = (
     insert(_MEMBERS)
     .from_select(
         ["council_id", *_GIVEN, "position", "version"],
@@ -134,8 +150,21 @@ _APPEND = (
         .where(_OF_COUNCIL)
         .having(not_(func.coalesce(func.bool_or(_HOLDS_KEY), false()))),
     )
-    .returning(_MEMBERS.c.position)
+    .returning(*(_MEMBERS.c[name] for name in ("id", "council_id", *MEMBER_AFTER)))
+    .cte("added")
 )
+_EVENT = trail.insert_from(
+    _ADDED,
+    action="council.member_added",
+    subject_type="council_member",
+    subject_id=_ADDED.c.id,
+    after=func.jsonb_build_object(
+        literal_column("'council_id'"),
+        _ADDED.c.council_id,
+        *(part for name in MEMBER_AFTER for part in (literal_column(f"'{name}'"), _ADDED.c[name])),
+    ),
+).cte("event")
+_APPEND = select(_ADDED.c.position).add_cte(_EVENT)
 _HOLDER = (
     select(_MEMBERS.c.id, _MEMBERS.c.organisation)
     .where(_OF_COUNCIL, _HOLDS_KEY)
@@ -156,13 +185,16 @@ async def step_for_members(session: AsyncSession, council_id: uuid.UUID) -> uuid
 
 
 async def append_member(
-    session: AsyncSession, council_id: uuid.UUID, fields: dict[str, Any]
+    session: AsyncSession, council_id: uuid.UUID, fields: dict[str, Any], actor: Principal | str
 ) -> int | None:
-    """Insert the member (``fields``: its id and given columns) after the council's last; its
-    position, or None when a member already holds its organisation key (nothing written)."""
+    """Insert the member (``fields``: its id and given columns) after the council's last, and its
+    ``council.member_added`` event by ``actor``; its position, or None when a member already
+    holds its organisation key (nothing written)."""
     values = {f"new_{name}": fields[name] for name in _GIVEN}
     params = {**values, "council_id": council_id, "organisation_key": fields["organisation_key"]}
-    position: int | None = await session.scalar(_APPEND, params)
+    position: int | None = await session.scalar(_APPEND, {**params, **trail.event_params(actor)})
+    if position is not None:
+        note_events(session, 1)
     return position
 
 

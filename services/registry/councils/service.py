@@ -14,9 +14,9 @@ from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, 
 from libs.common.etag import check_if_match, etag_for
 from libs.common.lg_code import LocalGovernmentCodeError, validate_lg_code
 from libs.common.search_text import normalise_search_key
-from services.registry.audit.service import audited, record
+from services.registry.audit.service import audited
 from services.registry.councils import repository
-from services.registry.councils.models import Council, CouncilMember
+from services.registry.councils.models import MEMBER_AFTER, Council, CouncilMember
 from services.registry.councils.schemas import (
     CouncilCreate,
     CouncilUpdate,
@@ -85,18 +85,7 @@ def council_snapshot(council: Council) -> dict[str, Any]:
 
 
 def member_snapshot(member: CouncilMember) -> dict[str, Any]:
-    return {
-        "organisation": member.organisation,
-        "category": member.category,
-        "role": member.role,
-        "lg_code": member.lg_code,
-        "position": member.position,
-    }
-
-
-def member_snapshot_of(row: Mapping[str, Any]) -> dict[str, Any]:
-    """``member_snapshot`` of a member's column values."""
-    return {key: row[key] for key in ("organisation", "category", "role", "lg_code", "position")}
+    return {name: getattr(member, name) for name in MEMBER_AFTER}
 
 
 async def create_council(
@@ -292,21 +281,14 @@ async def add_members(
     rows = []
     for fields in added:
         row = {**fields, "id": uuid.uuid4(), "council_id": council_id, "version": 1}
-        row["position"] = await repository.append_member(session, council_id, row)
+        # Written with its event (the position is the INSERT's): council.member_added.
+        row["position"] = await repository.append_member(session, council_id, row, actor)
         if row["position"] is None:
             member_id, organisation = await repository.holder(
                 session, council_id, row["organisation_key"]
             )
             raise _duplicate(organisation, member_id)
         rows.append(row)
-        await record(
-            session,
-            actor=actor,
-            action="council.member_added",
-            subject_type="council_member",
-            subject_id=row["id"],
-            after={"council_id": str(council_id), **member_snapshot_of(row)},
-        )
     return [CouncilMember(**row) for row in rows]
 
 
