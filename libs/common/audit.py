@@ -263,6 +263,7 @@ class AuditTrail:
         always: bool = False,
         version_of: object = None,
         save: Callable[[], Awaitable[object]] | None = None,
+        save_audited: Callable[[dict[str, Any], dict[str, Any]], Awaitable[object]] | None = None,
     ) -> AsyncIterator[Change]:
         """Apply a change to ``entity`` inside the block and audit it.
 
@@ -276,6 +277,10 @@ class AuditTrail:
 
         A creation or removal is written by the block itself; only a flush follows it.
 
+        ``save_audited`` (an update) takes the place of ``save`` and of the event's own INSERT:
+        given the event's before and after, it writes the change and the event in one statement
+        (``insert_from``) and returns once both are written.
+
         ``subject_id`` defaults to the entity's ``id``, read after the flush (a new row's id may
         only exist then). An exception in the block propagates and nothing is recorded.
         """
@@ -287,6 +292,13 @@ class AuditTrail:
                 return
             if version_of is not None:
                 step_version(version_of)
+            if save_audited is not None:
+                assert before is not None  # an update's
+                after_update = {**snapshot(entity), **change.after_note}
+                await save_audited({**before, **change.before_note}, after_update)
+                _count(session, 1)
+                change.recorded = True
+                return
         await (save() if save is not None and kind == "updated" else session.flush())
         after = None if kind == "removed" else {**snapshot(entity), **change.after_note}
         await self.record(

@@ -13,11 +13,13 @@ import uuid
 from typing import Any, cast
 
 from sqlalchemy import JSON, Table, bindparam, func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from libs.common.auth import Principal
+from services.registry.audit.service import trail
 from services.registry.contacts.models import Contact, ContactLink
 from services.registry.contacts.repository import EMAIL_CONSTRAINT, EmailTaken
 
@@ -60,12 +62,23 @@ _LINKS_JSON = (
 _READ = select(*_CONTACTS.c, _LINKS_JSON.label("links")).where(
     _CONTACTS.c.id == bindparam("contact_id")
 )
-_WRITE = (
+_CHANGED = (
     update(_CONTACTS)
     .where(_CONTACTS.c.id == bindparam("contact_id"), _CONTACTS.c.version == bindparam("read"))
     .values({**{name: bindparam(name) for name in CHANGEABLE}, "version": _CONTACTS.c.version + 1})
-    .returning(_CONTACTS.c.version)
+    .returning(_CONTACTS.c.id, _CONTACTS.c.version)
+    .cte("changed")
 )
+# The change's audit event is written by the same statement, and only if the UPDATE was.
+_EVENT = trail.insert_from(
+    _CHANGED,
+    action="contact.updated",
+    subject_type="contact",
+    subject_id=_CHANGED.c.id,
+    before=bindparam("audit_before", type_=JSONB),
+    after=bindparam("audit_after", type_=JSONB),
+).cte("event")
+_WRITE = select(_CHANGED.c.version).add_cte(_EVENT)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -93,15 +106,23 @@ async def read(session: AsyncSession, contact_id: uuid.UUID) -> Contact | None:
     return contact
 
 
-async def write(session: AsyncSession, contact: Contact) -> None:
-    """Write the changeable columns back and step the version, if it is still the one read
-    (else the ORM's own StaleDataError: the unit of work answers 412); a taken address is
-    :class:`EmailTaken`."""
+async def write(
+    session: AsyncSession,
+    contact: Contact,
+    *,
+    actor: Principal | str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Write the changeable columns back, step the version and write the ``contact.updated``
+    event (``before``, ``after``), if the version is still the one read (else the ORM's own
+    StaleDataError: the unit of work answers 412); a taken address is :class:`EmailTaken`."""
     values = {name: getattr(contact, name) for name in CHANGEABLE}
+    audit = {**trail.event_params(actor), "audit_before": before, "audit_after": after}
     connection = await session.connection()
     try:
         result = await connection.execute(
-            _WRITE, {**values, "contact_id": contact.id, "read": contact.version}
+            _WRITE, {**values, **audit, "contact_id": contact.id, "read": contact.version}
         )
     except IntegrityError as exc:
         if EMAIL_CONSTRAINT in str(exc.orig):

@@ -158,9 +158,15 @@ async def _save_checked(session: AsyncSession, contact: Contact) -> None:
         raise _email_conflict(contact.email) from exc
 
 
-async def _write_checked(session: AsyncSession, contact: Contact) -> None:
+async def _write_checked(
+    session: AsyncSession,
+    principal: Principal,
+    contact: Contact,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
     try:
-        await change_repository.write(session, contact)
+        await change_repository.write(session, contact, actor=principal, before=before, after=after)
     except repository.EmailTaken as exc:
         raise _email_conflict(contact.email) from exc
 
@@ -256,7 +262,9 @@ async def update_contact(
         action="contact.updated",
         subject_type="contact",
         snapshot=snapshot,
-        save=lambda: _write_checked(session, contact),
+        save_audited=lambda before, after: _write_checked(
+            session, principal, contact, before, after
+        ),
     ):
         for name, value in changes.items():
             setattr(contact, name, value)
