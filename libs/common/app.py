@@ -13,7 +13,14 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Table
 
-from libs.common import contract, health, http_semantics, metrics_endpoint, problem_pages
+from libs.common import (
+    contract,
+    dependency_plans,
+    health,
+    http_semantics,
+    metrics_endpoint,
+    problem_pages,
+)
 from libs.common.db import create_engine, create_sessionmaker
 from libs.common.errors import install_problem_handlers, problem_base, problem_doc
 from libs.common.health import check_database, check_redis
@@ -47,6 +54,7 @@ def create_service_app(
     ``MAX_BODY_BYTES``."""
     configure_logging(settings.log_level, settings.service, settings.log_format)
     configure_tracing(settings.service, settings.otel_exporter_otlp_endpoint)
+    dependency_plans.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
