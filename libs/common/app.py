@@ -16,6 +16,7 @@ from sqlalchemy import Table
 from libs.common import (
     contract,
     dependency_plans,
+    flat_routes,
     health,
     http_semantics,
     metrics_endpoint,
@@ -121,10 +122,8 @@ def create_service_app(
     app.state.readiness_checks = {"database": check_database, "redis": check_redis}
     install_problem_handlers(app)
     http_semantics.install(app)
-    for router in routers:
-        app.include_router(router)
-    app.include_router(health.router)
-    app.include_router(problem_pages.router)
+    for router in (*routers, health.router, problem_pages.router):
+        flat_routes.include(app, router)
     app.add_middleware(http_semantics.ConditionalAndPrivate)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, by_path=upload_limits

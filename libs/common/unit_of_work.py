@@ -127,8 +127,10 @@ class UnitOfWorkRoute(APIRoute):
     transaction as what it did."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if "POST" in (kwargs.get("methods") or ()):
-            kwargs["dependencies"] = [*(kwargs.get("dependencies") or ()), IDEMPOTENCY_KEY]
+        dependencies = kwargs.get("dependencies") or ()
+        # Declared again on the app's router (libs/common/flat_routes.py), it has its key already.
+        if "POST" in (kwargs.get("methods") or ()) and IDEMPOTENCY_KEY not in dependencies:
+            kwargs["dependencies"] = [*dependencies, IDEMPOTENCY_KEY]
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
