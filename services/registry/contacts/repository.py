@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from libs.common.documents import json_rows
 from services.registry.contacts.models import Contact, ContactLink
 
 EMAIL_CONSTRAINT = "uq_contacts_owner_email_key"
@@ -74,45 +87,96 @@ async def save(session: AsyncSession, contact: Contact) -> None:
     await _flush_guarding_email(session)
 
 
-async def list_contacts(
+@dataclass(frozen=True)
+class ContactFilters:
+    """List filters, already parsed; ``None`` means "any"."""
+
+    stakeholder_category: str | None = None
+    lg_code: str | None = None
+    project_id: uuid.UUID | None = None
+    council_id: uuid.UUID | None = None
+    suppressed: bool | None = None
+    search_key: str | None = None
+
+
+def _linked(*condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(ContactLink.contact_id == Contact.id, *condition)
+
+
+def _filtered(query: Select[Any], filters: ContactFilters) -> Select[Any]:
+    if filters.stakeholder_category:
+        query = query.where(Contact.stakeholder_category == filters.stakeholder_category)
+    if filters.lg_code:
+        query = query.where(Contact.lg_code == filters.lg_code)
+    if filters.project_id is not None:
+        query = query.where(_linked(ContactLink.project_id == filters.project_id))
+    if filters.council_id is not None:
+        query = query.where(_linked(ContactLink.council_id == filters.council_id))
+    if filters.suppressed is not None:
+        suppression = Contact.suppression
+        query = query.where(
+            suppression.isnot(None) if filters.suppressed else suppression.is_(None)
+        )
+    if filters.search_key:
+        query = query.where(Contact.search_key.contains(filters.search_key, autoescape=True))
+    return query
+
+
+# Reads answer from one statement: the links come aggregated as JSON in the shape of the response
+# (in id order: one state, one body, one ETag) instead of ORM objects loaded by a second round trip.
+_LINKS_JSON = (
+    select(
+        json_rows(
+            {
+                "id": ContactLink.id,
+                "project_id": ContactLink.project_id,
+                "council_id": ContactLink.council_id,
+            },
+            ContactLink.id,
+        )
+    )
+    .where(ContactLink.contact_id == Contact.id)
+    .scalar_subquery()
+)
+READ_COLUMNS = (
+    Contact.id,
+    Contact.name,
+    Contact.email,
+    Contact.phone,
+    Contact.organisation,
+    Contact.stakeholder_category,
+    Contact.lg_code,
+    Contact.suppression,
+    Contact.suppression_reason,
+    Contact.suppressed_at,
+    Contact.suppression_reasons,
+    Contact.version,
+    _LINKS_JSON.label("links"),
+)
+"""A contact as the API reads it; ``links`` is a list of dicts. Read through the session's
+connection: plain rows need none of the ORM's result handling."""
+
+
+async def read_rows(
     session: AsyncSession,
+    filters: ContactFilters,
     *,
-    stakeholder_category: str | None,
-    lg_code: str | None,
-    project_id: uuid.UUID | None,
-    council_id: uuid.UUID | None,
-    suppressed: bool | None,
-    search_key: str | None,
     after: tuple[str, uuid.UUID] | None,
     limit: int,
-) -> list[Contact]:
-    query = (
-        select(Contact)
-        .options(selectinload(Contact.links))
-        .order_by(Contact.name, Contact.id)
-        .limit(limit)
-    )
-    if stakeholder_category:
-        query = query.where(Contact.stakeholder_category == stakeholder_category)
-    if lg_code:
-        query = query.where(Contact.lg_code == lg_code)
-    if project_id is not None:
-        query = query.where(
-            exists().where(
-                ContactLink.contact_id == Contact.id, ContactLink.project_id == project_id
-            )
-        )
-    if council_id is not None:
-        query = query.where(
-            exists().where(
-                ContactLink.contact_id == Contact.id, ContactLink.council_id == council_id
-            )
-        )
-    if suppressed is not None:
-        state = Contact.suppression.isnot(None) if suppressed else Contact.suppression.is_(None)
-        query = query.where(state)
-    if search_key:
-        query = query.where(Contact.search_key.contains(search_key, autoescape=True))
+) -> Sequence[Row[Any]]:
+    """A page of ``READ_COLUMNS`` rows in list order, (name, id); ``after``: the last row's."""
+    query = _filtered(select(*READ_COLUMNS), filters)
     if after is not None:
         query = query.where(tuple_(Contact.name, Contact.id) > tuple_(*after))
-    return list((await session.scalars(query)).all())
+    query = query.order_by(Contact.name, Contact.id).limit(limit)
+    return (await (await session.connection()).execute(query)).all()
+
+
+# Built once, as _GET above.
+_READ_ONE = select(*READ_COLUMNS).where(Contact.id == bindparam("contact_id"))
+
+
+async def read_row(session: AsyncSession, contact_id: uuid.UUID) -> Row[Any] | None:
+    """A ``READ_COLUMNS`` row, or ``None``."""
+    connection = await session.connection()
+    return (await connection.execute(_READ_ONE, {"contact_id": contact_id})).first()

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Principal, Role, require
+from libs.common.documents import document_response
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
@@ -20,8 +21,8 @@ from libs.common.pagination import (
     encode_cursor,
     next_link,
 )
-from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from services.registry.contacts import service
+from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute
+from services.registry.contacts import queries, service
 from services.registry.contacts.models import Contact
 from services.registry.contacts.schemas import (
     CATEGORY_FIELD_HELP,
@@ -95,7 +96,13 @@ async def create_contact(
     return full_view(contact)
 
 
-@router.get("", summary="List contacts", responses=problems())
+@router.get(
+    "",
+    summary="List contacts",
+    response_model=Page[ContactOut] | Page[ContactPublicOut],
+    responses=problems(),
+    dependencies=[ReadOnly],
+)
 async def list_contacts(
     request: Request,
     session: SessionDep,
@@ -130,7 +137,7 @@ async def list_contacts(
     ] = None,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
-) -> Page[ContactOut] | Page[ContactPublicOut]:
+) -> Response:
     after = decode_cursor(request, cursor, Key.text, Key.uuid)
     filters = {
         "stakeholder_category": stakeholder_category,
@@ -140,23 +147,15 @@ async def list_contacts(
         "suppressed": suppressed,
         "q": q,
     }
-    contacts = await service.list_contacts(
+    items, last = await queries.page(
         session,
         principal=principal,
         filters=filters,
         after=(after[0], after[1]) if after else None,
-        limit=limit + 1,
+        limit=limit,
     )
-    more = len(contacts) > limit
-    contacts = contacts[:limit]
-    last = contacts[-1] if more and contacts else None
-    next_url = next_link(
-        request.url, encode_cursor(request, [last.name, last.id]) if last else None
-    )
-    items = [contact_out(c, principal) for c in contacts]
-    if principal.role is Role.partner:
-        return Page[ContactPublicOut].model_validate({"items": items, "next": next_url})
-    return Page[ContactOut].model_validate({"items": items, "next": next_url})
+    next_cursor = encode_cursor(request, last) if last else None
+    return document_response({"items": items, "next": next_link(request.url, next_cursor)})
 
 
 @router.post(
@@ -180,16 +179,18 @@ async def suppress_address(
 @router.get(
     "/{contact_id}",
     summary="Get a contact",
+    response_model=AnyContactOut,
     responses=problems(
         not_found=NO_SUCH_CONTACT,
         success={200: response_links("The contact, with its `ETag`", ChangeContact=CHANGE_CONTACT)},
     ),
+    dependencies=[ReadOnly],
 )
 async def get_contact(
-    contact_id: ContactIdPath, session: SessionDep, principal: Reader, response: Response
-) -> AnyContactOut:
-    contact = await service.get_contact(session, principal=principal, contact_id=contact_id)
-    return contact_out(contact, principal, response)
+    contact_id: ContactIdPath, session: SessionDep, principal: Reader
+) -> Response:
+    contact, etag = await queries.document(session, principal=principal, contact_id=contact_id)
+    return document_response(contact, {"ETag": etag})
 
 
 @router.patch(

@@ -8,9 +8,11 @@ municipality whether another one holds the address (docs/registry.md, "Contacts"
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.audit import Change, ChangeKind
@@ -39,9 +41,14 @@ from services.registry.councils import repository as councils
 from services.registry.councils.service import known_lg_code
 
 
+def shown(principal: Principal) -> type[ContactOut] | type[ContactPublicOut]:
+    """What the caller may see: a partner the public record (no address, phone or suppression).
+    Every representation of a contact (ORM object or read row) is chosen here."""
+    return ContactPublicOut if principal.role is Role.partner else ContactOut
+
+
 def present(contact: Contact, principal: Principal) -> ContactOut | ContactPublicOut:
-    """What the caller may see: a partner the public record (no address, phone or suppression)."""
-    return public_view(contact) if principal.role is Role.partner else full_view(contact)
+    return public_view(contact) if shown(principal) is ContactPublicOut else full_view(contact)
 
 
 def contact_etag(contact: Contact, principal: Principal) -> str:
@@ -88,6 +95,10 @@ def _forbidden() -> Forbidden:
     )
 
 
+def _not_found(contact_id: uuid.UUID) -> NotFound:
+    return NotFound(f"連絡先が見つかりません（no contact {contact_id}）")
+
+
 def _ensure_own(principal: Principal, lg_code: str | None) -> None:
     if principal.role is Role.municipality and lg_code != principal.lg_code:
         raise _forbidden()
@@ -96,7 +107,7 @@ def _ensure_own(principal: Principal, lg_code: str | None) -> None:
 async def _contact(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
     contact = await repository.get(session, contact_id)
     if contact is None:
-        raise NotFound(f"連絡先が見つかりません（no contact {contact_id}）")
+        raise _not_found(contact_id)
     _ensure_own(principal, contact.lg_code)
     return contact
 
@@ -199,8 +210,13 @@ async def create_contact(
 
 async def get_contact(
     session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID
-) -> Contact:
-    return await _contact(session, principal, contact_id)
+) -> Row[Any]:
+    """The contact's ``repository.READ_COLUMNS`` row; 404 and 403 as ``_contact`` answers them."""
+    row = await repository.read_row(session, contact_id)
+    if row is None:
+        raise _not_found(contact_id)
+    _ensure_own(principal, row.lg_code)
+    return row
 
 
 async def list_contacts(
@@ -210,22 +226,21 @@ async def list_contacts(
     filters: dict[str, Any],
     after: tuple[str, uuid.UUID] | None,
     limit: int,
-) -> list[Contact]:
-    """``filters``: stakeholder_category, lg_code, project_id, council_id, suppressed, q."""
+) -> Sequence[Row[Any]]:
+    """``filters``: stakeholder_category, lg_code, project_id, council_id, suppressed, q. A page of
+    ``repository.READ_COLUMNS`` rows; a municipality is always narrowed to its own contacts."""
     if principal.role is Role.municipality:
         if filters.get("lg_code") not in (None, principal.lg_code):
             raise _forbidden()
         filters = {**filters, "lg_code": principal.lg_code}
     if principal.role is Role.partner and filters.get("suppressed") is not None:
         raise Forbidden("配信停止の状態は公開されていません（suppression state is not public）")
-    q = filters.pop("q", None)
-    return await repository.list_contacts(
-        session,
-        **filters,
+    q = filters.get("q")
+    parsed = repository.ContactFilters(
+        **{name: value for name, value in filters.items() if name != "q"},
         search_key=normalise_search_key(q) if q else None,
-        after=after,
-        limit=limit,
     )
+    return await repository.read_rows(session, parsed, after=after, limit=limit)
 
 
 async def update_contact(
