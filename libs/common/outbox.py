@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libs.common.logging import current_request_id
-from libs.common.queue import QueueRedis, connect, publish
+from libs.common.queue import Message, QueueRedis, connect, publish_many
 from libs.common.tracing import TRACE_CARRIER_KEY, current_carrier
 from libs.common.unit_of_work import note_outbox_messages, unit_of_work
 
@@ -216,38 +216,31 @@ async def relay(
 async def _relay_batch(
     sessionmaker: async_sessionmaker[AsyncSession], outbox: Table, redis: QueueRedis, query: Any
 ) -> tuple[int, bool]:
-    """One transaction's rows, marked sent by one UPDATE (a statement per row cost a round trip
-    each); False when Redis failed and the rest must wait for the sweep."""
-    sent: list[uuid.UUID] = []
+    """One transaction's rows, enqueued in one round trip and marked sent by one UPDATE; False
+    when Redis failed and the rows must wait for the sweep."""
     async with sessionmaker() as session, session.begin():
         rows = (await session.execute(query)).all()
-        complete = True
-        for row in rows:
-            try:
-                await publish(
-                    redis,
-                    queue=row.queue,
-                    function=row.function,
-                    payload=row.payload,
-                    job_id=str(row.id),
-                )
-            except Exception as exc:  # Redis down: leave the row for the next sweep.
-                await session.execute(
-                    update(outbox)
-                    .where(outbox.c.id == row.id)
-                    .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:500])
-                )
-                log.warning("outbox_publish_failed", message_id=str(row.id), error=str(exc))
-                complete = False
-                break
-            sent.append(row.id)
-        if sent:
+        if not rows:
+            return 0, True
+        ids = bindparam("ids", [row.id for row in rows], type_=ARRAY(UUID))
+        try:
+            await publish_many(
+                redis, [Message(r.queue, r.function, r.payload, str(r.id)) for r in rows]
+            )
+        except Exception as exc:  # Redis down: leave the rows for the next sweep.
             await session.execute(
                 update(outbox)
-                .where(outbox.c.id == any_(bindparam("sent", sent, type_=ARRAY(UUID))))
-                .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
+                .where(outbox.c.id == any_(ids))
+                .values(attempts=outbox.c.attempts + 1, last_error=str(exc)[:500])
             )
-    return len(sent), complete
+            log.warning("outbox_publish_failed", messages=len(rows), error=str(exc))
+            return 0, False
+        await session.execute(
+            update(outbox)
+            .where(outbox.c.id == any_(ids))
+            .values(published_at=func.now(), attempts=outbox.c.attempts + 1)
+        )
+    return len(rows), True
 
 
 async def unsent_count(session: AsyncSession, outbox: Table) -> tuple[int, datetime | None]:
