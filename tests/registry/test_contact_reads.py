@@ -124,3 +124,40 @@ async def test_a_page_continues_after_its_last_contact(
     assert seen == stored
     full = (await registry.get("/v1/contacts?limit=4", headers=operator)).json()
     assert full["next"] is None  # exactly one page: no link to an empty one
+
+
+async def test_each_filter_and_their_combinations_narrow_the_page(
+    registry: httpx.AsyncClient,
+    operator: dict[str, str],
+    service_caller: dict[str, str],
+    session: AsyncSession,
+) -> None:
+    await _contacts(registry, operator, service_caller, session)
+    wild = person("e@example.jp", name="百%_/", organisation="", stakeholder_category="school")
+    assert (await registry.post("/v1/contacts", json=wild, headers=operator)).status_code == 201
+    stored = await _stored(session)
+    linked = next(c for c in stored if c.links)
+
+    async def names(**params: str) -> list[str]:
+        answer = await registry.get("/v1/contacts", params=params, headers=operator)
+        assert answer.status_code == 200, answer.text
+        return [c["name"] for c in answer.json()["items"]]
+
+    assert await names(stakeholder_category="school") == ["百%_/"]
+    assert await names(lg_code=TOKYO_TO) == ["東京 三郎"]
+    assert await names(suppressed="true") == ["東京 三郎", "秩父 次郎"]
+    assert len(await names(suppressed="false")) == len(stored) - 2
+    assert await names(q="%_/") == ["百%_/"]
+    assert await names(q="_") == ["百%_/"]  # a wildcard is a character like any other
+    assert await names(q="次郎", suppressed="true", lg_code=CHICHIBU) == ["秩父 次郎"]
+    assert await names(q="次郎", suppressed="false") == []
+    for link in linked.links:
+        key = "project_id" if link.project_id else "council_id"
+        assert await names(**{key: str(link.project_id or link.council_id)}) == [linked.name]
+    paged: list[str] = []
+    url: str | None = "/v1/contacts?limit=1&suppressed=false"
+    while url:
+        page = (await registry.get(url, headers=operator)).json()
+        paged += [c["name"] for c in page["items"]]
+        url = page["next"]
+    assert paged == await names(suppressed="false")
