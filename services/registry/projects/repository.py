@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Row,
     Select,
@@ -20,16 +19,16 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    literal_column,
     not_,
     or_,
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from libs.common.documents import json_rows
 from libs.common.fiscal_year import today_tokyo
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
@@ -151,20 +150,11 @@ async def list_projects(
     return list((await session.scalars(query)).all())
 
 
-def _json_rows(fields: dict[str, Any], order_by: Any) -> Any:
-    """``json_agg(json_build_object(name, value, …) ORDER BY …)``; ``[]`` when there is no row."""
-    pairs: list[Any] = []
-    for name, value in fields.items():
-        pairs += [literal_column(f"'{name}'"), value]
-    rows = func.json_agg(aggregate_order_by(func.json_build_object(*pairs), order_by))
-    return func.coalesce(rows, literal_column("'[]'::json"), type_=JSON)
-
-
 # Reads answer from one statement: the related rows come aggregated as JSON in the shape of the
 # response, instead of ORM objects loaded by three more round trips (selectinload).
 _PROPOSERS_JSON = (
     select(
-        _json_rows(
+        json_rows(
             {
                 "lg_code": ProjectProposer.lg_code,
                 "name": LocalGovernment.name,
@@ -180,7 +170,7 @@ _PROPOSERS_JSON = (
 )
 _INITIATIVES_JSON = (
     select(
-        _json_rows(
+        json_rows(
             {"title": ProjectInitiative.title, "description": ProjectInitiative.description},
             ProjectInitiative.position,
         )

@@ -14,9 +14,9 @@ from fastapi import (
     status,
 )
 from fastapi.responses import JSONResponse
-from pydantic_core import to_json
 
 from libs.common.auth import Operator, Principal, Role, require
+from libs.common.documents import document_response
 from libs.common.downloads import download
 from libs.common.errors import (
     problems,
@@ -143,11 +143,6 @@ def _as_of(value: str | None) -> Any:
     return queries.parse_query_date(value, "query.as_of") or today_tokyo()
 
 
-def _json(content: Any, headers: dict[str, str] | None = None) -> Response:
-    # Reads serialise their documents once; the declared response_model still documents them.
-    return Response(to_json(content), media_type="application/json", headers=headers)
-
-
 @router.get(
     "",
     summary="List projects",
@@ -171,7 +166,7 @@ async def list_projects(
         limit=limit,
         day=day,
     )
-    return _json(
+    return document_response(
         {
             "items": items,
             "next": next_link(request.url, encode_cursor(request, last) if last else None),
@@ -288,7 +283,7 @@ async def get_project(
     project, etag = await queries.document(
         session, principal=principal, project_id=project_id, day=_as_of(as_of)
     )
-    return _json(project, {"ETag": etag})
+    return document_response(project, {"ETag": etag})
 
 
 @router.patch(
