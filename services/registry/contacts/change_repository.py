@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, bindparam, func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,10 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from libs.common.auth import Principal
 from services.registry.audit.service import trail
 from services.registry.contacts.models import Contact, ContactLink
-from services.registry.contacts.repository import EMAIL_CONSTRAINT, EmailTaken
+from services.registry.contacts.repository import EMAIL_CONSTRAINT, LINKS_JSON, EmailTaken
 
 _CONTACTS = cast(Table, Contact.__table__)
-_LINKS = cast(Table, ContactLink.__table__)
 # The columns a change may write (ContactUpdate's fields, the keys derived from them).
 CHANGEABLE = (
     "name",
@@ -36,30 +35,7 @@ CHANGEABLE = (
     "stakeholder_category",
     "lg_code",
 )
-_LINKS_JSON = (
-    select(
-        func.coalesce(
-            func.json_agg(
-                aggregate_order_by(
-                    func.json_build_object(
-                        literal_column("'id'"),
-                        _LINKS.c.id,
-                        literal_column("'project_id'"),
-                        _LINKS.c.project_id,
-                        literal_column("'council_id'"),
-                        _LINKS.c.council_id,
-                    ),
-                    _LINKS.c.id,
-                )
-            ),
-            literal_column("'[]'::json"),
-            type_=JSON,
-        )
-    )
-    .where(_LINKS.c.contact_id == _CONTACTS.c.id)
-    .scalar_subquery()
-)
-_READ = select(*_CONTACTS.c, _LINKS_JSON.label("links")).where(
+_READ = select(*_CONTACTS.c, LINKS_JSON.label("links")).where(
     _CONTACTS.c.id == bindparam("contact_id")
 )
 _CHANGED = (

@@ -124,7 +124,7 @@ def _filtered(query: Select[Any], filters: ContactFilters) -> Select[Any]:
 
 # Reads answer from one statement: the links come aggregated as JSON in the shape of the response
 # (in id order: one state, one body, one ETag) instead of ORM objects loaded by a second round trip.
-_LINKS_JSON = (
+LINKS_JSON = (
     select(
         json_rows(
             {
@@ -151,7 +151,7 @@ READ_COLUMNS = (
     Contact.suppressed_at,
     Contact.suppression_reasons,
     Contact.version,
-    _LINKS_JSON.label("links"),
+    LINKS_JSON.label("links"),
 )
 """A contact as the API reads it; ``links`` is a list of dicts. Read through the session's
 connection: plain rows need none of the ORM's result handling."""
