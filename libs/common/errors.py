@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 import structlog
+from asyncpg.exceptions import PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -293,8 +294,9 @@ _NUL_IN_TEXT = "22021"
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
-    if getattr(exc.orig, "sqlstate", None) == _NUL_IN_TEXT:
+    """A SQLAlchemy ``DBAPIError``, or the driver's own error from a read it ran itself
+    (libs/common/driver_reads.py)."""
+    if getattr(getattr(exc, "orig", exc), "sqlstate", None) == _NUL_IN_TEXT:
         message = "NUL 文字（U+0000）は使えません（text must not contain NUL）"
         return _answer(request, InvalidInput.field("request", "nul_character", message))
     return await _dependency_error(request, exc)
@@ -351,6 +353,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PostgresError, _database_error)
     for outage in (OSError, RedisError, PoolTimeoutError):
         app.add_exception_handler(outage, _dependency_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -80,7 +80,7 @@ async def unit_of_work(
         except DBAPIError as exc:
             await session.rollback()
             if exc.connection_invalidated:
-                raise _connection_lost(exc) from exc
+                raise lost_connection(exc) from exc
             raise
         except BaseException:
             await session.rollback()
@@ -110,7 +110,7 @@ def _relay_in_background(relay: Relay, ids: list[uuid.UUID]) -> None:
     task.add_done_callback(_background.discard)
 
 
-def _connection_lost(exc: Exception) -> ServiceUnavailable:
+def lost_connection(exc: Exception) -> ServiceUnavailable:
     # A lost connection is the database's trouble, not a bug: a clean 503 the client may retry
     # (with its Idempotency-Key), and the pool reconnects.
     log.warning("database_connection_lost", error=str(getattr(exc, "orig", exc)))
@@ -131,10 +131,13 @@ class UnitOfWorkRoute(APIRoute):
         # Declared again on the app's router (libs/common/flat_routes.py), it has its key already.
         if "POST" in (kwargs.get("methods") or ()) and IDEMPOTENCY_KEY not in dependencies:
             kwargs["dependencies"] = [*dependencies, IDEMPOTENCY_KEY]
+        self.reads_only = any(getattr(d, "dependency", None) is read_only for d in dependencies)
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.reads_only:
+            return _reading(handler)
 
         async def run_in_unit_of_work(request: Request) -> Response:
             state = request.app.state
@@ -157,6 +160,19 @@ class UnitOfWorkRoute(APIRoute):
                 return response
 
         return run_in_unit_of_work
+
+
+def _reading(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    """A ``ReadOnly`` route's session: nothing to commit nor relay, only closed."""
+
+    async def read(request: Request) -> Response:
+        async with request.app.state.sessionmaker() as session:
+            request.state.session = session
+            return await handler(request)
+
+    return read
 
 
 def request_relay(request: Request) -> Relay | None:

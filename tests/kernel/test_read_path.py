@@ -18,7 +18,7 @@ from libs.common import auth, db
 from libs.common.auth import Role, decode_token, mint_token
 from libs.common.errors import Unauthorized
 from libs.common.settings import Settings
-from libs.common.unit_of_work import read_only
+from libs.common.unit_of_work import UnitOfWorkRoute, read_only
 
 
 @pytest.fixture
@@ -108,3 +108,21 @@ async def test_json_columns_are_decoded_by_pydantic_core_as_json_loads_would(
             )
         ).one()
     assert row.j == row.b == json.loads(document)
+
+
+def test_exactly_the_routes_declaring_read_only_skip_the_unit_of_work(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Their session is closed, never committed: nothing a read route does can be written."""
+    from services.registry.app import create_app
+
+    app = create_app(make_settings("registry"))
+    routes = [r for r in app.routes if isinstance(r, UnitOfWorkRoute)]
+    declared = {
+        (r.path, *sorted(r.methods))
+        for r in routes
+        if any(d.dependency is read_only for d in r.dependencies)
+    }
+    assert {(r.path, *sorted(r.methods)) for r in routes if r.reads_only} == declared
+    assert ("/v1/projects/{project_id}", "GET") in declared
+    assert ("/v1/contacts", "GET") in declared

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     bindparam,
     exists,
@@ -23,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from libs.common.documents import json_rows
+from libs.common.driver_reads import CompiledRead, Shapes
 from services.registry.contacts.models import Contact, ContactLink
 
 EMAIL_CONSTRAINT = "uq_contacts_owner_email_key"
@@ -103,22 +102,31 @@ def _linked(*condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(ContactLink.contact_id == Contact.id, *condition)
 
 
-def _filtered(query: Select[Any], filters: ContactFilters) -> Select[Any]:
-    if filters.stakeholder_category:
-        query = query.where(Contact.stakeholder_category == filters.stakeholder_category)
-    if filters.lg_code:
-        query = query.where(Contact.lg_code == filters.lg_code)
-    if filters.project_id is not None:
-        query = query.where(_linked(ContactLink.project_id == filters.project_id))
-    if filters.council_id is not None:
-        query = query.where(_linked(ContactLink.council_id == filters.council_id))
-    if filters.suppressed is not None:
+_FILTERS = ("stakeholder_category", "lg_code", "project_id", "council_id", "search_key")
+
+
+def _shape(filters: ContactFilters, *, after: bool) -> tuple[Any, ...]:
+    """Which filters a page has (and ``suppressed``'s value, which changes the SQL), not their
+    values: the statement of each shape is built and compiled once."""
+    present = tuple(name for name in _FILTERS if getattr(filters, name) not in (None, ""))
+    return present, filters.suppressed, after
+
+
+def _filtered(query: Select[Any], shape: tuple[Any, ...]) -> Select[Any]:
+    present, suppressed, _ = shape
+    if "stakeholder_category" in present:
+        query = query.where(Contact.stakeholder_category == bindparam("stakeholder_category"))
+    if "lg_code" in present:
+        query = query.where(Contact.lg_code == bindparam("lg_code"))
+    if "project_id" in present:
+        query = query.where(_linked(ContactLink.project_id == bindparam("project_id")))
+    if "council_id" in present:
+        query = query.where(_linked(ContactLink.council_id == bindparam("council_id")))
+    if suppressed is not None:
         suppression = Contact.suppression
-        query = query.where(
-            suppression.isnot(None) if filters.suppressed else suppression.is_(None)
-        )
-    if filters.search_key:
-        query = query.where(Contact.search_key.contains(filters.search_key, autoescape=True))
+        query = query.where(suppression.isnot(None) if suppressed else suppression.is_(None))
+    if "search_key" in present:
+        query = query.where(Contact.search_key.contains(bindparam("search_key"), escape="/"))
     return query
 
 
@@ -153,8 +161,19 @@ READ_COLUMNS = (
     Contact.version,
     LINKS_JSON.label("links"),
 )
-"""A contact as the API reads it; ``links`` is a list of dicts. Read through the session's
-connection: plain rows need none of the ORM's result handling."""
+"""A contact as the API reads it; ``links`` is a list of dicts. Read by the driver
+(libs/common/driver_reads.py): plain rows need none of the ORM's result handling."""
+
+
+def _page(shape: tuple[Any, ...]) -> Select[Any]:
+    query = _filtered(select(*READ_COLUMNS), shape)
+    if shape[2]:
+        after = tuple_(bindparam("after_name"), bindparam("after_id"))
+        query = query.where(tuple_(Contact.name, Contact.id) > after)
+    return query.order_by(Contact.name, Contact.id).limit(bindparam("limit"))
+
+
+_PAGES = Shapes(_page)
 
 
 async def read_rows(
@@ -163,20 +182,26 @@ async def read_rows(
     *,
     after: tuple[str, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> list[Any]:
     """A page of ``READ_COLUMNS`` rows in list order, (name, id); ``after``: the last row's."""
-    query = _filtered(select(*READ_COLUMNS), filters)
+    shape = _shape(filters, after=after is not None)
+    params: dict[str, Any] = {name: getattr(filters, name) for name in shape[0]}
+    if filters.search_key:
+        params["search_key"] = _escape_like(filters.search_key)
     if after is not None:
-        query = query.where(tuple_(Contact.name, Contact.id) > tuple_(*after))
-    query = query.order_by(Contact.name, Contact.id).limit(limit)
-    return (await (await session.connection()).execute(query)).all()
+        params["after_name"], params["after_id"] = after
+    params["limit"] = limit
+    return await _PAGES[shape].all(session, params)
 
 
-# Built once, as _GET above.
-_READ_ONE = select(*READ_COLUMNS).where(Contact.id == bindparam("contact_id"))
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by ``LIKE … ESCAPE '/'``."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-async def read_row(session: AsyncSession, contact_id: uuid.UUID) -> Row[Any] | None:
+_READ_ONE = CompiledRead(select(*READ_COLUMNS).where(Contact.id == bindparam("contact_id")))
+
+
+async def read_row(session: AsyncSession, contact_id: uuid.UUID) -> Any | None:
     """A ``READ_COLUMNS`` row, or ``None``."""
-    connection = await session.connection()
-    return (await connection.execute(_READ_ONE, {"contact_id": contact_id})).first()
+    return await _READ_ONE.first(session, {"contact_id": contact_id})

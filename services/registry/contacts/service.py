@@ -8,11 +8,9 @@ municipality whether another one holds the address (docs/registry.md, "Contacts"
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.audit import Change, ChangeKind
@@ -208,9 +206,7 @@ async def create_contact(
     return contact
 
 
-async def get_contact(
-    session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID
-) -> Row[Any]:
+async def get_contact(session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID) -> Any:
     """The contact's ``repository.READ_COLUMNS`` row; 404 and 403 as ``_contact`` answers them."""
     row = await repository.read_row(session, contact_id)
     if row is None:
@@ -226,7 +222,7 @@ async def list_contacts(
     filters: dict[str, Any],
     after: tuple[str, uuid.UUID] | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> list[Any]:
     """``filters``: stakeholder_category, lg_code, project_id, council_id, suppressed, q. A page of
     ``repository.READ_COLUMNS`` rows; a municipality is always narrowed to its own contacts."""
     if principal.role is Role.municipality:

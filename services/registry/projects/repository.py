@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from libs.common.documents import json_rows
+from libs.common.driver_reads import CompiledRead
 from libs.common.fiscal_year import today_tokyo
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
@@ -217,15 +218,12 @@ async def read_rows(
     return (await (await session.connection()).execute(query)).all()
 
 
-# Built once: a statement made per call costs its construction, its cache key and the adaptation
-# of the cached result map to its new columns — a quarter of the read's CPU (docs/architecture.md).
-_READ_ONE = select(*READ_COLUMNS).where(Project.id == bindparam("project_id"))
+_READ_ONE = CompiledRead(select(*READ_COLUMNS).where(Project.id == bindparam("project_id")))
 
 
-async def read_row(session: AsyncSession, project_id: uuid.UUID) -> Row[Any] | None:
+async def read_row(session: AsyncSession, project_id: uuid.UUID) -> Any | None:
     """A ``READ_COLUMNS`` row, or ``None``."""
-    connection = await session.connection()
-    return (await connection.execute(_READ_ONE, {"project_id": project_id})).first()
+    return await _READ_ONE.first(session, {"project_id": project_id})
 
 
 async def get(

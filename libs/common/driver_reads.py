@@ -1,0 +1,131 @@
+"""Reads compiled once per shape and run by the driver (asyncpg) on the session's own connection.
+
+SQLAlchemy still builds each statement, compiles it (once per shape, not per request) and lends
+the connection, from the same pool and in the same transaction as the rest of the request; only
+the execution is asyncpg's. Around a one-statement read, Core's execution — the statement's cache
+key, an execution context, a cursor result whose column map is adapted to each new statement
+object, two greenlet hops — was a fifth of a project's read and a quarter of a contact page's
+(bench/notes.md). Written here because SQLAlchemy has no public way to run a compiled statement
+without that machinery.
+
+Rows are the driver's, as named tuples of the statement's column keys: attribute access and
+``_fields`` as SQLAlchemy's rows have. A statement is refused when SQLAlchemy would convert any of
+its parameters, or a result column of a type whose driver value differs from SQLAlchemy's
+(:data:`_DRIVER_VALUES`): its rows could differ.
+
+A connection in autocommit, or one whose transaction has begun at the driver, runs the statement
+directly. Otherwise (a transaction SQLAlchemy has opened but not yet begun on the wire, as behind
+a transaction-mode pooler, where reads run in a transaction: ``unit_of_work.read_only``) the
+compiled text goes through ``exec_driver_sql``, which begins it first.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    TypeDecorator,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.types import NullType, TypeEngine
+
+from libs.common.db import connection_lost
+from libs.common.unit_of_work import lost_connection
+
+DIALECT = asyncpg_dialect()
+# Types whose values the driver returns as SQLAlchemy would: an enum column (db.state_type) reads
+# as its value, a str that compares and serialises as the member does; JSON is decoded by the codec
+# the dialect registers. Anything else (a TypeDecorator, Numeric, a string UUID) is refused.
+_DRIVER_VALUES = (String, Integer, Boolean, Date, DateTime, Uuid, JSON, ARRAY, NullType)
+MAX_SHAPES = 256
+
+
+class CompiledRead:
+    """One statement compiled for asyncpg: its text, its parameters in order, its row type."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        compiled = statement.compile(dialect=DIALECT)
+        if compiled._bind_processors:
+            raise ValueError(f"parameters SQLAlchemy converts: {sorted(compiled._bind_processors)}")
+        for column in statement.selected_columns:
+            if not _driver_value(column.type):
+                raise ValueError(f"SQLAlchemy converts column {column.key} ({column.type!r})")
+        self.sql = compiled.string
+        self.names = tuple(compiled.positiontup or ())
+        # Values written into the statement (``literal()``) travel as parameters too.
+        self._fixed = {
+            name: bind.value for name, bind in compiled.binds.items() if not bind.required
+        }
+        self.row: Any = namedtuple("Row", [column.key for column in statement.selected_columns])  # type: ignore[misc]
+
+    async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+        given = {**self._fixed, **params} if self._fixed else params
+        arguments = [given[name] for name in self.names]
+        connection = await session.connection()
+        driver = await _running(connection)
+        if driver is not None:
+            try:
+                records = await driver.fetch(self.sql, *arguments)
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                # What SQLAlchemy does with a connection its execution finds gone: never pooled
+                # again; the request answers 503, as any read that lost its connection.
+                await connection.invalidate(exc)
+                raise lost_connection(exc) from exc
+        else:
+            records = (await connection.exec_driver_sql(self.sql, tuple(arguments))).all()
+        make = self.row._make
+        return [make(record) for record in records]
+
+    async def first(self, session: AsyncSession, params: Mapping[str, Any]) -> Any | None:
+        rows = await self.all(session, params)
+        return rows[0] if rows else None
+
+
+async def _running(connection: AsyncConnection) -> Any | None:
+    """The driver's connection when a statement may go to it directly: in autocommit, or inside
+    a transaction begun on the wire."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    sync = connection.sync_connection
+    autocommit = sync is not None and (
+        sync.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+    return driver if driver is not None and (autocommit or driver.is_in_transaction()) else None
+
+
+def _driver_value(kind: TypeEngine[Any]) -> bool:
+    if isinstance(kind, TypeDecorator) or not isinstance(kind, _DRIVER_VALUES):
+        return False
+    if isinstance(kind, ARRAY):
+        return _driver_value(kind.item_type)
+    return not isinstance(kind, Uuid) or kind.as_uuid
+
+
+class Shapes:
+    """Statements built by ``build(shape)`` and compiled once per shape: which filters a list has,
+    not their values (those are parameters). Bounded: shapes come from a route's finite options."""
+
+    def __init__(self, build: Callable[[Any], Select[Any]]) -> None:
+        self._build = build
+        self._compiled: dict[Hashable, CompiledRead] = {}
+
+    def __getitem__(self, shape: Hashable) -> CompiledRead:
+        read = self._compiled.get(shape)
+        if read is None:
+            if len(self._compiled) >= MAX_SHAPES:
+                self._compiled.clear()
+            read = self._compiled[shape] = CompiledRead(self._build(shape))
+        return read

@@ -1,0 +1,150 @@
+"""Reads run by the driver (libs/common/driver_reads.py) answer what SQLAlchemy's execution
+answers, in every way a session can hold its connection, and refuse statements whose values
+SQLAlchemy would convert."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    Numeric,
+    TypeDecorator,
+    Uuid,
+    bindparam,
+    column,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libs.common import db
+from libs.common.driver_reads import MAX_SHAPES, CompiledRead, Shapes
+from libs.common.errors import ServiceUnavailable
+from libs.common.settings import Settings
+
+ROWS = (
+    select(
+        column("n"),
+        (column("n") * 2).label("twice"),
+        literal_column("""'{"k": [1, "二"]}'::jsonb""", JSONB).label("document"),
+    )
+    .select_from(text("generate_series(1, 3) AS n"))
+    .where(column("n") >= bindparam("least"))
+)
+READ = CompiledRead(ROWS)
+
+
+@pytest.fixture
+async def service_engine(make_settings: Callable[..., Settings]) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(make_settings("registry", db_pool_size=1, db_max_overflow=0))
+    yield engine
+    await engine.dispose()
+
+
+async def _sqlalchemy_rows(session: AsyncSession) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in (await session.execute(ROWS, {"least": 2})).all()]
+
+
+async def test_in_autocommit_the_driver_reads_outside_any_transaction(
+    service_engine: AsyncEngine,
+) -> None:
+    async with async_sessionmaker(service_engine)() as session:
+        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        rows = await READ.all(session, {"least": 2})
+        driver = (await connection.get_raw_connection()).driver_connection
+
+        assert [tuple(row) for row in rows] == await _sqlalchemy_rows(session)
+        assert rows[0]._fields == ("n", "twice", "document")
+        assert (rows[0].n, rows[0].twice, rows[0].document) == (2, 4, {"k": [1, "二"]})
+        assert driver is not None and not driver.is_in_transaction()
+
+
+async def test_a_transaction_not_yet_begun_on_the_wire_is_begun_first(
+    service_engine: AsyncEngine,
+) -> None:
+    """Behind a transaction-mode pooler reads run in a transaction (unit_of_work.read_only):
+    prepare and execute must reach one server connection."""
+    async with async_sessionmaker(service_engine)() as session:
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        assert driver is not None and not driver.is_in_transaction()
+
+        rows = await READ.all(session, {"least": 2})
+
+        assert driver.is_in_transaction()
+        assert [tuple(row) for row in rows] == await _sqlalchemy_rows(session)
+
+
+async def test_inside_a_begun_transaction_the_driver_sees_its_uncommitted_rows(
+    service_engine: AsyncEngine,
+) -> None:
+    async with async_sessionmaker(service_engine)() as session:
+        await session.execute(text("CREATE TEMPORARY TABLE seen (id uuid) ON COMMIT DROP"))
+        written = uuid.uuid4()
+        await session.execute(text("INSERT INTO seen VALUES (:id)"), {"id": written})
+        seen = table("seen", column("id", Uuid()))
+        read = CompiledRead(select(seen.c.id).where(seen.c.id == bindparam("id")))
+
+        row = await read.first(session, {"id": written})
+
+        assert row is not None and row.id == written
+        assert await read.first(session, {"id": uuid.uuid4()}) is None
+
+
+class _Shouted(TypeDecorator[str]):
+    impl = JSONB
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return value
+
+
+def test_a_statement_whose_values_sqlalchemy_converts_is_refused() -> None:
+    with pytest.raises(ValueError, match="converts column amount"):
+        CompiledRead(select(literal_column("1.5", Numeric(asdecimal=False)).label("amount")))
+    with pytest.raises(ValueError, match="parameters SQLAlchemy converts"):
+        CompiledRead(select(literal(1).label("n")).where(bindparam("x", type_=_Shouted()) == 1))
+
+
+def test_each_shape_is_compiled_once_and_the_cache_is_bounded() -> None:
+    built: list[int] = []
+
+    def build(shape: int) -> Any:
+        built.append(shape)
+        return select(literal_column(str(shape)).label("n"))
+
+    shapes = Shapes(build)
+    assert shapes[1] is shapes[1] and built == [1]
+    for shape in range(2, MAX_SHAPES + 3):
+        shapes[shape]
+    shapes[1]
+    assert built.count(1) == 2
+
+
+async def test_a_connection_the_server_ended_answers_503_and_is_not_pooled_again(
+    service_engine: AsyncEngine, engine: AsyncEngine
+) -> None:
+    sessionmaker = async_sessionmaker(service_engine)
+    async with sessionmaker() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        ended = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with engine.connect() as other:
+            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ended})
+
+        with pytest.raises(ServiceUnavailable) as lost:
+            await READ.all(session, {"least": 1})
+    assert lost.value.status == 503
+
+    async with sessionmaker() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        assert await session.scalar(text("SELECT pg_backend_pid()")) != ended
+        assert len(await READ.all(session, {"least": 1})) == 3
