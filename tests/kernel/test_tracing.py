@@ -100,3 +100,29 @@ async def test_a_trace_started_in_one_service_reaches_the_peer_and_the_job(
     assert trace_ids(output, "b_handled") == started
     assert trace_ids(output, "job_handled") == started
     assert trace_ids(output, "request") >= started  # the access log lines of both apps
+
+
+def test_spans_are_recorded_once_something_exports_them_and_carry_ids_before() -> None:
+    """Unrecorded spans still continue the caller's trace and have ids of their own, which log
+    lines carry; the first span processor turns recording on (libs/common/tracing.py)."""
+    from opentelemetry import propagate
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from libs.common.tracing import _Provider
+
+    provider = _Provider("registry")
+    tracer = provider.get_tracer("test")
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    unrecorded = tracer.start_span("GET /", context=propagate.extract({"traceparent": caller}))
+    ids = unrecorded.get_span_context()
+    assert not unrecorded.is_recording()
+    assert format(ids.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
+    assert ids.span_id != 0xB7AD6B7169203331 and ids.is_valid
+
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    recorded = tracer.start_span("GET /", context=propagate.extract({"traceparent": caller}))
+    recorded.end()
+    assert recorded.is_recording() is False  # ended
+    assert [span.name for span in exporter.get_finished_spans()] == ["GET /"]
