@@ -16,9 +16,11 @@ from libs.common.errors import Conflict
 from services.registry.audit.models import AuditEvent
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
-from services.registry.projects import repository, service, terms
+from services.registry.projects import repository, service, term_ends, terms
 from services.registry.projects.models import ActivityReport, Project, TermChange
 from services.registry.projects.schemas import ProjectCreate, ProposerIn
+from services.registry.projects.states import ProjectStatus
+from services.registry.projects.term_schemas import TermEndItemIn, TermEndsOut
 from services.registry.seed.projects import seed_projects
 from tests.fixtures.world import RegistryWorld, ensure_local_governments, ensure_programme
 from tests.registry.projects_support import CHICHIBU_TITLE, create
@@ -200,6 +202,88 @@ async def test_a_batch_of_term_ends_applies_replays_and_refuses_item_by_item(
 
 
 @pytest.mark.usefixtures("project_world")
+async def test_a_batch_answers_as_its_model_and_stores_each_change_as_answered(
+    registry: httpx.AsyncClient,
+    operator: dict[str, str],
+    service_caller: dict[str, str],
+    session: AsyncSession,
+) -> None:
+    a = (await create(registry, operator, title="A", selection_fiscal_year="R1")).json()
+    b = (await create(registry, operator, title="B", selection_fiscal_year="R1")).json()
+    items = [
+        {"project_id": a["id"], "decision_id": "m-a", "reason": "継続申請なし",
+         "decided_on": "2021-12-17"},
+        {"project_id": b["id"], "decision_id": "m-b1", "reason": "x", "effective_on": "2030-01-01"},
+        {"project_id": b["id"], "decision_id": "m-b2", "reason": "辞退",
+         "effective_on": "令和3年9月30日"},
+        {"project_id": b["id"], "decision_id": "m-b3", "reason": "x"},
+    ]  # fmt: skip
+
+    first = await registry.post(
+        "/v1/projects/term-ends", json={"items": items}, headers=service_caller
+    )
+    again = await registry.post(
+        "/v1/projects/term-ends", json={"items": items}, headers=service_caller
+    )
+
+    # The document built once is byte for byte what the declared model serialises.
+    for response in (first, again):
+        assert response.status_code == 200, response.text
+        model = TermEndsOut.model_validate_json(response.content)
+        assert response.content == model.model_dump_json().encode()
+    outcomes = [(i["outcome"], (i["problem"] or {}).get("status")) for i in first.json()["items"]]
+    assert outcomes == [("applied", None), ("refused", 422), ("applied", None), ("refused", 409)]
+    assert [i["outcome"] for i in again.json()["items"]] == [
+        "replayed", "refused", "replayed", "refused"
+    ]  # fmt: skip
+    applied = {i["decision_id"]: i["change"] for i in first.json()["items"] if i["change"]}
+    replays = {i["decision_id"]: i["change"] for i in again.json()["items"] if i["change"]}
+    stored = await session.scalars(select(TermChange).where(TermChange.project_id.in_(
+        [uuid.UUID(a["id"]), uuid.UUID(b["id"])])))  # fmt: skip
+    assert {c.decision_id: c.result for c in stored} == applied == replays
+    assert applied["m-b2"]["previous_term_end"] == "2022-03-31"
+    assert (applied["m-b2"]["new_term_end"], applied["m-b2"]["ended_on"]) == ("2021-09-30",) * 2
+    assert applied["m-a"]["decided_on"] == "2021-12-17"
+    events = await session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "project.term_ended", AuditEvent.subject_id == b["id"])
+    )  # fmt: skip
+    assert [(e.before, e.after) for e in events] == [
+        (
+            {"status": "supported", "term_end": "2022-03-31", "extensions": 0,
+             "extended_on": None, "ended_on": None, "decision_id": "m-b2"},
+            {"status": "ended", "term_end": "2021-09-30", "extensions": 0, "extended_on": None,
+             "ended_on": "2021-09-30", "decision_id": "m-b2", "reason": "辞退"},
+        )
+    ]  # fmt: skip
+    after = await read(registry, operator, b["id"])
+    assert (after["status"], after["term_end"], after["end_reason"], after["version"]) == (
+        "ended", "2021-09-30", "辞退", 2
+    )  # fmt: skip
+
+
+@pytest.mark.usefixtures("project_world")
+async def test_a_batch_refuses_the_projects_its_caller_may_not_see(
+    registry: httpx.AsyncClient, operator: dict[str, str], session: AsyncSession
+) -> None:
+    project = (await create(registry, operator, selection_fiscal_year="R1")).json()  # 112071's
+    item = TermEndItemIn(project_id=project["id"], decision_id="seen", reason="x")
+
+    def caller(lg_code: str) -> Principal:
+        return Principal(subject="town", role=Role.municipality, lg_code=lg_code)
+
+    other = await term_ends.end_terms(
+        session, principal=caller("130001"), items=[item], problem_base="http://x"
+    )
+    own = await term_ends.end_terms(
+        session, principal=caller("112071"), items=[item], problem_base="http://x"
+    )
+
+    assert (other[0]["outcome"], other[0]["problem"]["status"]) == ("refused", 403)
+    assert (own[0]["outcome"], own[0]["change"]["status"]) == ("applied", "ended")
+
+
+@pytest.mark.usefixtures("project_world")
 async def test_a_batch_names_each_decision_once_and_is_for_the_review_service(
     registry: httpx.AsyncClient, operator: dict[str, str], service_caller: dict[str, str]
 ) -> None:
@@ -369,3 +453,36 @@ async def test_concurrent_ends_with_different_decisions_serialise(
             select(func.count()).where(TermChange.project_id == committed_project)
         )
     assert count == 1
+
+
+async def test_concurrent_batches_on_an_expired_project_end_it_once(
+    committed: async_sessionmaker[AsyncSession], committed_project: uuid.UUID
+) -> None:
+    # Ended by the registry's term sweep: a review's end may still confirm it, once.
+    async with committed() as session, session.begin():
+        project = await session.get(Project, committed_project)
+        assert project is not None
+        project.status, project.ended_on = ProjectStatus.ended, project.term_end
+        session.add(TermChange(decision_id=f"expiry:{project.id}", project_id=project.id,
+                               kind="expiry", previous_term_end=project.term_end,
+                               new_term_end=project.term_end, result={}))  # fmt: skip
+    review = Principal(subject="review", role=Role.service)
+
+    async def batch(decision_id: str) -> str:
+        item = TermEndItemIn(project_id=committed_project, decision_id=decision_id, reason="並行")
+        async with committed() as session, session.begin():
+            [outcome] = await term_ends.end_terms(
+                session, principal=review, items=[item], problem_base="http://x"
+            )
+            # Hold the lock a moment: the other batch waits for it, then reads what it wrote.
+            await asyncio.sleep(0.2)
+            return str(outcome["outcome"])
+
+    outcomes = await asyncio.gather(batch("b-1"), batch("b-2"))
+
+    assert sorted(outcomes) == ["applied", "refused"]
+    async with committed() as session:
+        kinds = await session.scalars(
+            select(TermChange.kind).where(TermChange.project_id == committed_project)
+        )
+        assert sorted(kinds) == ["end", "expiry"]

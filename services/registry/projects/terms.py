@@ -13,35 +13,46 @@ not final for the review: its end of that project records the decision and reaso
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
-from libs.common.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    Problem,
-)
+from libs.common.errors import Conflict, InvalidInput
 from libs.common.fiscal_year import now_tokyo, support_term_end
-from services.registry.audit.service import record, record_many
+from services.registry.audit.service import record
 from services.registry.projects import repository, terms_repository
 from services.registry.projects.models import Project, TermChange
-from services.registry.projects.service import ONE_DAY, load, may_see
+from services.registry.projects.service import ONE_DAY, load
 from services.registry.projects.states import PROJECT, ProjectEvent, ProjectStatus
-from services.registry.projects.term_schemas import TermChangeOut, TermEndItemIn, TermEndOutcome
+from services.registry.projects.term_schemas import TermChangeOut
 
 Kind = Literal["extension", "end"]
 AuditChange = tuple[uuid.UUID, dict[str, Any], dict[str, Any]]
 ACTIONS: dict[Kind, str] = {"extension": "project.term_extended", "end": "project.term_ended"}
 
 
-def _term_fields(project: Project) -> dict[str, object]:
+@dataclass(slots=True)
+class Term:
+    """A batch's project as the term rules see it (``term_ends.py``): its locked row's term,
+    changed in place, the kind of its last term change and, for a municipality's visibility,
+    its proposers' codes."""
+
+    id: uuid.UUID
+    status: ProjectStatus
+    term_start: date
+    term_end: date
+    extensions: int
+    extended_on: date | None
+    ended_on: date | None
+    end_reason: str | None
+    last_kind: str | None
+    lg_codes: list[str] | None
+
+
+def term_fields(project: Project | Term) -> dict[str, object]:
     return {
         "status": project.status,
         "term_end": project.term_end.isoformat(),
@@ -51,7 +62,7 @@ def _term_fields(project: Project) -> dict[str, object]:
     }
 
 
-def _replayed(
+def replayed(
     earlier: TermChange | None, project_id: uuid.UUID, decision_id: str, kind: Kind
 ) -> TermChangeOut | None:
     """The stored result of this decision, if it was applied before (to this project, as this
@@ -66,7 +77,7 @@ def _replayed(
     return TermChangeOut.model_validate(earlier.result)
 
 
-def _decided_on(decided_on: date | None, today: date) -> date | None:
+def decided_on_or_none(decided_on: date | None, today: date) -> date | None:
     if decided_on is not None and decided_on > today:
         raise InvalidInput.field(
             "body.decided_on",
@@ -76,12 +87,15 @@ def _decided_on(decided_on: date | None, today: date) -> date | None:
     return decided_on
 
 
-def _expired(project: Project, last: TermChange | None) -> bool:
-    """Ended by the term sweep, and no decision since."""
-    return project.status == ProjectStatus.ended and last is not None and last.kind == "expiry"
+def expired(status: ProjectStatus, last_kind: str | None) -> bool:
+    """Ended by the term sweep (the project's last term change is an expiry), and no decision
+    since."""
+    return status == ProjectStatus.ended and last_kind == "expiry"
 
 
-def _end(project: Project, *, reason: str, effective_on: date | None, expired: bool) -> None:
+def apply_end(
+    project: Project | Term, *, reason: str, effective_on: date | None, expired: bool
+) -> None:
     """End support on ``effective_on`` (default: the current term end), the last supported day;
     the machine refuses a project already ended (unless the sweep ended it) or withdrawn."""
     event = ProjectEvent.confirm_end if expired else ProjectEvent.end_term
@@ -98,6 +112,10 @@ def _end(project: Project, *, reason: str, effective_on: date | None, expired: b
     project.ended_on = last_day
     project.term_end = last_day
     project.end_reason = reason
+
+
+def _last_expired(project: Project, last: TermChange | None) -> bool:
+    return expired(project.status, last.kind if last is not None else None)
 
 
 def _extend(project: Project, *, expired: bool, decided_on: date | None, today: date) -> None:
@@ -154,7 +172,7 @@ def _change(
     audit = (
         project.id,
         {**before, "decision_id": decision_id},
-        {**_term_fields(project), "decision_id": decision_id, "reason": reason},
+        {**term_fields(project), "decision_id": decision_id, "reason": reason},
     )
     return result, change, audit
 
@@ -191,13 +209,13 @@ async def extend_term(
     """Extend by two fiscal years; returns the result and whether it is a replay."""
     project = await load(session, principal, project_id, lock=True)
     earlier = await repository.term_change(session, decision_id)
-    if (replay := _replayed(earlier, project_id, decision_id, "extension")) is not None:
+    if (replay := replayed(earlier, project_id, decision_id, "extension")) is not None:
         return replay, True
     now = now_tokyo()
-    decided_on = _decided_on(decided_on, now.date())
+    decided_on = decided_on_or_none(decided_on, now.date())
     last = (await terms_repository.last_changes(session, [project.id])).get(project.id)
-    before, previous = _term_fields(project), project.term_end
-    _extend(project, expired=_expired(project, last), decided_on=decided_on, today=now.date())
+    before, previous = term_fields(project), project.term_end
+    _extend(project, expired=_last_expired(project, last), decided_on=decided_on, today=now.date())
     result, change, audit = _change(
         project,
         decision_id=decision_id,
@@ -225,13 +243,15 @@ async def end_term(
     """End support; returns the result and whether it is a replay."""
     project = await load(session, principal, project_id, lock=True)
     earlier = await repository.term_change(session, decision_id)
-    if (replay := _replayed(earlier, project_id, decision_id, "end")) is not None:
+    if (replay := replayed(earlier, project_id, decision_id, "end")) is not None:
         return replay, True
     now = now_tokyo()
-    decided_on = _decided_on(decided_on, now.date())
+    decided_on = decided_on_or_none(decided_on, now.date())
     last = (await terms_repository.last_changes(session, [project.id])).get(project.id)
-    before, previous = _term_fields(project), project.term_end
-    _end(project, reason=reason, effective_on=effective_on, expired=_expired(project, last))
+    before, previous = term_fields(project), project.term_end
+    apply_end(
+        project, reason=reason, effective_on=effective_on, expired=_last_expired(project, last)
+    )
     result, change, audit = _change(
         project,
         decision_id=decision_id,
@@ -244,105 +264,3 @@ async def end_term(
     )
     await _store(session, principal, "end", change, audit)
     return result, False
-
-
-def _end_one(
-    principal: Principal,
-    project: Project | None,
-    stored: tuple[TermChange | None, TermChange | None],
-    item: TermEndItemIn,
-    now: datetime,
-) -> tuple[TermChangeOut, TermChange | None, AuditChange | None]:
-    """One item of a batch: a replay (no change, no audit) or an applied end; raises a refusal.
-    ``stored``: the change this decision id made before, and the project's last change."""
-    if project is None:
-        raise NotFound(f"事業が見つかりません: {item.project_id}（no project with this id）")
-    if not may_see(principal, project):
-        raise Forbidden("この事業を変更する権限がありません（not allowed to change this project）")
-    earlier, last = stored
-    if (replay := _replayed(earlier, project.id, item.decision_id, "end")) is not None:
-        return replay, None, None
-    decided_on = _decided_on(item.decided_on, now.date())
-    before, previous = _term_fields(project), project.term_end
-    _end(
-        project,
-        reason=item.reason,
-        effective_on=item.effective_on,
-        expired=_expired(project, last),
-    )
-    return _change(
-        project,
-        decision_id=item.decision_id,
-        kind="end",
-        previous=previous,
-        reason=item.reason,
-        decided_on=decided_on,
-        before=before,
-        now=now,
-    )
-
-
-def _outcome(
-    item: TermEndItemIn,
-    outcome: Literal["applied", "replayed", "refused"],
-    *,
-    change: TermChangeOut | None = None,
-    problem: Problem | None = None,
-) -> TermEndOutcome:
-    return TermEndOutcome(
-        project_id=item.project_id,
-        decision_id=item.decision_id,
-        outcome=outcome,
-        change=change,
-        problem=problem,
-    )
-
-
-async def end_terms(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    items: Sequence[TermEndItemIn],
-    problem_base: str,
-) -> list[TermEndOutcome]:
-    """End support of a batch of projects in one transaction, item by item by the same rules as
-    :func:`end_term`: one refused item (ended, unknown, out of term) does not refuse the others,
-    and carries the problem :func:`end_term` would have answered (its type on ``problem_base``)."""
-    projects = await repository.lock_projects(session, [i.project_id for i in items])
-    earlier = await repository.term_changes(session, [i.decision_id for i in items])
-    last = await terms_repository.last_changes(session, list(projects))
-    now = now_tokyo()
-    outcomes: list[TermEndOutcome] = []
-    changes: list[TermChange] = []
-    audits: list[AuditChange] = []
-    for item in items:
-        try:
-            result, change, audit = _end_one(
-                principal,
-                projects.get(item.project_id),
-                (earlier.get(item.decision_id), last.get(item.project_id)),
-                item,
-                now,
-            )
-        except DomainError as exc:
-            problem = Problem(**exc.to_problem(base=problem_base))
-            outcomes.append(_outcome(item, "refused", problem=problem))
-            continue
-        if change is None or audit is None:
-            outcomes.append(_outcome(item, "replayed", change=result))
-            continue
-        outcomes.append(_outcome(item, "applied", change=result))
-        last[item.project_id] = change  # a second item for this project sees this end
-        changes.append(change)
-        audits.append(audit)
-    ended = {c.project_id for c in changes}
-    await terms_repository.store_ends(session, [p for i, p in projects.items() if i in ended])
-    await repository.add_term_changes(session, changes)
-    await record_many(
-        session,
-        actor=principal.actor,
-        action=ACTIONS["end"],
-        subject_type="project",
-        changes=audits,
-    )
-    return outcomes

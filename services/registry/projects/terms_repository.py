@@ -1,24 +1,47 @@
-"""SQL of support terms over time: the term sweep's set-based expiry, each project's last term
-change, and what its term history is read from (term changes, and the audit trail's
-withdrawals and selection-year corrections)."""
+"""SQL of support terms over time: the term sweep's set-based expiry, a batch of term ends (its
+projects read and locked in one statement, written in one), each project's last term change, and
+what its term history is read from (term changes, and the audit trail's withdrawals and
+selection-year corrections)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, Uuid, and_, any_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, distinct_on, insert
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Row,
+    String,
+    Table,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit import note_events
 from services.registry.audit.models import AuditEvent
-from services.registry.projects.models import Project, TermChange
+from services.registry.audit.service import trail
+from services.registry.projects.models import Project, ProjectProposer, TermChange
 from services.registry.projects.states import ProjectStatus
 
 _PROJECTS = cast(Table, Project.__table__)
 _TERM_CHANGES = cast(Table, TermChange.__table__)
+_PROPOSERS = cast(Table, ProjectProposer.__table__)
 
 
 async def expire(
@@ -65,39 +88,155 @@ async def add_expiries(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
         await session.execute(statement, list(rows))
 
 
-async def store_ends(session: AsyncSession, projects: Sequence[Project]) -> None:
-    """A batch's ended projects, their rows locked, written by one executemany statement: the
-    unit of work's flush would write each by a statement of its own (a round trip each, to check
-    its version). They leave the session first, so nothing flushes them a second time."""
-    if not projects:
-        return
-    for project in projects:
-        session.expunge(project)
+_LOCK_TERMS = (
+    select(
+        _PROJECTS.c.id,
+        _PROJECTS.c.status,
+        _PROJECTS.c.term_start,
+        _PROJECTS.c.term_end,
+        _PROJECTS.c.extensions,
+        _PROJECTS.c.extended_on,
+        _PROJECTS.c.ended_on,
+        _PROJECTS.c.end_reason,
+    )
+    .where(_PROJECTS.c.id == any_(bindparam("project_ids", type_=ARRAY(Uuid))))
+    .order_by(_PROJECTS.c.id)
+    .with_for_update()
+)
+
+
+def _since_lock_query(with_proposers: bool) -> Any:
+    t, changes = _PROJECTS, _TERM_CHANGES
+    last_kind = (
+        select(changes.c.kind)
+        .where(changes.c.project_id == t.c.id)
+        .order_by(changes.c.created_at.desc(), changes.c.decision_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    # Only a municipality's visibility needs the proposers (``service.sees_proposers``).
+    lg_codes = (
+        func.array(
+            select(_PROPOSERS.c.lg_code).where(_PROPOSERS.c.project_id == t.c.id).scalar_subquery()
+        )
+        if with_proposers
+        else literal(None, ARRAY(String))
+    )
+    return select(t.c.id, last_kind.label("last_kind"), lg_codes.label("lg_codes")).where(
+        t.c.id == any_(bindparam("project_ids", type_=ARRAY(Uuid)))
+    )
+
+
+# Built once per shape: a batch's reads are the same statements every time.
+_SINCE_LOCK = {proposers: _since_lock_query(proposers) for proposers in (False, True)}
+
+
+async def lock_terms(
+    session: AsyncSession, project_ids: Sequence[uuid.UUID], *, with_proposers: bool
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """A batch's projects as plain values (no ORM objects: nothing is loaded to be flushed):
+    their term (status, start, end, extensions, extended_on, ended_on, end_reason) as it is once
+    their rows are locked, in id order (two batches never deadlock); then, by a statement whose
+    snapshot is taken with the locks held, the kind of each one's last term change and, with
+    ``with_proposers``, its proposers' codes. (A subquery of the locking statement would read
+    them as they were before a batch it waited for committed.)"""
+    params = {"project_ids": list(project_ids)}
+    locked = await session.execute(_LOCK_TERMS, params)
+    rows = {row.id: dict(row._mapping) for row in locked}
+    if rows:
+        for row in await session.execute(_SINCE_LOCK[with_proposers], params):
+            rows[row.id].update(last_kind=row.last_kind, lg_codes=row.lg_codes)
+    return rows
+
+
+# One applied term end, as ``write_ends`` receives it (a JSON array of objects): the project's
+# new term, the term-change row and the audit event's before and after.
+_END_COLUMNS = (
+    ("n", Integer),
+    ("project_id", Uuid),
+    ("decision_id", String),
+    ("kind", String),
+    ("status", String),
+    ("term_end", Date),
+    ("ended_on", Date),
+    ("end_reason", Text),
+    ("previous_term_end", Date),
+    ("reason", Text),
+    ("decided_on", Date),
+    ("result", JSONB),
+    ("before", JSONB),
+    ("after", JSONB),
+)
+
+
+@cache  # built once per action: a batch's write is the same statement every time
+def _write_ends_query(action: str) -> Any:
     t = _PROJECTS
-    statement = (
+    rows = (
+        func.jsonb_to_recordset(bindparam("ends", type_=JSONB))
+        .table_valued(*(column(name, type_) for name, type_ in _END_COLUMNS))
+        .render_derived("rows", with_types=True)
+    )
+    ends = select(rows).cte("ends")
+    now = bindparam("now", type_=DateTime(timezone=True))
+    # A project named twice is written once, with its last item's term (the state machine
+    # refuses a second end anyway).
+    final = (
+        select(ends).distinct(ends.c.project_id).order_by(ends.c.project_id, ends.c.n.desc())
+    ).subquery("final")
+    ended = (
         update(t)
-        .where(t.c.id == bindparam("b_id"))
+        .where(t.c.id == final.c.project_id)
         .values(
-            status=bindparam("b_status"),
-            term_end=bindparam("b_term_end"),
-            ended_on=bindparam("b_ended_on"),
-            end_reason=bindparam("b_end_reason"),
-            updated_at=bindparam("b_updated_at"),
+            status=final.c.status,
+            term_end=final.c.term_end,
+            ended_on=final.c.ended_on,
+            end_reason=final.c.end_reason,
+            updated_at=now,
             version=t.c.version + 1,
         )
+        .returning(t.c.id)
+        .cte("ended")
     )
-    rows = [
-        {
-            "b_id": p.id,
-            "b_status": p.status,
-            "b_term_end": p.term_end,
-            "b_ended_on": p.ended_on,
-            "b_end_reason": p.end_reason,
-            "b_updated_at": p.updated_at,
-        }
-        for p in projects
-    ]
-    await session.execute(statement, rows)
+    # The term-change row of each decision, its columns from the same-named fields (the new
+    # term end is the project's).
+    stored = {"new_term_end": ends.c.term_end, "created_at": now}
+    change_columns = ["decision_id", "project_id", "kind", "previous_term_end", "new_term_end",
+                      "reason", "decided_on", "result", "created_at"]  # fmt: skip
+    changes = insert(_TERM_CHANGES).from_select(
+        change_columns, select(*(stored[n] if n in stored else ends.c[n] for n in change_columns))
+    )
+    events = trail.insert_from(
+        ends,
+        action=action,
+        subject_type="project",
+        subject_id=ends.c.project_id,
+        before=ends.c.before,
+        after=ends.c.after,
+    )
+    return (
+        select(func.count())
+        .select_from(ended)
+        .add_cte(changes.cte("changes"), events.cte("events"))
+    )
+
+
+async def write_ends(
+    session: AsyncSession,
+    ends: Sequence[dict[str, Any]],
+    *,
+    action: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """A batch's applied term ends (JSON-ready dicts of ``_END_COLUMNS``) in one statement: the
+    projects' new terms (their rows locked by ``lock_terms``), a term-change row per decision
+    and an audit event per change, all or nothing."""
+    if not ends:
+        return
+    params = {"ends": list(ends), "now": now, **trail.event_params(actor)}
+    await session.execute(_write_ends_query(action), params)
+    note_events(session, len(ends))
 
 
 async def last_changes(

@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from libs.common.auth import Principal, Role, require
+from libs.common.documents import document_response
 from libs.common.errors import problem_base_of, problems
 from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
-from services.registry.projects import history, terms
+from services.registry.projects import history, term_ends, terms
 from services.registry.projects.schemas import ProjectIdPath
 from services.registry.projects.service import READERS
 from services.registry.projects.term_schemas import (
@@ -47,17 +48,18 @@ def _term_response(result: tuple[TermChangeOut, bool], response: Response) -> Te
         "would have answered, and the others still apply."
     ),
     responses=problems(),
+    response_model=TermEndsOut,  # the document below is what it serialises, built once
 )
 async def end_project_terms(
     body: TermEndsIn, session: SessionDep, principal: ReviewService, request: Request
-) -> TermEndsOut:
-    outcomes = await terms.end_terms(
+) -> Response:
+    outcomes = await term_ends.end_terms(
         session,
         principal=principal,
         items=body.items,
         problem_base=problem_base_of(request.scope),
     )
-    return TermEndsOut(items=outcomes)
+    return document_response({"items": outcomes})
 
 
 @router.post(
