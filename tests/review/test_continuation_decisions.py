@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libs.common.auth import Role
 from libs.common.fiscal_year import TOKYO
 from libs.common.settings import Settings
+from services.review.audit.models import AuditEvent
 from services.review.continuation.models import (
     ContinuationApplication,
     ContinuationDecision,
@@ -156,3 +157,19 @@ async def _ends_at_term_end(session: AsyncSession, job_ctx: dict[str, Any]) -> N
         "2022-03-31",
         "継続承認なし（支援期間満了）",
     )
+    # The answer's audit event is written with it: the registry's term before and after.
+    [event] = (
+        await session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "continuation_project.term_end_applied")
+        )
+    ).all()
+    assert (event.actor, event.subject_type, event.subject_id, event.before, event.after) == (
+        "system:review-worker",
+        "continuation_project",
+        f"{entry.cycle_id}:{entry.project_id}",
+        {"registry_status": "supported", "term_end": result["previous_term_end"]},
+        {"registry_status": "ended", "ended_on": "2022-03-31"},
+    )
+    assert await apply_term_ends(job_ctx, (await outbox_rows(session, "apply_term_ends"))[0]) == {
+        "skipped": "already applied"
+    }

@@ -124,35 +124,20 @@ async def apply_term_ends(session: AsyncSession, payload: Payload, ctx: JobConte
     answered = [(i, by_decision[i["decision_id"]]) for i in todo]
     applied = [(i, o["change"]) for i, o in answered if o["outcome"] != "refused"]
     refused = [(i, o["problem"]) for i, o in answered if o["outcome"] == "refused"]
+    # Each answer stored on its row with its audit event (the registry's term before and after).
     await sweep_sql.store_registry_results(
-        session, [(i["cycle_id"], i["project_id"], change) for i, change in applied]
+        session, [(i["cycle_id"], i["project_id"], change) for i, change in applied], actor=ACTOR
     )
-    await _record_term_ends(session, applied, refused)
+    await _record_refusals(session, refused)
     return {"applied": len(applied), "refused": len(refused)}
 
 
-async def _record_term_ends(
-    session: AsyncSession,
-    applied: list[tuple[dict[str, Any], dict[str, Any]]],
-    refused: list[tuple[dict[str, Any], dict[str, Any]]],
+async def _record_refusals(
+    session: AsyncSession, refused: list[tuple[dict[str, Any], dict[str, Any]]]
 ) -> None:
     def subject(item: dict[str, Any]) -> str:
         return subject_of(item["cycle_id"], item["project_id"])
 
-    await record_many(
-        session,
-        actor=ACTOR,
-        action="continuation_project.term_end_applied",
-        subject_type="continuation_project",
-        changes=[
-            (
-                subject(i),
-                {"registry_status": "supported", "term_end": change["previous_term_end"]},
-                {"registry_status": change["status"], "ended_on": change["ended_on"]},
-            )
-            for i, change in applied
-        ],
-    )
     for item, problem in refused:
         log.warning(
             "registry_refused",

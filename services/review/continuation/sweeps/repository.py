@@ -19,6 +19,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
+    column,
     exists,
     func,
     insert,
@@ -26,10 +27,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.audit import note_events
 from libs.common.fiscal_year import TOKYO
 from libs.common.logging import current_request_id
 from libs.common.outbox import add_messages as outbox_messages
@@ -192,23 +194,57 @@ def _term_end_payloads(ended: Any, job: TermEndJob) -> Any:
     ).group_by(numbered.c.cycle_id, numbered.c.chunk)
 
 
-async def store_registry_results(
-    session: AsyncSession, results: Sequence[tuple[str, str, dict[str, Any]]]
-) -> None:
-    """The registry's answers to term ends, onto their (cycle, project) rows, in one statement."""
-    if not results:
-        return
-    await session.execute(
-        update(cast(Table, Entry.__table__))
+def _registry_results_query() -> Any:
+    entries = cast(Table, Entry.__table__)
+    rows = (
+        func.jsonb_to_recordset(bindparam("results", type_=JSONB))
+        .table_valued(column("cycle_id", Uuid), column("project_id", Uuid), column("result", JSONB))
+        .render_derived("rows", with_types=True)
+    )
+    answers = select(rows).cte("answers")
+    stored = (
+        update(entries)
         .where(
-            Entry.cycle_id == bindparam("b_cycle", type_=Uuid),
-            Entry.project_id == bindparam("b_project", type_=Uuid),
+            entries.c.cycle_id == answers.c.cycle_id,
+            entries.c.project_id == answers.c.project_id,
         )
         .values(
-            registry_result=bindparam("b_result"), version=Entry.version + 1, updated_at=func.now()
-        ),
-        [{"b_cycle": c, "b_project": p, "b_result": r} for c, p, r in results],
+            registry_result=answers.c.result, version=entries.c.version + 1, updated_at=func.now()
+        )
+        .returning(entries.c.cycle_id)
+        .cte("stored")
     )
+    # One event per answer: the registry's term before and after, as it answered.
+    result = answers.c.result
+    events = trail.insert_from(
+        answers,
+        action="continuation_project.term_end_applied",
+        subject_type="continuation_project",
+        subject_id=func.concat(answers.c.cycle_id, ":", answers.c.project_id),
+        before=func.jsonb_build_object(
+            "registry_status", "supported", "term_end", result["previous_term_end"]
+        ),
+        after=func.jsonb_build_object(
+            "registry_status", result["status"], "ended_on", result["ended_on"]
+        ),
+    )
+    return select(func.count()).select_from(stored).add_cte(events.cte("events"))
+
+
+_REGISTRY_RESULTS = _registry_results_query()  # built once: the same statement every job
+
+
+async def store_registry_results(
+    session: AsyncSession, results: Sequence[tuple[str, str, dict[str, Any]]], *, actor: str
+) -> None:
+    """The registry's answers to term ends (cycle, project, its ``TermChangeOut``) onto their
+    (cycle, project) rows, and the audit event of each, in one statement (one JSON parameter):
+    not a statement execution per row and a second statement for the events."""
+    if not results:
+        return
+    answers = [{"cycle_id": c, "project_id": p, "result": r} for c, p, r in results]
+    await session.execute(_REGISTRY_RESULTS, {"results": answers, **trail.event_params(actor)})
+    note_events(session, len(answers))
 
 
 async def reminder_candidates(
