@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
+from pydantic_core import to_json
 from sqlalchemy import (
     Date,
     DateTime,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,7 +175,7 @@ _END_COLUMNS = (
 def _write_ends_query(action: str) -> Any:
     t = _PROJECTS
     rows = (
-        func.jsonb_to_recordset(bindparam("ends", type_=JSONB))
+        func.jsonb_to_recordset(sql_cast(bindparam("ends", type_=Text), JSONB))
         .table_valued(*(column(name, type_) for name, type_ in _END_COLUMNS))
         .render_derived("rows", with_types=True)
     )
@@ -234,7 +236,8 @@ async def write_ends(
     and an audit event per change, all or nothing."""
     if not ends:
         return
-    params = {"ends": list(ends), "now": now, **trail.event_params(actor)}
+    # Serialised once by pydantic_core (the JSON type's bind would run json.dumps over it).
+    params = {"ends": to_json(list(ends)).decode(), "now": now, **trail.event_params(actor)}
     await session.execute(_write_ends_query(action), params)
     note_events(session, len(ends))
 

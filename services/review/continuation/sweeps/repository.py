@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from pydantic_core import to_json
 from sqlalchemy import (
     String,
     Table,
+    Text,
     Uuid,
     and_,
     bindparam,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -197,7 +200,7 @@ def _term_end_payloads(ended: Any, job: TermEndJob) -> Any:
 def _registry_results_query() -> Any:
     entries = cast(Table, Entry.__table__)
     rows = (
-        func.jsonb_to_recordset(bindparam("results", type_=JSONB))
+        func.jsonb_to_recordset(sql_cast(bindparam("results", type_=Text), JSONB))
         .table_valued(column("cycle_id", Uuid), column("project_id", Uuid), column("result", JSONB))
         .render_derived("rows", with_types=True)
     )
@@ -243,7 +246,9 @@ async def store_registry_results(
     if not results:
         return
     answers = [{"cycle_id": c, "project_id": p, "result": r} for c, p, r in results]
-    await session.execute(_REGISTRY_RESULTS, {"results": answers, **trail.event_params(actor)})
+    # Serialised once by pydantic_core (the JSON type's bind would run json.dumps over it).
+    params = {"results": to_json(answers).decode(), **trail.event_params(actor)}
+    await session.execute(_REGISTRY_RESULTS, params)
     note_events(session, len(answers))
 
 
