@@ -11,6 +11,11 @@ import asyncio
 import random
 from typing import Any
 
+# httpx's transport (httpcore) runs on anyio, which imports its asyncio backend on a client's
+# first request: a dozen modules, tens of milliseconds (more where no bytecode is kept), paid by
+# the first call a process makes to a peer — in a worker, inside its first job, on the event loop
+# every job shares. Imported here instead, with the rest of the process's start-up.
+import anyio._backends._asyncio  # noqa: F401
 import httpx
 import structlog
 
