@@ -300,6 +300,10 @@ _CONTACT_PAGE = (
 )
 OWN_CONTACTS_SQL = f"{_CONTACT_PAGE} WHERE c.lg_code = $1 ORDER BY c.name, c.id LIMIT $2"
 ALL_CONTACTS_SQL = f"{_CONTACT_PAGE} ORDER BY c.name, c.id LIMIT $1"
+# Not served here; its plan is shown (bench/plans.py): the office's list of suppressed addresses.
+SUPPRESSED_CONTACTS_SQL = (
+    f"{_CONTACT_PAGE} WHERE c.suppression IS NOT NULL ORDER BY c.name, c.id LIMIT $1"
+)
 
 
 async def list_contacts(request: Request) -> Response:

@@ -17,7 +17,12 @@ from typing import Any
 import asyncpg
 
 from bench.common import Context, run_async
-from bench.floor_app import ALL_CONTACTS_SQL, LIST_SQL, OWN_CONTACTS_SQL
+from bench.floor_app import (
+    ALL_CONTACTS_SQL,
+    LIST_SQL,
+    OWN_CONTACTS_SQL,
+    SUPPRESSED_CONTACTS_SQL,
+)
 from bench.generate import plain_url
 from bench.texts import TECHNOLOGIES
 
@@ -43,6 +48,9 @@ async def _statements(conn: asyncpg.Connection) -> dict[str, tuple[str, tuple[An
         ),
         "GET /v1/contacts?limit=50 as a municipality": (OWN_CONTACTS_SQL, (owner, 51)),
         "GET /v1/contacts?limit=50 as an operator": (ALL_CONTACTS_SQL, (51,)),
+        "GET /v1/contacts?suppressed=true&limit=50 as an operator": (
+            SUPPRESSED_CONTACTS_SQL, (51,),
+        ),
         "GET /v1/councils?limit=50: the page": (COUNCIL_PAGE, (51,)),
         "GET /v1/councils: the page's members": (COUNCIL_MEMBERS, (council_ids,)),
     }  # fmt: skip

@@ -1,30 +1,38 @@
-"""Reads compiled once per shape and run by the driver (asyncpg) on the session's own connection.
+"""Reads compiled once per shape and run by the driver (asyncpg) on a pooled connection.
 
 SQLAlchemy still builds each statement, compiles it (once per shape, not per request) and lends
-the connection, from the same pool and in the same transaction as the rest of the request; only
-the execution is asyncpg's. Around a one-statement read, Core's execution — the statement's cache
-key, an execution context, a cursor result whose column map is adapted to each new statement
-object, two greenlet hops — was a fifth of a project's read and a quarter of a contact page's
-(bench/notes.md). Written here because SQLAlchemy has no public way to run a compiled statement
-without that machinery.
+the connection from its pool; only the execution is asyncpg's. Around a one-statement read,
+Core's execution — the statement's cache key, an execution context, a cursor result whose column
+map is adapted to each new statement object, greenlet hops — was a fifth of a project's read and
+a quarter of a contact page's (bench/notes.md). Written here because SQLAlchemy has no public way
+to run a compiled statement without that machinery.
 
 Rows are the driver's, as named tuples of the statement's column keys: attribute access and
 ``_fields`` as SQLAlchemy's rows have. A statement is refused when SQLAlchemy would convert any of
 its parameters, or a result column of a type whose driver value differs from SQLAlchemy's
 (:data:`_DRIVER_VALUES`): its rows could differ.
 
-A connection in autocommit, or one whose transaction has begun at the driver, runs the statement
-directly. Otherwise (a transaction SQLAlchemy has opened but not yet begun on the wire, as behind
-a transaction-mode pooler, where reads run in a transaction: ``unit_of_work.read_only``) the
-compiled text goes through ``exec_driver_sql``, which begins it first.
+Where the connection comes from:
+
+- A route whose reads are all compiled takes :data:`ReadsDep` instead of a session: the pool lends
+  the connection without a session around it (a session's begin, connection and close cost a
+  tenth of a one-row read), back when the request ends.
+- Through a session, a connection in autocommit, or one whose transaction has begun on the wire,
+  runs the statement directly; a transaction SQLAlchemy has opened but not begun goes through
+  ``exec_driver_sql``, which begins it.
+- Behind a transaction-mode pooler (``DATABASE_POOLER=transaction``) every read runs in a
+  transaction: asyncpg prepares and executes in two exchanges, which the pooler could lend two
+  server connections.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from typing import Annotated, Any
 
+import asyncpg
+from fastapi import Depends, Request
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -38,8 +46,10 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import NullType, TypeEngine
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from libs.common.db import connection_lost
 from libs.common.unit_of_work import lost_connection
@@ -70,29 +80,92 @@ class CompiledRead:
         }
         self.row: Any = namedtuple("Row", [column.key for column in statement.selected_columns])  # type: ignore[misc]
 
-    async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+    async def all(self, source: ReadSource, params: Mapping[str, Any]) -> list[Any]:
         given = {**self._fixed, **params} if self._fixed else params
         arguments = [given[name] for name in self.names]
-        connection = await session.connection()
-        driver = await _running(connection)
-        if driver is not None:
-            try:
-                records = await driver.fetch(self.sql, *arguments)
-            except Exception as exc:
-                if not connection_lost(exc):
-                    raise
-                # What SQLAlchemy does with a connection its execution finds gone: never pooled
-                # again; the request answers 503, as any read that lost its connection.
-                await connection.invalidate(exc)
-                raise lost_connection(exc) from exc
+        if isinstance(source, Reads):
+            records = await source.fetch(self.sql, arguments)
         else:
-            records = (await connection.exec_driver_sql(self.sql, tuple(arguments))).all()
+            records = await _through_session(source, self.sql, arguments)
         make = self.row._make
         return [make(record) for record in records]
 
-    async def first(self, session: AsyncSession, params: Mapping[str, Any]) -> Any | None:
-        rows = await self.all(session, params)
+    async def first(self, source: ReadSource, params: Mapping[str, Any]) -> Any | None:
+        rows = await self.all(source, params)
         return rows[0] if rows else None
+
+
+class Reads:
+    """A request's pooled connection for compiled reads, checked out on the first one. Bound to a
+    connection already (tests run each in a transaction), it reads on that one, each read in a
+    savepoint as a session's would be: a refused statement must not abort the caller's
+    transaction."""
+
+    def __init__(self, bind: AsyncEngine | AsyncConnection, *, in_transactions: bool) -> None:
+        self._bind = bind
+        # Behind a transaction-mode pooler (module doc), or on a caller's connection.
+        self._in_transactions = in_transactions or isinstance(bind, AsyncConnection)
+        self._lent: PoolProxiedConnection | None = None
+
+    async def fetch(self, sql: str, arguments: list[Any]) -> list[Any]:
+        lent = self._lent or await self._checkout()
+        driver: asyncpg.Connection = lent.driver_connection
+        try:
+            if self._in_transactions:
+                async with driver.transaction():  # a savepoint inside a transaction
+                    return list(await driver.fetch(sql, *arguments))
+            return list(await driver.fetch(sql, *arguments))
+        except Exception as exc:
+            if not connection_lost(exc):
+                raise
+            # As SQLAlchemy does with a connection its execution finds gone: never pooled again.
+            if isinstance(self._bind, AsyncEngine):
+                lent.invalidate(exc)
+            raise lost_connection(exc) from exc
+
+    async def _checkout(self) -> PoolProxiedConnection:
+        if isinstance(self._bind, AsyncConnection):
+            self._lent = await self._bind.get_raw_connection()
+        else:
+            self._lent = await greenlet_spawn(self._bind.sync_engine.raw_connection)
+        return self._lent
+
+    async def release(self) -> None:
+        lent, self._lent = self._lent, None
+        if lent is not None and isinstance(self._bind, AsyncEngine):
+            await greenlet_spawn(lent.close)
+
+
+ReadSource = AsyncSession | Reads
+
+
+async def request_reads(request: Request) -> AsyncIterator[Reads]:
+    state = request.app.state
+    reads = Reads(
+        state.sessionmaker.kw["bind"],
+        in_transactions=state.settings.database_pooler == "transaction",
+    )
+    try:
+        yield reads
+    finally:
+        await reads.release()
+
+
+ReadsDep = Annotated[Reads, Depends(request_reads)]
+
+
+async def _through_session(session: AsyncSession, sql: str, arguments: list[Any]) -> Any:
+    connection = await session.connection()
+    driver = await _running(connection)
+    if driver is None:
+        return (await connection.exec_driver_sql(sql, tuple(arguments))).all()
+    try:
+        return await driver.fetch(sql, *arguments)
+    except Exception as exc:
+        if not connection_lost(exc):
+            raise
+        await connection.invalidate(exc)
+        raise lost_connection(exc) from exc
 
 
 async def _running(connection: AsyncConnection) -> Any | None:

@@ -34,6 +34,9 @@ class ServiceMetrics:
             ["service", "method", "route", "status"],
             registry=self.registry,
         )
+        # Labelled children by (method, route, status): finite (route templates, not paths), and
+        # looked up here rather than through ``labels()``, which validates and locks per call.
+        self._request_series: dict[tuple[str, str, int], Any] = {}
         self.queue_depth = Gauge(
             "jisso_queue_depth",
             "Jobs waiting in the service's queue",
@@ -72,6 +75,14 @@ class ServiceMetrics:
         )
         # Service-specific gauges (e.g. notify's deliveries by state) refresh through these hooks.
         self.hooks: list[MetricsHook] = []
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = self.request_seconds.labels(self.service, method, route, str(status))
+            self._request_series[key] = series
+        series.observe(seconds)
 
 
 def observe_job(function: str, started: float, result: object) -> None:

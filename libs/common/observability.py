@@ -70,9 +70,9 @@ class ObservabilityMiddleware:
             await answer(scope, receive, send_observed)
         finally:
             route = getattr(scope.get("route"), "path", None)
-            self.metrics.request_seconds.labels(
-                self.metrics.service, method, route or _unrouted(method, headers), str(status)
-            ).observe(time.perf_counter() - started)
+            self.metrics.observe_request(
+                method, route or _unrouted(method, headers), status, time.perf_counter() - started
+            )
             logged = str(route or scope["path"])
             span.update_name(f"{method} {logged}")
             span.set_attributes({"http.route": logged, "http.response.status_code": status})

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Protocol
 
 import structlog
 from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -136,6 +137,12 @@ class UnitOfWorkRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        # A read taking no session (libs/common/driver_reads.py ReadsDep) needs no unit of work.
+        self.sessionless = (self.methods or set()) <= {"GET", "HEAD"} and not _uses(
+            self.dependant, get_session
+        )
+        if self.sessionless:
+            return handler
         if self.reads_only:
             return _reading(handler)
 
@@ -160,6 +167,10 @@ class UnitOfWorkRoute(APIRoute):
                 return response
 
         return run_in_unit_of_work
+
+
+def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _uses(d, call) for d in dependant.dependencies)
 
 
 def _reading(

@@ -8,8 +8,10 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import (
+    Integer,
     Numeric,
     TypeDecorator,
     Uuid,
@@ -25,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libs.common import db
-from libs.common.driver_reads import MAX_SHAPES, CompiledRead, Shapes
+from libs.common.driver_reads import MAX_SHAPES, CompiledRead, Reads, Shapes
 from libs.common.errors import ServiceUnavailable
 from libs.common.settings import Settings
 
@@ -148,3 +150,33 @@ async def test_a_connection_the_server_ended_answers_503_and_is_not_pooled_again
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         assert await session.scalar(text("SELECT pg_backend_pid()")) != ended
         assert len(await READ.all(session, {"least": 1})) == 3
+
+
+@pytest.mark.parametrize("pooler", [False, True])
+async def test_a_request_s_reads_borrow_one_pooled_connection_and_give_it_back(
+    service_engine: AsyncEngine, pooler: bool
+) -> None:
+    """``ReadsDep``: no session; behind a transaction-mode pooler each read in a transaction."""
+    for _ in range(2):  # one connection in the pool: the second request gets it back
+        reads = Reads(service_engine, in_transactions=pooler)
+        first = await READ.all(reads, {"least": 2})
+        again = await READ.first(reads, {"least": 3})
+        await reads.release()
+        assert [tuple(row) for row in first] == [(2, 4, {"k": [1, "二"]}), (3, 6, {"k": [1, "二"]})]
+        assert again is not None and again.n == 3
+    assert service_engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_on_a_caller_s_connection_a_refused_read_leaves_its_transaction_usable(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        await connection.begin()
+        await connection.execute(text("SELECT 1"))
+        reads = Reads(connection, in_transactions=False)
+        divided = CompiledRead(select(literal_column("1 / 0", Integer).label("x")))
+        with pytest.raises(asyncpg.DivisionByZeroError):  # refused by the server
+            await divided.all(reads, {})
+        assert len(await READ.all(reads, {"least": 1})) == 3
+        await reads.release()
+        assert (await connection.execute(text("SELECT 2"))).scalar() == 2

@@ -110,19 +110,22 @@ async def test_json_columns_are_decoded_by_pydantic_core_as_json_loads_would(
     assert row.j == row.b == json.loads(document)
 
 
-def test_exactly_the_routes_declaring_read_only_skip_the_unit_of_work(
-    make_settings: Callable[..., Settings],
-) -> None:
-    """Their session is closed, never committed: nothing a read route does can be written."""
+def test_read_routes_skip_the_unit_of_work(make_settings: Callable[..., Settings]) -> None:
+    """A ``ReadOnly`` route's session is closed, never committed; a GET taking no session at all
+    (``ReadsDep``: compiled reads on a lent connection) has none. Nothing a read does is written."""
     from services.registry.app import create_app
 
     app = create_app(make_settings("registry"))
-    routes = [r for r in app.routes if isinstance(r, UnitOfWorkRoute)]
+    routes = {(r.path, *sorted(r.methods)): r for r in app.routes if isinstance(r, UnitOfWorkRoute)}
     declared = {
-        (r.path, *sorted(r.methods))
-        for r in routes
-        if any(d.dependency is read_only for d in r.dependencies)
+        key for key, r in routes.items() if any(d.dependency is read_only for d in r.dependencies)
     }
-    assert {(r.path, *sorted(r.methods)) for r in routes if r.reads_only} == declared
-    assert ("/v1/projects/{project_id}", "GET") in declared
-    assert ("/v1/contacts", "GET") in declared
+    assert {key for key, r in routes.items() if r.reads_only} == declared
+    assert ("/v1/projects", "GET") in declared
+    sessionless = {key for key, r in routes.items() if r.sessionless}
+    assert {
+        ("/v1/projects/{project_id}", "GET"),
+        ("/v1/contacts", "GET"),
+        ("/v1/contacts/{contact_id}", "GET"),
+    } <= sessionless
+    assert all(set(methods) <= {"GET", "HEAD"} for _, *methods in sessionless), sessionless

@@ -29,6 +29,13 @@ class Contact(Base):
         ),
         # The lists' order (GET /v1/contacts): a page reads its first rows in order, not all.
         Index("ix_contacts_list_order", "name", "id"),
+        # The suppressed ones (?suppressed=true), about 1 %: not found by walking the whole order.
+        Index(
+            "ix_contacts_suppressed_order",
+            "name",
+            "id",
+            postgresql_where=text("suppression IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal
+from libs.common.driver_reads import ReadSource
 from libs.common.etag import representation_etag
 from libs.common.fiscal_year import TOKYO
 from services.registry.contacts import service
@@ -47,7 +47,7 @@ def contact_etag(document: dict[str, Any], contact_id: uuid.UUID) -> str:
 
 
 async def page(
-    session: AsyncSession,
+    reads: ReadSource,
     *,
     principal: Principal,
     filters: dict[str, Any],
@@ -56,7 +56,7 @@ async def page(
 ) -> tuple[list[dict[str, Any]], list[Any] | None]:
     """One page and the sort key to continue after, or ``None`` on the last page."""
     rows = await service.list_contacts(
-        session, principal=principal, filters=filters, after=after, limit=limit + 1
+        reads, principal=principal, filters=filters, after=after, limit=limit + 1
     )
     shown = service.shown(principal)
     items = [contact_document(row, shown) for row in rows[:limit]]
@@ -67,9 +67,9 @@ async def page(
 
 
 async def document(
-    session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID
+    reads: ReadSource, *, principal: Principal, contact_id: uuid.UUID
 ) -> tuple[dict[str, Any], str]:
     """The contact's document and ETag; 404 and 403 as the service answers them."""
-    row = await service.get_contact(session, principal=principal, contact_id=contact_id)
+    row = await service.get_contact(reads, principal=principal, contact_id=contact_id)
     contact = contact_document(row, service.shown(principal))
     return contact, contact_etag(contact, row.id)

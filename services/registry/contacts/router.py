@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from libs.common.auth import Principal, Role, require
 from libs.common.documents import document_response
+from libs.common.driver_reads import ReadsDep
 from libs.common.errors import problems
 from libs.common.etag import IfMatch
 from libs.common.openapi_links import BODY_ID, ETAG, link_to, response_links
@@ -21,7 +22,7 @@ from libs.common.pagination import (
     encode_cursor,
     next_link,
 )
-from libs.common.unit_of_work import ReadOnly, SessionDep, UnitOfWorkRoute
+from libs.common.unit_of_work import SessionDep, UnitOfWorkRoute
 from services.registry.contacts import queries, service
 from services.registry.contacts.models import Contact
 from services.registry.contacts.schemas import (
@@ -101,11 +102,10 @@ async def create_contact(
     summary="List contacts",
     response_model=Page[ContactOut] | Page[ContactPublicOut],
     responses=problems(),
-    dependencies=[ReadOnly],
 )
 async def list_contacts(
     request: Request,
-    session: SessionDep,
+    reads: ReadsDep,
     principal: Reader,
     stakeholder_category: Annotated[
         StakeholderCategory | None, Query(description=CATEGORY_FIELD_HELP)
@@ -148,7 +148,7 @@ async def list_contacts(
         "q": q,
     }
     items, last = await queries.page(
-        session,
+        reads,
         principal=principal,
         filters=filters,
         after=(after[0], after[1]) if after else None,
@@ -184,12 +184,9 @@ async def suppress_address(
         not_found=NO_SUCH_CONTACT,
         success={200: response_links("The contact, with its `ETag`", ChangeContact=CHANGE_CONTACT)},
     ),
-    dependencies=[ReadOnly],
 )
-async def get_contact(
-    contact_id: ContactIdPath, session: SessionDep, principal: Reader
-) -> Response:
-    contact, etag = await queries.document(session, principal=principal, contact_id=contact_id)
+async def get_contact(contact_id: ContactIdPath, reads: ReadsDep, principal: Reader) -> Response:
+    contact, etag = await queries.document(reads, principal=principal, contact_id=contact_id)
     return document_response(contact, {"ETag": etag})
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.audit import Change, ChangeKind
 from libs.common.auth import Principal, Role
+from libs.common.driver_reads import ReadSource
 from libs.common.email_identity import address_key, canonical_address
 from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from libs.common.etag import check_if_match, representation_etag
@@ -206,9 +207,9 @@ async def create_contact(
     return contact
 
 
-async def get_contact(session: AsyncSession, *, principal: Principal, contact_id: uuid.UUID) -> Any:
+async def get_contact(reads: ReadSource, *, principal: Principal, contact_id: uuid.UUID) -> Any:
     """The contact's ``repository.READ_COLUMNS`` row; 404 and 403 as ``_contact`` answers them."""
-    row = await repository.read_row(session, contact_id)
+    row = await repository.read_row(reads, contact_id)
     if row is None:
         raise _not_found(contact_id)
     _ensure_own(principal, row.lg_code)
@@ -216,7 +217,7 @@ async def get_contact(session: AsyncSession, *, principal: Principal, contact_id
 
 
 async def list_contacts(
-    session: AsyncSession,
+    reads: ReadSource,
     *,
     principal: Principal,
     filters: dict[str, Any],
@@ -236,7 +237,7 @@ async def list_contacts(
         **{name: value for name, value in filters.items() if name != "q"},
         search_key=normalise_search_key(q) if q else None,
     )
-    return await repository.read_rows(session, parsed, after=after, limit=limit)
+    return await repository.read_rows(reads, parsed, after=after, limit=limit)
 
 
 async def update_contact(

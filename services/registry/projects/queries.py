@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
+from libs.common.driver_reads import ReadSource
 from libs.common.errors import InvalidInput
 from libs.common.fiscal_year import (
     TOKYO,
@@ -140,10 +141,10 @@ async def list_documents(
 
 
 async def document(
-    session: AsyncSession, *, principal: Principal, project_id: uuid.UUID, day: date
+    reads: ReadSource, *, principal: Principal, project_id: uuid.UUID, day: date
 ) -> tuple[dict[str, Any], str]:
     """The project's document and ETag; 404 and 403 as ``service.load`` answers them."""
-    row = await repository.read_row(session, project_id)
+    row = await repository.read_row(reads, project_id)
     if row is None:
         raise not_found(project_id)
     check_visible(principal, (proposer["lg_code"] for proposer in row.proposers))

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from libs.common.auth import Operator, Principal, Role, require
 from libs.common.documents import document_response
 from libs.common.downloads import download
+from libs.common.driver_reads import ReadsDep
 from libs.common.errors import (
     problems,
 )
@@ -272,16 +273,15 @@ async def import_projects(
     summary="Get a project, with its status on a date",
     response_model=ProjectOut,
     responses=problems(not_found=NO_SUCH_PROJECT),
-    dependencies=[ReadOnly],
 )
 async def get_project(
     project_id: ProjectIdPath,
-    session: SessionDep,
+    reads: ReadsDep,
     principal: Reader,
     as_of: AsOf = None,
 ) -> Response:
     project, etag = await queries.document(
-        session, principal=principal, project_id=project_id, day=_as_of(as_of)
+        reads, principal=principal, project_id=project_id, day=_as_of(as_of)
     )
     return document_response(project, {"ETag": etag})
 
