@@ -12,17 +12,13 @@ Rows are the driver's, as named tuples of the statement's column keys: attribute
 its parameters, or a result column of a type whose driver value differs from SQLAlchemy's
 (:data:`_DRIVER_VALUES`): its rows could differ.
 
-Where the connection comes from:
-
-- A route whose reads are all compiled takes :data:`ReadsDep` instead of a session: the pool lends
-  the connection without a session around it (a session's begin, connection and close cost a
-  tenth of a one-row read), back when the request ends.
-- Through a session, a connection in autocommit, or one whose transaction has begun on the wire,
-  runs the statement directly; a transaction SQLAlchemy has opened but not begun goes through
-  ``exec_driver_sql``, which begins it.
-- Behind a transaction-mode pooler (``DATABASE_POOLER=transaction``) every read runs in a
-  transaction: asyncpg prepares and executes in two exchanges, which the pooler could lend two
-  server connections.
+Where the connection comes from: a route whose reads are all compiled takes :data:`ReadsDep`
+instead of a session, and the pool lends the connection without a session around it (a
+session's begin, connection and close cost a tenth of a one-row read), back when the request
+ends; the reads run in autocommit. Behind a transaction-mode pooler (``DATABASE_POOLER=
+transaction``) each runs in a transaction, since asyncpg prepares and executes in two exchanges,
+which the pooler could lend two server connections; on a caller's connection (tests run each in
+a transaction) each runs in a savepoint, as a session's statements would.
 """
 
 from __future__ import annotations
@@ -46,7 +42,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.types import NullType, TypeEngine
 from sqlalchemy.util.concurrency import greenlet_spawn
@@ -80,18 +76,14 @@ class CompiledRead:
         }
         self.row: Any = namedtuple("Row", [column.key for column in statement.selected_columns])  # type: ignore[misc]
 
-    async def all(self, source: ReadSource, params: Mapping[str, Any]) -> list[Any]:
+    async def all(self, reads: Reads, params: Mapping[str, Any]) -> list[Any]:
         given = {**self._fixed, **params} if self._fixed else params
-        arguments = [given[name] for name in self.names]
-        if isinstance(source, Reads):
-            records = await source.fetch(self.sql, arguments)
-        else:
-            records = await _through_session(source, self.sql, arguments)
+        records = await reads.fetch(self.sql, [given[name] for name in self.names])
         make = self.row._make
         return [make(record) for record in records]
 
-    async def first(self, source: ReadSource, params: Mapping[str, Any]) -> Any | None:
-        rows = await self.all(source, params)
+    async def first(self, reads: Reads, params: Mapping[str, Any]) -> Any | None:
+        rows = await self.all(reads, params)
         return rows[0] if rows else None
 
 
@@ -136,9 +128,6 @@ class Reads:
             await greenlet_spawn(lent.close)
 
 
-ReadSource = AsyncSession | Reads
-
-
 async def request_reads(request: Request) -> AsyncIterator[Reads]:
     state = request.app.state
     reads = Reads(
@@ -152,31 +141,6 @@ async def request_reads(request: Request) -> AsyncIterator[Reads]:
 
 
 ReadsDep = Annotated[Reads, Depends(request_reads)]
-
-
-async def _through_session(session: AsyncSession, sql: str, arguments: list[Any]) -> Any:
-    connection = await session.connection()
-    driver = await _running(connection)
-    if driver is None:
-        return (await connection.exec_driver_sql(sql, tuple(arguments))).all()
-    try:
-        return await driver.fetch(sql, *arguments)
-    except Exception as exc:
-        if not connection_lost(exc):
-            raise
-        await connection.invalidate(exc)
-        raise lost_connection(exc) from exc
-
-
-async def _running(connection: AsyncConnection) -> Any | None:
-    """The driver's connection when a statement may go to it directly: in autocommit, or inside
-    a transaction begun on the wire."""
-    driver = (await connection.get_raw_connection()).driver_connection
-    sync = connection.sync_connection
-    autocommit = sync is not None and (
-        sync.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    )
-    return driver if driver is not None and (autocommit or driver.is_in_transaction()) else None
 
 
 def _driver_value(kind: TypeEngine[Any]) -> bool:

@@ -1,6 +1,6 @@
 """Reads run by the driver (libs/common/driver_reads.py) answer what SQLAlchemy's execution
-answers, in every way a session can hold its connection, and refuse statements whose values
-SQLAlchemy would convert."""
+answers, on a connection the pool lends or on a caller's, behind a transaction-mode pooler too,
+and refuse statements whose values SQLAlchemy would convert."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common import db
 from libs.common.driver_reads import MAX_SHAPES, CompiledRead, Reads, Shapes
@@ -50,53 +50,38 @@ async def service_engine(make_settings: Callable[..., Settings]) -> AsyncIterato
     await engine.dispose()
 
 
-async def _sqlalchemy_rows(session: AsyncSession) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in (await session.execute(ROWS, {"least": 2})).all()]
+async def _sqlalchemy_rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(row) for row in (await connection.execute(ROWS, {"least": 2})).all()]
 
 
-async def test_in_autocommit_the_driver_reads_outside_any_transaction(
+async def test_the_driver_answers_what_sqlalchemy_answers_in_autocommit(
     service_engine: AsyncEngine,
 ) -> None:
-    async with async_sessionmaker(service_engine)() as session:
-        connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        rows = await READ.all(session, {"least": 2})
-        driver = (await connection.get_raw_connection()).driver_connection
+    reads = Reads(service_engine, in_transactions=False)
+    rows = await READ.all(reads, {"least": 2})
+    await reads.release()
 
-        assert [tuple(row) for row in rows] == await _sqlalchemy_rows(session)
-        assert rows[0]._fields == ("n", "twice", "document")
-        assert (rows[0].n, rows[0].twice, rows[0].document) == (2, 4, {"k": [1, "二"]})
-        assert driver is not None and not driver.is_in_transaction()
+    assert [tuple(row) for row in rows] == await _sqlalchemy_rows(service_engine)
+    assert rows[0]._fields == ("n", "twice", "document")
+    assert (rows[0].n, rows[0].twice, rows[0].document) == (2, 4, {"k": [1, "二"]})
 
 
-async def test_a_transaction_not_yet_begun_on_the_wire_is_begun_first(
-    service_engine: AsyncEngine,
+async def test_on_a_caller_s_connection_the_driver_sees_its_uncommitted_rows(
+    engine: AsyncEngine,
 ) -> None:
-    """Behind a transaction-mode pooler reads run in a transaction (unit_of_work.read_only):
-    prepare and execute must reach one server connection."""
-    async with async_sessionmaker(service_engine)() as session:
-        driver = (await (await session.connection()).get_raw_connection()).driver_connection
-        assert driver is not None and not driver.is_in_transaction()
-
-        rows = await READ.all(session, {"least": 2})
-
-        assert driver.is_in_transaction()
-        assert [tuple(row) for row in rows] == await _sqlalchemy_rows(session)
-
-
-async def test_inside_a_begun_transaction_the_driver_sees_its_uncommitted_rows(
-    service_engine: AsyncEngine,
-) -> None:
-    async with async_sessionmaker(service_engine)() as session:
-        await session.execute(text("CREATE TEMPORARY TABLE seen (id uuid) ON COMMIT DROP"))
+    async with engine.connect() as connection, connection.begin():
+        await connection.execute(text("CREATE TEMPORARY TABLE seen (id uuid) ON COMMIT DROP"))
         written = uuid.uuid4()
-        await session.execute(text("INSERT INTO seen VALUES (:id)"), {"id": written})
+        await connection.execute(text("INSERT INTO seen VALUES (:id)"), {"id": written})
         seen = table("seen", column("id", Uuid()))
         read = CompiledRead(select(seen.c.id).where(seen.c.id == bindparam("id")))
+        reads = Reads(connection, in_transactions=False)
 
-        row = await read.first(session, {"id": written})
+        row = await read.first(reads, {"id": written})
 
         assert row is not None and row.id == written
-        assert await read.first(session, {"id": uuid.uuid4()}) is None
+        assert await read.first(reads, {"id": uuid.uuid4()}) is None
 
 
 class _Shouted(TypeDecorator[str]):
@@ -135,21 +120,21 @@ def test_each_shape_is_compiled_once_and_the_cache_is_bounded() -> None:
 async def test_a_connection_the_server_ended_answers_503_and_is_not_pooled_again(
     service_engine: AsyncEngine, engine: AsyncEngine
 ) -> None:
-    sessionmaker = async_sessionmaker(service_engine)
-    async with sessionmaker() as session:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        ended = await session.scalar(text("SELECT pg_backend_pid()"))
-        async with engine.connect() as other:
-            await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ended})
+    reads = Reads(service_engine, in_transactions=False)
+    (row,) = await CompiledRead(
+        select(literal_column("pg_backend_pid()", Integer).label("pid"))
+    ).all(reads, {})
+    async with engine.connect() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row.pid})
 
-        with pytest.raises(ServiceUnavailable) as lost:
-            await READ.all(session, {"least": 1})
+    with pytest.raises(ServiceUnavailable) as lost:
+        await READ.all(reads, {"least": 1})
+    await reads.release()
     assert lost.value.status == 503
 
-    async with sessionmaker() as session:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        assert await session.scalar(text("SELECT pg_backend_pid()")) != ended
-        assert len(await READ.all(session, {"least": 1})) == 3
+    again = Reads(service_engine, in_transactions=False)
+    assert len(await READ.all(again, {"least": 1})) == 3
+    await again.release()
 
 
 @pytest.mark.parametrize("pooler", [False, True])

@@ -11,7 +11,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_jsonable_python
 
 from libs.common.auth import Principal
-from libs.common.driver_reads import ReadSource
+from libs.common.driver_reads import Reads
 from libs.common.etag import representation_etag
 from libs.common.fiscal_year import TOKYO
 from services.registry.contacts import service
@@ -47,7 +47,7 @@ def contact_etag(document: dict[str, Any], contact_id: uuid.UUID) -> str:
 
 
 async def page(
-    reads: ReadSource,
+    reads: Reads,
     *,
     principal: Principal,
     filters: dict[str, Any],
@@ -67,7 +67,7 @@ async def page(
 
 
 async def document(
-    reads: ReadSource, *, principal: Principal, contact_id: uuid.UUID
+    reads: Reads, *, principal: Principal, contact_id: uuid.UUID
 ) -> tuple[dict[str, Any], str]:
     """The contact's document and ETag; 404 and 403 as the service answers them."""
     row = await service.get_contact(reads, principal=principal, contact_id=contact_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from libs.common.documents import json_rows
-from libs.common.driver_reads import CompiledRead, ReadSource, Shapes
+from libs.common.driver_reads import CompiledRead, Reads, Shapes
 from services.registry.contacts.models import Contact, ContactLink
 
 EMAIL_CONSTRAINT = "uq_contacts_owner_email_key"
@@ -177,7 +177,7 @@ _PAGES = Shapes(_page)
 
 
 async def read_rows(
-    source: ReadSource,
+    reads: Reads,
     filters: ContactFilters,
     *,
     after: tuple[str, uuid.UUID] | None,
@@ -191,7 +191,7 @@ async def read_rows(
     if after is not None:
         params["after_name"], params["after_id"] = after
     params["limit"] = limit
-    return await _PAGES[shape].all(source, params)
+    return await _PAGES[shape].all(reads, params)
 
 
 def _escape_like(text: str) -> str:
@@ -202,6 +202,6 @@ def _escape_like(text: str) -> str:
 _READ_ONE = CompiledRead(select(*READ_COLUMNS).where(Contact.id == bindparam("contact_id")))
 
 
-async def read_row(source: ReadSource, contact_id: uuid.UUID) -> Any | None:
+async def read_row(reads: Reads, contact_id: uuid.UUID) -> Any | None:
     """A ``READ_COLUMNS`` row, or ``None``."""
-    return await _READ_ONE.first(source, {"contact_id": contact_id})
+    return await _READ_ONE.first(reads, {"contact_id": contact_id})

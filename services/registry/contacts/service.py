@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.audit import Change, ChangeKind
 from libs.common.auth import Principal, Role
-from libs.common.driver_reads import ReadSource
+from libs.common.driver_reads import Reads
 from libs.common.email_identity import address_key, canonical_address
 from libs.common.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from libs.common.etag import check_if_match, representation_etag
@@ -207,7 +207,7 @@ async def create_contact(
     return contact
 
 
-async def get_contact(reads: ReadSource, *, principal: Principal, contact_id: uuid.UUID) -> Any:
+async def get_contact(reads: Reads, *, principal: Principal, contact_id: uuid.UUID) -> Any:
     """The contact's ``repository.READ_COLUMNS`` row; 404 and 403 as ``_contact`` answers them."""
     row = await repository.read_row(reads, contact_id)
     if row is None:
@@ -217,7 +217,7 @@ async def get_contact(reads: ReadSource, *, principal: Principal, contact_id: uu
 
 
 async def list_contacts(
-    reads: ReadSource,
+    reads: Reads,
     *,
     principal: Principal,
     filters: dict[str, Any],

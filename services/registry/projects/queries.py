@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import Principal, Role
-from libs.common.driver_reads import ReadSource
+from libs.common.driver_reads import Reads
 from libs.common.errors import InvalidInput
 from libs.common.fiscal_year import (
     TOKYO,
@@ -141,7 +141,7 @@ async def list_documents(
 
 
 async def document(
-    reads: ReadSource, *, principal: Principal, project_id: uuid.UUID, day: date
+    reads: Reads, *, principal: Principal, project_id: uuid.UUID, day: date
 ) -> tuple[dict[str, Any], str]:
     """The project's document and ETag; 404 and 403 as ``service.load`` answers them."""
     row = await repository.read_row(reads, project_id)

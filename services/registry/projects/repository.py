@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from libs.common.documents import json_rows
-from libs.common.driver_reads import CompiledRead, ReadSource
+from libs.common.driver_reads import CompiledRead, Reads
 from libs.common.fiscal_year import today_tokyo
 from services.registry.local_governments.models import LocalGovernment
 from services.registry.programmes.models import Programme
@@ -221,9 +221,9 @@ async def read_rows(
 _READ_ONE = CompiledRead(select(*READ_COLUMNS).where(Project.id == bindparam("project_id")))
 
 
-async def read_row(source: ReadSource, project_id: uuid.UUID) -> Any | None:
+async def read_row(reads: Reads, project_id: uuid.UUID) -> Any | None:
     """A ``READ_COLUMNS`` row, or ``None``."""
-    return await _READ_ONE.first(source, {"project_id": project_id})
+    return await _READ_ONE.first(reads, {"project_id": project_id})
 
 
 async def get(
