@@ -25,7 +25,6 @@ from typing import Any
 
 import asyncpg
 import redis
-from arq.constants import in_progress_key_prefix
 
 from bench.b3_delivery import wait_for_worker
 from bench.b4_sweep import RESET_SQL, insert_cycle, snapshot
@@ -43,7 +42,7 @@ from bench.common import (
 from bench.generate import plain_url
 from devtools.embedded import free_port
 from libs.common.fiscal_year import TOKYO
-from libs.common.queue.connection import queue_name
+from libs.common.queue import JOBS_RUNNING_PATTERN, queue_name
 from libs.common.scheduler import LOCK_KEY
 
 PROJECTS = 4_000
@@ -66,7 +65,7 @@ def wait_for_scheduler(redis_url: str, service: str, timeout: float = 120.0) -> 
     deadline = time.monotonic() + timeout
     try:
         while not client.exists(LOCK_KEY) or (
-            client.zcard(queue_name(service)) or client.keys(f"{in_progress_key_prefix}*")
+            client.zcard(queue_name(service)) or client.keys(JOBS_RUNNING_PATTERN)
         ):
             if time.monotonic() > deadline:
                 raise TimeoutError("the scheduler's first sweeps did not finish")

@@ -8,6 +8,7 @@ request id of whoever caused the job into the job's logs and outgoing calls.
 """
 
 from libs.common.queue.connection import (
+    JOBS_RUNNING_PATTERN,
     QueueRedis,
     connect,
     deserialize,
@@ -33,6 +34,7 @@ from libs.common.queue.jobs import (
 )
 
 __all__ = [
+    "JOBS_RUNNING_PATTERN",
     "MAX_TRIES",
     "REARM_DELAY",
     "RETRY_CAP_SECONDS",

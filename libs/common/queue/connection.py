@@ -13,6 +13,7 @@ from uuid import UUID
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 
 from libs.common.redis_options import redis_target
 
@@ -67,6 +68,10 @@ async def connect(url: str) -> QueueRedis:
     return await create_pool(
         redis_settings(url), job_serializer=serialize, job_deserializer=deserialize
     )
+
+
+# arq marks a job being run with a key of this prefix until it finishes.
+JOBS_RUNNING_PATTERN = f"{in_progress_key_prefix}*"
 
 
 async def queue_depth(redis: QueueRedis, service: str) -> int:
