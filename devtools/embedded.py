@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import os
 import pwd
+import random
 import signal
 import smtplib
 import socket
@@ -41,20 +42,36 @@ def smtp_answers(port: int | None) -> bool:
 
 
 def free_port(preferred: int | None = None) -> int:
-    """`preferred` if it can be bound on 127.0.0.1, else a free ephemeral port."""
-    if preferred:
-        with socket.socket() as sock:
-            # Servers bind with SO_REUSEADDR, so a TIME_WAIT left by our last run is no conflict.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((LOCALHOST, preferred))
-                return preferred
-            except OSError:
-                pass
+    """`preferred` if it can be bound on 127.0.0.1, else a free port below the kernel's ephemeral
+    range: a port is chosen before the server that will bind it starts, and a port from the
+    ephemeral range can meanwhile become an outgoing connection's source port (seen in CI as
+    "address already in use")."""
+    for port in ([preferred] if preferred else []) + _below_ephemeral():
+        if _bindable(port):
+            return port
     with socket.socket() as sock:
         sock.bind((LOCALHOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        # Servers bind with SO_REUSEADDR, so a TIME_WAIT left by our last run is no conflict.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOCALHOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def _below_ephemeral(tries: int = 20) -> list[int]:
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []  # not Linux: the kernel's own choice
+    return random.sample(range(20_000, low), k=min(tries, max(low - 20_000, 0)))
 
 
 def _package_dir(name: str) -> Path:
